@@ -1,0 +1,67 @@
+# Stampede: `make run` runs the storefront on its embedded defaults; `make test` runs every test.
+# Both install what they need when it is missing (see docs/development.md) and are quick when it is all there.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+# One target dir outside the clone, so fresh clones (CI) reuse compiled dependencies.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/stampede/target
+WASM_BINDGEN_VERSION := 0.2.130
+SITE := $(CARGO_TARGET_DIR)/site
+PKG := $(SITE)/pkg
+NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
+PORT ?= 3000
+export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: run test tools tools-test site build-server test-rust test-e2e check bench clean-data
+
+run: tools site
+	cargo build --release -p stampede-server
+	@echo "Starting Stampede on http://127.0.0.1:$(PORT)/e/stampede-live (Ctrl-C to stop)"
+	SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/release/stampede serve
+
+test: tools tools-test site
+	$(MAKE) test-rust
+	$(MAKE) test-e2e
+
+test-rust:
+	cargo test -p stampede-app --features ssr
+	cargo test -p stampede-server
+
+test-e2e: build-server
+	cd end2end && STAMPEDE_BIN=$(CARGO_TARGET_DIR)/debug/stampede SITE_ROOT=$(SITE) $(NODE_BIN)/playwright test
+
+build-server:
+	cargo build -p stampede-server
+
+# The browser bundle: hydrate crate -> wasm-bindgen -> wasm-opt (npm binaryen, see docs/development.md).
+site: tools
+	cargo build -p stampede-hydrate --lib --target wasm32-unknown-unknown --profile wasm-release
+	mkdir -p $(PKG)
+	wasm-bindgen --target web --no-typescript --out-dir $(PKG) --out-name stampede \
+		$(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/stampede_hydrate.wasm
+	$(NODE_BIN)/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+		--enable-mutable-globals --enable-reference-types \
+		-o $(PKG)/stampede_bg.wasm $(PKG)/stampede_bg.wasm
+	cp style/main.css $(PKG)/stampede.css
+	cp -r public/. $(SITE)/
+	gzip -9 -k -f $(PKG)/stampede_bg.wasm $(PKG)/stampede.js $(PKG)/stampede.css
+	@echo "site built in $(SITE): wasm $$(stat -c %s $(PKG)/stampede_bg.wasm) bytes, $$(stat -c %s $(PKG)/stampede_bg.wasm.gz) gzipped"
+
+# Tools at pinned versions, each installed only when missing.
+tools:
+	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli@$(WASM_BINDGEN_VERSION)
+	@if [ ! -x $(NODE_BIN)/wasm-opt ] || ! cmp -s end2end/package-lock.json end2end/node_modules/.package-lock.json.stampede; then \
+		(cd end2end && npm ci --no-audit --no-fund) && cp end2end/package-lock.json end2end/node_modules/.package-lock.json.stampede; fi
+
+tools-test:
+	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@command -v pg_isready >/dev/null && pg_isready -h 127.0.0.1 -p 5432 -q || { echo "PostgreSQL is not answering on 127.0.0.1:5432: the tests need it (see docs/development.md)"; exit 1; }
+
+check:
+	cargo check -p stampede-server --tests
+	cargo check -p stampede-hydrate --target wasm32-unknown-unknown
+
+clean-data:
+	rm -rf data

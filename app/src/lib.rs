@@ -1,0 +1,18 @@
+#![recursion_limit = "256"]
+//! Stampede's storefront: the domain types every part agrees on, and the pages built from them.
+//!
+//! Policy: this crate renders, it never fetches for the first paint. A host (the axum origin, or the
+//! edge worker) loads a page's data, hands it to [`document::render_document`], and the data travels
+//! inside the HTML, so the browser hydrates exactly the tree the host rendered. Because origin and edge
+//! call the same function with the same data, they produce the same bytes. In the browser the pages
+//! talk to the origin's JSON API for everything after the first paint (polling, holds, orders).
+//!
+//! No database, tokio or axum here: `ssr` is plain HTML rendering, `hydrate` adds the browser.
+pub mod clock;
+pub mod document;
+pub mod model;
+pub mod money;
+pub mod validate;
+
+mod api;
+mod pages;

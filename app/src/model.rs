@@ -1,0 +1,269 @@
+//! The JSON contract between the origin, the edge and the browser. Field names here are the public API
+//! (docs/api.md): change them only together with the docs and every consumer.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub type TicketTypeId = i64;
+
+/// A published event as listed on the storefront's front page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventSummary {
+    pub slug: String,
+    pub title: String,
+    pub venue: String,
+    pub starts_at: DateTime<Utc>,
+    /// The start in the event's own timezone, ready to show ("Sat 12 Dec 2026, 20:00").
+    pub when_display: String,
+}
+
+/// Everything the event page shows, as of `generated_at`. `version` changes whenever the organiser
+/// edits the event or its ticket types; availability changes do not bump it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventSnapshot {
+    pub version: i64,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub venue: String,
+    pub timezone: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub when_display: String,
+    pub currency: String,
+    pub ticket_types: Vec<TicketTypeSnapshot>,
+    pub generated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TicketTypeSnapshot {
+    pub id: TicketTypeId,
+    pub name: String,
+    pub description: String,
+    pub price_minor: i64,
+    pub currency: String,
+    pub available: i64,
+    pub min_per_order: i64,
+    pub max_per_order: i64,
+    pub sale_starts_at: Option<DateTime<Utc>>,
+    pub sale_ends_at: Option<DateTime<Utc>>,
+    pub status: SaleStatus,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SaleStatus {
+    OnSale,
+    SoldOut,
+    /// The sale has not started yet.
+    Scheduled,
+    /// The sale window has closed.
+    Ended,
+}
+
+impl SaleStatus {
+    /// The status at `now` of a ticket type with `available` left and the given sale window.
+    /// Hosts compute it for snapshots; the browser recomputes it every second so a countdown flips to
+    /// "on sale" without a reload.
+    pub fn at(
+        now: DateTime<Utc>,
+        available: i64,
+        sale_starts_at: Option<DateTime<Utc>>,
+        sale_ends_at: Option<DateTime<Utc>>,
+    ) -> SaleStatus {
+        if sale_ends_at.is_some_and(|end| now >= end) {
+            SaleStatus::Ended
+        } else if sale_starts_at.is_some_and(|start| now < start) {
+            SaleStatus::Scheduled
+        } else if available <= 0 {
+            SaleStatus::SoldOut
+        } else {
+            SaleStatus::OnSale
+        }
+    }
+}
+
+/// The cheap, pollable part of a snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Availability {
+    pub version: i64,
+    pub generated_at: DateTime<Utc>,
+    pub ticket_types: Vec<TicketAvailability>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TicketAvailability {
+    pub id: TicketTypeId,
+    pub available: i64,
+    pub status: SaleStatus,
+}
+
+impl From<&EventSnapshot> for Availability {
+    fn from(snapshot: &EventSnapshot) -> Self {
+        Availability {
+            version: snapshot.version,
+            generated_at: snapshot.generated_at,
+            ticket_types: snapshot
+                .ticket_types
+                .iter()
+                .map(|t| TicketAvailability { id: t.id, available: t.available, status: t.status })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HoldRequest {
+    pub items: Vec<HoldRequestItem>,
+}
+
+/// Quantities are signed on purpose: a negative number is a mistake to explain, not a parse error.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HoldRequestItem {
+    pub ticket_type_id: TicketTypeId,
+    pub quantity: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldStatus {
+    Active,
+    Expired,
+    Released,
+    Ordered,
+}
+
+impl HoldStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HoldStatus::Active => "active",
+            HoldStatus::Expired => "expired",
+            HoldStatus::Released => "released",
+            HoldStatus::Ordered => "ordered",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<HoldStatus> {
+        [HoldStatus::Active, HoldStatus::Expired, HoldStatus::Released, HoldStatus::Ordered]
+            .into_iter()
+            .find(|status| status.as_str() == s)
+    }
+}
+
+/// Tickets set aside for one buyer until `expires_at`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Hold {
+    pub id: String,
+    pub status: HoldStatus,
+    pub event_slug: String,
+    pub event_title: String,
+    pub event_when_display: String,
+    pub expires_at: DateTime<Utc>,
+    pub items: Vec<HoldItem>,
+    pub total_minor: i64,
+    pub currency: String,
+}
+
+impl Hold {
+    pub fn ticket_count(&self) -> i64 {
+        self.items.iter().map(|item| item.quantity).sum()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HoldItem {
+    pub ticket_type_id: TicketTypeId,
+    pub name: String,
+    pub quantity: i64,
+    pub unit_price_minor: i64,
+    pub line_total_minor: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    /// Nothing to pay: only for orders whose total is zero.
+    Free,
+    /// Paid at the door or by invoice; the tickets are issued now.
+    Offline,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderRequest {
+    pub buyer: Person,
+    pub attendees: Vec<Person>,
+    pub payment: PaymentMethod,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Paid (or free): the tickets are valid.
+    Confirmed,
+    /// Tickets issued, payment expected at the door or by invoice.
+    AwaitingPayment,
+}
+
+impl OrderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Confirmed => "confirmed",
+            OrderStatus::AwaitingPayment => "awaiting_payment",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OrderStatus> {
+        [OrderStatus::Confirmed, OrderStatus::AwaitingPayment]
+            .into_iter()
+            .find(|status| status.as_str() == s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    /// Short and human-friendly, for support and the door ("STP-7K4Q9M").
+    pub reference: String,
+    pub status: OrderStatus,
+    pub payment: PaymentMethod,
+    pub event_slug: String,
+    pub event_title: String,
+    pub event_when_display: String,
+    pub venue: String,
+    pub buyer: Person,
+    pub total_minor: i64,
+    pub currency: String,
+    pub created_at: DateTime<Utc>,
+    pub tickets: Vec<Ticket>,
+    /// The secret link to this order's page: whoever has it can see the tickets.
+    pub url: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// Unguessable; what the QR code carries and the door scans.
+    pub code: String,
+    pub ticket_type_name: String,
+    pub attendee: Person,
+    /// Where the ticket's QR code (SVG) can be fetched.
+    pub qr_url: String,
+}
+
+/// Every 4xx and 5xx body of the API.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    /// Stable and machine-readable ("sold_out", "validation", ...).
+    pub error: String,
+    /// A sentence a person can act on.
+    pub message: String,
+    /// For validation errors: which field ("attendees[1].email").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For `sold_out`: what is left of each ticket type asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available: Option<Vec<TicketAvailability>>,
+}

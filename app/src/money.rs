@@ -1,0 +1,51 @@
+//! Prices are integers in minor units (cents) everywhere; only display turns them into text.
+
+/// "€35.00", "$5.50", "CHF 12.00". Zero is "Free" so a free ticket reads as one.
+pub fn format_price(minor: i64, currency: &str) -> String {
+    if minor == 0 {
+        return "Free".to_string();
+    }
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    let amount = format!("{}.{:02}", group_thousands(abs / 100), abs % 100);
+    match currency_symbol(currency) {
+        Some(symbol) => format!("{sign}{symbol}{amount}"),
+        None => format!("{sign}{currency} {amount}"),
+    }
+}
+
+fn currency_symbol(currency: &str) -> Option<&'static str> {
+    match currency {
+        "EUR" => Some("€"),
+        "USD" => Some("$"),
+        "GBP" => Some("£"),
+        _ => None,
+    }
+}
+
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_price;
+
+    #[test]
+    fn formats_common_currencies() {
+        assert_eq!(format_price(3500, "EUR"), "€35.00");
+        assert_eq!(format_price(550, "USD"), "$5.50");
+        assert_eq!(format_price(123456789, "GBP"), "£1,234,567.89");
+        assert_eq!(format_price(1200, "CHF"), "CHF 12.00");
+        assert_eq!(format_price(0, "EUR"), "Free");
+        assert_eq!(format_price(-250, "EUR"), "-€2.50");
+    }
+}

@@ -1,0 +1,259 @@
+//! The event page: what is on sale, live. Quantities are bounded by the per-order limits and the
+//! stock; availability is polled while the page is open; a scheduled sale flips to on-sale by itself.
+use crate::api;
+use crate::clock::{format_countdown, use_clock};
+use crate::model::{EventSnapshot, HoldRequest, HoldRequestItem, SaleStatus, TicketTypeSnapshot};
+use crate::money::format_price;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::time::Duration;
+
+/// How often an open event page asks for fresh availability.
+const POLL_EVERY: Duration = Duration::from_secs(5);
+
+/// One ticket type's live state on the page.
+#[derive(Clone, Copy)]
+struct Row {
+    quantity: RwSignal<i64>,
+    available: RwSignal<i64>,
+    status: Memo<SaleStatus>,
+}
+
+impl Row {
+    fn largest_choice(&self, info: &TicketTypeSnapshot) -> i64 {
+        info.max_per_order.min(self.available.get())
+    }
+
+    /// Keeps the chosen quantity possible after the stock or the sale state changed.
+    fn clamp(&self, info: &TicketTypeSnapshot) {
+        let quantity = self.quantity.get_untracked();
+        let largest = info.max_per_order.min(self.available.get_untracked());
+        if self.status.get_untracked() != SaleStatus::OnSale || largest < info.min_per_order {
+            self.quantity.set(0);
+        } else if quantity > largest {
+            self.quantity.set(largest);
+        }
+    }
+}
+
+#[component]
+pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
+    let clock = use_clock();
+    let rows: Vec<(TicketTypeSnapshot, Row)> = snapshot
+        .ticket_types
+        .iter()
+        .map(|info| {
+            let available = RwSignal::new(info.available);
+            let (starts, ends) = (info.sale_starts_at, info.sale_ends_at);
+            let status = Memo::new(move |_| SaleStatus::at(clock.now(), available.get(), starts, ends));
+            (info.clone(), Row { quantity: RwSignal::new(0), available, status })
+        })
+        .collect();
+    let rows = StoredValue::new(rows);
+    let submitting = RwSignal::new(false);
+    let message = RwSignal::new(None::<String>);
+    let slug = snapshot.slug.clone();
+    let currency = snapshot.currency.clone();
+
+    let apply_availability = move |items: &[crate::model::TicketAvailability]| {
+        rows.with_value(|rows| {
+            for (info, row) in rows {
+                if let Some(fresh) = items.iter().find(|item| item.id == info.id) {
+                    row.available.set(fresh.available);
+                    row.clamp(info);
+                }
+            }
+        })
+    };
+
+    {
+        let slug = slug.clone();
+        Effect::new(move |_| {
+            let slug = slug.clone();
+            set_interval(
+                move || {
+                    let slug = slug.clone();
+                    spawn_local(async move {
+                        if let Ok(fresh) = api::availability(&slug).await {
+                            clock.sync_with_server(fresh.generated_at);
+                            apply_availability(&fresh.ticket_types);
+                        }
+                    });
+                },
+                POLL_EVERY,
+            );
+        });
+    }
+
+    let total_minor = move || {
+        rows.with_value(|rows| rows.iter().map(|(info, row)| row.quantity.get() * info.price_minor).sum::<i64>())
+    };
+    let ticket_count = move || rows.with_value(|rows| rows.iter().map(|(_, row)| row.quantity.get()).sum::<i64>());
+
+    let reserve = {
+        let slug = slug.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if submitting.get_untracked() || ticket_count() == 0 {
+                return;
+            }
+            let items: Vec<HoldRequestItem> = rows.with_value(|rows| {
+                rows.iter()
+                    .filter(|(_, row)| row.quantity.get_untracked() > 0)
+                    .map(|(info, row)| HoldRequestItem { ticket_type_id: info.id, quantity: row.quantity.get_untracked() })
+                    .collect()
+            });
+            submitting.set(true);
+            message.set(None);
+            let slug = slug.clone();
+            spawn_local(async move {
+                match api::create_hold(&slug, &HoldRequest { items }).await {
+                    Ok(hold) => api::go_to(&format!("/checkout/{}", hold.id)),
+                    Err(failure) => {
+                        if let api::ApiFailure::Api { body, .. } = &failure {
+                            if let Some(left) = &body.available {
+                                apply_availability(left);
+                            }
+                        }
+                        message.set(Some(failure.message()));
+                        submitting.set(false);
+                    }
+                }
+            });
+        }
+    };
+
+    let description = snapshot
+        .description
+        .split("\n\n")
+        .filter(|paragraph| !paragraph.trim().is_empty())
+        .map(|paragraph| view! { <p>{paragraph.trim().to_string()}</p> })
+        .collect_view();
+    let total_currency = currency.clone();
+
+    view! {
+        <article class="event">
+            <header class="event-hero">
+                <p class="eyebrow">{snapshot.when_display.clone()}</p>
+                <h1>{snapshot.title.clone()}</h1>
+                <p class="venue">{snapshot.venue.clone()}</p>
+            </header>
+            <form class="tickets" on:submit=reserve>
+                <h2>"Tickets"</h2>
+                <ul class="ticket-list">
+                    {rows.get_value().into_iter().map(|(info, row)| view! { <TicketRow info=info row=row /> }).collect_view()}
+                </ul>
+                <div class="order-bar" aria-live="polite">
+                    <div class="order-bar-total">
+                        <span class="muted">{move || tickets_label(ticket_count())}</span>
+                        <strong class="total">{move || format_price(total_minor(), &total_currency)}</strong>
+                    </div>
+                    <button
+                        type="submit"
+                        class="button button-primary"
+                        disabled=move || submitting.get() || ticket_count() == 0
+                    >
+                        {move || if submitting.get() { "Reserving…" } else { "Reserve tickets" }}
+                    </button>
+                </div>
+                <p class="form-message" role="alert">{move || message.get()}</p>
+            </form>
+            <section class="about">
+                <h2>"About this event"</h2>
+                {description}
+            </section>
+        </article>
+    }
+}
+
+fn tickets_label(count: i64) -> String {
+    match count {
+        0 => "Choose your tickets".to_string(),
+        1 => "1 ticket".to_string(),
+        n => format!("{n} tickets"),
+    }
+}
+
+#[component]
+fn TicketRow(info: TicketTypeSnapshot, row: Row) -> impl IntoView {
+    let clock = use_clock();
+    let Row { quantity, available, status } = row;
+    let state_label = {
+        let starts = info.sale_starts_at;
+        move || match status.get() {
+            SaleStatus::OnSale => format!("{} left", available.get()),
+            SaleStatus::SoldOut => "Sold out".to_string(),
+            SaleStatus::Ended => "Sale ended".to_string(),
+            SaleStatus::Scheduled => {
+                let seconds = starts.map(|start| (start - clock.now()).num_seconds()).unwrap_or(0);
+                format!("On sale in {}", format_countdown(seconds))
+            }
+        }
+    };
+    let state_class = move || match status.get() {
+        SaleStatus::OnSale if available.get() <= 10 => "ticket-state state-low",
+        SaleStatus::OnSale => "ticket-state state-on-sale",
+        SaleStatus::SoldOut => "ticket-state state-sold-out",
+        SaleStatus::Scheduled => "ticket-state state-scheduled",
+        SaleStatus::Ended => "ticket-state state-ended",
+    };
+    let can_add = {
+        let info = info.clone();
+        move || status.get() == SaleStatus::OnSale && quantity.get() < row.largest_choice(&info)
+    };
+    let can_remove = move || quantity.get() > 0;
+    let (min, name) = (info.min_per_order, info.name.clone());
+    let add = {
+        let can_add = can_add.clone();
+        move |_| {
+            if can_add() {
+                quantity.update(|q| *q = if *q == 0 { min } else { *q + 1 });
+            }
+        }
+    };
+    let remove = move |_| quantity.update(|q| *q = if *q <= min { 0 } else { *q - 1 });
+    Effect::new({
+        let info = info.clone();
+        move |_| {
+            status.track();
+            row.clamp(&info);
+        }
+    });
+
+    view! {
+        <li
+            class="ticket"
+            class=("ticket-unavailable", move || status.get() != SaleStatus::OnSale)
+            data-ticket-type=info.id
+        >
+            <div class="ticket-info">
+                <h3 class="ticket-name">{info.name.clone()}</h3>
+                {(!info.description.is_empty()).then(|| view! { <p class="ticket-desc">{info.description.clone()}</p> })}
+                <p class="ticket-price">{format_price(info.price_minor, &info.currency)}</p>
+                <p class=state_class>{state_label}</p>
+                {(info.max_per_order > 1).then(|| view! { <p class="ticket-limit muted">{format!("Up to {} per order", info.max_per_order)}</p> })}
+            </div>
+            <div class="stepper" role="group" aria-label=format!("How many {name} tickets")>
+                <button
+                    type="button"
+                    class="step"
+                    aria-label=format!("One fewer {name}")
+                    disabled=move || !can_remove()
+                    on:click=remove
+                >
+                    "−"
+                </button>
+                <output class="quantity" aria-live="polite">{move || quantity.get()}</output>
+                <button
+                    type="button"
+                    class="step"
+                    aria-label=format!("One more {name}")
+                    disabled=move || !can_add()
+                    on:click=add
+                >
+                    "+"
+                </button>
+            </div>
+        </li>
+    }
+}

@@ -1,0 +1,73 @@
+//! The storefront's pages. Each takes its data as props; none fetches for its first render.
+mod checkout;
+mod event;
+mod order;
+
+use crate::clock::Clock;
+use crate::document::{Page, PageData};
+use crate::model::EventSummary;
+use leptos::prelude::*;
+
+#[component]
+pub fn App(data: PageData) -> impl IntoView {
+    provide_context(Clock::new(data.now));
+    let page = match data.page {
+        Page::Home { events } => view! { <HomePage events=events /> }.into_any(),
+        Page::Event { snapshot } => view! { <event::EventPage snapshot=snapshot /> }.into_any(),
+        Page::Checkout { hold } => view! { <checkout::CheckoutPage hold=hold /> }.into_any(),
+        Page::Order { order } => view! { <order::OrderPage order=order /> }.into_any(),
+        Page::Problem { status, heading, message } => {
+            view! { <ProblemPage status=status heading=heading message=message /> }.into_any()
+        }
+    };
+    view! {
+        <header class="site-header">
+            <a class="brand" href="/">
+                <span class="brand-mark" aria-hidden="true">"◆"</span>
+                "Stampede"
+            </a>
+        </header>
+        <main class="page">{page}</main>
+        <footer class="site-footer">
+            <p>"Tickets by Stampede · Secure checkout"</p>
+        </footer>
+    }
+}
+
+#[component]
+fn HomePage(events: Vec<EventSummary>) -> impl IntoView {
+    let empty = events.is_empty();
+    view! {
+        <section class="home">
+            <h1>"Upcoming events"</h1>
+            {empty.then(|| view! { <p class="muted">"No events are on sale right now. Check back soon."</p> })}
+            <ul class="event-list">
+                {events
+                    .into_iter()
+                    .map(|event| {
+                        view! {
+                            <li class="event-card">
+                                <a href=format!("/e/{}", event.slug)>
+                                    <span class="event-card-title">{event.title}</span>
+                                    <span class="event-card-meta">{format!("{} · {}", event.when_display, event.venue)}</span>
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn ProblemPage(status: u16, heading: String, message: String) -> impl IntoView {
+    view! {
+        <section class="problem">
+            <p class="eyebrow">{status}</p>
+            <h1>{heading}</h1>
+            <p class="muted">{message}</p>
+            <a class="button button-secondary" href="/">"See all events"</a>
+        </section>
+    }
+}

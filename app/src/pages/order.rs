@@ -1,0 +1,65 @@
+//! The confirmation: the order and every ticket with its code and QR code. Reachable again at the
+//! order's secret link, so it doubles as the attendee's ticket wallet.
+use crate::model::{Order, OrderStatus, PaymentMethod};
+use crate::money::format_price;
+use leptos::prelude::*;
+
+#[component]
+pub fn OrderPage(order: Order) -> impl IntoView {
+    let status_line = match (order.status, order.payment) {
+        (OrderStatus::Confirmed, _) => "Confirmed",
+        (OrderStatus::AwaitingPayment, PaymentMethod::Offline) => "Confirmed · pay at the door or by invoice",
+        (OrderStatus::AwaitingPayment, _) => "Awaiting payment",
+    };
+    let count = order.tickets.len();
+    let tickets = order
+        .tickets
+        .iter()
+        .enumerate()
+        .map(|(i, ticket)| {
+            view! {
+                <li class="ticket-card">
+                    <div class="ticket-card-text">
+                        <p class="eyebrow">{format!("Ticket {} of {count}", i + 1)}</p>
+                        <h3>{ticket.attendee.name.clone()}</h3>
+                        <p class="muted">{ticket.ticket_type_name.clone()}</p>
+                        <p class="ticket-code">
+                            <span class="muted">"Code "</span>
+                            <code>{ticket.code.clone()}</code>
+                        </p>
+                    </div>
+                    <img
+                        class="qr"
+                        src=ticket.qr_url.clone()
+                        width="160"
+                        height="160"
+                        alt=format!("QR code for ticket {}", ticket.code)
+                    />
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <article class="confirmation">
+            <header class="confirmation-header">
+                <p class="eyebrow">{format!("Order {}", order.reference)}</p>
+                <h1>"You’re going!"</h1>
+                <p class="status">{status_line}</p>
+            </header>
+            <section class="order-event">
+                <h2>{order.event_title.clone()}</h2>
+                <p>{order.event_when_display.clone()}</p>
+                <p class="muted">{order.venue.clone()}</p>
+            </section>
+            <ul class="ticket-cards">{tickets}</ul>
+            <section class="order-details">
+                <p>{format!("Booked by {} ({})", order.buyer.name, order.buyer.email)}</p>
+                <p>"Total " <strong>{format_price(order.total_minor, &order.currency)}</strong></p>
+                <p class="muted">
+                    "Keep this page: its link is your way back to your tickets. Show the QR codes at the door."
+                </p>
+                <a class="button button-secondary" href=format!("/e/{}", order.event_slug)>"Back to the event"</a>
+            </section>
+        </article>
+    }
+}

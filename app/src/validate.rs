@@ -1,0 +1,72 @@
+//! Field rules shared by the browser (inline messages) and the origin (the authority), so a person
+//! sees the same sentence whichever of the two catches the mistake.
+
+pub const NAME_MAX_CHARS: usize = 100;
+pub const EMAIL_MAX_CHARS: usize = 254;
+
+/// A person's name: something to print on a ticket.
+pub fn name(value: &str) -> Result<(), String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err("Please enter a name.".into());
+    }
+    if trimmed.chars().count() > NAME_MAX_CHARS {
+        return Err(format!("Please keep the name under {NAME_MAX_CHARS} characters."));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err("The name contains characters we cannot print on a ticket.".into());
+    }
+    Ok(())
+}
+
+/// An email address we can send tickets to. Deliberately forgiving: one `@`, something before it,
+/// a dotted domain after it, no spaces. Deliverability is the mail server's business.
+pub fn email(value: &str) -> Result<(), String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err("Please enter an email address.".into());
+    }
+    let invalid = || Err(format!("\"{trimmed}\" does not look like an email address (name@example.com)."));
+    if trimmed.chars().count() > EMAIL_MAX_CHARS || trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return invalid();
+    }
+    let Some((local, domain)) = trimmed.rsplit_once('@') else {
+        return invalid();
+    };
+    let domain_ok = domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && !domain.contains('@');
+    if local.is_empty() || !domain_ok {
+        return invalid();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_real_addresses() {
+        for ok in ["a@b.co", "first.last+tag@example.com", "Zoë@exämple.de"] {
+            assert_eq!(email(ok), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_cannot_receive_mail() {
+        for bad in ["", "  ", "plain", "@example.com", "a@", "a@localhost", "a b@example.com", "a@.com", "a@example.", "a@@example.com"] {
+            assert!(email(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn names_are_required_and_bounded() {
+        assert!(name(" ").is_err());
+        assert!(name(&"x".repeat(NAME_MAX_CHARS + 1)).is_err());
+        assert!(name("Ada Lovelace").is_ok());
+        assert!(name("Bad\u{0}Name").is_err());
+    }
+}

@@ -1,0 +1,99 @@
+//! Settings, 12-factor style: everything comes from the environment, with defaults that run the
+//! embedded storefront (SQLite under ./data, demo event) with nothing set.
+use crate::store::DatabaseSettings;
+use anyhow::{anyhow, Context};
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub host: IpAddr,
+    /// 0 picks a free port (tests).
+    pub port: u16,
+    pub database: DatabaseSettings,
+    /// How long a hold keeps its tickets out of sale.
+    pub hold_ttl: Duration,
+    /// How often expired holds are returned to sale.
+    pub reaper_interval: Duration,
+    /// How long an event snapshot is reused before the database is asked again (0: never reused).
+    pub snapshot_ttl: Duration,
+    /// Upper bound on any request's handling.
+    pub request_timeout: Duration,
+    /// Where the built site (pkg/, favicon) lives.
+    pub site_root: PathBuf,
+    /// Seed the demo event into an empty database.
+    pub demo: bool,
+}
+
+impl Settings {
+    pub fn from_env() -> anyhow::Result<Settings> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can configure without touching the process env.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Settings> {
+        let get = |key: &str| lookup(key).filter(|value| !value.trim().is_empty());
+        let number = |key: &str, default: u64| -> anyhow::Result<u64> {
+            match get(key) {
+                None => Ok(default),
+                Some(value) => value.trim().parse().with_context(|| format!("{key} must be a whole number, got {value:?}")),
+            }
+        };
+        let url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/stampede.db".to_string());
+        let default_connections = if url.starts_with("sqlite") { 8 } else { 20 };
+        let demo = match get("STAMPEDE_DEMO").as_deref().map(str::trim) {
+            None | Some("1" | "true" | "yes") => true,
+            Some("0" | "false" | "no") => false,
+            Some(other) => return Err(anyhow!("STAMPEDE_DEMO must be true or false, got {other:?}")),
+        };
+        let hold_ttl = number("HOLD_TTL_SECONDS", 15 * 60)?;
+        if hold_ttl == 0 {
+            return Err(anyhow!("HOLD_TTL_SECONDS must be at least 1"));
+        }
+        Ok(Settings {
+            host: get("HOST").unwrap_or_else(|| "127.0.0.1".into()).parse().context("HOST must be an IP address")?,
+            port: number("PORT", 3000)?.try_into().context("PORT must be below 65536")?,
+            database: DatabaseSettings {
+                url,
+                max_connections: number("DATABASE_MAX_CONNECTIONS", default_connections)? as u32,
+                acquire_timeout: Duration::from_millis(number("DATABASE_ACQUIRE_TIMEOUT_MS", 3_000)?),
+                statement_timeout: Duration::from_millis(number("DATABASE_STATEMENT_TIMEOUT_MS", 5_000)?),
+            },
+            hold_ttl: Duration::from_secs(hold_ttl),
+            reaper_interval: Duration::from_millis(number("REAPER_INTERVAL_MS", 5_000)?.max(100)),
+            snapshot_ttl: Duration::from_millis(number("SNAPSHOT_CACHE_MS", 1_000)?),
+            request_timeout: Duration::from_millis(number("REQUEST_TIMEOUT_MS", 10_000)?),
+            site_root: get("SITE_ROOT").or_else(|| get("LEPTOS_SITE_ROOT")).unwrap_or_else(|| "target/site".into()).into(),
+            demo,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Settings;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let env: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|key| env.get(key).cloned())
+    }
+
+    #[test]
+    fn defaults_run_the_embedded_storefront() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.port, 3000);
+        assert!(s.database.url.starts_with("sqlite:"));
+        assert_eq!(s.hold_ttl.as_secs(), 900);
+        assert!(s.demo);
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let err = settings(&[("PORT", "eighty")]).unwrap_err().to_string();
+        assert!(err.contains("PORT"), "{err}");
+        assert!(settings(&[("HOLD_TTL_SECONDS", "0")]).is_err());
+        assert!(settings(&[("STAMPEDE_DEMO", "maybe")]).is_err());
+    }
+}

@@ -1,0 +1,109 @@
+//! The demo event that `make run` shows on a fresh database: one ticket type on sale with plenty of
+//! stock, one nearly sold out, one sold out, one going on sale in a few minutes, and a free one.
+//! Sold stock is sold through real holds and orders, so every sold ticket belongs to an order.
+use crate::storefront::Storefront;
+use crate::store::{self, NewEvent, NewOrganiser, NewTicketType};
+use app::model::{HoldRequest, HoldRequestItem, OrderRequest, PaymentMethod, Person};
+use chrono::Duration;
+
+pub const DEMO_SLUG: &str = "stampede-live";
+const UPCOMING_NAME: &str = "Late Release";
+/// How far in the future the upcoming ticket type goes on sale, from the demo's (re)start.
+pub const UPCOMING_IN: Duration = Duration::minutes(3);
+
+/// Seeds the demo event into an empty database; on later starts, moves the upcoming sale back to
+/// a few minutes ahead so the countdown is always there to see.
+pub async fn seed_or_refresh(storefront: &Storefront) -> anyhow::Result<()> {
+    let store = storefront.store();
+    if store.count_events().await? > 0 {
+        return refresh(storefront).await;
+    }
+    let now = store::now();
+    let organiser_id = store
+        .create_organiser(&NewOrganiser { name: "Herd Productions".into(), email: "hello@herd.example".into() })
+        .await?;
+    let starts_at = store::truncate_to_millis(now + Duration::days(30));
+    let event_id = store
+        .create_event(&NewEvent {
+            organiser_id,
+            slug: DEMO_SLUG.into(),
+            title: "Stampede Live: Night of the Herd".into(),
+            description: "An evening of loud guitars and louder crowds, in the old tram depot.\n\n\
+                          Doors open at 19:00, the first band is on at 20:00. Standing tickets give you the floor; \
+                          Front Row tickets the barrier. Bring your ticket on your phone: the QR code is all you need."
+                .into(),
+            venue: "De Remise, Amsterdam".into(),
+            timezone: "Europe/Amsterdam".into(),
+            starts_at,
+            ends_at: starts_at + Duration::hours(4),
+            currency: "EUR".into(),
+            published: true,
+        })
+        .await?;
+    let on_sale_since = Some(now - Duration::days(1));
+    let types = [
+        ("General Admission", "Standing, the whole floor.", 3_500, 5_000, on_sale_since, 1, 10),
+        ("Front Row", "The first metres by the barrier.", 8_900, 40, on_sale_since, 1, 4),
+        ("Early Bird", "The first 100 tickets, at a lower price.", 2_500, 100, on_sale_since, 1, 10),
+        (UPCOMING_NAME, "The final release of standing tickets.", 4_500, 500, Some(now + UPCOMING_IN), 1, 6),
+        ("Community Pass", "Free for volunteers and neighbours. Two per order.", 0, 200, on_sale_since, 1, 2),
+    ];
+    let mut ids = Vec::new();
+    for (position, (name, description, price_minor, capacity, sale_starts_at, min, max)) in types.into_iter().enumerate() {
+        ids.push(
+            store
+                .create_ticket_type(&NewTicketType {
+                    event_id,
+                    name: name.into(),
+                    description: description.into(),
+                    price_minor,
+                    capacity,
+                    sale_starts_at,
+                    sale_ends_at: Some(starts_at),
+                    min_per_order: min,
+                    max_per_order: max,
+                    position: position as i64,
+                })
+                .await?,
+        );
+    }
+    // Front Row: 37 of 40 sold, so 3 left. Early Bird: all 100 sold.
+    sell(storefront, ids[1], 37, 4).await?;
+    sell(storefront, ids[2], 100, 10).await?;
+    tracing::info!(slug = DEMO_SLUG, "demo event seeded");
+    Ok(())
+}
+
+async fn refresh(storefront: &Storefront) -> anyhow::Result<()> {
+    let store = storefront.store();
+    let Some(event) = store.event_by_slug(DEMO_SLUG).await? else {
+        return Ok(());
+    };
+    let now = store::now();
+    for ticket_type in store.ticket_types(event.id, now).await? {
+        let started = ticket_type.sale_starts_at.is_some_and(|at| at <= now);
+        if ticket_type.name == UPCOMING_NAME && started && ticket_type.sold == 0 && ticket_type.held == 0 {
+            store.set_sale_window(ticket_type.id, Some(now + UPCOMING_IN), ticket_type.sale_ends_at).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Sells `count` tickets of a type through holds and orders of at most `per_order`.
+async fn sell(storefront: &Storefront, ticket_type_id: i64, count: i64, per_order: i64) -> anyhow::Result<()> {
+    let box_office = Person { name: "Box Office".into(), email: "box-office@herd.example".into() };
+    let mut left = count;
+    while left > 0 {
+        let quantity = left.min(per_order);
+        let request = HoldRequest { items: vec![HoldRequestItem { ticket_type_id, quantity }] };
+        let hold = storefront.create_hold(DEMO_SLUG, &request).await?;
+        let order = OrderRequest {
+            buyer: box_office.clone(),
+            attendees: (0..quantity).map(|_| box_office.clone()).collect(),
+            payment: PaymentMethod::Offline,
+        };
+        storefront.place_order(&hold.id, &format!("demo-{}", hold.id), &order).await?;
+        left -= quantity;
+    }
+    Ok(())
+}

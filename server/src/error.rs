@@ -1,0 +1,63 @@
+//! What can go wrong in a request, and what the person at the other end is told. The HTTP layer
+//! turns an [`ApiError`] into `{"error": code, "message": sentence}` with a 4xx (or a 503 when it is
+//! worth retrying); only `Unexpected` is a 500, and it never carries internals to the client.
+use crate::store::StoreError;
+use app::model::TicketAvailability;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is wrong in a way the sender can fix; `field` names the JSON field when there is one.
+    #[error("{message}")]
+    Invalid { field: Option<String>, message: String },
+    /// The request cannot be read at all (not JSON, ...).
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// Not enough stock for the hold asked for.
+    #[error("{message}")]
+    SoldOut { message: String, available: Vec<TicketAvailability> },
+    /// The ticket type is outside its sale window.
+    #[error("{0}")]
+    NotOnSale(String),
+    #[error("{0}")]
+    HoldExpired(String),
+    /// The hold was released or already became an order.
+    #[error("{0}")]
+    HoldClosed(String),
+    #[error("{0}")]
+    IdempotencyKeyReused(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// Temporarily unable to serve (database busy, timeout): retry shortly.
+    #[error("{0}")]
+    Busy(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ApiError::Invalid { field: None, message: message.into() }
+    }
+
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Invalid { field: Some(field.into()), message: message.into() }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Busy(detail) => {
+                tracing::warn!(%detail, "database busy");
+                ApiError::Busy("We are very busy right now. Please try again in a few seconds.".into())
+            }
+            StoreError::Unexpected(err) => ApiError::Unexpected(err),
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The JSON API (docs/api.md): event snapshots and availability, holds, orders.
+use super::extract::{ApiJson, ApiPath, IdempotencyKey};
+use super::AppState;
+use crate::error::ApiError;
+use app::model::{Availability, EventSummary, Hold, HoldRequest, Order, OrderRequest};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use sha2::{Digest, Sha256};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/events", get(events))
+        .route("/events/{slug}", get(event))
+        .route("/events/{slug}/availability", get(availability))
+        .route("/events/{slug}/holds", post(create_hold))
+        .route("/holds/{id}", get(hold).delete(release_hold))
+        .route("/holds/{id}/order", post(place_order))
+        .route("/orders/{token}", get(order))
+        .route("/orders/{token}/tickets/{code}/qr.svg", get(ticket_qr))
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(wrong_method)
+}
+
+async fn unknown_route() -> ApiError {
+    ApiError::NotFound("There is no such API endpoint. See docs/api.md for the ones there are.".into())
+}
+
+async fn wrong_method() -> ApiError {
+    ApiError::MethodNotAllowed("This endpoint does not take that method. See docs/api.md.".into())
+}
+
+#[tracing::instrument(skip(state))]
+async fn events(State(state): State<AppState>) -> Result<Json<Vec<EventSummary>>, ApiError> {
+    Ok(Json(state.storefront.published_events().await?))
+}
+
+/// The snapshot, with an ETag over its content so pollers and caches can revalidate for free.
+#[tracing::instrument(skip(state, headers))]
+async fn event(State(state): State<AppState>, ApiPath(slug): ApiPath<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let snapshot = state.storefront.snapshot(&slug).await?;
+    Ok(cacheable_json(&*snapshot, &headers, "public, max-age=1, stale-while-revalidate=10, stale-if-error=86400"))
+}
+
+#[tracing::instrument(skip(state, headers))]
+async fn availability(State(state): State<AppState>, ApiPath(slug): ApiPath<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let availability: Availability = state.storefront.availability(&slug).await?;
+    Ok(cacheable_json(&availability, &headers, "public, max-age=1"))
+}
+
+/// The ETag covers the content but not `generated_at`: a poll that finds nothing changed gets a 304.
+fn cacheable_json<T: serde::Serialize>(value: &T, request_headers: &HeaderMap, cache_control: &'static str) -> Response {
+    let mut content = serde_json::to_value(value).expect("API types serialise");
+    let body = serde_json::to_vec(&content).expect("JSON values serialise");
+    if let Some(fields) = content.as_object_mut() {
+        fields.remove("generated_at");
+    }
+    let tagged = serde_json::to_vec(&content).expect("JSON values serialise");
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&tagged)[..12]));
+    let matches = request_headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag));
+    let etag = HeaderValue::from_str(&etag).expect("hex is a valid header value");
+    let headers = [(header::ETAG, etag), (header::CACHE_CONTROL, HeaderValue::from_static(cache_control))];
+    if matches {
+        (StatusCode::NOT_MODIFIED, headers).into_response()
+    } else {
+        (headers, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+    }
+}
+
+#[tracing::instrument(skip(state, request))]
+async fn create_hold(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(request): ApiJson<HoldRequest>,
+) -> Result<(StatusCode, [(header::HeaderName, &'static str); 1], Json<Hold>), ApiError> {
+    let hold = state.storefront.create_hold(&slug, &request).await?;
+    Ok((StatusCode::CREATED, [(header::CACHE_CONTROL, "no-store")], Json(hold)))
+}
+
+#[tracing::instrument(skip(state))]
+async fn hold(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> Result<Json<Hold>, ApiError> {
+    Ok(Json(state.storefront.hold(&id).await?))
+}
+
+#[tracing::instrument(skip(state))]
+async fn release_hold(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> Result<Json<Hold>, ApiError> {
+    Ok(Json(state.storefront.release_hold(&id).await?))
+}
+
+#[tracing::instrument(skip(state, key, request))]
+async fn place_order(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    key: IdempotencyKey,
+    ApiJson(request): ApiJson<OrderRequest>,
+) -> Result<Response, ApiError> {
+    let (order, created) = state.storefront.place_order(&id, &key.0, &request).await?;
+    let replayed = if created { "false" } else { "true" };
+    Ok((StatusCode::CREATED, [(header::CACHE_CONTROL, "no-store"), (header::HeaderName::from_static("idempotent-replayed"), replayed)], Json(order))
+        .into_response())
+}
+
+#[tracing::instrument(skip(state, token))]
+async fn order(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> Result<Json<Order>, ApiError> {
+    Ok(Json(state.storefront.order(&token).await?))
+}
+
+#[tracing::instrument(skip(state, token))]
+async fn ticket_qr(State(state): State<AppState>, ApiPath((token, code)): ApiPath<(String, String)>) -> Result<Response, ApiError> {
+    let svg = state.storefront.ticket_qr(&token, &code).await?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "private, max-age=86400")], svg).into_response())
+}

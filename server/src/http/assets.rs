@@ -1,0 +1,68 @@
+//! The built site (hydration bundle, stylesheet, favicon) served from `SITE_ROOT`. Page HTML links
+//! the bundle with a content hash in the URL, so those files are cached as immutable; everything
+//! else gets a short cache. Precompressed `.gz` siblings are served when the browser accepts them.
+use super::AppState;
+use app::document::Assets;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, Method, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
+
+pub const PKG_DIR: &str = "pkg";
+pub const OUTPUT_NAME: &str = "stampede";
+
+pub struct SiteAssets {
+    pub site_root: PathBuf,
+    pub urls: Assets,
+    pub bundle_present: bool,
+}
+
+impl SiteAssets {
+    /// Hashes the bundle files under `site_root`. A missing bundle is not fatal: pages still render
+    /// (without interactivity), which is what API-only tests and a half-built checkout need.
+    pub fn load(site_root: &Path) -> SiteAssets {
+        let mut present = true;
+        let mut url = |file: String| {
+            let path = site_root.join(PKG_DIR).join(&file);
+            match std::fs::read(&path) {
+                Ok(bytes) => format!("/{PKG_DIR}/{file}?v={}", hex::encode(&Sha256::digest(&bytes)[..6])),
+                Err(_) => {
+                    present = false;
+                    format!("/{PKG_DIR}/{file}")
+                }
+            }
+        };
+        let urls = Assets {
+            css: url(format!("{OUTPUT_NAME}.css")),
+            js: url(format!("{OUTPUT_NAME}.js")),
+            wasm: url(format!("{OUTPUT_NAME}_bg.wasm")),
+        };
+        if !present {
+            tracing::warn!(site_root = %site_root.display(), "the site bundle is not built: pages render without interactivity (run `make site`)");
+        }
+        SiteAssets { site_root: site_root.to_path_buf(), urls, bundle_present: present }
+    }
+}
+
+/// Serves files from the site root; anything not there gets the HTML 404 page.
+pub async fn static_file(State(state): State<AppState>, request: Request<Body>) -> Response {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        return crate::error::ApiError::MethodNotAllowed("Only GET works here.".into()).into_response();
+    }
+    let versioned = request.uri().query().is_some_and(|q| q.starts_with("v="));
+    let in_pkg = request.uri().path().starts_with(&format!("/{PKG_DIR}/"));
+    let served = ServeDir::new(&state.assets.site_root).precompressed_gzip().oneshot(request).await;
+    match served {
+        Ok(mut response) if response.status().is_success() => {
+            let cache = if versioned && in_pkg { "public, max-age=31536000, immutable" } else { "public, max-age=300" };
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+            response.into_response()
+        }
+        Ok(response) if response.status() == StatusCode::NOT_MODIFIED => response.into_response(),
+        _ => super::pages::not_found_page(&state),
+    }
+}

@@ -1,0 +1,83 @@
+//! Extractors whose rejections are [`ApiError`]s, so malformed input gets the same JSON error shape
+//! and an actionable sentence instead of axum's plain-text defaults.
+use crate::error::ApiError;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::JsonDataError(err) => ApiError::invalid(format!(
+            "The request body has the wrong shape: {}. See docs/api.md for the fields this endpoint takes.",
+            err.body_text().trim_start_matches("Failed to deserialize the JSON body into the target type: ")
+        )),
+        JsonRejection::JsonSyntaxError(err) => ApiError::BadRequest(format!(
+            "The request body is not valid JSON: {}.",
+            err.body_text().trim_start_matches("Failed to parse the request body as JSON: ")
+        )),
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::UnsupportedMediaType("Send the body as JSON, with the header Content-Type: application/json.".into())
+        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(format!(
+            "The request body is larger than {} KiB. Send less.",
+            super::MAX_BODY_BYTES / 1024
+        )),
+        other => ApiError::BadRequest(format!("The request body could not be read: {}.", other.body_text())),
+    }
+}
+
+/// The `Idempotency-Key` header, required for requests that create something exactly once.
+pub struct IdempotencyKey(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match parts.headers.get("idempotency-key").map(|value| value.to_str()) {
+            Some(Ok(key)) => Ok(IdempotencyKey(key.trim().to_string())),
+            Some(Err(_)) => Err(ApiError::invalid_field("Idempotency-Key", "The Idempotency-Key header must be plain ASCII.")),
+            None => Err(ApiError::invalid_field(
+                "Idempotency-Key",
+                "Send an Idempotency-Key header with a value new to this checkout (a UUID works); repeating it returns the same order.",
+            )),
+        }
+    }
+}
+
+/// A path parameter; one that cannot be decoded (bad percent-encoding, not UTF-8) is a 404, since
+/// no resource has such a name.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(_) => Err(ApiError::NotFound("Nothing is at this address: part of it cannot be read. Check the link.".into())),
+        }
+    }
+}

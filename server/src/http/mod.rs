@@ -1,0 +1,53 @@
+//! The origin's HTTP surface: the JSON API under /api, the server-rendered pages, static assets
+//! and health checks. Handlers are thin: they parse, call the [`Storefront`], and shape the answer.
+mod api;
+mod assets;
+mod extract;
+mod health;
+mod pages;
+mod response;
+
+pub use assets::SiteAssets;
+
+use crate::storefront::Storefront;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted anywhere.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub storefront: Arc<Storefront>,
+    pub assets: Arc<SiteAssets>,
+}
+
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/e/{slug}", get(pages::event))
+        .route("/checkout/{hold_id}", get(pages::checkout))
+        .route("/o/{token}", get(pages::order))
+        .nest("/api", api::routes())
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
+        .fallback(assets::static_file)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,91 @@
+//! Server-rendered pages. Each loads its data through the [`Storefront`](crate::storefront::Storefront)
+//! and hands it to `app::document::render_document`, the renderer the edge uses too.
+use super::AppState;
+use crate::error::ApiError;
+use app::document::{render_document, Page, PageData};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+/// Event pages change with stock; a second of reuse is what a burst of page views needs.
+const EVENT_CACHE: &str = "public, max-age=1, stale-while-revalidate=10, stale-if-error=86400";
+const PRIVATE: &str = "private, no-store";
+
+#[tracing::instrument(skip(state))]
+pub async fn home(State(state): State<AppState>) -> Response {
+    match state.storefront.published_events().await {
+        Ok(events) => render(&state, StatusCode::OK, "public, max-age=5", PageData { now: crate::store::now(), page: Page::Home { events } }),
+        Err(err) => problem(&state, err),
+    }
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn event(State(state): State<AppState>, PagePath(slug): PagePath) -> Response {
+    match state.storefront.snapshot(&slug).await {
+        Ok(snapshot) => {
+            let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot: (*snapshot).clone() } };
+            render(&state, StatusCode::OK, EVENT_CACHE, data)
+        }
+        Err(err) => problem(&state, err),
+    }
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn checkout(State(state): State<AppState>, PagePath(hold_id): PagePath) -> Response {
+    match state.storefront.hold(&hold_id).await {
+        Ok(hold) => render(&state, StatusCode::OK, PRIVATE, PageData { now: crate::store::now(), page: Page::Checkout { hold } }),
+        Err(err) => problem(&state, err),
+    }
+}
+
+#[tracing::instrument(skip(state, token))]
+pub async fn order(State(state): State<AppState>, PagePath(token): PagePath) -> Response {
+    match state.storefront.order(&token).await {
+        Ok(order) => render(&state, StatusCode::OK, PRIVATE, PageData { now: crate::store::now(), page: Page::Order { order } }),
+        Err(err) => problem(&state, err),
+    }
+}
+
+pub fn not_found_page(state: &AppState) -> Response {
+    problem(state, ApiError::NotFound("The address may be mistyped, or the page has moved.".into()))
+}
+
+fn problem(state: &AppState, err: ApiError) -> Response {
+    let status = err.status();
+    let heading = match status {
+        StatusCode::NOT_FOUND => "We couldn’t find that page",
+        StatusCode::SERVICE_UNAVAILABLE => "Tickets are selling fast",
+        s if s.is_server_error() => "Something went wrong",
+        _ => "That didn’t work",
+    };
+    let message = err.public_message();
+    let data = PageData {
+        now: crate::store::now(),
+        page: Page::Problem { status: status.as_u16(), heading: heading.to_string(), message },
+    };
+    let mut response = render(state, status, "no-store", data);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+    }
+    response
+}
+
+fn render(state: &AppState, status: StatusCode, cache_control: &'static str, data: PageData) -> Response {
+    let html = render_document(&data, &state.assets.urls);
+    (status, [(header::CACHE_CONTROL, cache_control)], Html(html)).into_response()
+}
+
+/// A page's path parameter. One that cannot be decoded names no page: the 404 page, not a 400.
+pub struct PagePath(pub String);
+
+impl FromRequestParts<AppState> for PagePath {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(PagePath(value)),
+            Err(_) => Err(not_found_page(state)),
+        }
+    }
+}

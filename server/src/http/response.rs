@@ -1,0 +1,83 @@
+//! How errors reach the client: `{"error", "message"}` JSON for the API, an HTML page for pages.
+//! This is the only place an [`ApiError`] becomes a status code.
+use crate::error::ApiError;
+use app::model::ApiErrorBody;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Invalid { .. } | ApiError::NotOnSale(_) | ApiError::IdempotencyKeyReused(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::SoldOut { .. } | ApiError::HoldClosed(_) => StatusCode::CONFLICT,
+            ApiError::HoldExpired(_) => StatusCode::GONE,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Invalid { .. } => "validation",
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::SoldOut { .. } => "sold_out",
+            ApiError::NotOnSale(_) => "not_on_sale",
+            ApiError::HoldExpired(_) => "hold_expired",
+            ApiError::HoldClosed(_) => "hold_closed",
+            ApiError::IdempotencyKeyReused(_) => "idempotency_key_reused",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
+            ApiError::Busy(_) => "busy",
+            ApiError::Unexpected(_) => "internal",
+        }
+    }
+
+    /// What the person is told. Unexpected errors are logged in full and described vaguely.
+    pub fn public_message(&self) -> String {
+        match self {
+            ApiError::Unexpected(err) => {
+                tracing::error!(error = ?err, "unexpected error");
+                "Something went wrong on our side. Please try again; if it keeps happening, contact the organiser.".into()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    pub fn body(&self) -> ApiErrorBody {
+        ApiErrorBody {
+            error: self.code().to_string(),
+            message: self.public_message(),
+            field: match self {
+                ApiError::Invalid { field, .. } => field.clone(),
+                _ => None,
+            },
+            available: match self {
+                ApiError::SoldOut { available, .. } => Some(available.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut response = (status, Json(self.body())).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        }
+        response
+    }
+}

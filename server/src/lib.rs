@@ -1,0 +1,17 @@
+//! Stampede's origin: the JSON API, the server-rendered storefront, checkout and the database.
+//!
+//! Layers point one way: `http` → `storefront` (the rules) → `store` (the database). Pages are
+//! rendered by the `app` crate, the same renderer the edge runs, from data the storefront loads.
+pub mod codes;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod payments;
+pub mod qr;
+pub mod reaper;
+pub mod snapshots;
+pub mod startup;
+pub mod store;
+pub mod storefront;
+pub mod telemetry;

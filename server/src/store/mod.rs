@@ -1,0 +1,294 @@
+//! Persistence. One [`Store`] trait, one implementation per database backend (PostgreSQL for
+//! production, SQLite as the embedded default), each with its own migrations under `migrations/`.
+//!
+//! Policy: the database is the authority on stock. Every change to `sold` or `held` happens in a
+//! conditional UPDATE inside the transaction that records why (a hold, a release, an order, an
+//! expiry), and a CHECK constraint refuses `sold + held > capacity` whatever the code above does.
+//! Rows are locked in one order everywhere (a hold's row, then ticket types by ascending id) so
+//! concurrent transactions queue instead of deadlocking.
+mod postgres;
+mod sql;
+mod sqlite;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+use app::model::{HoldStatus, OrderStatus, PaymentMethod, TicketTypeId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database did not answer in time (pool exhausted, statement timeout, locked): worth a retry.
+    #[error("the database is busy: {0}")]
+    Busy(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        let busy = match &err {
+            sqlx::Error::PoolTimedOut => true,
+            // 57014: statement timeout (PostgreSQL); 5 and 6: busy and locked (SQLite).
+            sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("57014" | "5" | "6" | "517")),
+            _ => false,
+        };
+        if busy {
+            StoreError::Busy(err.to_string())
+        } else {
+            StoreError::Unexpected(anyhow::Error::new(err))
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Clone, Debug)]
+pub struct EventRecord {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub venue: String,
+    pub timezone: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub currency: String,
+    pub published: bool,
+    pub version: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct TicketTypeRecord {
+    pub id: TicketTypeId,
+    pub event_id: i64,
+    pub name: String,
+    pub description: String,
+    pub price_minor: i64,
+    pub capacity: i64,
+    pub sold: i64,
+    pub held: i64,
+    /// Held by holds that have expired but not been reaped yet: available again already.
+    pub held_by_expired: i64,
+    pub sale_starts_at: Option<DateTime<Utc>>,
+    pub sale_ends_at: Option<DateTime<Utc>>,
+    pub min_per_order: i64,
+    pub max_per_order: i64,
+    pub position: i64,
+}
+
+impl TicketTypeRecord {
+    pub fn available(&self) -> i64 {
+        (self.capacity - self.sold - self.held + self.held_by_expired).max(0)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NewOrganiser {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub organiser_id: i64,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub venue: String,
+    pub timezone: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub currency: String,
+    pub published: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewTicketType {
+    pub event_id: i64,
+    pub name: String,
+    pub description: String,
+    pub price_minor: i64,
+    pub capacity: i64,
+    pub sale_starts_at: Option<DateTime<Utc>>,
+    pub sale_ends_at: Option<DateTime<Utc>>,
+    pub min_per_order: i64,
+    pub max_per_order: i64,
+    pub position: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewHold {
+    pub id: Uuid,
+    pub event_id: i64,
+    /// (ticket type, quantity), one entry per type.
+    pub items: Vec<(TicketTypeId, i64)>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+pub enum HoldOutcome {
+    Created,
+    /// Not enough stock for at least one item; nothing was held. What is left of each type asked for.
+    Short(Vec<(TicketTypeId, i64)>),
+}
+
+#[derive(Clone, Debug)]
+pub struct HoldRecord {
+    pub id: Uuid,
+    pub event_id: i64,
+    pub status: HoldStatus,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub items: Vec<HoldItemRecord>,
+}
+
+#[derive(Clone, Debug)]
+pub struct HoldItemRecord {
+    pub ticket_type_id: TicketTypeId,
+    pub name: String,
+    pub quantity: i64,
+    pub unit_price_minor: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewOrder {
+    pub hold_id: Uuid,
+    pub idempotency_key: String,
+    pub reference: String,
+    pub access_token: String,
+    pub buyer_name: String,
+    pub buyer_email: String,
+    pub status: OrderStatus,
+    pub payment: PaymentMethod,
+    pub total_minor: i64,
+    pub currency: String,
+    pub created_at: DateTime<Utc>,
+    pub tickets: Vec<NewTicket>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewTicket {
+    pub ticket_type_id: TicketTypeId,
+    pub code: String,
+    pub attendee_name: String,
+    pub attendee_email: String,
+}
+
+#[derive(Clone, Debug)]
+pub enum OrderOutcome {
+    Created(OrderRecord),
+    /// The idempotency key was used before for this hold: the order made then.
+    Replayed(OrderRecord),
+    /// The idempotency key was used before for another hold.
+    KeyReused,
+    /// The hold cannot become an order (gone, expired, released, or already ordered).
+    HoldNotLive(Option<HoldStatus>),
+}
+
+#[derive(Clone, Debug)]
+pub struct OrderRecord {
+    pub id: i64,
+    pub reference: String,
+    pub access_token: String,
+    pub hold_id: Uuid,
+    pub event_id: i64,
+    pub buyer_name: String,
+    pub buyer_email: String,
+    pub status: OrderStatus,
+    pub payment: PaymentMethod,
+    pub total_minor: i64,
+    pub currency: String,
+    pub created_at: DateTime<Utc>,
+    pub tickets: Vec<TicketRecord>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TicketRecord {
+    pub code: String,
+    pub ticket_type_id: TicketTypeId,
+    pub ticket_type_name: String,
+    pub attendee_name: String,
+    pub attendee_email: String,
+}
+
+/// A ticket type's counters as the database has them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stock {
+    pub capacity: i64,
+    pub sold: i64,
+    pub held: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "postgres" or "sqlite", for logs and health output.
+    fn backend(&self) -> &'static str;
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn create_organiser(&self, organiser: &NewOrganiser) -> StoreResult<i64>;
+    async fn create_event(&self, event: &NewEvent) -> StoreResult<i64>;
+    async fn create_ticket_type(&self, ticket_type: &NewTicketType) -> StoreResult<TicketTypeId>;
+    /// Moves a ticket type's sale window; bumps the event's version.
+    async fn set_sale_window(
+        &self,
+        ticket_type_id: TicketTypeId,
+        starts: Option<DateTime<Utc>>,
+        ends: Option<DateTime<Utc>>,
+    ) -> StoreResult<()>;
+    async fn count_events(&self) -> StoreResult<i64>;
+
+    async fn published_events(&self) -> StoreResult<Vec<EventRecord>>;
+    async fn event_by_slug(&self, slug: &str) -> StoreResult<Option<EventRecord>>;
+    async fn event_by_id(&self, id: i64) -> StoreResult<Option<EventRecord>>;
+    /// The event's ticket types in display order, with holds expired by `now` counted as available.
+    async fn ticket_types(&self, event_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<TicketTypeRecord>>;
+    async fn stock(&self, ticket_type_id: TicketTypeId) -> StoreResult<Option<Stock>>;
+
+    /// Takes stock for every item, or for none.
+    async fn create_hold(&self, hold: &NewHold) -> StoreResult<HoldOutcome>;
+    async fn hold(&self, id: Uuid) -> StoreResult<Option<HoldRecord>>;
+    /// Gives a live hold's stock back. Returns the hold's status afterwards (None: no such hold).
+    async fn release_hold(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<Option<HoldStatus>>;
+    /// Turns every hold expired by `now` (at most `limit`) into stock for sale. Returns how many.
+    async fn expire_holds(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<u64>;
+
+    /// Turns a live hold into an order with its tickets, at most once per hold and per key.
+    async fn place_order(&self, order: &NewOrder) -> StoreResult<OrderOutcome>;
+    async fn order_by_token(&self, access_token: &str) -> StoreResult<Option<OrderRecord>>;
+}
+
+/// Bounds on every wait the database can impose.
+#[derive(Clone, Debug)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    pub statement_timeout: Duration,
+}
+
+/// Opens the database named by the URL (postgres:// or sqlite:), applies its migrations.
+pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Arc<dyn Store>> {
+    if settings.url.starts_with("postgres://") || settings.url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(settings).await?))
+    } else if settings.url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(settings).await?))
+    } else {
+        anyhow::bail!("DATABASE_URL must start with postgres:// or sqlite: (got {:?})", settings.url)
+    }
+}
+
+/// Timestamps are kept to the millisecond: both backends store that exactly, so what is written is
+/// what is read back, and SQLite's text timestamps compare in time order.
+pub fn now() -> DateTime<Utc> {
+    truncate_to_millis(Utc::now())
+}
+
+pub fn truncate_to_millis(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at)
+}

@@ -1,0 +1,576 @@
+//! The SQL both backends run. PostgreSQL and SQLite (through sqlx) accept the same `$N` parameters,
+//! `RETURNING` and conditional UPDATEs, so one body serves both; what differs (how a write
+//! transaction starts, how to connect, the migrations) lives in each backend's module.
+//!
+//! Every stock change is a conditional UPDATE of a ticket type's counters; its `rows_affected`
+//! says whether the stock was there. Ticket types are always updated in ascending id order.
+
+use super::*;
+use anyhow::anyhow;
+
+pub(super) fn payment_str(payment: PaymentMethod) -> &'static str {
+    match payment {
+        PaymentMethod::Free => "free",
+        PaymentMethod::Offline => "offline",
+    }
+}
+
+pub(super) fn parse_payment(s: &str) -> anyhow::Result<PaymentMethod> {
+    match s {
+        "free" => Ok(PaymentMethod::Free),
+        "offline" => Ok(PaymentMethod::Offline),
+        other => Err(anyhow!("unknown payment method {other:?} in the database")),
+    }
+}
+
+pub(super) fn parse_hold_status(s: &str) -> anyhow::Result<HoldStatus> {
+    HoldStatus::parse(s).ok_or_else(|| anyhow!("unknown hold status {s:?} in the database"))
+}
+
+pub(super) fn parse_order_status(s: &str) -> anyhow::Result<OrderStatus> {
+    OrderStatus::parse(s).ok_or_else(|| anyhow!("unknown order status {s:?} in the database"))
+}
+
+/// Aggregates hold items per ticket type, sorted by id: the order in which rows are locked.
+pub(super) fn per_ticket_type(items: impl IntoIterator<Item = (TicketTypeId, i64)>) -> Vec<(TicketTypeId, i64)> {
+    let mut totals = std::collections::BTreeMap::new();
+    for (id, quantity) in items {
+        *totals.entry(id).or_insert(0) += quantity;
+    }
+    totals.into_iter().collect()
+}
+
+pub(super) const EVENT_COLUMNS: &str =
+    "id, slug, title, description, venue, timezone, starts_at, ends_at, currency, published, version";
+
+pub(super) const ORDER_COLUMNS: &str = "id, reference, access_token, hold_id, event_id, buyer_name, buyer_email, \
+     status, payment, total_minor, currency, created_at";
+
+/// Implements [`Store`] for a backend struct with a `pool: sqlx::Pool<$db>` field and a
+/// `begin_write(&self)` method that starts a transaction able to write at once.
+macro_rules! impl_sql_store {
+    ($store:ty, $db:ty, $backend:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            #[tracing::instrument(skip(self))]
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn create_organiser(&self, organiser: &NewOrganiser) -> StoreResult<i64> {
+                let row = sqlx::query("INSERT INTO organisers (name, email) VALUES ($1, $2) RETURNING id")
+                    .bind(&organiser.name)
+                    .bind(&organiser.email)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(row.try_get("id")?)
+            }
+
+            async fn create_event(&self, event: &NewEvent) -> StoreResult<i64> {
+                let row = sqlx::query(
+                    "INSERT INTO events (organiser_id, slug, title, description, venue, timezone, starts_at, ends_at, currency, published) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                )
+                .bind(event.organiser_id)
+                .bind(&event.slug)
+                .bind(&event.title)
+                .bind(&event.description)
+                .bind(&event.venue)
+                .bind(&event.timezone)
+                .bind(event.starts_at)
+                .bind(event.ends_at)
+                .bind(&event.currency)
+                .bind(event.published)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(row.try_get("id")?)
+            }
+
+            async fn create_ticket_type(&self, t: &NewTicketType) -> StoreResult<TicketTypeId> {
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query(
+                    "INSERT INTO ticket_types (event_id, name, description, price_minor, capacity, sale_starts_at, sale_ends_at, \
+                     min_per_order, max_per_order, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                )
+                .bind(t.event_id)
+                .bind(&t.name)
+                .bind(&t.description)
+                .bind(t.price_minor)
+                .bind(t.capacity)
+                .bind(t.sale_starts_at)
+                .bind(t.sale_ends_at)
+                .bind(t.min_per_order)
+                .bind(t.max_per_order)
+                .bind(t.position)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE events SET version = version + 1 WHERE id = $1")
+                    .bind(t.event_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(row.try_get("id")?)
+            }
+
+            async fn set_sale_window(
+                &self,
+                ticket_type_id: TicketTypeId,
+                starts: Option<DateTime<Utc>>,
+                ends: Option<DateTime<Utc>>,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query(
+                    "UPDATE ticket_types SET sale_starts_at = $1, sale_ends_at = $2 WHERE id = $3 RETURNING event_id",
+                )
+                .bind(starts)
+                .bind(ends)
+                .bind(ticket_type_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(row) = row {
+                    let event_id: i64 = row.try_get("event_id")?;
+                    sqlx::query("UPDATE events SET version = version + 1 WHERE id = $1")
+                        .bind(event_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn count_events(&self) -> StoreResult<i64> {
+                let row = sqlx::query("SELECT COUNT(*) AS n FROM events").fetch_one(&self.pool).await?;
+                Ok(row.try_get("n")?)
+            }
+
+            #[tracing::instrument(skip(self))]
+            async fn published_events(&self) -> StoreResult<Vec<EventRecord>> {
+                let sql = format!(
+                    "SELECT {} FROM events WHERE published = $1 ORDER BY starts_at, id LIMIT 200",
+                    $crate::store::sql::EVENT_COLUMNS
+                );
+                let rows = sqlx::query(&sql).bind(true).fetch_all(&self.pool).await?;
+                rows.iter().map(event_from_row).collect()
+            }
+
+            #[tracing::instrument(skip(self))]
+            async fn event_by_slug(&self, slug: &str) -> StoreResult<Option<EventRecord>> {
+                let sql = format!("SELECT {} FROM events WHERE slug = $1", $crate::store::sql::EVENT_COLUMNS);
+                let row = sqlx::query(&sql).bind(slug).fetch_optional(&self.pool).await?;
+                row.as_ref().map(event_from_row).transpose()
+            }
+
+            #[tracing::instrument(skip(self))]
+            async fn event_by_id(&self, id: i64) -> StoreResult<Option<EventRecord>> {
+                let sql = format!("SELECT {} FROM events WHERE id = $1", $crate::store::sql::EVENT_COLUMNS);
+                let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+                row.as_ref().map(event_from_row).transpose()
+            }
+
+            #[tracing::instrument(skip(self))]
+            async fn ticket_types(&self, event_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<TicketTypeRecord>> {
+                let rows = sqlx::query(
+                    "SELECT id, event_id, name, description, price_minor, capacity, sold, held, sale_starts_at, sale_ends_at, \
+                     min_per_order, max_per_order, position FROM ticket_types WHERE event_id = $1 ORDER BY position, id",
+                )
+                .bind(event_id)
+                .fetch_all(&self.pool)
+                .await?;
+                // The check on read: stock in holds that have expired but not been reaped yet is for sale.
+                let expired = sqlx::query(
+                    "SELECT hi.ticket_type_id, CAST(SUM(hi.quantity) AS BIGINT) AS quantity FROM holds h \
+                     JOIN hold_items hi ON hi.hold_id = h.id \
+                     WHERE h.event_id = $1 AND h.status = 'active' AND h.expires_at <= $2 GROUP BY hi.ticket_type_id",
+                )
+                .bind(event_id)
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut expired_by_type = std::collections::HashMap::new();
+                for row in &expired {
+                    expired_by_type.insert(row.try_get::<i64, _>("ticket_type_id")?, row.try_get::<i64, _>("quantity")?);
+                }
+                rows.iter()
+                    .map(|row| {
+                        let id: i64 = row.try_get("id")?;
+                        Ok(TicketTypeRecord {
+                            id,
+                            event_id: row.try_get("event_id")?,
+                            name: row.try_get("name")?,
+                            description: row.try_get("description")?,
+                            price_minor: row.try_get("price_minor")?,
+                            capacity: row.try_get("capacity")?,
+                            sold: row.try_get("sold")?,
+                            held: row.try_get("held")?,
+                            held_by_expired: expired_by_type.get(&id).copied().unwrap_or(0),
+                            sale_starts_at: row.try_get("sale_starts_at")?,
+                            sale_ends_at: row.try_get("sale_ends_at")?,
+                            min_per_order: row.try_get("min_per_order")?,
+                            max_per_order: row.try_get("max_per_order")?,
+                            position: row.try_get("position")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn stock(&self, ticket_type_id: TicketTypeId) -> StoreResult<Option<Stock>> {
+                let row = sqlx::query("SELECT capacity, sold, held FROM ticket_types WHERE id = $1")
+                    .bind(ticket_type_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|row| {
+                    Ok(Stock { capacity: row.try_get("capacity")?, sold: row.try_get("sold")?, held: row.try_get("held")? })
+                })
+                .transpose()
+            }
+
+            #[tracing::instrument(skip(self, hold), fields(hold_id = %hold.id))]
+            async fn create_hold(&self, hold: &NewHold) -> StoreResult<HoldOutcome> {
+                let items = $crate::store::sql::per_ticket_type(hold.items.iter().copied());
+                let mut tx = self.begin_write().await?;
+                for (ticket_type_id, quantity) in &items {
+                    let taken = sqlx::query(
+                        "UPDATE ticket_types SET held = held + $1 \
+                         WHERE id = $2 AND event_id = $3 AND sold + held + $1 <= capacity",
+                    )
+                    .bind(quantity)
+                    .bind(ticket_type_id)
+                    .bind(hold.event_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if taken == 0 {
+                        tx.rollback().await?;
+                        let mut left = Vec::with_capacity(items.len());
+                        for (id, _) in &items {
+                            let row = sqlx::query("SELECT capacity - sold - held AS available FROM ticket_types WHERE id = $1")
+                                .bind(id)
+                                .fetch_optional(&self.pool)
+                                .await?;
+                            let available = match row {
+                                Some(row) => row.try_get::<i64, _>("available")?.max(0),
+                                None => 0,
+                            };
+                            left.push((*id, available));
+                        }
+                        return Ok(HoldOutcome::Short(left));
+                    }
+                }
+                sqlx::query("INSERT INTO holds (id, event_id, status, expires_at, created_at) VALUES ($1, $2, 'active', $3, $4)")
+                    .bind(hold.id)
+                    .bind(hold.event_id)
+                    .bind(hold.expires_at)
+                    .bind(hold.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+                for (ticket_type_id, quantity) in &items {
+                    sqlx::query(
+                        "INSERT INTO hold_items (hold_id, ticket_type_id, quantity, unit_price_minor) \
+                         SELECT $1, id, $2, price_minor FROM ticket_types WHERE id = $3",
+                    )
+                    .bind(hold.id)
+                    .bind(quantity)
+                    .bind(ticket_type_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(HoldOutcome::Created)
+            }
+
+            #[tracing::instrument(skip(self))]
+            async fn hold(&self, id: uuid::Uuid) -> StoreResult<Option<HoldRecord>> {
+                let Some(row) = sqlx::query("SELECT id, event_id, status, expires_at, created_at FROM holds WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let items = sqlx::query(
+                    "SELECT hi.ticket_type_id, t.name, hi.quantity, hi.unit_price_minor FROM hold_items hi \
+                     JOIN ticket_types t ON t.id = hi.ticket_type_id WHERE hi.hold_id = $1 ORDER BY t.position, t.id",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                let status: String = row.try_get("status")?;
+                Ok(Some(HoldRecord {
+                    id: row.try_get("id")?,
+                    event_id: row.try_get("event_id")?,
+                    status: $crate::store::sql::parse_hold_status(&status)?,
+                    expires_at: row.try_get("expires_at")?,
+                    created_at: row.try_get("created_at")?,
+                    items: items
+                        .iter()
+                        .map(|item| {
+                            Ok(HoldItemRecord {
+                                ticket_type_id: item.try_get("ticket_type_id")?,
+                                name: item.try_get("name")?,
+                                quantity: item.try_get("quantity")?,
+                                unit_price_minor: item.try_get("unit_price_minor")?,
+                            })
+                        })
+                        .collect::<StoreResult<Vec<_>>>()?,
+                }))
+            }
+
+            #[tracing::instrument(skip(self))]
+            async fn release_hold(&self, id: uuid::Uuid, now: DateTime<Utc>) -> StoreResult<Option<HoldStatus>> {
+                let mut tx = self.begin_write().await?;
+                let released = sqlx::query(
+                    "UPDATE holds SET status = 'released', closed_at = $2 WHERE id = $1 AND status = 'active' RETURNING id",
+                )
+                .bind(id)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if released.is_none() {
+                    tx.rollback().await?;
+                    let row = sqlx::query("SELECT status FROM holds WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+                    return row
+                        .map(|row| $crate::store::sql::parse_hold_status(&row.try_get::<String, _>("status")?).map_err(Into::into))
+                        .transpose();
+                }
+                give_back_stock(&mut tx, &[id]).await?;
+                tx.commit().await?;
+                Ok(Some(HoldStatus::Released))
+            }
+
+            #[tracing::instrument(skip(self))]
+            async fn expire_holds(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<u64> {
+                let mut tx = self.begin_write().await?;
+                let rows = sqlx::query(
+                    "UPDATE holds SET status = 'expired', closed_at = $1 WHERE status = 'active' AND id IN \
+                     (SELECT id FROM holds WHERE status = 'active' AND expires_at <= $1 ORDER BY expires_at LIMIT $2) \
+                     RETURNING id",
+                )
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+                let ids = rows.iter().map(|row| row.try_get("id")).collect::<Result<Vec<uuid::Uuid>, _>>()?;
+                give_back_stock(&mut tx, &ids).await?;
+                tx.commit().await?;
+                Ok(ids.len() as u64)
+            }
+
+            #[tracing::instrument(skip(self, order), fields(hold_id = %order.hold_id))]
+            async fn place_order(&self, order: &NewOrder) -> StoreResult<OrderOutcome> {
+                if let Some(existing) = self.order_by_key(&order.idempotency_key).await? {
+                    return Ok(replay(existing, order));
+                }
+                let mut tx = self.begin_write().await?;
+                let claimed = sqlx::query(
+                    "UPDATE holds SET status = 'ordered', closed_at = $2 \
+                     WHERE id = $1 AND status = 'active' AND expires_at > $2 RETURNING event_id",
+                )
+                .bind(order.hold_id)
+                .bind(order.created_at)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(claimed) = claimed else {
+                    tx.rollback().await?;
+                    // A concurrent request with the same key may have just made the order.
+                    if let Some(existing) = self.order_by_key(&order.idempotency_key).await? {
+                        return Ok(replay(existing, order));
+                    }
+                    let status = sqlx::query("SELECT status, expires_at FROM holds WHERE id = $1")
+                        .bind(order.hold_id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    let status = match status {
+                        None => None,
+                        Some(row) => {
+                            let status = $crate::store::sql::parse_hold_status(&row.try_get::<String, _>("status")?)?;
+                            let expires_at: DateTime<Utc> = row.try_get("expires_at")?;
+                            // Past its expiry but not reaped yet: expired all the same.
+                            Some(if status == HoldStatus::Active && expires_at <= order.created_at {
+                                HoldStatus::Expired
+                            } else {
+                                status
+                            })
+                        }
+                    };
+                    return Ok(OrderOutcome::HoldNotLive(status));
+                };
+                let event_id: i64 = claimed.try_get("event_id")?;
+                let items = sqlx::query("SELECT ticket_type_id, quantity FROM hold_items WHERE hold_id = $1")
+                    .bind(order.hold_id)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|row| Ok((row.try_get("ticket_type_id")?, row.try_get("quantity")?)))
+                    .collect::<StoreResult<Vec<(i64, i64)>>>()?;
+                for (ticket_type_id, quantity) in $crate::store::sql::per_ticket_type(items) {
+                    let moved = sqlx::query("UPDATE ticket_types SET held = held - $1, sold = sold + $1 WHERE id = $2")
+                        .bind(quantity)
+                        .bind(ticket_type_id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if moved != 1 {
+                        return Err(StoreError::Unexpected(anyhow::anyhow!("ticket type {ticket_type_id} vanished while ordering")));
+                    }
+                }
+                let row = sqlx::query(
+                    "INSERT INTO orders (reference, access_token, idempotency_key, hold_id, event_id, buyer_name, buyer_email, \
+                     status, payment, total_minor, currency, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                )
+                .bind(&order.reference)
+                .bind(&order.access_token)
+                .bind(&order.idempotency_key)
+                .bind(order.hold_id)
+                .bind(event_id)
+                .bind(&order.buyer_name)
+                .bind(&order.buyer_email)
+                .bind(order.status.as_str())
+                .bind($crate::store::sql::payment_str(order.payment))
+                .bind(order.total_minor)
+                .bind(&order.currency)
+                .bind(order.created_at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let order_id: i64 = row.try_get("id")?;
+                for (position, ticket) in order.tickets.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO tickets (order_id, ticket_type_id, code, attendee_name, attendee_email, position) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(order_id)
+                    .bind(ticket.ticket_type_id)
+                    .bind(&ticket.code)
+                    .bind(&ticket.attendee_name)
+                    .bind(&ticket.attendee_email)
+                    .bind(position as i64)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                let created = self.order_where("id = $1", OrderKey::Id(order_id)).await?.ok_or_else(|| {
+                    StoreError::Unexpected(anyhow::anyhow!("an order just committed cannot be read back"))
+                })?;
+                Ok(OrderOutcome::Created(created))
+            }
+
+            #[tracing::instrument(skip(self, access_token))]
+            async fn order_by_token(&self, access_token: &str) -> StoreResult<Option<OrderRecord>> {
+                self.order_where("access_token = $1", OrderKey::Text(access_token)).await
+            }
+        }
+
+        impl $store {
+            async fn order_by_key(&self, key: &str) -> StoreResult<Option<OrderRecord>> {
+                self.order_where("idempotency_key = $1", OrderKey::Text(key)).await
+            }
+
+            async fn order_where(&self, condition: &str, key: OrderKey<'_>) -> StoreResult<Option<OrderRecord>> {
+                let sql = format!("SELECT {} FROM orders WHERE {condition}", $crate::store::sql::ORDER_COLUMNS);
+                let query = sqlx::query(&sql);
+                let query = match key {
+                    OrderKey::Id(id) => query.bind(id),
+                    OrderKey::Text(text) => query.bind(text.to_string()),
+                };
+                let Some(row) = query.fetch_optional(&self.pool).await? else {
+                    return Ok(None);
+                };
+                let id: i64 = row.try_get("id")?;
+                let tickets = sqlx::query(
+                    "SELECT tk.code, tk.ticket_type_id, t.name, tk.attendee_name, tk.attendee_email FROM tickets tk \
+                     JOIN ticket_types t ON t.id = tk.ticket_type_id WHERE tk.order_id = $1 ORDER BY tk.position",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                let status: String = row.try_get("status")?;
+                let payment: String = row.try_get("payment")?;
+                Ok(Some(OrderRecord {
+                    id,
+                    reference: row.try_get("reference")?,
+                    access_token: row.try_get("access_token")?,
+                    hold_id: row.try_get("hold_id")?,
+                    event_id: row.try_get("event_id")?,
+                    buyer_name: row.try_get("buyer_name")?,
+                    buyer_email: row.try_get("buyer_email")?,
+                    status: $crate::store::sql::parse_order_status(&status)?,
+                    payment: $crate::store::sql::parse_payment(&payment)?,
+                    total_minor: row.try_get("total_minor")?,
+                    currency: row.try_get("currency")?,
+                    created_at: row.try_get("created_at")?,
+                    tickets: tickets
+                        .iter()
+                        .map(|t| {
+                            Ok(TicketRecord {
+                                code: t.try_get("code")?,
+                                ticket_type_id: t.try_get("ticket_type_id")?,
+                                ticket_type_name: t.try_get("name")?,
+                                attendee_name: t.try_get("attendee_name")?,
+                                attendee_email: t.try_get("attendee_email")?,
+                            })
+                        })
+                        .collect::<StoreResult<Vec<_>>>()?,
+                }))
+            }
+        }
+
+        enum OrderKey<'a> {
+            Id(i64),
+            Text(&'a str),
+        }
+
+        fn replay(existing: OrderRecord, order: &NewOrder) -> OrderOutcome {
+            if existing.hold_id == order.hold_id {
+                OrderOutcome::Replayed(existing)
+            } else {
+                OrderOutcome::KeyReused
+            }
+        }
+
+        /// Returns the stock of closed holds to sale: their items, summed per ticket type and
+        /// applied in ascending id order.
+        async fn give_back_stock(tx: &mut sqlx::Transaction<'_, $db>, hold_ids: &[uuid::Uuid]) -> StoreResult<()> {
+            let mut items = Vec::new();
+            for hold_id in hold_ids {
+                let rows = sqlx::query("SELECT ticket_type_id, quantity FROM hold_items WHERE hold_id = $1")
+                    .bind(hold_id)
+                    .fetch_all(&mut **tx)
+                    .await?;
+                for row in rows {
+                    items.push((row.try_get::<i64, _>("ticket_type_id")?, row.try_get::<i64, _>("quantity")?));
+                }
+            }
+            for (ticket_type_id, quantity) in $crate::store::sql::per_ticket_type(items) {
+                sqlx::query("UPDATE ticket_types SET held = held - $1 WHERE id = $2")
+                    .bind(quantity)
+                    .bind(ticket_type_id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        fn event_from_row(row: &<$db as sqlx::Database>::Row) -> StoreResult<EventRecord> {
+            Ok(EventRecord {
+                id: row.try_get("id")?,
+                slug: row.try_get("slug")?,
+                title: row.try_get("title")?,
+                description: row.try_get("description")?,
+                venue: row.try_get("venue")?,
+                timezone: row.try_get("timezone")?,
+                starts_at: row.try_get("starts_at")?,
+                ends_at: row.try_get("ends_at")?,
+                currency: row.try_get("currency")?,
+                published: row.try_get("published")?,
+                version: row.try_get("version")?,
+            })
+        }
+    };
+}
+
+pub(super) use impl_sql_store;

@@ -1,0 +1,484 @@
+//! The storefront's rules: what may be held, by whom, for how long, and how a hold becomes an order.
+//! HTTP handlers and page renderers call this; it calls the [`Store`]. Input is validated here with
+//! messages a person can act on; stock is the database's decision (see `store`).
+use crate::codes;
+use crate::error::ApiError;
+use crate::payments::Payments;
+use crate::snapshots::SnapshotCache;
+use crate::store::{
+    self, EventRecord, HoldOutcome, HoldRecord, NewHold, NewOrder, NewTicket, OrderOutcome, OrderRecord, Store,
+    TicketTypeRecord,
+};
+use app::model::{
+    Availability, EventSnapshot, EventSummary, Hold, HoldItem, HoldRequest, HoldStatus, Order, OrderRequest, Person,
+    SaleStatus, Ticket, TicketAvailability, TicketTypeSnapshot,
+};
+use app::validate;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Most distinct ticket types in one hold: more is a mistake or abuse, not a purchase.
+pub const MAX_ITEMS_PER_HOLD: usize = 20;
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
+
+pub struct Storefront {
+    store: Arc<dyn Store>,
+    hold_ttl: Duration,
+    payments: Payments,
+    snapshots: SnapshotCache,
+}
+
+impl Storefront {
+    pub fn new(store: Arc<dyn Store>, hold_ttl: Duration, snapshot_ttl: Duration) -> Self {
+        Storefront { store, hold_ttl, payments: Payments::default(), snapshots: SnapshotCache::new(snapshot_ttl) }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub async fn published_events(&self) -> Result<Vec<EventSummary>, ApiError> {
+        let events = self.store.published_events().await?;
+        Ok(events
+            .iter()
+            .map(|event| EventSummary {
+                slug: event.slug.clone(),
+                title: event.title.clone(),
+                venue: event.venue.clone(),
+                starts_at: event.starts_at,
+                when_display: when_display(event),
+            })
+            .collect())
+    }
+
+    /// The published event's snapshot, from the micro-cache when fresh.
+    #[tracing::instrument(skip(self))]
+    pub async fn snapshot(&self, slug: &str) -> Result<Arc<EventSnapshot>, ApiError> {
+        let not_found = || ApiError::NotFound(format!("There is no event at \"{slug}\". Check the link, or see all events on the home page."));
+        if !is_plausible_slug(slug) {
+            return Err(not_found());
+        }
+        let store = self.store.clone();
+        let snapshot = self
+            .snapshots
+            .get_or_load(slug, async move {
+                let Some(event) = store.event_by_slug(slug).await? else {
+                    return Ok::<_, ApiError>(None);
+                };
+                if !event.published {
+                    return Ok(None);
+                }
+                let now = store::now();
+                let types = store.ticket_types(event.id, now).await?;
+                Ok(Some(build_snapshot(&event, &types, now)))
+            })
+            .await?;
+        snapshot.ok_or_else(not_found)
+    }
+
+    pub async fn availability(&self, slug: &str) -> Result<Availability, ApiError> {
+        Ok(Availability::from(self.snapshot(slug).await?.as_ref()))
+    }
+
+    #[tracing::instrument(skip(self, request))]
+    pub async fn create_hold(&self, slug: &str, request: &HoldRequest) -> Result<Hold, ApiError> {
+        let snapshot = self.snapshot(slug).await?;
+        let now = store::now();
+        let items = check_hold_request(&snapshot, request, now)?;
+        let event = self.store.event_by_slug(slug).await?.ok_or_else(|| ApiError::NotFound(format!("The event \"{slug}\" is gone.")))?;
+        let hold = NewHold {
+            id: Uuid::new_v4(),
+            event_id: event.id,
+            items: items.iter().map(|(info, quantity)| (info.id, *quantity)).collect(),
+            created_at: now,
+            expires_at: now + chrono::Duration::from_std(self.hold_ttl).map_err(anyhow::Error::from)?,
+        };
+        let mut outcome = self.store.create_hold(&hold).await?;
+        if let HoldOutcome::Short(_) = outcome {
+            // Stock may be sitting in holds that expired since the reaper last ran: free it, try once more.
+            if self.store.expire_holds(now, 1_000).await? > 0 {
+                outcome = self.store.create_hold(&hold).await?;
+            }
+        }
+        match outcome {
+            HoldOutcome::Created => {
+                let record = self.store.hold(hold.id).await?.ok_or_else(|| anyhow::anyhow!("a new hold cannot be read back"))?;
+                Ok(hold_view(&record, &snapshot, now))
+            }
+            HoldOutcome::Short(left) => Err(sold_out(&items, &left)),
+        }
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub async fn hold(&self, id: &str) -> Result<Hold, ApiError> {
+        let (record, snapshot) = self.hold_record(id).await?;
+        Ok(hold_view(&record, &snapshot, store::now()))
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub async fn release_hold(&self, id: &str) -> Result<Hold, ApiError> {
+        let hold_id = parse_hold_id(id)?;
+        match self.store.release_hold(hold_id, store::now()).await? {
+            None => Err(hold_not_found()),
+            Some(HoldStatus::Ordered) => Err(ApiError::HoldClosed(
+                "These tickets were already ordered, so the hold cannot be released.".into(),
+            )),
+            Some(_) => self.hold(id).await,
+        }
+    }
+
+    /// Places the order, or returns the one already placed with this idempotency key.
+    /// The flag is true when this call created it.
+    #[tracing::instrument(skip(self, request, idempotency_key))]
+    pub async fn place_order(
+        &self,
+        hold_id: &str,
+        idempotency_key: &str,
+        request: &OrderRequest,
+    ) -> Result<(Order, bool), ApiError> {
+        check_idempotency_key(idempotency_key)?;
+        let (hold, snapshot) = self.hold_record(hold_id).await?;
+        let (buyer, attendees) = check_people(request, &hold)?;
+        let total_minor: i64 = hold.items.iter().map(|item| item.quantity * item.unit_price_minor).sum();
+        let settlement = self.payments.provider(request.payment)?.settle(total_minor, &snapshot.currency).await?;
+        let tickets = hold
+            .items
+            .iter()
+            .flat_map(|item| std::iter::repeat_n(item.ticket_type_id, item.quantity as usize))
+            .zip(attendees)
+            .map(|(ticket_type_id, attendee)| NewTicket {
+                ticket_type_id,
+                code: codes::ticket_code(),
+                attendee_name: attendee.name,
+                attendee_email: attendee.email,
+            })
+            .collect();
+        let order = NewOrder {
+            hold_id: hold.id,
+            idempotency_key: idempotency_key.to_string(),
+            reference: codes::order_reference(),
+            access_token: codes::access_token(),
+            buyer_name: buyer.name,
+            buyer_email: buyer.email,
+            status: settlement.order_status(),
+            payment: request.payment,
+            total_minor,
+            currency: snapshot.currency.clone(),
+            created_at: store::now(),
+            tickets,
+        };
+        let (record, created) = match self.store.place_order(&order).await? {
+            OrderOutcome::Created(record) => (record, true),
+            OrderOutcome::Replayed(record) => (record, false),
+            OrderOutcome::KeyReused => {
+                return Err(ApiError::IdempotencyKeyReused(
+                    "This Idempotency-Key was already used for another checkout. Send a new key for each checkout.".into(),
+                ))
+            }
+            OrderOutcome::HoldNotLive(status) => return Err(hold_not_live(status)),
+        };
+        if created {
+            tracing::info!(reference = %record.reference, tickets = record.tickets.len(), "order placed");
+        }
+        Ok((self.order_view(record).await?, created))
+    }
+
+    #[tracing::instrument(skip(self, access_token))]
+    pub async fn order(&self, access_token: &str) -> Result<Order, ApiError> {
+        let not_found = || ApiError::NotFound("We could not find an order at this link. Check that you copied all of it.".into());
+        if !codes::looks_like_access_token(access_token) {
+            return Err(not_found());
+        }
+        let record = self.store.order_by_token(access_token).await?.ok_or_else(not_found)?;
+        self.order_view(record).await
+    }
+
+    /// The QR code of one ticket of an order, as SVG.
+    pub async fn ticket_qr(&self, access_token: &str, code: &str) -> Result<String, ApiError> {
+        let order = self.order(access_token).await?;
+        if !order.tickets.iter().any(|ticket| ticket.code == code) {
+            return Err(ApiError::NotFound("This order has no ticket with that code.".into()));
+        }
+        Ok(crate::qr::ticket_svg(code)?)
+    }
+
+    /// Returns every hold expired by now to sale. Run periodically by the reaper.
+    pub async fn expire_holds(&self) -> Result<u64, ApiError> {
+        let mut total = 0;
+        loop {
+            let expired = self.store.expire_holds(store::now(), 500).await?;
+            total += expired;
+            if expired < 500 {
+                return Ok(total);
+            }
+        }
+    }
+
+    async fn hold_record(&self, id: &str) -> Result<(HoldRecord, Arc<EventSnapshot>), ApiError> {
+        let hold_id = parse_hold_id(id)?;
+        let record = self.store.hold(hold_id).await?.ok_or_else(hold_not_found)?;
+        let event = self.event_by_id(record.event_id).await?;
+        let snapshot = self.snapshot(&event.slug).await?;
+        Ok((record, snapshot))
+    }
+
+    async fn event_by_id(&self, id: i64) -> Result<EventRecord, ApiError> {
+        self.store
+            .event_by_id(id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound("The event of this order no longer exists.".into()))
+    }
+
+    async fn order_view(&self, record: OrderRecord) -> Result<Order, ApiError> {
+        let event = self.event_by_id(record.event_id).await?;
+        let token = record.access_token;
+        Ok(Order {
+            url: format!("/o/{token}"),
+            reference: record.reference,
+            status: record.status,
+            payment: record.payment,
+            event_slug: event.slug.clone(),
+            event_title: event.title.clone(),
+            event_when_display: when_display(&event),
+            venue: event.venue.clone(),
+            buyer: Person { name: record.buyer_name, email: record.buyer_email },
+            total_minor: record.total_minor,
+            currency: record.currency,
+            created_at: record.created_at,
+            tickets: record
+                .tickets
+                .into_iter()
+                .map(|ticket| Ticket {
+                    qr_url: format!("/api/orders/{token}/tickets/{}/qr.svg", ticket.code),
+                    code: ticket.code,
+                    ticket_type_name: ticket.ticket_type_name,
+                    attendee: Person { name: ticket.attendee_name, email: ticket.attendee_email },
+                })
+                .collect(),
+        })
+    }
+}
+
+fn is_plausible_slug(slug: &str) -> bool {
+    (1..=100).contains(&slug.len()) && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn parse_hold_id(id: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(id).map_err(|_| hold_not_found())
+}
+
+fn hold_not_found() -> ApiError {
+    ApiError::NotFound("We could not find this hold. It may have been mistyped; start again from the event page.".into())
+}
+
+fn hold_not_live(status: Option<HoldStatus>) -> ApiError {
+    match status {
+        None => hold_not_found(),
+        Some(HoldStatus::Expired | HoldStatus::Active) => ApiError::HoldExpired(
+            "Your hold has expired and the tickets went back on sale. Choose them again on the event page.".into(),
+        ),
+        Some(HoldStatus::Released) => ApiError::HoldClosed(
+            "This hold was cancelled and its tickets went back on sale. Choose them again on the event page.".into(),
+        ),
+        Some(HoldStatus::Ordered) => ApiError::HoldClosed(
+            "These tickets were already ordered. Repeat the request with the same Idempotency-Key to see that order.".into(),
+        ),
+    }
+}
+
+/// Builds the snapshot of an event from its records, as of `now`.
+pub fn build_snapshot(event: &EventRecord, types: &[TicketTypeRecord], now: DateTime<Utc>) -> EventSnapshot {
+    EventSnapshot {
+        version: event.version,
+        slug: event.slug.clone(),
+        title: event.title.clone(),
+        description: event.description.clone(),
+        venue: event.venue.clone(),
+        timezone: event.timezone.clone(),
+        starts_at: event.starts_at,
+        ends_at: event.ends_at,
+        when_display: when_display(event),
+        currency: event.currency.clone(),
+        ticket_types: types
+            .iter()
+            .map(|t| {
+                let available = t.available();
+                TicketTypeSnapshot {
+                    id: t.id,
+                    name: t.name.clone(),
+                    description: t.description.clone(),
+                    price_minor: t.price_minor,
+                    currency: event.currency.clone(),
+                    available,
+                    min_per_order: t.min_per_order,
+                    max_per_order: t.max_per_order,
+                    sale_starts_at: t.sale_starts_at,
+                    sale_ends_at: t.sale_ends_at,
+                    status: SaleStatus::at(now, available, t.sale_starts_at, t.sale_ends_at),
+                }
+            })
+            .collect(),
+        generated_at: now,
+    }
+}
+
+/// "Sat 12 Dec 2026, 20:00–23:30" in the event's own timezone (UTC if the zone is unknown).
+pub fn when_display(event: &EventRecord) -> String {
+    let tz: chrono_tz::Tz = event.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let (starts, ends) = (event.starts_at.with_timezone(&tz), event.ends_at.with_timezone(&tz));
+    let start_text = starts.format("%a %-d %b %Y, %H:%M");
+    if starts.date_naive() == ends.date_naive() {
+        format!("{start_text}–{}", ends.format("%H:%M"))
+    } else {
+        format!("{start_text} – {}", ends.format("%a %-d %b, %H:%M"))
+    }
+}
+
+/// Checks a hold request against the event's rules; returns each item with its ticket type.
+fn check_hold_request<'a>(
+    snapshot: &'a EventSnapshot,
+    request: &HoldRequest,
+    now: DateTime<Utc>,
+) -> Result<Vec<(&'a TicketTypeSnapshot, i64)>, ApiError> {
+    if request.items.is_empty() {
+        return Err(ApiError::invalid_field("items", "Choose at least one ticket."));
+    }
+    if request.items.len() > MAX_ITEMS_PER_HOLD {
+        return Err(ApiError::invalid_field("items", format!("A hold can have at most {MAX_ITEMS_PER_HOLD} ticket types.")));
+    }
+    let mut checked = Vec::with_capacity(request.items.len());
+    for (i, item) in request.items.iter().enumerate() {
+        let field = |name: &str| format!("items[{i}].{name}");
+        let Some(info) = snapshot.ticket_types.iter().find(|t| t.id == item.ticket_type_id) else {
+            return Err(ApiError::invalid_field(
+                field("ticket_type_id"),
+                format!("Ticket type {} is not sold for this event. Reload the event page to see what is.", item.ticket_type_id),
+            ));
+        };
+        if checked.iter().any(|(seen, _): &(&TicketTypeSnapshot, i64)| seen.id == info.id) {
+            return Err(ApiError::invalid_field(
+                field("ticket_type_id"),
+                format!("{} appears twice; send it once with the total quantity.", info.name),
+            ));
+        }
+        if item.quantity < 1 {
+            return Err(ApiError::invalid_field(field("quantity"), format!("Choose at least 1 {} ticket.", info.name)));
+        }
+        if item.quantity < info.min_per_order {
+            return Err(ApiError::invalid_field(
+                field("quantity"),
+                format!("{} tickets are sold in orders of at least {}.", info.name, info.min_per_order),
+            ));
+        }
+        if item.quantity > info.max_per_order {
+            return Err(ApiError::invalid_field(
+                field("quantity"),
+                format!("You can buy at most {} {} tickets per order.", info.max_per_order, info.name),
+            ));
+        }
+        match SaleStatus::at(now, 1, info.sale_starts_at, info.sale_ends_at) {
+            SaleStatus::Scheduled => {
+                let starts = info.sale_starts_at.unwrap_or(now);
+                let wait = app::clock::format_countdown((starts - now).num_seconds());
+                return Err(ApiError::NotOnSale(format!("{} goes on sale in {wait}. Try again then.", info.name)));
+            }
+            SaleStatus::Ended => {
+                return Err(ApiError::NotOnSale(format!("The sale of {} has ended.", info.name)));
+            }
+            SaleStatus::OnSale | SaleStatus::SoldOut => {}
+        }
+        checked.push((info, item.quantity));
+    }
+    Ok(checked)
+}
+
+fn sold_out(items: &[(&TicketTypeSnapshot, i64)], left: &[(i64, i64)]) -> ApiError {
+    let available: Vec<TicketAvailability> = left
+        .iter()
+        .map(|(id, available)| TicketAvailability {
+            id: *id,
+            available: *available,
+            status: if *available > 0 { SaleStatus::OnSale } else { SaleStatus::SoldOut },
+        })
+        .collect();
+    let sentences: Vec<String> = items
+        .iter()
+        .filter_map(|(info, wanted)| {
+            let left = left.iter().find(|(id, _)| *id == info.id).map(|(_, n)| *n).unwrap_or(0);
+            (left < *wanted).then(|| match left {
+                0 => format!("{} is sold out.", info.name),
+                1 => format!("Only 1 {} ticket is left.", info.name),
+                n => format!("Only {n} {} tickets are left.", info.name),
+            })
+        })
+        .collect();
+    let message = if sentences.is_empty() {
+        "Those tickets just sold out. Please choose again.".to_string()
+    } else {
+        format!("{} Please choose again.", sentences.join(" "))
+    };
+    ApiError::SoldOut { message, available }
+}
+
+fn check_idempotency_key(key: &str) -> Result<(), ApiError> {
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::invalid_field(
+            "Idempotency-Key",
+            format!(
+                "Send an Idempotency-Key header: 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters, new for each checkout (a UUID works)."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_people(request: &OrderRequest, hold: &HoldRecord) -> Result<(Person, Vec<Person>), ApiError> {
+    let clean = |person: &Person| Person { name: person.name.trim().to_string(), email: person.email.trim().to_string() };
+    let check = |prefix: &str, person: &Person| -> Result<(), ApiError> {
+        validate::name(&person.name).map_err(|message| ApiError::invalid_field(format!("{prefix}.name"), message))?;
+        validate::email(&person.email).map_err(|message| ApiError::invalid_field(format!("{prefix}.email"), message))
+    };
+    let buyer = clean(&request.buyer);
+    check("buyer", &buyer)?;
+    let tickets: i64 = hold.items.iter().map(|item| item.quantity).sum();
+    if request.attendees.len() as i64 != tickets {
+        return Err(ApiError::invalid_field(
+            "attendees",
+            format!("This order has {tickets} ticket(s), so send {tickets} attendee(s); got {}.", request.attendees.len()),
+        ));
+    }
+    let attendees: Vec<Person> = request.attendees.iter().map(clean).collect();
+    for (i, attendee) in attendees.iter().enumerate() {
+        check(&format!("attendees[{i}]"), attendee)?;
+    }
+    Ok((buyer, attendees))
+}
+
+fn hold_view(record: &HoldRecord, snapshot: &EventSnapshot, now: DateTime<Utc>) -> Hold {
+    let status = if record.status == HoldStatus::Active && record.expires_at <= now { HoldStatus::Expired } else { record.status };
+    let items: Vec<HoldItem> = record
+        .items
+        .iter()
+        .map(|item| HoldItem {
+            ticket_type_id: item.ticket_type_id,
+            name: item.name.clone(),
+            quantity: item.quantity,
+            unit_price_minor: item.unit_price_minor,
+            line_total_minor: item.quantity * item.unit_price_minor,
+        })
+        .collect();
+    Hold {
+        id: record.id.to_string(),
+        status,
+        event_slug: snapshot.slug.clone(),
+        event_title: snapshot.title.clone(),
+        event_when_display: snapshot.when_display.clone(),
+        expires_at: record.expires_at,
+        total_minor: items.iter().map(|item| item.line_total_minor).sum(),
+        items,
+        currency: snapshot.currency.clone(),
+    }
+}

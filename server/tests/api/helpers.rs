@@ -1,0 +1,283 @@
+use app::model::{Hold, HoldRequest, HoldRequestItem, OrderRequest, PaymentMethod, Person};
+use chrono::{DateTime, Duration, Utc};
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::Connection;
+use stampede::config::Settings;
+use stampede::startup::Application;
+use stampede::store::{self, NewEvent, NewOrganiser, NewTicketType, Stock, Store};
+use stampede::storefront::Storefront;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn(Backend)` as two tests: `sqlite::name` and `postgres::name`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_backends;
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub storefront: Arc<Storefront>,
+    _sqlite_dir: Option<tempfile::TempDir>,
+}
+
+pub struct AppOptions {
+    pub hold_ttl_seconds: u64,
+    pub reaper_interval_ms: u64,
+    pub snapshot_cache_ms: u64,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions { hold_ttl_seconds: 900, reaper_interval_ms: 60_000, snapshot_cache_ms: 0 }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, AppOptions::default()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
+    let (database_url, sqlite_dir) = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("a temp dir");
+            (format!("sqlite://{}", dir.path().join("test.db").display()), Some(dir))
+        }
+        Backend::Postgres => (fresh_postgres_database().await, None),
+    };
+    let env = [
+        ("PORT", "0".to_string()),
+        ("DATABASE_URL", database_url),
+        ("DATABASE_MAX_CONNECTIONS", "10".to_string()),
+        ("HOLD_TTL_SECONDS", options.hold_ttl_seconds.to_string()),
+        ("REAPER_INTERVAL_MS", options.reaper_interval_ms.to_string()),
+        ("SNAPSHOT_CACHE_MS", options.snapshot_cache_ms.to_string()),
+        ("STAMPEDE_DEMO", "false".to_string()),
+        ("SITE_ROOT", "/nonexistent-site-root".to_string()),
+    ];
+    let settings = Settings::from_lookup(|key| env.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))
+        .expect("test settings are valid");
+    let app = Application::build(&settings).await.expect("the app builds");
+    let address = format!("http://{}", app.local_addr());
+    let storefront = app.storefront();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build().unwrap(),
+        storefront,
+        _sqlite_dir: sqlite_dir,
+    }
+}
+
+/// A new, empty database on the shared PostgreSQL server, named for this test run.
+async fn fresh_postgres_database() -> String {
+    static CLEANED: OnceCell<()> = OnceCell::const_new();
+    let admin_url = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .unwrap_or_else(|err| panic!("PostgreSQL at {admin_url} is required for these tests: {err}"));
+    CLEANED
+        .get_or_init(|| async {
+            // Databases left by earlier runs (a test that panicked does not clean up).
+            let old: Vec<(String,)> = sqlx::query_as(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'stampede_test_%'",
+            )
+            .fetch_all(&admin_url_conn(&admin_url).await)
+            .await
+            .unwrap_or_default();
+            for (name,) in old {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .execute(&admin_url_conn(&admin_url).await)
+                    .await;
+            }
+        })
+        .await;
+    let name = format!("stampede_test_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut admin).await.expect("create a test database");
+    let (base, _) = admin_url.rsplit_once('/').expect("TEST_DATABASE_URL ends with /<database>");
+    format!("{base}/{name}")
+}
+
+async fn admin_url_conn(admin_url: &str) -> sqlx::PgPool {
+    sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(admin_url).await.expect("connect to PostgreSQL")
+}
+
+/// A ticket type for [`TestApp::seed_event`].
+#[derive(Clone)]
+pub struct TypeSpec {
+    pub name: &'static str,
+    pub price_minor: i64,
+    pub capacity: i64,
+    pub min_per_order: i64,
+    pub max_per_order: i64,
+    pub sale_starts_at: Option<DateTime<Utc>>,
+    pub sale_ends_at: Option<DateTime<Utc>>,
+}
+
+impl TypeSpec {
+    pub fn on_sale(name: &'static str, price_minor: i64, capacity: i64) -> Self {
+        TypeSpec {
+            name,
+            price_minor,
+            capacity,
+            min_per_order: 1,
+            max_per_order: 10,
+            sale_starts_at: Some(Utc::now() - Duration::hours(1)),
+            sale_ends_at: Some(Utc::now() + Duration::days(1)),
+        }
+    }
+}
+
+pub struct SeededEvent {
+    pub slug: String,
+    pub type_ids: Vec<i64>,
+}
+
+impl TestApp {
+    pub fn store(&self) -> &Arc<dyn Store> {
+        self.storefront.store()
+    }
+
+    pub async fn seed_event(&self, types: &[TypeSpec]) -> SeededEvent {
+        let store = self.store();
+        let unique = uuid::Uuid::new_v4().simple().to_string();
+        let organiser_id = store
+            .create_organiser(&NewOrganiser { name: "Test Org".into(), email: format!("{unique}@org.example") })
+            .await
+            .unwrap();
+        let slug = format!("event-{}", &unique[..12]);
+        let starts_at = store::truncate_to_millis(Utc::now() + Duration::days(10));
+        let event_id = store
+            .create_event(&NewEvent {
+                organiser_id,
+                slug: slug.clone(),
+                title: "Test Night".into(),
+                description: "A test event.".into(),
+                venue: "Test Hall".into(),
+                timezone: "Europe/Amsterdam".into(),
+                starts_at,
+                ends_at: starts_at + Duration::hours(3),
+                currency: "EUR".into(),
+                published: true,
+            })
+            .await
+            .unwrap();
+        let mut type_ids = Vec::new();
+        for (position, spec) in types.iter().enumerate() {
+            type_ids.push(
+                store
+                    .create_ticket_type(&NewTicketType {
+                        event_id,
+                        name: spec.name.into(),
+                        description: String::new(),
+                        price_minor: spec.price_minor,
+                        capacity: spec.capacity,
+                        sale_starts_at: spec.sale_starts_at.map(store::truncate_to_millis),
+                        sale_ends_at: spec.sale_ends_at.map(store::truncate_to_millis),
+                        min_per_order: spec.min_per_order,
+                        max_per_order: spec.max_per_order,
+                        position: position as i64,
+                    })
+                    .await
+                    .unwrap(),
+            );
+        }
+        SeededEvent { slug, type_ids }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client.post(self.url(path)).json(body).send().await.expect("POST")
+    }
+
+    pub async fn hold(&self, slug: &str, items: &[(i64, i64)]) -> reqwest::Response {
+        let request = HoldRequest {
+            items: items.iter().map(|&(ticket_type_id, quantity)| HoldRequestItem { ticket_type_id, quantity }).collect(),
+        };
+        self.client.post(self.url(&format!("/api/events/{slug}/holds"))).json(&request).send().await.expect("POST hold")
+    }
+
+    /// A hold that must succeed.
+    pub async fn hold_ok(&self, slug: &str, items: &[(i64, i64)]) -> Hold {
+        let response = self.hold(slug, items).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "hold should be created");
+        response.json().await.unwrap()
+    }
+
+    pub async fn order(&self, hold_id: &str, key: &str, request: &OrderRequest) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/holds/{hold_id}/order")))
+            .header("Idempotency-Key", key)
+            .json(request)
+            .send()
+            .await
+            .expect("POST order")
+    }
+
+    pub async fn stock(&self, ticket_type_id: i64) -> Stock {
+        self.store().stock(ticket_type_id).await.unwrap().expect("ticket type exists")
+    }
+
+    /// Availability of one ticket type as the API reports it.
+    pub async fn available(&self, slug: &str, ticket_type_id: i64) -> i64 {
+        let body: Value = self.get(&format!("/api/events/{slug}/availability")).await.json().await.unwrap();
+        body["ticket_types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == ticket_type_id)
+            .map(|t| t["available"].as_i64().unwrap())
+            .expect("ticket type listed")
+    }
+}
+
+pub fn person(name: &str) -> Person {
+    Person { name: name.into(), email: format!("{}@example.com", name.to_lowercase().replace(' ', ".")) }
+}
+
+pub fn order_request(attendees: &[&str], payment: PaymentMethod) -> OrderRequest {
+    OrderRequest { buyer: person("Ada Lovelace"), attendees: attendees.iter().map(|name| person(name)).collect(), payment }
+}
+
+/// Asserts the response is a 4xx with the API's error body and returns it.
+pub async fn assert_api_error(response: reqwest::Response, status: u16, code: &str) -> Value {
+    let actual = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(actual, status, "status for {code}: body {body}");
+    assert_eq!(body["error"], code, "error code: body {body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.len() > 10, "a message a person can act on, got {body}");
+    body
+}

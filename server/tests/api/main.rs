@@ -1,0 +1,12 @@
+//! The origin's integration tests: one binary, the real app on port 0 with its own database.
+//! Every test in a module listed with `on_both_backends!` runs against SQLite and PostgreSQL.
+//! PostgreSQL is required (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test):
+//! when it cannot be reached the PostgreSQL tests fail, they never skip.
+mod helpers;
+
+mod bad_input;
+mod concurrency;
+mod events;
+mod holds;
+mod orders;
+mod pages;
