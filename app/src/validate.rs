@@ -38,7 +38,7 @@ pub fn email(value: &str) -> Result<(), String> {
         && !domain.ends_with('.')
         && !domain.contains("..")
         && !domain.contains('@');
-    if local.is_empty() || !domain_ok {
+    if local.is_empty() || local.contains('@') || !domain_ok {
         return invalid();
     }
     Ok(())
