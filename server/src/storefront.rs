@@ -181,7 +181,7 @@ impl Storefront {
             OrderOutcome::HoldNotLive(status) => return Err(hold_not_live(status)),
         };
         if created {
-            tracing::info!(reference = %record.reference, tickets = record.tickets.len(), "order placed");
+            tracing::debug!(reference = %record.reference, tickets = record.tickets.len(), "order placed");
         }
         Ok((self.order_view(record).await?, created))
     }

@@ -243,9 +243,14 @@ fn PersonInputs(fields: PersonFields, prefix: String, errors: FieldErrors) -> im
         let email_error = email_error.clone();
         move || email_error().is_some()
     };
-    // Re-validate a field as soon as it is left, so a fixed mistake stops being flagged at once.
+    // A flagged field is checked again as it is left, so a fixed mistake stops being flagged at once.
+    // Fields not flagged yet wait for the submit: a message appearing on blur would move the button
+    // from under the finger that is tapping it.
     let check_on_blur = move |key: String, check: fn(&str) -> Result<(), String>, value: RwSignal<String>| {
         move |_| {
+            if !errors.with_untracked(|errors| errors.contains_key(&key)) {
+                return;
+            }
             let result = check(&value.get_untracked());
             errors.update(|errors| match result {
                 Ok(()) => {

@@ -11,6 +11,13 @@ use leptos::prelude::*;
 #[component]
 pub fn App(data: PageData) -> impl IntoView {
     provide_context(Clock::new(data.now));
+    // Effects run only in the browser, once hydrated: tests and scripts can wait for this mark.
+    Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     let page = match data.page {
         Page::Home { events } => view! { <HomePage events=events /> }.into_any(),
         Page::Event { snapshot } => view! { <event::EventPage snapshot=snapshot /> }.into_any(),

@@ -1,0 +1,70 @@
+import { defineConfig, devices } from "@playwright/test";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+// Two storefronts on fresh SQLite databases: one as shipped, one with short holds for expiry tests.
+// The binary and the built site come from `make test` (see the Makefile).
+const home = process.env.HOME ?? "/root";
+const bin = process.env.STAMPEDE_BIN ?? `${home}/.cache/stampede/target/debug/stampede`;
+const site = process.env.SITE_ROOT ?? `${home}/.cache/stampede/target/site`;
+// Workers inherit the environment, so every process agrees on one data dir per run.
+process.env.STAMPEDE_E2E_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "stampede-e2e-"));
+const dataDir = process.env.STAMPEDE_E2E_DIR;
+
+export const MAIN_PORT = 3100;
+export const SHORT_HOLD_PORT = 3101;
+
+function storefront(port: number, env: Record<string, string>) {
+  return {
+    command: `${bin} serve`,
+    url: `http://127.0.0.1:${port}/readyz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "ignore" as const,
+    stderr: "pipe" as const,
+    env: {
+      PORT: String(port),
+      DATABASE_URL: `sqlite://${dataDir}/storefront-${port}.db`,
+      SITE_ROOT: site,
+      RUST_LOG: "warn",
+      ...env,
+    },
+  };
+}
+
+const chromium = {
+  executablePath: "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+  ],
+};
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://127.0.0.1:${MAIN_PORT}`,
+    trace: "retain-on-failure",
+    launchOptions: chromium,
+  },
+  projects: [
+    { name: "pixel-7", use: { ...devices["Pixel 7"], launchOptions: chromium } },
+    { name: "iphone-13", use: { ...devices["iPhone 13"], browserName: "chromium", launchOptions: chromium } },
+  ],
+  webServer: [
+    storefront(MAIN_PORT, {}),
+    storefront(SHORT_HOLD_PORT, { HOLD_TTL_SECONDS: "5", REAPER_INTERVAL_MS: "500" }),
+  ],
+});
