@@ -13,7 +13,7 @@ NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
 PORT ?= 3000
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test tools tools-test site build-server test-rust test-e2e check bench clean-data
+.PHONY: run test tools tools-test site build-server test-rust test-e2e check bench-origin clean-data
 
 run: tools site
 	cargo build --release -p stampede-server
@@ -65,3 +65,9 @@ check:
 
 clean-data:
 	rm -rf data
+
+# Origin throughput: wrk on 127.0.0.1 against a release build (see docs/operations.md#measured).
+bench-origin: tools site
+	cargo build --release -p stampede-server
+	scripts/bench-origin.sh sqlite
+	scripts/bench-origin.sh postgres

@@ -1,10 +1,15 @@
 //! Prices are integers in minor units (cents) everywhere; only display turns them into text.
 
-/// "€35.00", "$5.50", "CHF 12.00". Zero is "Free" so a free ticket reads as one.
+/// A ticket's price: "€35.00", "$5.50", "CHF 12.00", and "Free" for zero so a free ticket reads as one.
 pub fn format_price(minor: i64, currency: &str) -> String {
     if minor == 0 {
         return "Free".to_string();
     }
+    format_amount(minor, currency)
+}
+
+/// An amount of money, zero included: "€0.00".
+pub fn format_amount(minor: i64, currency: &str) -> String {
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();
     let amount = format!("{}.{:02}", group_thousands(abs / 100), abs % 100);
@@ -37,7 +42,7 @@ fn group_thousands(n: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::format_price;
+    use super::{format_amount, format_price};
 
     #[test]
     fn formats_common_currencies() {
@@ -47,5 +52,6 @@ mod tests {
         assert_eq!(format_price(1200, "CHF"), "CHF 12.00");
         assert_eq!(format_price(0, "EUR"), "Free");
         assert_eq!(format_price(-250, "EUR"), "-€2.50");
+        assert_eq!(format_amount(0, "EUR"), "€0.00");
     }
 }

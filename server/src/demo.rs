@@ -22,7 +22,7 @@ pub async fn seed_or_refresh(storefront: &Storefront) -> anyhow::Result<()> {
     let organiser_id = store
         .create_organiser(&NewOrganiser { name: "Herd Productions".into(), email: "hello@herd.example".into() })
         .await?;
-    let starts_at = store::truncate_to_millis(now + Duration::days(30));
+    let starts_at = evening_in_a_month(now);
     let event_id = store
         .create_event(&NewEvent {
             organiser_id,
@@ -72,6 +72,18 @@ pub async fn seed_or_refresh(storefront: &Storefront) -> anyhow::Result<()> {
     sell(storefront, ids[2], 100, 10).await?;
     tracing::info!(slug = DEMO_SLUG, "demo event seeded");
     Ok(())
+}
+
+/// 20:00 in Amsterdam, thirty days from now: when a concert starts.
+fn evening_in_a_month(now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let day = (now + Duration::days(30)).with_timezone(&chrono_tz::Europe::Amsterdam).date_naive();
+    let evening = day.and_hms_opt(20, 0, 0).expect("20:00 exists");
+    chrono_tz::Europe::Amsterdam
+        .from_local_datetime(&evening)
+        .single()
+        .map(|at| at.with_timezone(&chrono::Utc))
+        .unwrap_or(now + Duration::days(30))
 }
 
 async fn refresh(storefront: &Storefront) -> anyhow::Result<()> {

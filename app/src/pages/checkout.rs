@@ -243,15 +243,15 @@ fn PersonInputs(fields: PersonFields, prefix: String, errors: FieldErrors) -> im
         let email_error = email_error.clone();
         move || email_error().is_some()
     };
-    // A flagged field is checked again as it is left, so a fixed mistake stops being flagged at once.
-    // Fields not flagged yet wait for the submit: a message appearing on blur would move the button
-    // from under the finger that is tapping it.
-    let check_on_blur = move |key: String, check: fn(&str) -> Result<(), String>, value: RwSignal<String>| {
-        move |_| {
+    // A flagged field is checked again as the person types, so a fixed mistake stops being flagged at
+    // once. Nothing changes on blur: a message appearing or vanishing then would move the submit
+    // button from under the finger that is tapping it. Fields not flagged yet wait for the submit.
+    let recheck_on_input = move |key: String, check: fn(&str) -> Result<(), String>| {
+        move |ev: leptos::ev::Event| {
             if !errors.with_untracked(|errors| errors.contains_key(&key)) {
                 return;
             }
-            let result = check(&value.get_untracked());
+            let result = check(&event_target_value(&ev));
             errors.update(|errors| match result {
                 Ok(()) => {
                     errors.remove(&key);
@@ -273,7 +273,7 @@ fn PersonInputs(fields: PersonFields, prefix: String, errors: FieldErrors) -> im
                 maxlength="100"
                 bind:value=fields.name
                 aria-invalid=move || name_invalid().to_string()
-                on:blur=check_on_blur(name_key.clone(), validate::name, fields.name)
+                on:input=recheck_on_input(name_key.clone(), validate::name)
             />
             <p class="field-error">{name_error}</p>
         </div>
@@ -287,7 +287,7 @@ fn PersonInputs(fields: PersonFields, prefix: String, errors: FieldErrors) -> im
                 autocomplete="email"
                 bind:value=fields.email
                 aria-invalid=move || email_invalid().to_string()
-                on:blur=check_on_blur(email_key.clone(), validate::email, fields.email)
+                on:input=recheck_on_input(email_key.clone(), validate::email)
             />
             <p class="field-error">{email_error}</p>
         </div>

@@ -3,7 +3,7 @@
 use crate::api;
 use crate::clock::{format_countdown, use_clock};
 use crate::model::{EventSnapshot, HoldRequest, HoldRequestItem, SaleStatus, TicketTypeSnapshot};
-use crate::money::format_price;
+use crate::money::{format_amount, format_price};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
@@ -146,7 +146,7 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
                 <div class="order-bar" aria-live="polite">
                     <div class="order-bar-total">
                         <span class="muted">{move || tickets_label(ticket_count())}</span>
-                        <strong class="total">{move || format_price(total_minor(), &total_currency)}</strong>
+                        <strong class="total">{move || format_amount(total_minor(), &total_currency)}</strong>
                     </div>
                     <button
                         type="submit"
