@@ -103,6 +103,24 @@ async fn send<T: DeserializeOwned>(
     Err(ApiFailure::Network)
 }
 
+/// Waits in the browser without blocking it (a no-op on a host, where handlers never run).
+pub async fn pause(ms: u32) {
+    #[cfg(feature = "hydrate")]
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ms;
+}
+
+impl ApiFailure {
+    /// Worth trying again shortly: the box office is busy or out of reach, nothing was decided.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiFailure::Api { body } => body.error == "busy",
+            ApiFailure::Network => true,
+        }
+    }
+}
+
 /// Sends the browser to another page (a full load: every page is rendered by the host).
 pub fn go_to(url: &str) {
     #[cfg(feature = "hydrate")]

@@ -2,10 +2,12 @@
 use stampede::config::Settings;
 use stampede::startup::Application;
 
-const USAGE: &str = "usage: stampede [serve|migrate]
+const USAGE: &str = "usage: stampede [serve|migrate|render]
 
   serve    run the storefront (the default)
   migrate  apply database migrations and exit
+  render   read page data (JSON, as embedded in a page) on stdin and print the page's HTML,
+           exactly as the origin and the edge render it
 
 Configured by environment variables; see docs/operations.md.";
 
@@ -25,6 +27,15 @@ async fn main() -> anyhow::Result<()> {
         "migrate" => {
             stampede::store::connect(&settings.database).await?;
             println!("migrations applied to {}", settings.database.url);
+            Ok(())
+        }
+        "render" => {
+            let mut input = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
+            let data: app::document::PageData = serde_json::from_str(&input)
+                .map_err(|err| anyhow::anyhow!("stdin is not page data: {err}"))?;
+            let assets = stampede::http::SiteAssets::load(&settings.site_root);
+            print!("{}", app::document::render_document(&data, &assets.urls));
             Ok(())
         }
         "-h" | "--help" | "help" => {

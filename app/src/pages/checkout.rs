@@ -228,25 +228,46 @@ pub fn CheckoutPage(hold: Hold) -> impl IntoView {
 
 #[component]
 fn PersonInputs(fields: PersonFields, prefix: String, errors: FieldErrors) -> impl IntoView {
-    let name_key = format!("{prefix}.name");
-    let email_key = format!("{prefix}.email");
-    let name_id = field_id(&name_key);
-    let email_id = field_id(&email_key);
-    let error_of = move |key: String| move || errors.with(|errors| errors.get(&key).cloned());
-    let name_error = error_of(name_key.clone());
-    let email_error = error_of(email_key.clone());
-    let name_invalid = {
-        let name_error = name_error.clone();
-        move || name_error().is_some()
+    let name = FieldSpec { label: "Full name", kind: "text", autocomplete: "name", max_chars: validate::NAME_MAX_CHARS };
+    let email = FieldSpec { label: "Email", kind: "email", autocomplete: "email", max_chars: validate::EMAIL_MAX_CHARS };
+    view! {
+        <TextField spec=name key=format!("{prefix}.name") value=fields.name check=validate::name errors=errors />
+        <TextField spec=email key=format!("{prefix}.email") value=fields.email check=validate::email errors=errors />
+    }
+}
+
+#[derive(Clone, Copy)]
+struct FieldSpec {
+    label: &'static str,
+    /// The input's `type`, which also picks the phone's keyboard.
+    kind: &'static str,
+    autocomplete: &'static str,
+    max_chars: usize,
+}
+
+/// A labelled input with its message. `key` is the API's field name ("attendees[1].email").
+#[component]
+fn TextField(
+    spec: FieldSpec,
+    key: String,
+    value: RwSignal<String>,
+    check: fn(&str) -> Result<(), String>,
+    errors: FieldErrors,
+) -> impl IntoView {
+    let id = field_id(&key);
+    let error = {
+        let key = key.clone();
+        move || errors.with(|errors| errors.get(&key).cloned())
     };
-    let email_invalid = {
-        let email_error = email_error.clone();
-        move || email_error().is_some()
+    let invalid = {
+        let error = error.clone();
+        move || error().is_some().to_string()
     };
     // A flagged field is checked again as the person types, so a fixed mistake stops being flagged at
     // once. Nothing changes on blur: a message appearing or vanishing then would move the submit
     // button from under the finger that is tapping it. Fields not flagged yet wait for the submit.
-    let recheck_on_input = move |key: String, check: fn(&str) -> Result<(), String>| {
+    let recheck = {
+        let key = key.clone();
         move |ev: leptos::ev::Event| {
             if !errors.with_untracked(|errors| errors.contains_key(&key)) {
                 return;
@@ -264,32 +285,18 @@ fn PersonInputs(fields: PersonFields, prefix: String, errors: FieldErrors) -> im
     };
     view! {
         <div class="field">
-            <label for=name_id.clone()>"Full name"</label>
+            <label for=id.clone()>{spec.label}</label>
             <input
-                id=name_id.clone()
-                name=name_key.clone()
-                type="text"
-                autocomplete="name"
-                maxlength="100"
-                bind:value=fields.name
-                aria-invalid=move || name_invalid().to_string()
-                on:input=recheck_on_input(name_key.clone(), validate::name)
+                id=id
+                name=key
+                type=spec.kind
+                autocomplete=spec.autocomplete
+                maxlength=spec.max_chars.to_string()
+                bind:value=value
+                aria-invalid=invalid
+                on:input=recheck
             />
-            <p class="field-error">{name_error}</p>
-        </div>
-        <div class="field">
-            <label for=email_id.clone()>"Email"</label>
-            <input
-                id=email_id.clone()
-                name=email_key.clone()
-                type="email"
-                inputmode="email"
-                autocomplete="email"
-                bind:value=fields.email
-                aria-invalid=move || email_invalid().to_string()
-                on:input=recheck_on_input(email_key.clone(), validate::email)
-            />
-            <p class="field-error">{email_error}</p>
+            <p class="field-error">{error}</p>
         </div>
     }
 }

@@ -10,6 +10,10 @@ use std::time::Duration;
 
 /// How often an open event page asks for fresh availability.
 const POLL_EVERY: Duration = Duration::from_secs(5);
+/// How often a reservation is retried when the box office is busy or out of reach, and the wait
+/// before the first retry (it grows with each).
+const RESERVE_ATTEMPTS: u32 = 5;
+const RETRY_AFTER_MS: u32 = 2_000;
 
 /// One ticket type's live state on the page.
 #[derive(Clone, Copy)]
@@ -107,7 +111,20 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
             message.set(None);
             let slug = slug.clone();
             spawn_local(async move {
-                match api::create_hold(&slug, &HoldRequest { items }).await {
+                let request = HoldRequest { items };
+                let mut attempt = 0;
+                let outcome = loop {
+                    match api::create_hold(&slug, &request).await {
+                        // At an on-sale the box office may be swamped for a moment: say so, and retry.
+                        Err(failure) if failure.is_transient() && attempt < RESERVE_ATTEMPTS => {
+                            attempt += 1;
+                            message.set(Some("Tickets are selling fast, trying again…".to_string()));
+                            api::pause(RETRY_AFTER_MS * attempt).await;
+                        }
+                        outcome => break outcome,
+                    }
+                };
+                match outcome {
                     Ok(hold) => api::go_to(&format!("/checkout/{}", hold.id)),
                     Err(failure) => {
                         if let api::ApiFailure::Api { body, .. } = &failure {

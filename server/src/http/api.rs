@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .route("/holds/{id}/order", post(place_order))
         .route("/orders/{token}", get(order))
         .route("/orders/{token}/tickets/{code}/qr.svg", get(ticket_qr))
+        .route("/site-assets", get(site_assets))
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
 }
@@ -30,6 +31,16 @@ async fn unknown_route() -> ApiError {
 
 async fn wrong_method() -> ApiError {
     ApiError::MethodNotAllowed("This endpoint does not take that method. See docs/api.md.".into())
+}
+
+/// The URLs pages link for the stylesheet and the hydration bundle: the edge renders with the same
+/// ones, so its HTML is byte for byte the origin's.
+async fn site_assets(State(state): State<AppState>) -> impl IntoResponse {
+    let assets = &state.assets.urls;
+    (
+        [(header::CACHE_CONTROL, "public, max-age=60")],
+        Json(serde_json::json!({ "css": assets.css, "js": assets.js, "wasm": assets.wasm })),
+    )
 }
 
 #[tracing::instrument(skip(state))]

@@ -1,0 +1,83 @@
+//! The isolate's memory: the first and fastest cache layer. An isolate serves many requests one at
+//! a time on one thread, so plain thread-local maps need no locks. Entries are bounded in number;
+//! when a map is full the oldest entry goes.
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+pub const MAX_ENTRIES: usize = 512;
+
+/// A cached body with what is needed to serve and revalidate it.
+#[derive(Clone)]
+pub struct Entry {
+    pub body: Rc<Vec<u8>>,
+    pub content_type: String,
+    pub cache_control: String,
+    /// The origin's ETag of the data the body was made from.
+    pub etag: Option<String>,
+    /// When the data was last confirmed by an origin (ms since the epoch).
+    pub confirmed_at: u64,
+    /// A background refresh is running: do not start another.
+    pub refreshing: bool,
+}
+
+pub struct Store {
+    entries: RefCell<HashMap<String, Entry>>,
+}
+
+impl Store {
+    fn new() -> Store {
+        Store { entries: RefCell::new(HashMap::new()) }
+    }
+
+    pub fn get(&self, key: &str) -> Option<Entry> {
+        self.entries.borrow().get(key).cloned()
+    }
+
+    pub fn put(&self, key: &str, entry: Entry) {
+        let mut entries = self.entries.borrow_mut();
+        if entries.len() >= MAX_ENTRIES && !entries.contains_key(key) {
+            if let Some(oldest) = entries.iter().min_by_key(|(_, e)| e.confirmed_at).map(|(k, _)| k.clone()) {
+                entries.remove(&oldest);
+            }
+        }
+        entries.insert(key.to_string(), entry);
+    }
+
+    pub fn remove(&self, key: &str) {
+        self.entries.borrow_mut().remove(key);
+    }
+
+    /// Marks the entry as being refreshed; false if a refresh is already running.
+    pub fn start_refresh(&self, key: &str) -> bool {
+        match self.entries.borrow_mut().get_mut(key) {
+            Some(entry) if !entry.refreshing => {
+                entry.refreshing = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn end_refresh(&self, key: &str, confirmed_at: Option<u64>) {
+        if let Some(entry) = self.entries.borrow_mut().get_mut(key) {
+            entry.refreshing = false;
+            if let Some(at) = confirmed_at {
+                entry.confirmed_at = at;
+            }
+        }
+    }
+}
+
+thread_local! {
+    pub static PAGES: Store = Store::new();
+    pub static AVAILABILITY: Store = Store::new();
+    pub static ASSETS: Store = Store::new();
+    /// The origin's asset URLs (one entry), which pages link.
+    pub static SITE: Store = Store::new();
+}
+
+/// Shared handle to one of the stores above.
+pub fn with<R>(store: &'static std::thread::LocalKey<Store>, f: impl FnOnce(&Store) -> R) -> R {
+    store.with(f)
+}

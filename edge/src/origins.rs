@@ -1,0 +1,131 @@
+//! Talking to the origins. Origins are tried in order; one that fails to connect or time out is
+//! skipped for `BREAKER_COOLDOWN_MS` (a small circuit breaker), and the next one is tried.
+//! Requests that change something (POST, PUT, PATCH, DELETE) are retried on another origin only when
+//! the first surely never received them (the connection was refused), never after a timeout.
+use crate::config::Config;
+use crate::respond;
+use futures_util::future::{select, Either};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::time::Duration;
+use worker::{AbortController, Date, Delay, Fetch, Headers, Method, Request, RequestInit, Response, Result};
+
+thread_local! {
+    /// Origin base URL -> until when it is skipped (ms since the epoch).
+    static SKIPPED_UNTIL: RefCell<HashMap<String, u64>> = RefCell::new(HashMap::new());
+}
+
+/// Why an origin gave no answer.
+enum Failure {
+    /// Refused or reset before a request was sent: safe to try elsewhere.
+    NotReached(String),
+    /// Timed out or broke mid-way: the origin may have acted on the request.
+    MaybeReached(String),
+}
+
+/// The origins to try now: healthy ones first, skipped ones after (better a slow chance than none).
+fn origins_in_order(config: &Config) -> Vec<String> {
+    let now = Date::now().as_millis();
+    let skipped = |origin: &String| SKIPPED_UNTIL.with(|s| s.borrow().get(origin).is_some_and(|until| *until > now));
+    let (healthy, resting): (Vec<String>, Vec<String>) = config.origins.iter().cloned().partition(|o| !skipped(o));
+    healthy.into_iter().chain(resting).collect()
+}
+
+fn mark_failed(origin: &str, config: &Config) {
+    let until = Date::now().as_millis() + config.breaker_cooldown_ms;
+    SKIPPED_UNTIL.with(|s| s.borrow_mut().insert(origin.to_string(), until));
+}
+
+fn mark_healthy(origin: &str) {
+    SKIPPED_UNTIL.with(|s| s.borrow_mut().remove(origin));
+}
+
+async fn send_once(url: &str, method: Method, headers: &Headers, body: Option<&[u8]>, config: &Config) -> std::result::Result<Response, Failure> {
+    let mut init = RequestInit::new();
+    init.with_method(method).with_headers(headers.clone());
+    if let Some(body) = body {
+        init.with_body(Some(worker::js_sys::Uint8Array::from(body).into()));
+    }
+    let request = Request::new_with_init(url, &init).map_err(|err| Failure::NotReached(err.to_string()))?;
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let fetch = Fetch::Request(request);
+    let sending = fetch.send_with_signal(&signal);
+    let timeout = Delay::from(Duration::from_millis(config.origin_timeout_ms));
+    futures_util::pin_mut!(sending);
+    match select(sending, timeout).await {
+        Either::Left((Ok(response), _)) => Ok(response),
+        Either::Left((Err(err), _)) => {
+            let message = err.to_string();
+            // workerd reports a refused or unreachable connection before anything was sent.
+            let refused = ["refused", "connect", "ECONNREFUSED", "Network connection lost"].iter().any(|m| message.contains(m));
+            Err(if refused { Failure::NotReached(message) } else { Failure::MaybeReached(message) })
+        }
+        Either::Right(_) => {
+            controller.abort();
+            Err(Failure::MaybeReached(format!("no answer within {} ms", config.origin_timeout_ms)))
+        }
+    }
+}
+
+/// Sends a request to the first origin that answers. A 5xx from an origin counts as an answer for
+/// writes (it may have acted) but sends reads on to the next origin.
+pub async fn send(path_and_query: &str, method: Method, headers: &Headers, body: Option<&[u8]>, config: &Config) -> std::result::Result<(Response, u64), String> {
+    let idempotent = matches!(method, Method::Get | Method::Head | Method::Options);
+    let mut last_error = "no origins are configured (ORIGINS)".to_string();
+    for origin in origins_in_order(config) {
+        let started = Date::now().as_millis();
+        match send_once(&format!("{origin}{path_and_query}"), method.clone(), headers, body, config).await {
+            Ok(response) if idempotent && response.status_code() >= 500 => {
+                mark_failed(&origin, config);
+                last_error = format!("{origin} answered {}", response.status_code());
+            }
+            Ok(response) => {
+                mark_healthy(&origin);
+                return Ok((response, Date::now().as_millis() - started));
+            }
+            Err(Failure::NotReached(message)) => {
+                mark_failed(&origin, config);
+                last_error = format!("{origin}: {message}");
+            }
+            Err(Failure::MaybeReached(message)) => {
+                mark_failed(&origin, config);
+                last_error = format!("{origin}: {message}");
+                if !idempotent {
+                    break;
+                }
+            }
+        }
+    }
+    Err(last_error)
+}
+
+/// Forwards the browser's request as it is, and the origin's answer as it is.
+pub async fn forward(mut request: Request, config: &Config) -> Result<Response> {
+    let url = request.url()?;
+    let path_and_query = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    };
+    let method = request.method();
+    let body = match method {
+        Method::Get | Method::Head => None,
+        _ => Some(request.bytes().await?),
+    };
+    let headers = forwarded_headers(request.headers())?;
+    match send(&path_and_query, method, &headers, body.as_deref(), config).await {
+        Ok((response, origin_ms)) => Ok(respond::with_origin_timing(response, origin_ms)),
+        Err(reason) => Ok(respond::unavailable(&reason)),
+    }
+}
+
+/// The request headers an origin should see: the browser's, less those that describe this hop.
+pub fn forwarded_headers(incoming: &Headers) -> Result<Headers> {
+    let headers = Headers::new();
+    for (name, value) in incoming.entries() {
+        if !matches!(name.as_str(), "host" | "connection" | "keep-alive" | "transfer-encoding" | "upgrade" | "cf-connecting-ip") {
+            headers.set(&name, &value)?;
+        }
+    }
+    Ok(headers)
+}

@@ -1,0 +1,242 @@
+//! What the edge serves from its caches: event pages (rendered here), availability and assets.
+//!
+//! An event page is fresh for `PAGE_FRESH_MS` after the origin last confirmed its snapshot. After
+//! that it is served at once, stale, while one background refresh per page asks the origin (with
+//! the snapshot's ETag, so an unchanged event costs a 304). When no origin answers, the last good
+//! page keeps being served for up to `STALE_IF_ERROR_SECONDS`. Only a page nobody has seen yet waits
+//! for the origin. The rendered page also goes to the Cache API, so a new isolate starts warm.
+use crate::config::Config;
+use crate::memory::{self, Entry, PAGES};
+use crate::{origins, respond};
+use app::document::{render_document, Assets, Page, PageData};
+use app::model::EventSnapshot;
+use std::rc::Rc;
+use worker::{Cache, Context, Date, Headers, Method, Request, Response, Result};
+
+const HTML: &str = "text/html; charset=utf-8";
+const PAGE_CACHE_CONTROL: &str = "public, max-age=1, stale-while-revalidate=10, stale-if-error=86400";
+
+pub fn is_slug(slug: &str) -> bool {
+    (1..=100).contains(&slug.len()) && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn cache_key(request: &Request, slug: &str) -> Result<String> {
+    let url = request.url()?;
+    Ok(format!("{}://{}/__edge/page/{slug}", url.scheme(), url.host_str().unwrap_or("edge")))
+}
+
+pub async fn event_page(slug: &str, request: &Request, config: &Config, ctx: &Context) -> Result<Response> {
+    let now = Date::now().as_millis();
+    let key = cache_key(request, slug)?;
+    let mut cached = memory::with(&PAGES, |pages| pages.get(&key));
+    if cached.is_none() {
+        cached = from_cache_api(&key).await;
+        if let Some(entry) = &cached {
+            memory::with(&PAGES, |pages| pages.put(&key, entry.clone()));
+        }
+    }
+    if let Some(entry) = cached {
+        let age = now.saturating_sub(entry.confirmed_at);
+        if age < config.page_fresh_ms {
+            return respond::cached(&entry, "hit");
+        }
+        if age < config.stale_if_error_ms {
+            if memory::with(&PAGES, |pages| pages.start_refresh(&key)) {
+                let (slug, key, config) = (slug.to_string(), key.clone(), config.clone());
+                ctx.wait_until(async move {
+                    let confirmed = refresh(&slug, &key, &config).await.then(|| Date::now().as_millis());
+                    memory::with(&PAGES, |pages| pages.end_refresh(&key, confirmed));
+                });
+            }
+            return respond::cached(&entry, "stale");
+        }
+    }
+    // Nothing servable: this request waits for the origin.
+    if refresh(slug, &key, config).await {
+        if let Some(entry) = memory::with(&PAGES, |pages| pages.get(&key)) {
+            return respond::cached(&entry, "miss");
+        }
+    }
+    // Unknown event, or no origin: the origin's own page says which, if it can be reached.
+    origins::forward(request.clone()?, config).await
+}
+
+/// Asks the origin for the snapshot; re-renders and stores the page when it changed. True when the
+/// origin confirmed a page (changed or not).
+async fn refresh(slug: &str, key: &str, config: &Config) -> bool {
+    let previous = memory::with(&PAGES, |pages| pages.get(key));
+    let headers = Headers::new();
+    let _ = headers.set("accept", "application/json");
+    if let Some(etag) = previous.as_ref().and_then(|entry| entry.etag.clone()) {
+        let _ = headers.set("if-none-match", &etag);
+    }
+    let Ok((mut response, _)) = origins::send(&format!("/api/events/{slug}"), Method::Get, &headers, None, config).await else {
+        return false;
+    };
+    match response.status_code() {
+        304 if previous.is_some() => true,
+        200 => {
+            let etag = response.headers().get("etag").ok().flatten();
+            let Ok(snapshot) = response.json::<EventSnapshot>().await else {
+                return false;
+            };
+            let Some(assets) = site_assets(config).await else {
+                return false;
+            };
+            let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot } };
+            let entry = Entry {
+                body: Rc::new(render_document(&data, &assets).into_bytes()),
+                content_type: HTML.to_string(),
+                cache_control: PAGE_CACHE_CONTROL.to_string(),
+                etag,
+                confirmed_at: Date::now().as_millis(),
+                refreshing: false,
+            };
+            memory::with(&PAGES, |pages| pages.put(key, entry.clone()));
+            to_cache_api(key, &entry).await;
+            true
+        }
+        404 => {
+            memory::with(&PAGES, |pages| pages.remove(key));
+            false
+        }
+        _ => false,
+    }
+}
+
+/// The origin's asset URLs, fetched once per isolate and refreshed every minute.
+async fn site_assets(config: &Config) -> Option<Assets> {
+    const KEY: &str = "site-assets";
+    let now = Date::now().as_millis();
+    let cached = memory::with(&memory::SITE, |site| site.get(KEY));
+    if let Some(entry) = cached.as_ref().filter(|entry| now.saturating_sub(entry.confirmed_at) < 60_000) {
+        return parse_assets(&entry.body);
+    }
+    let headers = Headers::new();
+    let fetched = match origins::send("/api/site-assets", Method::Get, &headers, None, config).await {
+        Ok((mut response, _)) if response.status_code() == 200 => response.bytes().await.ok(),
+        _ => None,
+    };
+    match fetched {
+        Some(body) => {
+            let assets = parse_assets(&body)?;
+            let entry = Entry {
+                body: Rc::new(body),
+                content_type: "application/json".into(),
+                cache_control: String::new(),
+                etag: None,
+                confirmed_at: now,
+                refreshing: false,
+            };
+            memory::with(&memory::SITE, |site| site.put(KEY, entry));
+            Some(assets)
+        }
+        // The origin is away: the URLs it gave last are still the best guess.
+        None => cached.and_then(|entry| parse_assets(&entry.body)),
+    }
+}
+
+fn parse_assets(body: &[u8]) -> Option<Assets> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let field = |name: &str| value.get(name)?.as_str().map(str::to_string);
+    Some(Assets { css: field("css")?, js: field("js")?, wasm: field("wasm")? })
+}
+
+async fn from_cache_api(key: &str) -> Option<Entry> {
+    let mut response = Cache::default().get(key, false).await.ok()??;
+    let header = |name: &str| response.headers().get(name).ok().flatten();
+    let confirmed_at = header("x-edge-confirmed-at")?.parse().ok()?;
+    let etag = header("x-edge-etag");
+    let body = response.bytes().await.ok()?;
+    Some(Entry {
+        body: Rc::new(body),
+        content_type: HTML.to_string(),
+        cache_control: PAGE_CACHE_CONTROL.to_string(),
+        etag,
+        confirmed_at,
+        refreshing: false,
+    })
+}
+
+async fn to_cache_api(key: &str, entry: &Entry) {
+    let headers = Headers::new();
+    let _ = headers.set("content-type", &entry.content_type);
+    // The Cache API keeps it as long as it may be served stale; freshness is the edge's decision.
+    let _ = headers.set("cache-control", "public, max-age=86400");
+    let _ = headers.set("x-edge-confirmed-at", &entry.confirmed_at.to_string());
+    if let Some(etag) = &entry.etag {
+        let _ = headers.set("x-edge-etag", etag);
+    }
+    if let Ok(response) = Response::from_bytes(entry.body.to_vec()) {
+        let _ = Cache::default().put(key, response.with_headers(headers)).await;
+    }
+}
+
+/// Availability, reused for `AVAILABILITY_FRESH_MS`: at most one origin request per event per
+/// interval whatever the number of polling phones; stale when the origin is away.
+pub async fn availability(slug: &str, config: &Config) -> Result<Response> {
+    let key = format!("availability/{slug}");
+    let now = Date::now().as_millis();
+    let cached = memory::with(&memory::AVAILABILITY, |store| store.get(&key));
+    if let Some(entry) = cached.as_ref().filter(|entry| now.saturating_sub(entry.confirmed_at) < config.availability_fresh_ms) {
+        return respond::cached(entry, "hit");
+    }
+    let headers = Headers::new();
+    let _ = headers.set("accept", "application/json");
+    match origins::send(&format!("/api/events/{slug}/availability"), Method::Get, &headers, None, config).await {
+        Ok((mut response, origin_ms)) if response.status_code() == 200 => {
+            let entry = Entry {
+                body: Rc::new(response.bytes().await?),
+                content_type: "application/json".into(),
+                cache_control: "public, max-age=1".into(),
+                etag: response.headers().get("etag")?,
+                confirmed_at: Date::now().as_millis(),
+                refreshing: false,
+            };
+            memory::with(&memory::AVAILABILITY, |store| store.put(&key, entry.clone()));
+            Ok(respond::with_origin_timing(respond::cached(&entry, "miss")?, origin_ms))
+        }
+        Ok((response, _)) => Ok(response),
+        Err(reason) => match cached.filter(|entry| now.saturating_sub(entry.confirmed_at) < config.stale_if_error_ms) {
+            Some(entry) => respond::cached(&entry, "stale"),
+            None => Ok(respond::unavailable(&reason)),
+        },
+    }
+}
+
+/// Assets: a URL with a content hash (`?v=`) never changes, so it is kept for the isolate's life;
+/// others for five minutes.
+pub async fn asset(request: &Request, config: &Config) -> Result<Response> {
+    let url = request.url()?;
+    let key = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    };
+    let immutable = url.query().is_some_and(|query| query.starts_with("v="));
+    let now = Date::now().as_millis();
+    let cached = memory::with(&memory::ASSETS, |store| store.get(&key));
+    if let Some(entry) = cached.as_ref().filter(|entry| immutable || now.saturating_sub(entry.confirmed_at) < 300_000) {
+        return respond::cached(entry, "hit");
+    }
+    let headers = Headers::new();
+    match origins::send(&key, Method::Get, &headers, None, config).await {
+        Ok((mut response, origin_ms)) if response.status_code() == 200 => {
+            let header = |name: &str| response.headers().get(name).ok().flatten();
+            let entry = Entry {
+                content_type: header("content-type").unwrap_or_else(|| "application/octet-stream".into()),
+                cache_control: header("cache-control").unwrap_or_else(|| "public, max-age=300".into()),
+                etag: header("etag"),
+                body: Rc::new(response.bytes().await?),
+                confirmed_at: Date::now().as_millis(),
+                refreshing: false,
+            };
+            memory::with(&memory::ASSETS, |store| store.put(&key, entry.clone()));
+            Ok(respond::with_origin_timing(respond::cached(&entry, "miss")?, origin_ms))
+        }
+        Ok((response, _)) => Ok(response),
+        Err(reason) => match cached {
+            Some(entry) => respond::cached(&entry, "stale"),
+            None => Ok(respond::unavailable(&reason)),
+        },
+    }
+}

@@ -1,0 +1,73 @@
+//! Response shapes the edge sends: cached bodies with `x-cache`, timings, and the 503 that tells a
+//! person to wait a moment rather than that something broke.
+use crate::memory::Entry;
+use worker::{Date, Headers, Response, Result};
+
+/// `x-cache`: hit (fresh from cache), stale (served from cache while refreshing, or while the
+/// origin is away), miss (fetched or rendered for this request).
+pub fn cached(entry: &Entry, state: &str) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", &entry.content_type)?;
+    if !entry.cache_control.is_empty() {
+        headers.set("cache-control", &entry.cache_control)?;
+    }
+    if let Some(etag) = &entry.etag {
+        headers.set("etag", etag)?;
+    }
+    headers.set("x-cache", state)?;
+    Ok(Response::from_bytes(entry.body.to_vec())?.with_headers(headers))
+}
+
+/// Adds `Server-Timing: edge;dur=...` (the edge's whole time) to any response.
+pub fn with_server_timing(mut response: Response, started_ms: u64) -> Result<Response> {
+    let elapsed = Date::now().as_millis().saturating_sub(started_ms);
+    let headers = response.headers_mut();
+    let previous = headers.get("server-timing").ok().flatten();
+    let entry = format!("edge;dur={elapsed}");
+    let value = match previous {
+        Some(previous) => format!("{previous}, {entry}"),
+        None => entry,
+    };
+    // Headers of a response fetched from an origin are immutable: then copy them first.
+    if headers.set("server-timing", &value).is_err() {
+        let copy = Headers::new();
+        for (name, value) in response.headers().entries() {
+            copy.set(&name, &value)?;
+        }
+        copy.set("server-timing", &value)?;
+        return Ok(response.with_headers(copy));
+    }
+    Ok(response)
+}
+
+pub fn with_origin_timing(response: Response, origin_ms: u64) -> Response {
+    let headers = Headers::new();
+    for (name, value) in response.headers().entries() {
+        let _ = headers.set(&name, &value);
+    }
+    let _ = headers.set("server-timing", &format!("origin;dur={origin_ms}"));
+    response.with_headers(headers)
+}
+
+/// No origin answered: a JSON 503 with Retry-After that the storefront's pages turn into
+/// "tickets are selling fast, trying again".
+pub fn unavailable(reason: &str) -> Response {
+    worker::console_warn!("no origin answered: {reason}");
+    let body = serde_json::json!({
+        "error": "busy",
+        "message": "Tickets are selling fast and we could not reach the box office just now. Trying again in a few seconds.",
+    });
+    let headers = Headers::new();
+    let _ = headers.set("content-type", "application/json");
+    let _ = headers.set("retry-after", "2");
+    let _ = headers.set("cache-control", "no-store");
+    match Response::from_bytes(body.to_string().into_bytes()) {
+        Ok(response) => response.with_status(503).with_headers(headers),
+        Err(_) => Response::empty().map(|r| r.with_status(503)).unwrap_or_else(|_| unreachable_response()),
+    }
+}
+
+fn unreachable_response() -> Response {
+    // Response::empty cannot fail in practice; this keeps the edge free of panics regardless.
+    Response::builder().with_status(503).empty()
+}
