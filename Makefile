@@ -7,20 +7,32 @@ SHELL := /bin/bash
 # One target dir outside the clone, so fresh clones (CI) reuse compiled dependencies.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/stampede/target
 WASM_BINDGEN_VERSION := 0.2.130
+WORKER_BUILD_VERSION := 0.8.7
 SITE := $(CARGO_TARGET_DIR)/site
 PKG := $(SITE)/pkg
 NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
 PORT ?= 3000
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test tools tools-test site build-server test-rust test-e2e check bench-origin clean-data
+EDGE_PORT ?= 8787
 
-run: tools site
+.PHONY: run run-origin test tools tools-test site edge build-server test-rust test-e2e check bench-origin clean-data
+
+# The origin on :$(PORT) and the edge in front of it on :$(EDGE_PORT); open the edge.
+run: tools site edge
 	cargo build --release -p stampede-server
-	@echo "Starting Stampede on http://127.0.0.1:$(PORT)/e/stampede-live (Ctrl-C to stop)"
+	@SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/release/stampede serve & origin=$$!; \
+	trap 'kill $$origin 2>/dev/null' EXIT INT TERM; \
+	for _ in $$(seq 1 100); do curl -fs http://127.0.0.1:$(PORT)/readyz >/dev/null && break; sleep 0.1; done; \
+	echo; echo "Stampede is running. Open http://127.0.0.1:$(EDGE_PORT)/e/stampede-live (the edge; the origin is at http://127.0.0.1:$(PORT)). Ctrl-C stops both."; echo; \
+	scripts/run-edge.sh 127.0.0.1:$(EDGE_PORT) http://127.0.0.1:$(PORT)
+
+# The origin alone, without the edge.
+run-origin: tools site
+	cargo build --release -p stampede-server
 	SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/release/stampede serve
 
-test: tools tools-test site
+test: tools tools-test site edge
 	$(MAKE) test-rust
 	$(MAKE) test-e2e
 
@@ -28,7 +40,7 @@ test-rust:
 	cargo test -p stampede-app --features ssr
 	cargo test -p stampede-server
 
-test-e2e: build-server
+test-e2e: build-server edge
 	cd end2end && STAMPEDE_BIN=$(CARGO_TARGET_DIR)/debug/stampede SITE_ROOT=$(SITE) $(NODE_BIN)/playwright test
 
 build-server:
@@ -48,12 +60,20 @@ site: tools
 	gzip -9 -k -f $(PKG)/stampede_bg.wasm $(PKG)/stampede.js $(PKG)/stampede.css
 	@echo "site built in $(SITE): wasm $$(stat -c %s $(PKG)/stampede_bg.wasm) bytes, $$(stat -c %s $(PKG)/stampede_bg.wasm.gz) gzipped"
 
-# Tools at pinned versions, each installed only when missing.
+# The edge worker: workers-rs compiled by worker-build into edge/build (index.js + index_bg.wasm).
+# worker-build ignores tools on PATH, so it is pointed at the pinned ones.
+edge: tools
+	cd edge && WASM_BINDGEN_BIN=$$(command -v wasm-bindgen) WASM_OPT_BIN=$(NODE_BIN)/wasm-opt ESBUILD_BIN=$(NODE_BIN)/esbuild \
+		worker-build --release
+
+# Tools at pinned versions, each installed only when missing. (npm install, not npm ci: the lock
+# cannot list workerd's binaries for other platforms, which the registry here does not serve.)
 tools:
 	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli@$(WASM_BINDGEN_VERSION)
-	@if [ ! -x $(NODE_BIN)/wasm-opt ] || ! cmp -s end2end/package-lock.json end2end/node_modules/.package-lock.json.stampede; then \
-		(cd end2end && npm ci --no-audit --no-fund) && cp end2end/package-lock.json end2end/node_modules/.package-lock.json.stampede; fi
+	@worker-build --version 2>/dev/null | grep -q "$(WORKER_BUILD_VERSION)" || cargo install worker-build@$(WORKER_BUILD_VERSION) --locked
+	@if [ ! -x $(NODE_BIN)/workerd ] || ! cmp -s end2end/package-lock.json end2end/node_modules/.package-lock.json.stampede; then \
+		(cd end2end && npm install --no-audit --no-fund --no-save) && cp end2end/package-lock.json end2end/node_modules/.package-lock.json.stampede; fi
 
 tools-test:
 	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
@@ -62,6 +82,7 @@ tools-test:
 check:
 	cargo check -p stampede-server --tests
 	cargo check -p stampede-hydrate --target wasm32-unknown-unknown
+	cargo check -p stampede-edge --target wasm32-unknown-unknown
 
 clean-data:
 	rm -rf data

@@ -14,6 +14,8 @@ const dataDir = process.env.STAMPEDE_E2E_DIR;
 
 export const MAIN_PORT = 3100;
 export const SHORT_HOLD_PORT = 3101;
+export const EDGE_PORT = 8788;
+const root = path.resolve(__dirname, "..");
 
 function storefront(port: number, env: Record<string, string>) {
   return {
@@ -60,11 +62,28 @@ export default defineConfig({
     launchOptions: chromium,
   },
   projects: [
-    { name: "pixel-7", use: { ...devices["Pixel 7"], launchOptions: chromium } },
-    { name: "iphone-13", use: { ...devices["iPhone 13"], browserName: "chromium", launchOptions: chromium } },
+    { name: "pixel-7", testIgnore: /edge\.spec/, use: { ...devices["Pixel 7"], launchOptions: chromium } },
+    { name: "iphone-13", testIgnore: /edge\.spec/, use: { ...devices["iPhone 13"], browserName: "chromium", launchOptions: chromium } },
+    // The same purchase flow through the edge worker on workerd, in front of the main storefront.
+    {
+      name: "pixel-7-via-edge",
+      testMatch: /purchase\.spec/,
+      grep: /an attendee on a phone/,
+      use: { ...devices["Pixel 7"], launchOptions: chromium, baseURL: `http://127.0.0.1:${EDGE_PORT}` },
+    },
+    // The edge's own behaviour: caching, failover, origins going away. Starts its own processes.
+    { name: "edge", testMatch: /edge\.spec/, use: { launchOptions: chromium } },
   ],
   webServer: [
     storefront(MAIN_PORT, {}),
     storefront(SHORT_HOLD_PORT, { HOLD_TTL_SECONDS: "5", REAPER_INTERVAL_MS: "500" }),
+    {
+      command: `${root}/scripts/run-edge.sh 127.0.0.1:${EDGE_PORT} http://127.0.0.1:${MAIN_PORT}`,
+      url: `http://127.0.0.1:${EDGE_PORT}/__edge/health`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "ignore" as const,
+      stderr: "pipe" as const,
+    },
   ],
 });

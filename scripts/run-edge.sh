@@ -12,7 +12,7 @@ address=${1:-127.0.0.1:8787}
 config="$root/edge/.workerd-${address//[^0-9]/-}.capnp"
 sed -e "s|@ADDRESS@|$address|" \
     -e "s|@ORIGINS@|${2:-http://127.0.0.1:3000}|" \
-    -e "s|@PAGE_FRESH_MS@|${PAGE_FRESH_MS:-2000}|" \
+    -e "s|@PAGE_FRESH_MS@|${PAGE_FRESH_MS:-1000}|" \
     -e "s|@STALE_IF_ERROR_SECONDS@|${STALE_IF_ERROR_SECONDS:-86400}|" \
     -e "s|@ORIGIN_TIMEOUT_MS@|${ORIGIN_TIMEOUT_MS:-3000}|" \
     "$root/edge/workerd/edge.capnp.in" > "$config"

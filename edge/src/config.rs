@@ -29,7 +29,7 @@ impl Config {
                 .map(|origin| origin.trim().trim_end_matches('/').to_string())
                 .filter(|origin| !origin.is_empty())
                 .collect(),
-            page_fresh_ms: number("PAGE_FRESH_MS", 2_000),
+            page_fresh_ms: number("PAGE_FRESH_MS", 1_000),
             availability_fresh_ms: number("AVAILABILITY_FRESH_MS", 1_000),
             stale_if_error_ms: number("STALE_IF_ERROR_SECONDS", 86_400) * 1_000,
             origin_timeout_ms: number("ORIGIN_TIMEOUT_MS", 3_000),

@@ -28,7 +28,14 @@ pub async fn fetch(request: Request, env: Env, ctx: Context) -> Result<Response>
     respond::with_server_timing(response, started)
 }
 
+/// No real browser sends more; larger requests are refused before they cost an origin anything.
+const MAX_HEADER_BYTES: usize = 32 * 1024;
+
 async fn route(request: Request, config: &Config, ctx: &Context) -> Result<Response> {
+    let header_bytes: usize = request.headers().entries().map(|(name, value)| name.len() + value.len() + 4).sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        return respond::client_error(431, "request_headers_too_large", "The request headers are too large. Clear this site's cookies and try again.");
+    }
     let path = request.path();
     let is_read = matches!(request.method(), Method::Get | Method::Head);
     if !is_read {

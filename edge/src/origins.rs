@@ -1,7 +1,8 @@
 //! Talking to the origins. Origins are tried in order; one that fails to connect or time out is
 //! skipped for `BREAKER_COOLDOWN_MS` (a small circuit breaker), and the next one is tried.
 //! Requests that change something (POST, PUT, PATCH, DELETE) are retried on another origin only when
-//! the first surely never received them (the connection was refused), never after a timeout.
+//! the first surely never received them (the connection was refused), never after a timeout, unless
+//! they carry an Idempotency-Key, which makes a retry harmless.
 use crate::config::Config;
 use crate::respond;
 use futures_util::future::{select, Either};
@@ -9,6 +10,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::time::Duration;
 use worker::{AbortController, Date, Delay, Fetch, Headers, Method, Request, RequestInit, Response, Result};
+
+/// A connection failure faster than this happened before the request could have been sent.
+const CONNECT_FAILURE_WINDOW_MS: u64 = 250;
 
 thread_local! {
     /// Origin base URL -> until when it is skipped (ms since the epoch).
@@ -47,6 +51,7 @@ async fn send_once(url: &str, method: Method, headers: &Headers, body: Option<&[
         init.with_body(Some(worker::js_sys::Uint8Array::from(body).into()));
     }
     let request = Request::new_with_init(url, &init).map_err(|err| Failure::NotReached(err.to_string()))?;
+    let started = Date::now().as_millis();
     let controller = AbortController::default();
     let signal = controller.signal();
     let fetch = Fetch::Request(request);
@@ -57,9 +62,11 @@ async fn send_once(url: &str, method: Method, headers: &Headers, body: Option<&[
         Either::Left((Ok(response), _)) => Ok(response),
         Either::Left((Err(err), _)) => {
             let message = err.to_string();
-            // workerd reports a refused or unreachable connection before anything was sent.
-            let refused = ["refused", "connect", "ECONNREFUSED", "Network connection lost"].iter().any(|m| message.contains(m));
-            Err(if refused { Failure::NotReached(message) } else { Failure::MaybeReached(message) })
+            // workerd says "Network connection lost" both for a refused connection and for one that
+            // broke later; a refusal comes back at once, so only a fast failure counts as not reached.
+            let fast = Date::now().as_millis().saturating_sub(started) < CONNECT_FAILURE_WINDOW_MS;
+            let connection = ["refused", "connect", "Network connection lost"].iter().any(|m| message.contains(m));
+            Err(if fast && connection { Failure::NotReached(message) } else { Failure::MaybeReached(message) })
         }
         Either::Right(_) => {
             controller.abort();
@@ -71,7 +78,9 @@ async fn send_once(url: &str, method: Method, headers: &Headers, body: Option<&[
 /// Sends a request to the first origin that answers. A 5xx from an origin counts as an answer for
 /// writes (it may have acted) but sends reads on to the next origin.
 pub async fn send(path_and_query: &str, method: Method, headers: &Headers, body: Option<&[u8]>, config: &Config) -> std::result::Result<(Response, u64), String> {
-    let idempotent = matches!(method, Method::Get | Method::Head | Method::Options);
+    // Orders carry an Idempotency-Key: the origins agree on one order per key, so a retry is safe.
+    let idempotent = matches!(method, Method::Get | Method::Head | Method::Options)
+        || headers.get("idempotency-key").ok().flatten().is_some();
     let mut last_error = "no origins are configured (ORIGINS)".to_string();
     for origin in origins_in_order(config) {
         let started = Date::now().as_millis();

@@ -49,6 +49,15 @@ pub fn with_origin_timing(response: Response, origin_ms: u64) -> Response {
     response.with_headers(headers)
 }
 
+/// A 4xx the edge decides itself, in the API's error shape.
+pub fn client_error(status: u16, code: &str, message: &str) -> Result<Response> {
+    let body = serde_json::json!({ "error": code, "message": message });
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::from_bytes(body.to_string().into_bytes())?.with_status(status).with_headers(headers))
+}
+
 /// No origin answered: a JSON 503 with Retry-After that the storefront's pages turn into
 /// "tickets are selling fast, trying again".
 pub fn unavailable(reason: &str) -> Response {
