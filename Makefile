@@ -16,7 +16,7 @@ export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 EDGE_PORT ?= 8787
 
-.PHONY: run run-origin test tools tools-test site edge build-server test-rust test-e2e check bench-origin clean-data
+.PHONY: run run-origin test tools tools-test site edge build-server test-rust test-e2e check bench-origin bench-edge clean-data
 
 # The origin on :$(PORT) and the edge in front of it on :$(EDGE_PORT); open the edge.
 run: tools site edge
@@ -92,3 +92,8 @@ bench-origin: tools site
 	cargo build --release -p stampede-server
 	scripts/bench-origin.sh sqlite
 	scripts/bench-origin.sh postgres
+
+# Edge throughput and origin shielding: wrk on 127.0.0.1 against workerd (see docs/operations.md#measured).
+bench-edge: tools site edge
+	cargo build --release -p stampede-server
+	scripts/bench-edge.sh

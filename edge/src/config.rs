@@ -18,8 +18,17 @@ pub struct Config {
     pub breaker_cooldown_ms: u64,
 }
 
+thread_local! {
+    static CONFIG: std::cell::OnceCell<Config> = const { std::cell::OnceCell::new() };
+}
+
 impl Config {
-    pub fn from_env(env: &Env) -> Config {
+    /// The isolate's settings, read from the environment once (it cannot change under an isolate).
+    pub fn get(env: &Env) -> Config {
+        CONFIG.with(|config| config.get_or_init(|| Config::from_env(env)).clone())
+    }
+
+    fn from_env(env: &Env) -> Config {
         let text = |name: &str| env.var(name).ok().map(|value| value.to_string());
         let number = |name: &str, default: u64| text(name).and_then(|v| v.trim().parse().ok()).unwrap_or(default);
         Config {

@@ -19,7 +19,7 @@ use worker::{event, Context, Env, Method, Request, Response, Result};
 #[event(fetch)]
 pub async fn fetch(request: Request, env: Env, ctx: Context) -> Result<Response> {
     let started = worker::Date::now().as_millis();
-    let config = Config::from_env(&env);
+    let config = Config::get(&env);
     let response = match route(request, &config, &ctx).await {
         Ok(response) => response,
         // The edge answers every request itself: an error here must never become a worker exception.
@@ -43,6 +43,9 @@ async fn route(request: Request, config: &Config, ctx: &Context) -> Result<Respo
     }
     if path == "/__edge/health" {
         return Response::ok("ok");
+    }
+    if path == "/__edge/stats" {
+        return Response::from_json(&serde_json::json!({ "origin_requests": origins::requests_sent() }));
     }
     if let Some(slug) = path.strip_prefix("/e/").filter(|slug| pages::is_slug(slug)) {
         return pages::event_page(slug, &request, config, ctx).await;

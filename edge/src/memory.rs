@@ -7,18 +7,42 @@ use std::rc::Rc;
 
 pub const MAX_ENTRIES: usize = 512;
 
-/// A cached body with what is needed to serve and revalidate it.
+/// A cached body with what is needed to serve and revalidate it. The body and headers are also
+/// kept as JS objects, so serving a hit costs a handful of calls into the runtime, not a copy.
 #[derive(Clone)]
 pub struct Entry {
     pub body: Rc<Vec<u8>>,
+    pub js_body: worker::js_sys::Uint8Array,
+    pub js_headers: worker::web_sys::Headers,
     pub content_type: String,
-    pub cache_control: String,
     /// The origin's ETag of the data the body was made from.
     pub etag: Option<String>,
     /// When the data was last confirmed by an origin (ms since the epoch).
     pub confirmed_at: u64,
     /// A background refresh is running: do not start another.
     pub refreshing: bool,
+}
+
+impl Entry {
+    pub fn new(body: Vec<u8>, content_type: &str, cache_control: &str, etag: Option<String>, confirmed_at: u64) -> Entry {
+        let js_headers = worker::web_sys::Headers::new().expect("Headers can always be created");
+        let _ = js_headers.set("content-type", content_type);
+        if !cache_control.is_empty() {
+            let _ = js_headers.set("cache-control", cache_control);
+        }
+        if let Some(etag) = &etag {
+            let _ = js_headers.set("etag", etag);
+        }
+        Entry {
+            js_body: worker::js_sys::Uint8Array::from(body.as_slice()),
+            js_headers,
+            body: Rc::new(body),
+            content_type: content_type.to_string(),
+            etag,
+            confirmed_at,
+            refreshing: false,
+        }
+    }
 }
 
 pub struct Store {

@@ -17,6 +17,13 @@ const CONNECT_FAILURE_WINDOW_MS: u64 = 250;
 thread_local! {
     /// Origin base URL -> until when it is skipped (ms since the epoch).
     static SKIPPED_UNTIL: RefCell<HashMap<String, u64>> = RefCell::new(HashMap::new());
+    /// Requests this isolate has sent to origins, for `/__edge/stats`.
+    static ORIGIN_REQUESTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many requests this isolate has sent to origins since it started.
+pub fn requests_sent() -> u64 {
+    ORIGIN_REQUESTS.with(|count| count.get())
 }
 
 /// Why an origin gave no answer.
@@ -52,6 +59,7 @@ async fn send_once(url: &str, method: Method, headers: &Headers, body: Option<&[
     }
     let request = Request::new_with_init(url, &init).map_err(|err| Failure::NotReached(err.to_string()))?;
     let started = Date::now().as_millis();
+    ORIGIN_REQUESTS.with(|count| count.set(count.get() + 1));
     let controller = AbortController::default();
     let signal = controller.signal();
     let fetch = Fetch::Request(request);

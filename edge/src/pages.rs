@@ -10,7 +10,6 @@ use crate::memory::{self, Entry, PAGES};
 use crate::{origins, respond};
 use app::document::{render_document, Assets, Page, PageData};
 use app::model::EventSnapshot;
-use std::rc::Rc;
 use worker::{Cache, Context, Date, Headers, Method, Request, Response, Result};
 
 const HTML: &str = "text/html; charset=utf-8";
@@ -84,14 +83,8 @@ async fn refresh(slug: &str, key: &str, config: &Config) -> bool {
                 return false;
             };
             let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot } };
-            let entry = Entry {
-                body: Rc::new(render_document(&data, &assets).into_bytes()),
-                content_type: HTML.to_string(),
-                cache_control: PAGE_CACHE_CONTROL.to_string(),
-                etag,
-                confirmed_at: Date::now().as_millis(),
-                refreshing: false,
-            };
+            let html = render_document(&data, &assets).into_bytes();
+            let entry = Entry::new(html, HTML, PAGE_CACHE_CONTROL, etag, Date::now().as_millis());
             memory::with(&PAGES, |pages| pages.put(key, entry.clone()));
             to_cache_api(key, &entry).await;
             true
@@ -120,14 +113,7 @@ async fn site_assets(config: &Config) -> Option<Assets> {
     match fetched {
         Some(body) => {
             let assets = parse_assets(&body)?;
-            let entry = Entry {
-                body: Rc::new(body),
-                content_type: "application/json".into(),
-                cache_control: String::new(),
-                etag: None,
-                confirmed_at: now,
-                refreshing: false,
-            };
+            let entry = Entry::new(body, "application/json", "", None, now);
             memory::with(&memory::SITE, |site| site.put(KEY, entry));
             Some(assets)
         }
@@ -148,14 +134,7 @@ async fn from_cache_api(key: &str) -> Option<Entry> {
     let confirmed_at = header("x-edge-confirmed-at")?.parse().ok()?;
     let etag = header("x-edge-etag");
     let body = response.bytes().await.ok()?;
-    Some(Entry {
-        body: Rc::new(body),
-        content_type: HTML.to_string(),
-        cache_control: PAGE_CACHE_CONTROL.to_string(),
-        etag,
-        confirmed_at,
-        refreshing: false,
-    })
+    Some(Entry::new(body, HTML, PAGE_CACHE_CONTROL, etag, confirmed_at))
 }
 
 async fn to_cache_api(key: &str, entry: &Entry) {
@@ -185,14 +164,8 @@ pub async fn availability(slug: &str, config: &Config) -> Result<Response> {
     let _ = headers.set("accept", "application/json");
     match origins::send(&format!("/api/events/{slug}/availability"), Method::Get, &headers, None, config).await {
         Ok((mut response, origin_ms)) if response.status_code() == 200 => {
-            let entry = Entry {
-                body: Rc::new(response.bytes().await?),
-                content_type: "application/json".into(),
-                cache_control: "public, max-age=1".into(),
-                etag: response.headers().get("etag")?,
-                confirmed_at: Date::now().as_millis(),
-                refreshing: false,
-            };
+            let etag = response.headers().get("etag")?;
+            let entry = Entry::new(response.bytes().await?, "application/json", "public, max-age=1", etag, Date::now().as_millis());
             memory::with(&memory::AVAILABILITY, |store| store.put(&key, entry.clone()));
             Ok(respond::with_origin_timing(respond::cached(&entry, "miss")?, origin_ms))
         }
@@ -222,14 +195,10 @@ pub async fn asset(request: &Request, config: &Config) -> Result<Response> {
     match origins::send(&key, Method::Get, &headers, None, config).await {
         Ok((mut response, origin_ms)) if response.status_code() == 200 => {
             let header = |name: &str| response.headers().get(name).ok().flatten();
-            let entry = Entry {
-                content_type: header("content-type").unwrap_or_else(|| "application/octet-stream".into()),
-                cache_control: header("cache-control").unwrap_or_else(|| "public, max-age=300".into()),
-                etag: header("etag"),
-                body: Rc::new(response.bytes().await?),
-                confirmed_at: Date::now().as_millis(),
-                refreshing: false,
-            };
+            let content_type = header("content-type").unwrap_or_else(|| "application/octet-stream".into());
+            let cache_control = header("cache-control").unwrap_or_else(|| "public, max-age=300".into());
+            let etag = header("etag");
+            let entry = Entry::new(response.bytes().await?, &content_type, &cache_control, etag, Date::now().as_millis());
             memory::with(&memory::ASSETS, |store| store.put(&key, entry.clone()));
             Ok(respond::with_origin_timing(respond::cached(&entry, "miss")?, origin_ms))
         }

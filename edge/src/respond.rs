@@ -6,16 +6,13 @@ use worker::{Date, Headers, Response, Result};
 /// `x-cache`: hit (fresh from cache), stale (served from cache while refreshing, or while the
 /// origin is away), miss (fetched or rendered for this request).
 pub fn cached(entry: &Entry, state: &str) -> Result<Response> {
-    let headers = Headers::new();
-    headers.set("content-type", &entry.content_type)?;
-    if !entry.cache_control.is_empty() {
-        headers.set("cache-control", &entry.cache_control)?;
-    }
-    if let Some(etag) = &entry.etag {
-        headers.set("etag", etag)?;
-    }
+    let headers = worker::web_sys::Headers::new_with_headers(&entry.js_headers)?;
     headers.set("x-cache", state)?;
-    Ok(Response::from_bytes(entry.body.to_vec())?.with_headers(headers))
+    let init = worker::web_sys::ResponseInit::new();
+    init.set_headers(&headers);
+    // The runtime copies the bytes out of the buffer, so one cached array serves every response.
+    let response = worker::web_sys::Response::new_with_opt_buffer_source_and_init(Some(&entry.js_body), &init)?;
+    Ok(Response::from(response))
 }
 
 /// Adds `Server-Timing: edge;dur=...` (the edge's whole time) to any response.

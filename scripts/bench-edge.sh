@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Measures the edge on workerd in front of a release origin, on 127.0.0.1:
+#   1. requests/s and latency of a cached event page next to the edge's cheapest route
+#      (/__edge/health) in the same run;
+#   2. how many requests reach the origin while the edge serves BENCH_VIEWS page views (100,000).
+# Usage: scripts/bench-edge.sh   (make bench-edge builds what it needs first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${CARGO_TARGET_DIR:-$HOME/.cache/stampede/target}
+origin_port=${BENCH_ORIGIN_PORT:-3910}
+edge_port=${BENCH_EDGE_PORT:-8791}
+duration=${BENCH_SECONDS:-10}
+connections=${BENCH_CONNECTIONS:-64}
+views=${BENCH_VIEWS:-100000}
+command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
+
+work=$(mktemp -d)
+SITE_ROOT="$target/site" PORT=$origin_port DATABASE_URL="sqlite://$work/bench.db" RUST_LOG=warn \
+  "$target/release/stampede" serve >"$work/origin.log" 2>&1 &
+origin=$!
+scripts/run-edge.sh "127.0.0.1:$edge_port" "http://127.0.0.1:$origin_port" >"$work/edge.log" 2>&1 &
+edge=$!
+trap 'kill $edge $origin 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$origin_port/readyz" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$edge_port/__edge/health" >/dev/null && break; sleep 0.1; done
+page="http://127.0.0.1:$edge_port/e/stampede-live"
+curl -fs -o /dev/null "$page"
+
+run() {
+  wrk -t2 -c"$connections" -d"${duration}s" --latency "$1" >"$work/wrk.txt"
+  local rps p99 total
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
+  p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
+  total=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
+  printf '%-36s %10s req/s   p99 %8s   (%s requests)\n' "$2" "$rps" "$p99" "$total"
+  echo "$rps" >"$work/$3.rps"
+}
+
+echo "edge benchmark: wrk -t2 -c$connections -d${duration}s on 127.0.0.1, $(nproc) cores (wrk, workerd and the origin share them)"
+run "http://127.0.0.1:$edge_port/__edge/health" "floor: /__edge/health" floor
+run "$page" "cached event page" page
+python3 -c "import sys; f,p=float(sys.argv[1]),float(sys.argv[2]); print(f'cached page at {p/f*100:.0f}% of the floor')" "$(cat "$work/floor.rps")" "$(cat "$work/page.rps")"
+
+before=$(curl -fs "http://127.0.0.1:$edge_port/__edge/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["origin_requests"])')
+# As long as the cached page rate above needs to serve the views, then count what reached the origin.
+seconds=$(python3 -c "import math,sys; print(max(1, math.ceil(float(sys.argv[1]) / float(sys.argv[2]))))" "$views" "$(cat "$work/page.rps")")
+started=$(date +%s.%N)
+wrk -t2 -c"$connections" -d"${seconds}s" "$page" >"$work/views.txt"
+elapsed=$(python3 -c "import sys,time; print(f'{time.time()-float(sys.argv[1]):.1f}')" "$started")
+after=$(curl -fs "http://127.0.0.1:$edge_port/__edge/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["origin_requests"])')
+served=$(awk '/requests in/ {print $1}' "$work/views.txt")
+echo "page views served: $served in ${elapsed}s; origin requests meanwhile: $((after - before))"
