@@ -172,6 +172,22 @@ test.describe("the edge", () => {
       .toBe(201);
   });
 
+  test("tells a buyer tickets are selling fast and retries while no origin answers", async ({ page }) => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(PAGE);
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+    await page.getByRole("button", { name: "One more General Admission" }).click();
+    await stopOrigin(ORIGIN_A);
+    await stopOrigin(ORIGIN_B);
+
+    await page.getByRole("button", { name: "Reserve tickets" }).click();
+    await expect(page.getByText("Tickets are selling fast, trying again…")).toBeVisible();
+    await startOrigin(ORIGIN_A);
+    await startOrigin(ORIGIN_B);
+    await expect(page).toHaveURL(/\/checkout\/[0-9a-f-]{36}$/, { timeout: 30_000 });
+    await expect(page.getByRole("timer")).toContainText("Your tickets are held for");
+  });
+
   test("answers bad input with a 4xx, never an exception", async () => {
     const cases: [string, RequestInit][] = [
       ["/e/NOT-A-SLUG", {}],
