@@ -55,7 +55,7 @@ async fn route(request: Request, config: &Config, ctx: &Context) -> Result<Respo
         .and_then(|rest| rest.strip_suffix("/availability"))
         .filter(|slug| pages::is_slug(slug))
     {
-        return pages::availability(slug, config).await;
+        return pages::availability(slug, &request, config).await;
     }
     if path.starts_with("/pkg/") || path == "/favicon.svg" {
         return pages::asset(&request, config).await;

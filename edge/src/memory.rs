@@ -13,6 +13,8 @@ pub const MAX_ENTRIES: usize = 512;
 pub struct Entry {
     pub body: Rc<Vec<u8>>,
     pub js_body: worker::js_sys::Uint8Array,
+    /// The body gzipped, for clients that accept it (text worth compressing only).
+    pub js_body_gzip: Option<worker::js_sys::Uint8Array>,
     pub js_headers: worker::web_sys::Headers,
     pub content_type: String,
     /// The origin's ETag of the data the body was made from.
@@ -33,7 +35,15 @@ impl Entry {
         if let Some(etag) = &etag {
             let _ = js_headers.set("etag", etag);
         }
+        let compressible = ["text/", "application/json", "application/javascript", "image/svg+xml", "application/wasm"]
+            .iter()
+            .any(|kind| content_type.starts_with(kind));
+        let js_body_gzip = (compressible && body.len() > 1024)
+            .then(|| gzip(&body))
+            .flatten()
+            .map(|gz| worker::js_sys::Uint8Array::from(gz.as_slice()));
         Entry {
+            js_body_gzip,
             js_body: worker::js_sys::Uint8Array::from(body.as_slice()),
             js_headers,
             body: Rc::new(body),
@@ -43,6 +53,13 @@ impl Entry {
             refreshing: false,
         }
     }
+}
+
+fn gzip(body: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 3), flate2::Compression::default());
+    encoder.write_all(body).ok()?;
+    encoder.finish().ok()
 }
 
 pub struct Store {

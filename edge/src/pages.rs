@@ -37,7 +37,7 @@ pub async fn event_page(slug: &str, request: &Request, config: &Config, ctx: &Co
     if let Some(entry) = cached {
         let age = now.saturating_sub(entry.confirmed_at);
         if age < config.page_fresh_ms {
-            return respond::cached(&entry, "hit");
+            return respond::cached(&entry, "hit", request);
         }
         if age < config.stale_if_error_ms {
             if memory::with(&PAGES, |pages| pages.start_refresh(&key)) {
@@ -47,13 +47,13 @@ pub async fn event_page(slug: &str, request: &Request, config: &Config, ctx: &Co
                     memory::with(&PAGES, |pages| pages.end_refresh(&key, confirmed));
                 });
             }
-            return respond::cached(&entry, "stale");
+            return respond::cached(&entry, "stale", request);
         }
     }
     // Nothing servable: this request waits for the origin.
     if refresh(slug, &key, config).await {
         if let Some(entry) = memory::with(&PAGES, |pages| pages.get(&key)) {
-            return respond::cached(&entry, "miss");
+            return respond::cached(&entry, "miss", request);
         }
     }
     // Unknown event, or no origin: the origin's own page says which, if it can be reached.
@@ -153,12 +153,12 @@ async fn to_cache_api(key: &str, entry: &Entry) {
 
 /// Availability, reused for `AVAILABILITY_FRESH_MS`: at most one origin request per event per
 /// interval whatever the number of polling phones; stale when the origin is away.
-pub async fn availability(slug: &str, config: &Config) -> Result<Response> {
+pub async fn availability(slug: &str, request: &Request, config: &Config) -> Result<Response> {
     let key = format!("availability/{slug}");
     let now = Date::now().as_millis();
     let cached = memory::with(&memory::AVAILABILITY, |store| store.get(&key));
     if let Some(entry) = cached.as_ref().filter(|entry| now.saturating_sub(entry.confirmed_at) < config.availability_fresh_ms) {
-        return respond::cached(entry, "hit");
+        return respond::cached(entry, "hit", request);
     }
     let headers = Headers::new();
     let _ = headers.set("accept", "application/json");
@@ -167,11 +167,11 @@ pub async fn availability(slug: &str, config: &Config) -> Result<Response> {
             let etag = response.headers().get("etag")?;
             let entry = Entry::new(response.bytes().await?, "application/json", "public, max-age=1", etag, Date::now().as_millis());
             memory::with(&memory::AVAILABILITY, |store| store.put(&key, entry.clone()));
-            Ok(respond::with_origin_timing(respond::cached(&entry, "miss")?, origin_ms))
+            Ok(respond::with_origin_timing(respond::cached(&entry, "miss", request)?, origin_ms))
         }
         Ok((response, _)) => Ok(response),
         Err(reason) => match cached.filter(|entry| now.saturating_sub(entry.confirmed_at) < config.stale_if_error_ms) {
-            Some(entry) => respond::cached(&entry, "stale"),
+            Some(entry) => respond::cached(&entry, "stale", request),
             None => Ok(respond::unavailable(&reason)),
         },
     }
@@ -189,7 +189,7 @@ pub async fn asset(request: &Request, config: &Config) -> Result<Response> {
     let now = Date::now().as_millis();
     let cached = memory::with(&memory::ASSETS, |store| store.get(&key));
     if let Some(entry) = cached.as_ref().filter(|entry| immutable || now.saturating_sub(entry.confirmed_at) < 300_000) {
-        return respond::cached(entry, "hit");
+        return respond::cached(entry, "hit", request);
     }
     let headers = Headers::new();
     match origins::send(&key, Method::Get, &headers, None, config).await {
@@ -200,11 +200,11 @@ pub async fn asset(request: &Request, config: &Config) -> Result<Response> {
             let etag = header("etag");
             let entry = Entry::new(response.bytes().await?, &content_type, &cache_control, etag, Date::now().as_millis());
             memory::with(&memory::ASSETS, |store| store.put(&key, entry.clone()));
-            Ok(respond::with_origin_timing(respond::cached(&entry, "miss")?, origin_ms))
+            Ok(respond::with_origin_timing(respond::cached(&entry, "miss", request)?, origin_ms))
         }
         Ok((response, _)) => Ok(response),
         Err(reason) => match cached {
-            Some(entry) => respond::cached(&entry, "stale"),
+            Some(entry) => respond::cached(&entry, "stale", request),
             None => Ok(respond::unavailable(&reason)),
         },
     }

@@ -1,18 +1,29 @@
 //! Response shapes the edge sends: cached bodies with `x-cache`, timings, and the 503 that tells a
 //! person to wait a moment rather than that something broke.
 use crate::memory::Entry;
-use worker::{Date, Headers, Response, Result};
+use worker::{Date, Headers, Request, Response, Result};
 
 /// `x-cache`: hit (fresh from cache), stale (served from cache while refreshing, or while the
 /// origin is away), miss (fetched or rendered for this request).
-pub fn cached(entry: &Entry, state: &str) -> Result<Response> {
+pub fn cached(entry: &Entry, state: &str, request: &Request) -> Result<Response> {
     let headers = worker::web_sys::Headers::new_with_headers(&entry.js_headers)?;
     headers.set("x-cache", state)?;
+    headers.set("vary", "accept-encoding")?;
     let init = worker::web_sys::ResponseInit::new();
+    let gzip = entry.js_body_gzip.as_ref().filter(|_| accepts_gzip(request));
+    if gzip.is_some() {
+        headers.set("content-encoding", "gzip")?;
+    }
     init.set_headers(&headers);
     // The runtime copies the bytes out of the buffer, so one cached array serves every response.
-    let response = worker::web_sys::Response::new_with_opt_buffer_source_and_init(Some(&entry.js_body), &init)?;
-    Ok(Response::from(response))
+    let body = gzip.unwrap_or(&entry.js_body);
+    let response = Response::from(worker::web_sys::Response::new_with_opt_buffer_source_and_init(Some(body), &init)?);
+    // A gzipped body is sent as it is; the runtime must not compress it again.
+    Ok(if gzip.is_some() { response.with_encode_body(worker::EncodeBody::Manual) } else { response })
+}
+
+fn accepts_gzip(request: &Request) -> bool {
+    request.headers().get("accept-encoding").ok().flatten().is_some_and(|value| value.contains("gzip"))
 }
 
 /// Adds `Server-Timing: edge;dur=...` (the edge's whole time) to any response.

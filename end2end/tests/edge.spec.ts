@@ -96,6 +96,9 @@ test.describe("the edge", () => {
     const hit = await fetch(PAGE);
     expect(hit.headers.get("x-cache")).toBe("hit");
     expect(hit.headers.get("server-timing")).toMatch(/edge;dur=\d+/);
+    // Compressed once when rendered, sent compressed to clients that accept it (fetch does).
+    expect(hit.headers.get("content-encoding")).toBe("gzip");
+    expect(await hit.text()).toContain("General Admission");
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     const stale = await fetch(PAGE);
     expect(stale.headers.get("x-cache")).toBe("stale");
