@@ -47,7 +47,17 @@ build-server:
 	cargo build -p stampede-server
 
 # The browser bundle: hydrate crate -> wasm-bindgen -> wasm-opt (npm binaryen, see docs/development.md).
-site: tools
+# Rebuilt only when a source it is made from changed; the stylesheet and public/ are always copied.
+APP_SOURCES := $(shell find app/src hydrate/src -name '*.rs') app/Cargo.toml hydrate/Cargo.toml Cargo.toml Cargo.lock
+EDGE_SOURCES := $(shell find app/src edge/src -name '*.rs') app/Cargo.toml edge/Cargo.toml Cargo.toml Cargo.lock
+
+site: tools $(PKG)/stampede_bg.wasm
+	cp style/main.css $(PKG)/stampede.css
+	cp -r public/. $(SITE)/
+	gzip -9 -k -f $(PKG)/stampede.css
+	@echo "site in $(SITE): wasm $$(stat -c %s $(PKG)/stampede_bg.wasm) bytes, $$(stat -c %s $(PKG)/stampede_bg.wasm.gz) gzipped"
+
+$(PKG)/stampede_bg.wasm: $(APP_SOURCES)
 	cargo build -p stampede-hydrate --lib --target wasm32-unknown-unknown --profile wasm-release
 	mkdir -p $(PKG)
 	wasm-bindgen --target web --no-typescript --out-dir $(PKG) --out-name stampede \
@@ -55,16 +65,16 @@ site: tools
 	$(NODE_BIN)/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
 		--enable-mutable-globals --enable-reference-types \
 		-o $(PKG)/stampede_bg.wasm $(PKG)/stampede_bg.wasm
-	cp style/main.css $(PKG)/stampede.css
-	cp -r public/. $(SITE)/
-	gzip -9 -k -f $(PKG)/stampede_bg.wasm $(PKG)/stampede.js $(PKG)/stampede.css
-	@echo "site built in $(SITE): wasm $$(stat -c %s $(PKG)/stampede_bg.wasm) bytes, $$(stat -c %s $(PKG)/stampede_bg.wasm.gz) gzipped"
+	gzip -9 -k -f $(PKG)/stampede_bg.wasm $(PKG)/stampede.js
 
 # The edge worker: workers-rs compiled by worker-build into edge/build (index.js + index_bg.wasm).
 # worker-build ignores tools on PATH, so it is pointed at the pinned ones.
-edge: tools
+edge: tools edge/build/index.js
+
+edge/build/index.js: $(EDGE_SOURCES)
 	cd edge && WASM_BINDGEN_BIN=$$(command -v wasm-bindgen) WASM_OPT_BIN=$(NODE_BIN)/wasm-opt ESBUILD_BIN=$(NODE_BIN)/esbuild \
 		worker-build --release
+	touch $@
 
 # Tools at pinned versions, each installed only when missing. (npm install, not npm ci: the lock
 # cannot list workerd's binaries for other platforms, which the registry here does not serve.)
