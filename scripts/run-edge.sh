@@ -2,7 +2,8 @@
 # Runs the built edge on workerd: scripts/run-edge.sh [ADDRESS] [ORIGINS]
 #   ADDRESS  where the edge listens (default 127.0.0.1:8787)
 #   ORIGINS  comma-separated origin URLs (default http://127.0.0.1:3000)
-# PAGE_FRESH_MS, STALE_IF_ERROR_SECONDS and ORIGIN_TIMEOUT_MS are passed on from the environment.
+# PAGE_FRESH_MS, STALE_WHILE_REVALIDATE_SECONDS, STALE_IF_ERROR_SECONDS and ORIGIN_TIMEOUT_MS are
+# passed on from the environment.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$HOME/.cache/stampede/target}
@@ -13,6 +14,7 @@ config="$root/edge/.workerd-${address//[^0-9]/-}.capnp"
 sed -e "s|@ADDRESS@|$address|" \
     -e "s|@ORIGINS@|${2:-http://127.0.0.1:3000}|" \
     -e "s|@PAGE_FRESH_MS@|${PAGE_FRESH_MS:-1000}|" \
+    -e "s|@STALE_WHILE_REVALIDATE_SECONDS@|${STALE_WHILE_REVALIDATE_SECONDS:-60}|" \
     -e "s|@STALE_IF_ERROR_SECONDS@|${STALE_IF_ERROR_SECONDS:-86400}|" \
     -e "s|@ORIGIN_TIMEOUT_MS@|${ORIGIN_TIMEOUT_MS:-3000}|" \
     "$root/edge/workerd/edge.capnp.in" > "$config"

@@ -8,6 +8,9 @@ pub struct Config {
     pub origins: Vec<String>,
     /// How long a rendered page is served without asking the origin.
     pub page_fresh_ms: u64,
+    /// Past freshness, how long a page is still served at once while it is refreshed in the
+    /// background; older pages are revalidated before they are served.
+    pub stale_while_revalidate_ms: u64,
     /// How long availability is reused.
     pub availability_fresh_ms: u64,
     /// How long a page may be served stale when the origin fails.
@@ -39,6 +42,7 @@ impl Config {
                 .filter(|origin| !origin.is_empty())
                 .collect(),
             page_fresh_ms: number("PAGE_FRESH_MS", 1_000),
+            stale_while_revalidate_ms: number("STALE_WHILE_REVALIDATE_SECONDS", 60) * 1_000,
             availability_fresh_ms: number("AVAILABILITY_FRESH_MS", 1_000),
             stale_if_error_ms: number("STALE_IF_ERROR_SECONDS", 86_400) * 1_000,
             origin_timeout_ms: number("ORIGIN_TIMEOUT_MS", 3_000),

@@ -1,10 +1,10 @@
 //! What the edge serves from its caches: event pages (rendered here), availability and assets.
 //!
-//! An event page is fresh for `PAGE_FRESH_MS` after the origin last confirmed its snapshot. After
-//! that it is served at once, stale, while one background refresh per page asks the origin (with
-//! the snapshot's ETag, so an unchanged event costs a 304). When no origin answers, the last good
-//! page keeps being served for up to `STALE_IF_ERROR_SECONDS`. Only a page nobody has seen yet waits
-//! for the origin. The rendered page also goes to the Cache API, so a new isolate starts warm.
+//! An event page is fresh for `PAGE_FRESH_MS` after the origin last confirmed its snapshot. For
+//! `STALE_WHILE_REVALIDATE_SECONDS` after that it is served at once, stale, while one background
+//! refresh per page asks the origin (with the snapshot's ETag, so an unchanged event costs a 304).
+//! Older pages are revalidated before they are served. When no origin answers, the last good page
+//! keeps being served for up to `STALE_IF_ERROR_SECONDS`. The rendered page also goes to the Cache API, so a new isolate starts warm.
 use crate::config::Config;
 use crate::memory::{self, Entry, PAGES};
 use crate::{origins, respond};
@@ -34,35 +34,60 @@ pub async fn event_page(slug: &str, request: &Request, config: &Config, ctx: &Co
             memory::with(&PAGES, |pages| pages.put(&key, entry.clone()));
         }
     }
-    if let Some(entry) = cached {
+    if let Some(entry) = &cached {
         let age = now.saturating_sub(entry.confirmed_at);
         if age < config.page_fresh_ms {
-            return respond::cached(&entry, "hit", request);
+            return respond::cached(entry, "hit", request);
         }
-        if age < config.stale_if_error_ms {
+        if age < config.page_fresh_ms + config.stale_while_revalidate_ms {
             if memory::with(&PAGES, |pages| pages.start_refresh(&key)) {
                 let (slug, key, config) = (slug.to_string(), key.clone(), config.clone());
                 ctx.wait_until(async move {
-                    let confirmed = refresh(&slug, &key, &config).await.then(|| Date::now().as_millis());
+                    let confirmed = refresh(&slug, &key, &config).await.succeeded().then(|| Date::now().as_millis());
                     memory::with(&PAGES, |pages| pages.end_refresh(&key, confirmed));
                 });
             }
-            return respond::cached(&entry, "stale", request);
+            return respond::cached(entry, "stale", request);
         }
     }
-    // Nothing servable: this request waits for the origin.
-    if refresh(slug, &key, config).await {
+    // Nothing fresh enough: this request waits for the origin.
+    let state = match refresh(slug, &key, config).await {
+        Refreshed::Unchanged => "revalidated",
+        Refreshed::Rendered => "miss",
+        Refreshed::Failed => "",
+    };
+    if !state.is_empty() {
         if let Some(entry) = memory::with(&PAGES, |pages| pages.get(&key)) {
-            return respond::cached(&entry, "miss", request);
+            return respond::cached(&entry, state, request);
         }
+    }
+    // No origin answered: the last good page, for as long as stale-if-error allows.
+    if let Some(entry) = cached.filter(|entry| now.saturating_sub(entry.confirmed_at) < config.stale_if_error_ms) {
+        return respond::cached(&entry, "stale", request);
     }
     // Unknown event, or no origin: the origin's own page says which, if it can be reached.
     origins::forward(request.clone()?, config).await
 }
 
-/// Asks the origin for the snapshot; re-renders and stores the page when it changed. True when the
-/// origin confirmed a page (changed or not).
-async fn refresh(slug: &str, key: &str, config: &Config) -> bool {
+/// What asking the origin for an event's snapshot came to.
+enum Refreshed {
+    /// The origin confirmed the page the edge has (304).
+    Unchanged,
+    /// The snapshot changed (or was new): the page was rendered and stored.
+    Rendered,
+    /// No usable answer: the event is gone, or no origin answered.
+    Failed,
+}
+
+impl Refreshed {
+    fn succeeded(&self) -> bool {
+        !matches!(self, Refreshed::Failed)
+    }
+}
+
+/// Asks the origin for the snapshot, with the ETag of the page the edge has; re-renders and stores
+/// the page when it changed.
+async fn refresh(slug: &str, key: &str, config: &Config) -> Refreshed {
     let previous = memory::with(&PAGES, |pages| pages.get(key));
     let headers = Headers::new();
     let _ = headers.set("accept", "application/json");
@@ -70,30 +95,30 @@ async fn refresh(slug: &str, key: &str, config: &Config) -> bool {
         let _ = headers.set("if-none-match", &etag);
     }
     let Ok((mut response, _)) = origins::send(&format!("/api/events/{slug}"), Method::Get, &headers, None, config).await else {
-        return false;
+        return Refreshed::Failed;
     };
     match response.status_code() {
-        304 if previous.is_some() => true,
+        304 if previous.is_some() => Refreshed::Unchanged,
         200 => {
             let etag = response.headers().get("etag").ok().flatten();
             let Ok(snapshot) = response.json::<EventSnapshot>().await else {
-                return false;
+                return Refreshed::Failed;
             };
             let Some(assets) = site_assets(config).await else {
-                return false;
+                return Refreshed::Failed;
             };
             let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot } };
             let html = render_document(&data, &assets).into_bytes();
             let entry = Entry::new(html, HTML, PAGE_CACHE_CONTROL, etag, Date::now().as_millis());
             memory::with(&PAGES, |pages| pages.put(key, entry.clone()));
             to_cache_api(key, &entry).await;
-            true
+            Refreshed::Rendered
         }
         404 => {
             memory::with(&PAGES, |pages| pages.remove(key));
-            false
+            Refreshed::Failed
         }
-        _ => false,
+        _ => Refreshed::Failed,
     }
 }
 

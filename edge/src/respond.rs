@@ -4,7 +4,8 @@ use crate::memory::Entry;
 use worker::{Date, Headers, Request, Response, Result};
 
 /// `x-cache`: hit (fresh from cache), stale (served from cache while refreshing, or while the
-/// origin is away), miss (fetched or rendered for this request).
+/// origin is away), revalidated (the origin confirmed the cached copy for this request), miss
+/// (fetched or rendered for this request).
 pub fn cached(entry: &Entry, state: &str, request: &Request) -> Result<Response> {
     let headers = worker::web_sys::Headers::new_with_headers(&entry.js_headers)?;
     headers.set("x-cache", state)?;

@@ -66,7 +66,7 @@ test.describe("the edge", () => {
     await startOrigin(ORIGIN_A);
     await startOrigin(ORIGIN_B);
     const edge = spawn(`${root}/scripts/run-edge.sh`, [`127.0.0.1:${EDGE}`, `http://127.0.0.1:${ORIGIN_A},http://127.0.0.1:${ORIGIN_B}`], {
-      env: { ...process.env, PAGE_FRESH_MS: "1000", ORIGIN_TIMEOUT_MS: "2000" },
+      env: { ...process.env, PAGE_FRESH_MS: "1000", STALE_WHILE_REVALIDATE_SECONDS: "2", ORIGIN_TIMEOUT_MS: "2000" },
       stdio: "ignore",
     });
     running.set(EDGE, edge);
@@ -102,6 +102,10 @@ test.describe("the edge", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     const stale = await fetch(PAGE);
     expect(stale.headers.get("x-cache")).toBe("stale");
+    // Past the stale-while-revalidate window the origin confirms the page before it is served.
+    await new Promise((resolve) => setTimeout(resolve, 3_200));
+    const revalidated = await fetch(PAGE);
+    expect(revalidated.headers.get("x-cache")).toBe("revalidated");
     const asset = await fetch(`${EDGE_URL}/favicon.svg`);
     expect(asset.status).toBe(200);
     expect((await fetch(`${EDGE_URL}/favicon.svg`)).headers.get("x-cache")).toBe("hit");
