@@ -125,10 +125,17 @@ pub async fn forward(mut request: Request, config: &Config) -> Result<Response> 
         None => url.path().to_string(),
     };
     let method = request.method();
+    let declared = request.headers().get("content-length")?.and_then(|length| length.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return body_too_large();
+    }
     let body = match method {
         Method::Get | Method::Head => None,
         _ => Some(request.bytes().await?),
     };
+    if body.as_ref().is_some_and(|body| body.len() > MAX_BODY_BYTES) {
+        return body_too_large();
+    }
     let headers = forwarded_headers(request.headers())?;
     match send(&path_and_query, method, &headers, body.as_deref(), config).await {
         Ok((response, origin_ms)) => Ok(respond::with_origin_timing(response, origin_ms)),
@@ -136,13 +143,24 @@ pub async fn forward(mut request: Request, config: &Config) -> Result<Response> 
     }
 }
 
-/// The request headers an origin should see: the browser's, less those that describe this hop.
+/// The origin refuses larger bodies anyway; the edge does not carry them there.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+fn body_too_large() -> Result<Response> {
+    respond::client_error(413, "payload_too_large", "The request body is larger than 64 KiB. Send less.")
+}
+
+/// The request headers an origin should see: the browser's, less those that describe this hop,
+/// plus who the browser is (`x-forwarded-for`, from Cloudflare's `cf-connecting-ip`).
 pub fn forwarded_headers(incoming: &Headers) -> Result<Headers> {
     let headers = Headers::new();
     for (name, value) in incoming.entries() {
-        if !matches!(name.as_str(), "host" | "connection" | "keep-alive" | "transfer-encoding" | "upgrade" | "cf-connecting-ip") {
+        if !matches!(name.as_str(), "host" | "connection" | "keep-alive" | "transfer-encoding" | "upgrade" | "cf-connecting-ip" | "x-forwarded-for") {
             headers.set(&name, &value)?;
         }
+    }
+    if let Some(client) = incoming.get("cf-connecting-ip")? {
+        headers.set("x-forwarded-for", &client)?;
     }
     Ok(headers)
 }
