@@ -16,6 +16,8 @@ pub struct Entry {
     /// The body gzipped, for clients that accept it (text worth compressing only).
     pub js_body_gzip: Option<worker::js_sys::Uint8Array>,
     pub js_headers: worker::web_sys::Headers,
+    /// The same with `content-encoding: gzip`, for the gzipped body.
+    pub js_headers_gzip: worker::web_sys::Headers,
     pub content_type: String,
     /// The origin's ETag of the data the body was made from.
     pub etag: Option<String>,
@@ -35,6 +37,9 @@ impl Entry {
         if let Some(etag) = &etag {
             let _ = js_headers.set("etag", etag);
         }
+        let _ = js_headers.set("vary", "accept-encoding");
+        let js_headers_gzip = worker::web_sys::Headers::new_with_headers(&js_headers).expect("Headers copy");
+        let _ = js_headers_gzip.set("content-encoding", "gzip");
         let compressible = ["text/", "application/json", "application/javascript", "image/svg+xml", "application/wasm"]
             .iter()
             .any(|kind| content_type.starts_with(kind));
@@ -46,6 +51,7 @@ impl Entry {
             js_body_gzip,
             js_body: worker::js_sys::Uint8Array::from(body.as_slice()),
             js_headers,
+            js_headers_gzip,
             body: Rc::new(body),
             content_type: content_type.to_string(),
             etag,

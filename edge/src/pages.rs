@@ -19,17 +19,18 @@ pub fn is_slug(slug: &str) -> bool {
     (1..=100).contains(&slug.len()) && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-fn cache_key(request: &Request, slug: &str) -> Result<String> {
+/// Where a page is kept in the Cache API, which takes URLs: on this edge's own host.
+fn cache_api_key(request: &Request, slug: &str) -> Result<String> {
     let url = request.url()?;
     Ok(format!("{}://{}/__edge/page/{slug}", url.scheme(), url.host_str().unwrap_or("edge")))
 }
 
 pub async fn event_page(slug: &str, request: &Request, config: &Config, ctx: &Context) -> Result<Response> {
     let now = Date::now().as_millis();
-    let key = cache_key(request, slug)?;
+    let key = slug.to_string();
     let mut cached = memory::with(&PAGES, |pages| pages.get(&key));
     if cached.is_none() {
-        cached = from_cache_api(&key).await;
+        cached = from_cache_api(&cache_api_key(request, slug)?).await;
         if let Some(entry) = &cached {
             memory::with(&PAGES, |pages| pages.put(&key, entry.clone()));
         }
@@ -42,8 +43,9 @@ pub async fn event_page(slug: &str, request: &Request, config: &Config, ctx: &Co
         if age < config.page_fresh_ms + config.stale_while_revalidate_ms {
             if memory::with(&PAGES, |pages| pages.start_refresh(&key)) {
                 let (slug, key, config) = (slug.to_string(), key.clone(), config.clone());
+                let cache_api_key = cache_api_key(request, &slug)?;
                 ctx.wait_until(async move {
-                    let confirmed = refresh(&slug, &key, &config).await.succeeded().then(|| Date::now().as_millis());
+                    let confirmed = refresh(&slug, &key, &cache_api_key, &config).await.succeeded().then(|| Date::now().as_millis());
                     memory::with(&PAGES, |pages| pages.end_refresh(&key, confirmed));
                 });
             }
@@ -51,7 +53,7 @@ pub async fn event_page(slug: &str, request: &Request, config: &Config, ctx: &Co
         }
     }
     // Nothing fresh enough: this request waits for the origin.
-    let state = match refresh(slug, &key, config).await {
+    let state = match refresh(slug, &key, &cache_api_key(request, slug)?, config).await {
         Refreshed::Unchanged => "revalidated",
         Refreshed::Rendered => "miss",
         Refreshed::Failed => "",
@@ -87,7 +89,7 @@ impl Refreshed {
 
 /// Asks the origin for the snapshot, with the ETag of the page the edge has; re-renders and stores
 /// the page when it changed.
-async fn refresh(slug: &str, key: &str, config: &Config) -> Refreshed {
+async fn refresh(slug: &str, key: &str, cache_api_key: &str, config: &Config) -> Refreshed {
     let previous = memory::with(&PAGES, |pages| pages.get(key));
     let headers = Headers::new();
     let _ = headers.set("accept", "application/json");
@@ -111,7 +113,7 @@ async fn refresh(slug: &str, key: &str, config: &Config) -> Refreshed {
             let html = render_document(&data, &assets).into_bytes();
             let entry = Entry::new(html, HTML, PAGE_CACHE_CONTROL, etag, Date::now().as_millis());
             memory::with(&PAGES, |pages| pages.put(key, entry.clone()));
-            to_cache_api(key, &entry).await;
+            to_cache_api(cache_api_key, &entry).await;
             Refreshed::Rendered
         }
         404 => {

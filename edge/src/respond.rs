@@ -7,17 +7,16 @@ use worker::{Date, Headers, Request, Response, Result};
 /// origin is away), revalidated (the origin confirmed the cached copy for this request), miss
 /// (fetched or rendered for this request).
 pub fn cached(entry: &Entry, state: &str, request: &Request) -> Result<Response> {
-    let headers = worker::web_sys::Headers::new_with_headers(&entry.js_headers)?;
-    headers.set("x-cache", state)?;
-    headers.set("vary", "accept-encoding")?;
-    let init = worker::web_sys::ResponseInit::new();
     let gzip = entry.js_body_gzip.as_ref().filter(|_| accepts_gzip(request));
-    if gzip.is_some() {
-        headers.set("content-encoding", "gzip")?;
-    }
+    let (body, base_headers) = match gzip {
+        Some(gzipped) => (gzipped, &entry.js_headers_gzip),
+        None => (&entry.js_body, &entry.js_headers),
+    };
+    let headers = worker::web_sys::Headers::new_with_headers(base_headers)?;
+    headers.set("x-cache", state)?;
+    let init = worker::web_sys::ResponseInit::new();
     init.set_headers(&headers);
     // The runtime copies the bytes out of the buffer, so one cached array serves every response.
-    let body = gzip.unwrap_or(&entry.js_body);
     let response = Response::from(worker::web_sys::Response::new_with_opt_buffer_source_and_init(Some(body), &init)?);
     // A gzipped body is sent as it is; the runtime must not compress it again.
     Ok(if gzip.is_some() { response.with_encode_body(worker::EncodeBody::Manual) } else { response })
