@@ -3,7 +3,8 @@
 #   ADDRESS  where the edge listens (default 127.0.0.1:8787)
 #   ORIGINS  comma-separated origin URLs (default http://127.0.0.1:3000)
 # PAGE_FRESH_MS, STALE_WHILE_REVALIDATE_SECONDS, STALE_IF_ERROR_SECONDS and ORIGIN_TIMEOUT_MS are
-# passed on from the environment.
+# passed on from the environment. EDGE_TWIN_ADDRESS, when set, also serves a second isolate of the
+# edge there, sharing the first one's Cache API (tests use it to see pages survive a new isolate).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$HOME/.cache/stampede/target}
@@ -17,7 +18,9 @@ sed -e "s|@ADDRESS@|$address|" \
     -e "s|@STALE_WHILE_REVALIDATE_SECONDS@|${STALE_WHILE_REVALIDATE_SECONDS:-60}|" \
     -e "s|@STALE_IF_ERROR_SECONDS@|${STALE_IF_ERROR_SECONDS:-86400}|" \
     -e "s|@ORIGIN_TIMEOUT_MS@|${ORIGIN_TIMEOUT_MS:-3000}|" \
+    -e "s|@TWIN_ADDRESS@|${EDGE_TWIN_ADDRESS:-}|" \
     "$root/edge/workerd/edge.capnp.in" > "$config"
+if [ -n "${EDGE_TWIN_ADDRESS:-}" ]; then sed -i 's/^#TWIN#//' "$config"; else sed -i '/^#TWIN#/d' "$config"; fi
 "$root/end2end/node_modules/.bin/workerd" serve "$config" &
 workerd=$!
 trap 'kill "$workerd" 2>/dev/null; rm -f "$config"' EXIT INT TERM

@@ -45,7 +45,12 @@ async fn route(request: Request, config: &Config, ctx: &Context) -> Result<Respo
         return Response::ok("ok");
     }
     if path == "/__edge/stats" {
-        return Response::from_json(&serde_json::json!({ "origin_requests": origins::requests_sent() }));
+        let (cache_api_reads, cache_api_writes) = pages::cache_api_counts();
+        return Response::from_json(&serde_json::json!({
+            "origin_requests": origins::requests_sent(),
+            "cache_api_page_reads": cache_api_reads,
+            "cache_api_page_writes": cache_api_writes,
+        }));
     }
     if let Some(slug) = path.strip_prefix("/e/").filter(|slug| pages::is_slug(slug)) {
         return pages::event_page(slug, &request, config, ctx).await;

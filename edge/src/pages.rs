@@ -19,7 +19,8 @@ pub fn is_slug(slug: &str) -> bool {
     (1..=100).contains(&slug.len()) && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// Where a page is kept in the Cache API, which takes URLs: on this edge's own host.
+/// The event's key in the Cache API (which takes URLs: on this edge's own host). It holds a pointer
+/// to the key of the current version's page.
 fn cache_api_key(request: &Request, slug: &str) -> Result<String> {
     let url = request.url()?;
     Ok(format!("{}://{}/__edge/page/{slug}", url.scheme(), url.host_str().unwrap_or("edge")))
@@ -109,11 +110,12 @@ async fn refresh(slug: &str, key: &str, cache_api_key: &str, config: &Config) ->
             let Some(assets) = site_assets(config).await else {
                 return Refreshed::Failed;
             };
+            let version = snapshot.version;
             let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot } };
             let html = render_document(&data, &assets).into_bytes();
             let entry = Entry::new(html, HTML, PAGE_CACHE_CONTROL, etag, Date::now().as_millis());
             memory::with(&PAGES, |pages| pages.put(key, entry.clone()));
-            to_cache_api(cache_api_key, &entry).await;
+            to_cache_api(cache_api_key, version, &entry).await;
             Refreshed::Rendered
         }
         404 => {
@@ -155,27 +157,57 @@ fn parse_assets(body: &[u8]) -> Option<Assets> {
     Some(Assets { css: field("css")?, js: field("js")?, wasm: field("wasm")? })
 }
 
-async fn from_cache_api(key: &str) -> Option<Entry> {
-    let mut response = Cache::default().get(key, false).await.ok()??;
-    let header = |name: &str| response.headers().get(name).ok().flatten();
+/// Reads a page from the Cache API: the event's pointer names the key of the current version.
+async fn from_cache_api(pointer_key: &str) -> Option<Entry> {
+    let mut pointer = Cache::default().get(pointer_key, false).await.ok()??;
+    let header = |name: &str| pointer.headers().get(name).ok().flatten();
     let confirmed_at = header("x-edge-confirmed-at")?.parse().ok()?;
     let etag = header("x-edge-etag");
-    let body = response.bytes().await.ok()?;
+    let page_key = pointer.text().await.ok()?;
+    let mut page = Cache::default().get(page_key.as_str(), false).await.ok()??;
+    let body = page.bytes().await.ok()?;
+    CACHE_API_READS.with(|count| count.set(count.get() + 1));
     Some(Entry::new(body, HTML, PAGE_CACHE_CONTROL, etag, confirmed_at))
 }
 
-async fn to_cache_api(key: &str, entry: &Entry) {
-    let headers = Headers::new();
-    let _ = headers.set("content-type", &entry.content_type);
-    // The Cache API keeps it as long as it may be served stale; freshness is the edge's decision.
-    let _ = headers.set("cache-control", "public, max-age=86400");
-    let _ = headers.set("x-edge-confirmed-at", &entry.confirmed_at.to_string());
+/// Writes a page to the Cache API under a key that carries its snapshot's version and ETag, then
+/// points the event's key at it: a page is never found under another version's key.
+async fn to_cache_api(pointer_key: &str, version: i64, entry: &Entry) {
+    let tag: String = entry.etag.as_deref().unwrap_or_default().chars().filter(char::is_ascii_alphanumeric).collect();
+    let page_key = format!("{pointer_key}/v{version}-{tag}");
+    // The Cache API keeps both as long as a page may be served stale; freshness is the edge's call.
+    let headers = |content_type: &str| {
+        let headers = Headers::new();
+        let _ = headers.set("content-type", content_type);
+        let _ = headers.set("cache-control", "public, max-age=86400");
+        headers
+    };
+    let Ok(page) = Response::from_bytes(entry.body.to_vec()) else {
+        return;
+    };
+    if Cache::default().put(page_key.as_str(), page.with_headers(headers(&entry.content_type))).await.is_err() {
+        return;
+    }
+    let pointer_headers = headers("text/plain");
+    let _ = pointer_headers.set("x-edge-confirmed-at", &entry.confirmed_at.to_string());
     if let Some(etag) = &entry.etag {
-        let _ = headers.set("x-edge-etag", etag);
+        let _ = pointer_headers.set("x-edge-etag", etag);
     }
-    if let Ok(response) = Response::from_bytes(entry.body.to_vec()) {
-        let _ = Cache::default().put(key, response.with_headers(headers)).await;
+    if let Ok(pointer) = Response::ok(page_key) {
+        if Cache::default().put(pointer_key, pointer.with_headers(pointer_headers)).await.is_ok() {
+            CACHE_API_WRITES.with(|count| count.set(count.get() + 1));
+        }
     }
+}
+
+thread_local! {
+    static CACHE_API_READS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static CACHE_API_WRITES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Pages this isolate found in, and wrote to, the Cache API: for `/__edge/stats`.
+pub fn cache_api_counts() -> (u64, u64) {
+    (CACHE_API_READS.with(|c| c.get()), CACHE_API_WRITES.with(|c| c.get()))
 }
 
 /// Availability, reused for `AVAILABILITY_FRESH_MS`: at most one origin request per event per

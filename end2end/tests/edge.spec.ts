@@ -13,6 +13,7 @@ const root = path.resolve(__dirname, "../..");
 const ORIGIN_A = 3210;
 const ORIGIN_B = 3211;
 const EDGE = 8790;
+const EDGE_TWIN = 8792;
 const EDGE_URL = `http://127.0.0.1:${EDGE}`;
 const PAGE = `${EDGE_URL}/e/stampede-live`;
 
@@ -66,7 +67,13 @@ test.describe("the edge", () => {
     await startOrigin(ORIGIN_A);
     await startOrigin(ORIGIN_B);
     const edge = spawn(`${root}/scripts/run-edge.sh`, [`127.0.0.1:${EDGE}`, `http://127.0.0.1:${ORIGIN_A},http://127.0.0.1:${ORIGIN_B}`], {
-      env: { ...process.env, PAGE_FRESH_MS: "1000", STALE_WHILE_REVALIDATE_SECONDS: "2", ORIGIN_TIMEOUT_MS: "2000" },
+      env: {
+        ...process.env,
+        PAGE_FRESH_MS: "1000",
+        STALE_WHILE_REVALIDATE_SECONDS: "2",
+        ORIGIN_TIMEOUT_MS: "2000",
+        EDGE_TWIN_ADDRESS: `127.0.0.1:${EDGE_TWIN}`,
+      },
       stdio: "ignore",
     });
     running.set(EDGE, edge);
@@ -106,6 +113,9 @@ test.describe("the edge", () => {
     await new Promise((resolve) => setTimeout(resolve, 3_200));
     const revalidated = await fetch(PAGE);
     expect(revalidated.headers.get("x-cache")).toBe("revalidated");
+    // Rendered pages also go to the Cache API, so a new isolate starts warm.
+    const stats = await (await fetch(`${EDGE_URL}/__edge/stats`)).json();
+    expect(stats.cache_api_page_writes).toBeGreaterThan(0);
     const asset = await fetch(`${EDGE_URL}/favicon.svg`);
     expect(asset.status).toBe(200);
     expect((await fetch(`${EDGE_URL}/favicon.svg`)).headers.get("x-cache")).toBe("hit");
@@ -153,6 +163,12 @@ test.describe("the edge", () => {
     expect(page.status).toBe(200);
     expect(page.headers.get("x-cache")).toBe("stale");
     expect(await page.text()).toContain("General Admission");
+    // A new isolate that never saw the page finds it in the Cache API.
+    const twin = await fetch(`http://127.0.0.1:${EDGE_TWIN}/e/stampede-live`);
+    expect(twin.status).toBe(200);
+    expect(await twin.text()).toContain("General Admission");
+    const twinStats = await (await fetch(`http://127.0.0.1:${EDGE_TWIN}/__edge/stats`)).json();
+    expect(twinStats.cache_api_page_reads).toBe(1);
 
     const hold = await fetch(`${EDGE_URL}/api/events/stampede-live/holds`, {
       method: "POST",
