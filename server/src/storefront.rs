@@ -3,6 +3,7 @@
 //! messages a person can act on; stock is the database's decision (see `store`).
 use crate::codes;
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 use crate::payments::Payments;
 use crate::snapshots::SnapshotCache;
 use crate::store::{
@@ -28,15 +29,26 @@ pub struct Storefront {
     hold_ttl: Duration,
     payments: Payments,
     snapshots: SnapshotCache,
+    metrics: Metrics,
 }
 
 impl Storefront {
     pub fn new(store: Arc<dyn Store>, hold_ttl: Duration, snapshot_ttl: Duration) -> Self {
-        Storefront { store, hold_ttl, payments: Payments::default(), snapshots: SnapshotCache::new(snapshot_ttl) }
+        Storefront {
+            store,
+            hold_ttl,
+            payments: Payments::default(),
+            snapshots: SnapshotCache::new(snapshot_ttl),
+            metrics: Metrics::default(),
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     #[tracing::instrument(skip(self))]
@@ -85,6 +97,18 @@ impl Storefront {
 
     #[tracing::instrument(skip(self, request))]
     pub async fn create_hold(&self, slug: &str, request: &HoldRequest) -> Result<Hold, ApiError> {
+        let result = self.try_create_hold(slug, request).await;
+        self.metrics.count_hold(match &result {
+            Ok(_) => "created",
+            Err(ApiError::SoldOut { .. }) => "sold_out",
+            Err(ApiError::NotOnSale(_)) => "not_on_sale",
+            Err(ApiError::Busy(_)) => "busy",
+            Err(_) => "invalid",
+        });
+        result
+    }
+
+    async fn try_create_hold(&self, slug: &str, request: &HoldRequest) -> Result<Hold, ApiError> {
         let snapshot = self.snapshot(slug).await?;
         let now = store::now();
         let items = check_hold_request(&snapshot, request, now)?;
@@ -134,6 +158,21 @@ impl Storefront {
     /// The flag is true when this call created it.
     #[tracing::instrument(skip(self, request, idempotency_key))]
     pub async fn place_order(
+        &self,
+        hold_id: &str,
+        idempotency_key: &str,
+        request: &OrderRequest,
+    ) -> Result<(Order, bool), ApiError> {
+        let result = self.try_place_order(hold_id, idempotency_key, request).await;
+        self.metrics.count_order(match &result {
+            Ok((_, true)) => "created",
+            Ok((_, false)) => "replayed",
+            Err(_) => "refused",
+        });
+        result
+    }
+
+    async fn try_place_order(
         &self,
         hold_id: &str,
         idempotency_key: &str,
@@ -210,6 +249,7 @@ impl Storefront {
         let mut total = 0;
         loop {
             let expired = self.store.expire_holds(store::now(), 500).await?;
+            self.metrics.count_expired_holds(expired);
             total += expired;
             if expired < 500 {
                 return Ok(total);

@@ -4,6 +4,7 @@ mod api;
 mod assets;
 mod extract;
 mod health;
+mod observe;
 mod pages;
 mod response;
 
@@ -39,6 +40,8 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .nest("/api", api::routes())
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
+        .route("/metrics", get(observe::metrics))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), observe::track_latency))
         .fallback(assets::static_file)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))

@@ -225,10 +225,19 @@ pub struct Stock {
     pub held: i64,
 }
 
+/// The connection pool as it is now, for metrics.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PoolState {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// "postgres" or "sqlite", for logs and health output.
     fn backend(&self) -> &'static str;
+    fn pool_state(&self) -> PoolState;
     async fn ping(&self) -> StoreResult<()>;
 
     async fn create_organiser(&self, organiser: &NewOrganiser) -> StoreResult<i64>;

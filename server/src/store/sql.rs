@@ -56,6 +56,14 @@ macro_rules! impl_sql_store {
                 $backend
             }
 
+            fn pool_state(&self) -> PoolState {
+                PoolState {
+                    open: self.pool.size(),
+                    idle: self.pool.num_idle() as u32,
+                    max: self.pool.options().get_max_connections(),
+                }
+            }
+
             #[tracing::instrument(skip(self))]
             async fn ping(&self) -> StoreResult<()> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -8,5 +8,6 @@ mod bad_input;
 mod concurrency;
 mod events;
 mod holds;
+mod observability;
 mod orders;
 mod pages;

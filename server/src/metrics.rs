@@ -1,0 +1,89 @@
+//! Prometheus metrics at `/metrics`: request latency per route, holds and orders by outcome, holds
+//! expired, and the database pool. Recording is a few atomic operations on the request path;
+//! encoding happens only when a scraper asks.
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub method: String,
+    /// The route's pattern ("/api/events/{slug}/holds"), never the raw path: bounded cardinality.
+    pub route: String,
+    /// "2xx", "4xx", ...
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PoolLabels {
+    pub state: String,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Histogram, fn() -> Histogram>,
+    holds: Family<OutcomeLabels, Counter>,
+    orders: Family<OutcomeLabels, Counter>,
+    holds_expired: Counter,
+    pool: Family<PoolLabels, Gauge>,
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.5 ms to ~8 s.
+    Histogram::new(exponential_buckets(0.0005, 2.0, 15))
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("stampede");
+        let requests = Family::<RequestLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        registry.register("http_request_duration_seconds", "Time to answer a request, by route and status class", requests.clone());
+        let holds = Family::<OutcomeLabels, Counter>::default();
+        registry.register("holds", "Hold requests by outcome (created, sold_out, not_on_sale, invalid, busy)", holds.clone());
+        let orders = Family::<OutcomeLabels, Counter>::default();
+        registry.register("orders", "Order requests by outcome (created, replayed, refused)", orders.clone());
+        let holds_expired = Counter::default();
+        registry.register("holds_expired", "Holds whose stock returned to sale when they expired", holds_expired.clone());
+        let pool = Family::<PoolLabels, Gauge>::default();
+        registry.register("db_pool_connections", "Database pool connections (open, idle, max)", pool.clone());
+        Metrics { registry, requests, holds, orders, holds_expired, pool }
+    }
+}
+
+impl Metrics {
+    pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let labels = RequestLabels { method: method.to_string(), route: route.to_string(), status: format!("{}xx", status / 100) };
+        self.requests.get_or_create(&labels).observe(seconds);
+    }
+
+    pub fn count_hold(&self, outcome: &str) {
+        self.holds.get_or_create(&OutcomeLabels { outcome: outcome.to_string() }).inc();
+    }
+
+    pub fn count_order(&self, outcome: &str) {
+        self.orders.get_or_create(&OutcomeLabels { outcome: outcome.to_string() }).inc();
+    }
+
+    pub fn count_expired_holds(&self, expired: u64) {
+        self.holds_expired.inc_by(expired);
+    }
+
+    /// The text exposition, with the pool's state as of now.
+    pub fn encode(&self, pool: crate::store::PoolState) -> String {
+        for (state, value) in [("open", pool.open), ("idle", pool.idle), ("max", pool.max)] {
+            self.pool.get_or_create(&PoolLabels { state: state.to_string() }).set(value as i64);
+        }
+        let mut text = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+}
