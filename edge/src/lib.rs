@@ -37,6 +37,10 @@ async fn route(request: Request, config: &Config, ctx: &Context) -> Result<Respo
         return respond::client_error(431, "request_headers_too_large", "The request headers are too large. Clear this site's cookies and try again.");
     }
     let path = request.path();
+    // Operators scrape each origin directly; the public edge does not pass metrics through.
+    if path == "/metrics" {
+        return respond::client_error(404, "not_found", "There is nothing here.");
+    }
     let is_read = matches!(request.method(), Method::Get | Method::Head);
     if !is_read {
         return origins::forward(request, config).await;

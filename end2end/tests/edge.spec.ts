@@ -222,6 +222,7 @@ test.describe("the edge", () => {
       ["/api/events/stampede-live/availability", { method: "POST", body: "{}" }],
       ["/api/events/stampede-live/holds", { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" }],
       ["/pkg/does-not-exist.js", {}],
+      ["/metrics", {}],
       ["/api/events/stampede-live/holds", { method: "POST", headers: { "content-type": "application/json" }, body: `{"items": [], "padding": "${"z".repeat(70_000)}"}` }],
       ["/e/stampede-live", { headers: { "x-padding": "y".repeat(40_000) } }],
       ["/api/events/stampede-live/holds", { method: "POST", headers: { "content-type": "application/json", cookie: "c".repeat(40_000) }, body: "{}" }],
