@@ -106,6 +106,13 @@ impl Store {
         }
     }
 
+    /// Records that an origin confirmed the entry is current.
+    pub fn confirm(&self, key: &str, at: u64) {
+        if let Some(entry) = self.entries.borrow_mut().get_mut(key) {
+            entry.confirmed_at = at;
+        }
+    }
+
     pub fn end_refresh(&self, key: &str, confirmed_at: Option<u64>) {
         if let Some(entry) = self.entries.borrow_mut().get_mut(key) {
             entry.refreshing = false;

@@ -101,7 +101,10 @@ async fn refresh(slug: &str, key: &str, cache_api_key: &str, config: &Config) ->
         return Refreshed::Failed;
     };
     match response.status_code() {
-        304 if previous.is_some() => Refreshed::Unchanged,
+        304 if previous.is_some() => {
+            memory::with(&PAGES, |pages| pages.confirm(key, Date::now().as_millis()));
+            Refreshed::Unchanged
+        }
         200 => {
             let etag = response.headers().get("etag").ok().flatten();
             let Ok(snapshot) = response.json::<EventSnapshot>().await else {

@@ -113,6 +113,8 @@ test.describe("the edge", () => {
     await new Promise((resolve) => setTimeout(resolve, 3_200));
     const revalidated = await fetch(PAGE);
     expect(revalidated.headers.get("x-cache")).toBe("revalidated");
+    // The origin's confirmation makes the page fresh again: the next request is a hit.
+    expect((await fetch(PAGE)).headers.get("x-cache")).toBe("hit");
     // Rendered pages also go to the Cache API, so a new isolate starts warm.
     const stats = await (await fetch(`${EDGE_URL}/__edge/stats`)).json();
     expect(stats.cache_api_page_writes).toBeGreaterThan(0);
