@@ -2,13 +2,50 @@
 //! availability polls a second ask for the same event; this turns them into at most one database
 //! read per event per TTL, and concurrent misses for one event wait for a single load.
 //! Stock shown may be up to one TTL old; the database still decides every hold.
-use app::model::EventSnapshot;
+use app::model::{Availability, EventSnapshot};
+use axum::body::Bytes;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-type Slot = Arc<tokio::sync::Mutex<Option<(Instant, Arc<EventSnapshot>)>>>;
+/// An event as served: its id, its snapshot, and the JSON of the snapshot and of its availability,
+/// each serialised and tagged once per load rather than once per request.
+pub struct LoadedEvent {
+    pub id: i64,
+    pub snapshot: EventSnapshot,
+    pub snapshot_json: TaggedJson,
+    pub availability_json: TaggedJson,
+}
+
+impl LoadedEvent {
+    pub fn new(id: i64, snapshot: EventSnapshot) -> LoadedEvent {
+        let availability_json = TaggedJson::of(&Availability::from(&snapshot));
+        LoadedEvent { id, snapshot_json: TaggedJson::of(&snapshot), availability_json, snapshot }
+    }
+}
+
+/// A JSON body and its ETag. The tag covers the content but not `generated_at`, so a poll that
+/// finds nothing changed can be answered with a 304.
+pub struct TaggedJson {
+    pub body: Bytes,
+    pub etag: String,
+}
+
+impl TaggedJson {
+    fn of<T: serde::Serialize>(value: &T) -> TaggedJson {
+        let mut content = serde_json::to_value(value).expect("API types serialise");
+        let body = serde_json::to_vec(&content).expect("JSON values serialise");
+        if let Some(fields) = content.as_object_mut() {
+            fields.remove("generated_at");
+        }
+        let tagged = serde_json::to_vec(&content).expect("JSON values serialise");
+        TaggedJson { body: Bytes::from(body), etag: format!("\"{}\"", hex::encode(&Sha256::digest(&tagged)[..12])) }
+    }
+}
+
+type Slot = Arc<tokio::sync::Mutex<Option<(Instant, Arc<LoadedEvent>)>>>;
 
 pub struct SnapshotCache {
     ttl: Duration,
@@ -20,10 +57,10 @@ impl SnapshotCache {
         SnapshotCache { ttl, slots: Mutex::new(HashMap::new()) }
     }
 
-    /// The cached snapshot if fresh, else the result of `load` (cached when it is `Ok(Some)`).
-    pub async fn get_or_load<E, F>(&self, slug: &str, load: F) -> Result<Option<Arc<EventSnapshot>>, E>
+    /// The cached event if fresh, else the result of `load` (cached when it is `Ok(Some)`).
+    pub async fn get_or_load<E, F>(&self, slug: &str, load: F) -> Result<Option<Arc<LoadedEvent>>, E>
     where
-        F: Future<Output = Result<Option<EventSnapshot>, E>>,
+        F: Future<Output = Result<Option<LoadedEvent>, E>>,
     {
         if self.ttl.is_zero() {
             return Ok(load.await?.map(Arc::new));
@@ -36,10 +73,10 @@ impl SnapshotCache {
             }
         }
         match load.await? {
-            Some(snapshot) => {
-                let snapshot = Arc::new(snapshot);
-                *entry = Some((Instant::now(), snapshot.clone()));
-                Ok(Some(snapshot))
+            Some(loaded) => {
+                let loaded = Arc::new(loaded);
+                *entry = Some((Instant::now(), loaded.clone()));
+                Ok(Some(loaded))
             }
             None => {
                 drop(entry);

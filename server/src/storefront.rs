@@ -5,13 +5,13 @@ use crate::codes;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::payments::Payments;
-use crate::snapshots::SnapshotCache;
+use crate::snapshots::{LoadedEvent, SnapshotCache};
 use crate::store::{
     self, EventRecord, HoldOutcome, HoldRecord, NewHold, NewOrder, NewTicket, OrderOutcome, OrderRecord, Store,
     TicketTypeRecord,
 };
 use app::model::{
-    Availability, EventSnapshot, EventSummary, Hold, HoldItem, HoldRequest, HoldStatus, Order, OrderRequest, Person,
+    EventSnapshot, EventSummary, Hold, HoldItem, HoldRequest, HoldStatus, Order, OrderRequest, Person,
     SaleStatus, Ticket, TicketAvailability, TicketTypeSnapshot,
 };
 use app::validate;
@@ -66,9 +66,9 @@ impl Storefront {
             .collect())
     }
 
-    /// The published event's snapshot, from the micro-cache when fresh.
+    /// The published event as served (snapshot and its JSON), from the micro-cache when fresh.
     #[tracing::instrument(skip(self))]
-    pub async fn snapshot(&self, slug: &str) -> Result<Arc<EventSnapshot>, ApiError> {
+    pub async fn event(&self, slug: &str) -> Result<Arc<LoadedEvent>, ApiError> {
         let not_found = || ApiError::NotFound(format!("There is no event at \"{slug}\". Check the link, or see all events on the home page."));
         if !is_plausible_slug(slug) {
             return Err(not_found());
@@ -85,14 +85,10 @@ impl Storefront {
                 }
                 let now = store::now();
                 let types = store.ticket_types(event.id, now).await?;
-                Ok(Some(build_snapshot(&event, &types, now)))
+                Ok(Some(LoadedEvent::new(event.id, build_snapshot(&event, &types, now))))
             })
             .await?;
         snapshot.ok_or_else(not_found)
-    }
-
-    pub async fn availability(&self, slug: &str) -> Result<Availability, ApiError> {
-        Ok(Availability::from(self.snapshot(slug).await?.as_ref()))
     }
 
     #[tracing::instrument(skip(self, request))]
@@ -109,10 +105,10 @@ impl Storefront {
     }
 
     async fn try_create_hold(&self, slug: &str, request: &HoldRequest) -> Result<Hold, ApiError> {
-        let snapshot = self.snapshot(slug).await?;
+        let event = self.event(slug).await?;
+        let snapshot = &event.snapshot;
         let now = store::now();
-        let items = check_hold_request(&snapshot, request, now)?;
-        let event = self.store.event_by_slug(slug).await?.ok_or_else(|| ApiError::NotFound(format!("The event \"{slug}\" is gone.")))?;
+        let items = check_hold_request(snapshot, request, now)?;
         let hold = NewHold {
             id: Uuid::new_v4(),
             event_id: event.id,
@@ -130,7 +126,7 @@ impl Storefront {
         match outcome {
             HoldOutcome::Created => {
                 let record = self.store.hold(hold.id).await?.ok_or_else(|| anyhow::anyhow!("a new hold cannot be read back"))?;
-                Ok(hold_view(&record, &snapshot, now))
+                Ok(hold_view(&record, snapshot, now))
             }
             HoldOutcome::Short(left) => Err(sold_out(&items, &left)),
         }
@@ -138,8 +134,8 @@ impl Storefront {
 
     #[tracing::instrument(skip(self))]
     pub async fn hold(&self, id: &str) -> Result<Hold, ApiError> {
-        let (record, snapshot) = self.hold_record(id).await?;
-        Ok(hold_view(&record, &snapshot, store::now()))
+        let (record, event) = self.hold_record(id).await?;
+        Ok(hold_view(&record, &event.snapshot, store::now()))
     }
 
     #[tracing::instrument(skip(self))]
@@ -179,7 +175,8 @@ impl Storefront {
         request: &OrderRequest,
     ) -> Result<(Order, bool), ApiError> {
         check_idempotency_key(idempotency_key)?;
-        let (hold, snapshot) = self.hold_record(hold_id).await?;
+        let (hold, event) = self.hold_record(hold_id).await?;
+        let snapshot = &event.snapshot;
         let (buyer, attendees) = check_people(request, &hold)?;
         let total_minor: i64 = hold.items.iter().map(|item| item.quantity * item.unit_price_minor).sum();
         let settlement = self.payments.provider(request.payment)?.settle(total_minor, &snapshot.currency).await?;
@@ -257,12 +254,11 @@ impl Storefront {
         }
     }
 
-    async fn hold_record(&self, id: &str) -> Result<(HoldRecord, Arc<EventSnapshot>), ApiError> {
+    async fn hold_record(&self, id: &str) -> Result<(HoldRecord, Arc<LoadedEvent>), ApiError> {
         let hold_id = parse_hold_id(id)?;
         let record = self.store.hold(hold_id).await?.ok_or_else(hold_not_found)?;
         let event = self.event_by_id(record.event_id).await?;
-        let snapshot = self.snapshot(&event.slug).await?;
-        Ok((record, snapshot))
+        Ok((record, self.event(&event.slug).await?))
     }
 
     async fn event_by_id(&self, id: i64) -> Result<EventRecord, ApiError> {

@@ -2,13 +2,13 @@
 use super::extract::{ApiJson, ApiPath, IdempotencyKey};
 use super::AppState;
 use crate::error::ApiError;
-use app::model::{Availability, EventSummary, Hold, HoldRequest, Order, OrderRequest};
+use crate::snapshots::TaggedJson;
+use app::model::{EventSummary, Hold, HoldRequest, Order, OrderRequest};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use sha2::{Digest, Sha256};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -51,35 +51,28 @@ async fn events(State(state): State<AppState>) -> Result<Json<Vec<EventSummary>>
 /// The snapshot, with an ETag over its content so pollers and caches can revalidate for free.
 #[tracing::instrument(skip(state, headers))]
 async fn event(State(state): State<AppState>, ApiPath(slug): ApiPath<String>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let snapshot = state.storefront.snapshot(&slug).await?;
-    Ok(cacheable_json(&*snapshot, &headers, "public, max-age=1, stale-while-revalidate=10, stale-if-error=86400"))
+    let event = state.storefront.event(&slug).await?;
+    Ok(cacheable_json(&event.snapshot_json, &headers, "public, max-age=1, stale-while-revalidate=10, stale-if-error=86400"))
 }
 
 #[tracing::instrument(skip(state, headers))]
 async fn availability(State(state): State<AppState>, ApiPath(slug): ApiPath<String>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let availability: Availability = state.storefront.availability(&slug).await?;
-    Ok(cacheable_json(&availability, &headers, "public, max-age=1"))
+    let event = state.storefront.event(&slug).await?;
+    Ok(cacheable_json(&event.availability_json, &headers, "public, max-age=1"))
 }
 
-/// The ETag covers the content but not `generated_at`: a poll that finds nothing changed gets a 304.
-fn cacheable_json<T: serde::Serialize>(value: &T, request_headers: &HeaderMap, cache_control: &'static str) -> Response {
-    let mut content = serde_json::to_value(value).expect("API types serialise");
-    let body = serde_json::to_vec(&content).expect("JSON values serialise");
-    if let Some(fields) = content.as_object_mut() {
-        fields.remove("generated_at");
-    }
-    let tagged = serde_json::to_vec(&content).expect("JSON values serialise");
-    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&tagged)[..12]));
+/// Answers with the JSON, or with 304 when the client already has this content.
+fn cacheable_json(json: &TaggedJson, request_headers: &HeaderMap, cache_control: &'static str) -> Response {
     let matches = request_headers
         .get(header::IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag));
-    let etag = HeaderValue::from_str(&etag).expect("hex is a valid header value");
+        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim().trim_start_matches("W/") == json.etag));
+    let etag = HeaderValue::from_str(&json.etag).expect("hex is a valid header value");
     let headers = [(header::ETAG, etag), (header::CACHE_CONTROL, HeaderValue::from_static(cache_control))];
     if matches {
         (StatusCode::NOT_MODIFIED, headers).into_response()
     } else {
-        (headers, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+        (headers, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], json.body.clone()).into_response()
     }
 }
 

@@ -22,9 +22,10 @@ pub async fn home(State(state): State<AppState>) -> Response {
 
 #[tracing::instrument(skip(state))]
 pub async fn event(State(state): State<AppState>, PagePath(slug): PagePath) -> Response {
-    match state.storefront.snapshot(&slug).await {
-        Ok(snapshot) => {
-            let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot: (*snapshot).clone() } };
+    match state.storefront.event(&slug).await {
+        Ok(event) => {
+            let snapshot = event.snapshot.clone();
+            let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot } };
             render(&state, StatusCode::OK, EVENT_CACHE, data)
         }
         Err(err) => problem(&state, err),
