@@ -17,12 +17,14 @@ pub struct LoadedEvent {
     pub snapshot: EventSnapshot,
     pub snapshot_json: TaggedJson,
     pub availability_json: TaggedJson,
+    /// The event page's HTML, rendered by the first request that needs it.
+    pub page_html: std::sync::OnceLock<Bytes>,
 }
 
 impl LoadedEvent {
     pub fn new(id: i64, snapshot: EventSnapshot) -> LoadedEvent {
         let availability_json = TaggedJson::of(&Availability::from(&snapshot));
-        LoadedEvent { id, snapshot_json: TaggedJson::of(&snapshot), availability_json, snapshot }
+        LoadedEvent { id, snapshot_json: TaggedJson::of(&snapshot), availability_json, snapshot, page_html: Default::default() }
     }
 }
 

@@ -24,9 +24,18 @@ pub async fn home(State(state): State<AppState>) -> Response {
 pub async fn event(State(state): State<AppState>, PagePath(slug): PagePath) -> Response {
     match state.storefront.event(&slug).await {
         Ok(event) => {
-            let snapshot = event.snapshot.clone();
-            let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot } };
-            render(&state, StatusCode::OK, EVENT_CACHE, data)
+            // Rendered once per snapshot load: every view within the cache's TTL is the same page.
+            let html = event.page_html.get_or_init(|| {
+                let snapshot = event.snapshot.clone();
+                let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot } };
+                render_document(&data, &state.assets.urls).into()
+            });
+            (
+                StatusCode::OK,
+                [(header::CACHE_CONTROL, EVENT_CACHE), (header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                html.clone(),
+            )
+                .into_response()
         }
         Err(err) => problem(&state, err),
     }
