@@ -117,13 +117,17 @@ pub async fn send(path_and_query: &str, method: Method, headers: &Headers, body:
     Err(last_error)
 }
 
-/// Forwards the browser's request as it is, and the origin's answer as it is.
-pub async fn forward(mut request: Request, config: &Config) -> Result<Response> {
-    let url = request.url()?;
-    let path_and_query = match url.query() {
+/// What an origin is asked for: the path and the query of the browser's URL.
+pub fn path_and_query(url: &worker::Url) -> String {
+    match url.query() {
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_string(),
-    };
+    }
+}
+
+/// Forwards the browser's request as it is, and the origin's answer as it is.
+pub async fn forward(mut request: Request, config: &Config) -> Result<Response> {
+    let path_and_query = path_and_query(&request.url()?);
     let method = request.method();
     let declared = request.headers().get("content-length")?.and_then(|length| length.parse::<usize>().ok());
     if declared.is_some_and(|length| length > MAX_BODY_BYTES) {

@@ -243,10 +243,7 @@ pub async fn availability(slug: &str, request: &Request, config: &Config) -> Res
 /// others for five minutes.
 pub async fn asset(request: &Request, config: &Config) -> Result<Response> {
     let url = request.url()?;
-    let key = match url.query() {
-        Some(query) => format!("{}?{query}", url.path()),
-        None => url.path().to_string(),
-    };
+    let key = origins::path_and_query(&url);
     let immutable = url.query().is_some_and(|query| query.starts_with("v="));
     let now = Date::now().as_millis();
     let cached = memory::with(&memory::ASSETS, |store| store.get(&key));

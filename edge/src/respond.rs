@@ -38,10 +38,7 @@ pub fn with_server_timing(mut response: Response, started_ms: u64) -> Result<Res
     };
     // Headers of a response fetched from an origin are immutable: then copy them first.
     if headers.set("server-timing", &value).is_err() {
-        let copy = Headers::new();
-        for (name, value) in response.headers().entries() {
-            copy.set(&name, &value)?;
-        }
+        let copy = mutable_copy(response.headers());
         copy.set("server-timing", &value)?;
         return Ok(response.with_headers(copy));
     }
@@ -49,12 +46,13 @@ pub fn with_server_timing(mut response: Response, started_ms: u64) -> Result<Res
 }
 
 pub fn with_origin_timing(response: Response, origin_ms: u64) -> Response {
-    let headers = Headers::new();
-    for (name, value) in response.headers().entries() {
-        let _ = headers.set(&name, &value);
-    }
+    let headers = mutable_copy(response.headers());
     let _ = headers.set("server-timing", &format!("origin;dur={origin_ms}"));
     response.with_headers(headers)
+}
+
+fn mutable_copy(headers: &Headers) -> Headers {
+    Headers(worker::web_sys::Headers::new_with_headers(&headers.0).unwrap_or_else(|_| Headers::new().0))
 }
 
 /// A 4xx the edge decides itself, in the API's error shape.
@@ -78,13 +76,5 @@ pub fn unavailable(reason: &str) -> Response {
     let _ = headers.set("content-type", "application/json");
     let _ = headers.set("retry-after", "2");
     let _ = headers.set("cache-control", "no-store");
-    match Response::from_bytes(body.to_string().into_bytes()) {
-        Ok(response) => response.with_status(503).with_headers(headers),
-        Err(_) => Response::empty().map(|r| r.with_status(503)).unwrap_or_else(|_| unreachable_response()),
-    }
-}
-
-fn unreachable_response() -> Response {
-    // Response::empty cannot fail in practice; this keeps the edge free of panics regardless.
-    Response::builder().with_status(503).empty()
+    Response::builder().with_status(503).with_headers(headers).fixed(body.to_string().into_bytes())
 }
