@@ -119,7 +119,7 @@ impl Storefront {
         let mut outcome = self.store.create_hold(&hold).await?;
         if let HoldOutcome::Short(_) = outcome {
             // Stock may be sitting in holds that expired since the reaper last ran: free it, try once more.
-            if self.store.expire_holds(now, 1_000).await? > 0 {
+            if self.store.expire_holds(now, 1_000).await?.holds > 0 {
                 outcome = self.store.create_hold(&hold).await?;
             }
         }
@@ -141,7 +141,7 @@ impl Storefront {
     #[tracing::instrument(skip(self))]
     pub async fn release_hold(&self, id: &str) -> Result<Hold, ApiError> {
         let hold_id = parse_hold_id(id)?;
-        match self.store.release_hold(hold_id, store::now()).await? {
+        match self.store.release_hold(hold_id, store::now()).await?.map(|(status, _)| status) {
             None => Err(hold_not_found()),
             Some(HoldStatus::Ordered) => Err(ApiError::HoldClosed(
                 "These tickets were already ordered, so the hold cannot be released.".into(),
@@ -245,7 +245,7 @@ impl Storefront {
     pub async fn expire_holds(&self) -> Result<u64, ApiError> {
         let mut total = 0;
         loop {
-            let expired = self.store.expire_holds(store::now(), 500).await?;
+            let expired = self.store.expire_holds(store::now(), 500).await?.holds;
             self.metrics.count_expired_holds(expired);
             total += expired;
             if expired < 500 {

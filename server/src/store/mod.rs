@@ -225,6 +225,94 @@ pub struct Stock {
     pub held: i64,
 }
 
+/// Stock that went back on sale (a hold released or expired), per ticket type: what the inventory
+/// gate must be given back.
+pub type ReturnedStock = Vec<(TicketTypeId, i64)>;
+
+/// Holds closed by the reaper: how many, and the stock they returned.
+#[derive(Clone, Debug, Default)]
+pub struct ExpiredHolds {
+    pub holds: u64,
+    pub returned: ReturnedStock,
+}
+
+/// What an event's books say after a sale, checked against each other (see [`Audit::problems`]).
+#[derive(Clone, Debug, Default)]
+pub struct Audit {
+    pub event_id: i64,
+    pub types: Vec<TicketTypeAudit>,
+    pub orders: i64,
+    /// Tickets of this event's types whose order does not exist.
+    pub tickets_without_order: i64,
+    /// Holds marked ordered with no order made from them.
+    pub ordered_holds_without_order: i64,
+    /// Holds still active although their expiry passed longer ago than the grace given.
+    pub live_holds_past_ttl: i64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct TicketTypeAudit {
+    pub id: TicketTypeId,
+    pub name: String,
+    pub capacity: i64,
+    pub sold: i64,
+    pub held: i64,
+    /// Tickets issued in orders.
+    pub tickets: i64,
+    /// Quantity in holds turned into orders.
+    pub ordered_in_holds: i64,
+    /// Quantity in active holds.
+    pub held_in_holds: i64,
+}
+
+impl Audit {
+    pub fn capacity(&self) -> i64 {
+        self.types.iter().map(|t| t.capacity).sum()
+    }
+
+    pub fn sold(&self) -> i64 {
+        self.types.iter().map(|t| t.sold).sum()
+    }
+
+    pub fn held(&self) -> i64 {
+        self.types.iter().map(|t| t.held).sum()
+    }
+
+    /// Tickets sold beyond capacity, over all types: anything but 0 is the one unforgivable bug.
+    pub fn oversold(&self) -> i64 {
+        self.types.iter().map(|t| (t.sold - t.capacity).max(0)).sum()
+    }
+
+    /// Every way the books disagree with themselves, in words; empty when they add up.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for t in &self.types {
+            if t.sold + t.held > t.capacity {
+                problems.push(format!("{}: sold {} + held {} exceeds capacity {}", t.name, t.sold, t.held, t.capacity));
+            }
+            if t.tickets != t.sold {
+                problems.push(format!("{}: {} tickets issued but the counter says {} sold", t.name, t.tickets, t.sold));
+            }
+            if t.ordered_in_holds != t.sold {
+                problems.push(format!("{}: ordered holds add up to {} but the counter says {} sold", t.name, t.ordered_in_holds, t.sold));
+            }
+            if t.held_in_holds != t.held {
+                problems.push(format!("{}: active holds add up to {} but the counter says {} held", t.name, t.held_in_holds, t.held));
+            }
+        }
+        if self.tickets_without_order > 0 {
+            problems.push(format!("{} tickets belong to no order", self.tickets_without_order));
+        }
+        if self.ordered_holds_without_order > 0 {
+            problems.push(format!("{} holds are marked ordered but have no order", self.ordered_holds_without_order));
+        }
+        if self.live_holds_past_ttl > 0 {
+            problems.push(format!("{} holds outlived their expiry and still hold stock", self.live_holds_past_ttl));
+        }
+        problems
+    }
+}
+
 /// The connection pool as it is now, for metrics.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PoolState {
@@ -259,17 +347,34 @@ pub trait Store: Send + Sync + 'static {
     async fn ticket_types(&self, event_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<TicketTypeRecord>>;
     async fn stock(&self, ticket_type_id: TicketTypeId) -> StoreResult<Option<Stock>>;
 
+    /// Each ticket type's stock not sold or held (`capacity - sold - held`, holds expired but not
+    /// reaped still counting as held): what the inventory gate is loaded with.
+    async fn stock_levels(&self, event_id: i64) -> StoreResult<Vec<(TicketTypeId, i64)>>;
+
+    /// Takes stock for every item of each hold, or for none of that hold, all in one transaction:
+    /// one UPDATE per ticket type for the whole batch instead of one per hold. Outcomes are in the
+    /// order of `holds`; earlier holds are served first.
+    async fn create_holds(&self, holds: &[NewHold]) -> StoreResult<Vec<HoldOutcome>>;
+
     /// Takes stock for every item, or for none.
-    async fn create_hold(&self, hold: &NewHold) -> StoreResult<HoldOutcome>;
+    async fn create_hold(&self, hold: &NewHold) -> StoreResult<HoldOutcome> {
+        let mut outcomes = self.create_holds(std::slice::from_ref(hold)).await?;
+        outcomes.pop().ok_or_else(|| StoreError::Unexpected(anyhow::anyhow!("a batch of one hold gave no outcome")))
+    }
     async fn hold(&self, id: Uuid) -> StoreResult<Option<HoldRecord>>;
-    /// Gives a live hold's stock back. Returns the hold's status afterwards (None: no such hold).
-    async fn release_hold(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<Option<HoldStatus>>;
-    /// Turns every hold expired by `now` (at most `limit`) into stock for sale. Returns how many.
-    async fn expire_holds(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<u64>;
+    /// Gives a live hold's stock back. Returns the hold's status afterwards (None: no such hold) and
+    /// the stock this call returned (empty if the hold was not live).
+    async fn release_hold(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<Option<(HoldStatus, ReturnedStock)>>;
+    /// Turns every hold expired by `now` (at most `limit`) into stock for sale.
+    async fn expire_holds(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<ExpiredHolds>;
 
     /// Turns a live hold into an order with its tickets, at most once per hold and per key.
     async fn place_order(&self, order: &NewOrder) -> StoreResult<OrderOutcome>;
     async fn order_by_token(&self, access_token: &str) -> StoreResult<Option<OrderRecord>>;
+
+    /// Reads the event's books for [`Audit::problems`]; holds active more than `grace` past their
+    /// expiry (at `now`) count as outliving their TTL.
+    async fn audit(&self, event_id: i64, now: DateTime<Utc>, grace: Duration) -> StoreResult<Audit>;
 }
 
 /// Bounds on every wait the database can impose.

@@ -35,4 +35,4 @@ impl PostgresStore {
     }
 }
 
-impl_sql_store!(PostgresStore, sqlx::Postgres, "postgres");
+impl_sql_store!(PostgresStore, sqlx::Postgres, "postgres", " FOR UPDATE");

@@ -47,9 +47,10 @@ pub(super) const ORDER_COLUMNS: &str = "id, reference, access_token, hold_id, ev
      status, payment, total_minor, currency, created_at";
 
 /// Implements [`Store`] for a backend struct with a `pool: sqlx::Pool<$db>` field and a
-/// `begin_write(&self)` method that starts a transaction able to write at once.
+/// `begin_write(&self)` method that starts a transaction able to write at once. `$lock` is what
+/// makes a SELECT lock its rows (" FOR UPDATE"; empty where the write transaction locks already).
 macro_rules! impl_sql_store {
-    ($store:ty, $db:ty, $backend:literal) => {
+    ($store:ty, $db:ty, $backend:literal, $lock:literal) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             fn backend(&self) -> &'static str {
@@ -237,58 +238,31 @@ macro_rules! impl_sql_store {
                 .transpose()
             }
 
-            #[tracing::instrument(skip(self, hold), fields(hold_id = %hold.id))]
-            async fn create_hold(&self, hold: &NewHold) -> StoreResult<HoldOutcome> {
-                let items = $crate::store::sql::per_ticket_type(hold.items.iter().copied());
-                let mut tx = self.begin_write().await?;
-                for (ticket_type_id, quantity) in &items {
-                    let taken = sqlx::query(
-                        "UPDATE ticket_types SET held = held + $1 \
-                         WHERE id = $2 AND event_id = $3 AND sold + held + $1 <= capacity",
-                    )
-                    .bind(quantity)
-                    .bind(ticket_type_id)
-                    .bind(hold.event_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if taken == 0 {
-                        tx.rollback().await?;
-                        let mut left = Vec::with_capacity(items.len());
-                        for (id, _) in &items {
-                            let row = sqlx::query("SELECT capacity - sold - held AS available FROM ticket_types WHERE id = $1")
-                                .bind(id)
-                                .fetch_optional(&self.pool)
-                                .await?;
-                            let available = match row {
-                                Some(row) => row.try_get::<i64, _>("available")?.max(0),
-                                None => 0,
-                            };
-                            left.push((*id, available));
-                        }
-                        return Ok(HoldOutcome::Short(left));
-                    }
-                }
-                sqlx::query("INSERT INTO holds (id, event_id, status, expires_at, created_at) VALUES ($1, $2, 'active', $3, $4)")
-                    .bind(hold.id)
-                    .bind(hold.event_id)
-                    .bind(hold.expires_at)
-                    .bind(hold.created_at)
-                    .execute(&mut *tx)
+            #[tracing::instrument(skip(self))]
+            async fn stock_levels(&self, event_id: i64) -> StoreResult<Vec<(TicketTypeId, i64)>> {
+                let rows = sqlx::query("SELECT id, capacity - sold - held AS available FROM ticket_types WHERE event_id = $1 ORDER BY id")
+                    .bind(event_id)
+                    .fetch_all(&self.pool)
                     .await?;
-                for (ticket_type_id, quantity) in &items {
-                    sqlx::query(
-                        "INSERT INTO hold_items (hold_id, ticket_type_id, quantity, unit_price_minor) \
-                         SELECT $1, id, $2, price_minor FROM ticket_types WHERE id = $3",
-                    )
-                    .bind(hold.id)
-                    .bind(quantity)
-                    .bind(ticket_type_id)
-                    .execute(&mut *tx)
-                    .await?;
+                rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get::<i64, _>("available")?.max(0)))).collect()
+            }
+
+            #[tracing::instrument(skip(self, holds), fields(batch = holds.len()))]
+            async fn create_holds(&self, holds: &[NewHold]) -> StoreResult<Vec<HoldOutcome>> {
+                if holds.is_empty() {
+                    return Ok(Vec::new());
                 }
-                tx.commit().await?;
-                Ok(HoldOutcome::Created)
+                // Optimistic first: read without locking, write the holds, then take the stock
+                // with one conditional UPDATE per type, last, so the hot rows stay locked only for
+                // that UPDATE and the commit. If another writer took the stock meanwhile, go again
+                // with the rows locked from the start (SQLite's write lock already serialises).
+                match self.try_create_holds(holds, "").await? {
+                    Some(outcomes) => Ok(outcomes),
+                    None => self
+                        .try_create_holds(holds, $lock)
+                        .await?
+                        .ok_or_else(|| StoreError::Unexpected(anyhow::anyhow!("stock changed under locked rows"))),
+                }
             }
 
             #[tracing::instrument(skip(self))]
@@ -329,7 +303,7 @@ macro_rules! impl_sql_store {
             }
 
             #[tracing::instrument(skip(self))]
-            async fn release_hold(&self, id: uuid::Uuid, now: DateTime<Utc>) -> StoreResult<Option<HoldStatus>> {
+            async fn release_hold(&self, id: uuid::Uuid, now: DateTime<Utc>) -> StoreResult<Option<(HoldStatus, ReturnedStock)>> {
                 let mut tx = self.begin_write().await?;
                 let released = sqlx::query(
                     "UPDATE holds SET status = 'released', closed_at = $2 WHERE id = $1 AND status = 'active' RETURNING id",
@@ -342,16 +316,19 @@ macro_rules! impl_sql_store {
                     tx.rollback().await?;
                     let row = sqlx::query("SELECT status FROM holds WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
                     return row
-                        .map(|row| $crate::store::sql::parse_hold_status(&row.try_get::<String, _>("status")?).map_err(Into::into))
+                        .map(|row| {
+                            let status = $crate::store::sql::parse_hold_status(&row.try_get::<String, _>("status")?)?;
+                            Ok((status, Vec::new()))
+                        })
                         .transpose();
                 }
-                give_back_stock(&mut tx, &[id]).await?;
+                let returned = give_back_stock(&mut tx, &[id]).await?;
                 tx.commit().await?;
-                Ok(Some(HoldStatus::Released))
+                Ok(Some((HoldStatus::Released, returned)))
             }
 
             #[tracing::instrument(skip(self))]
-            async fn expire_holds(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<u64> {
+            async fn expire_holds(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<ExpiredHolds> {
                 let mut tx = self.begin_write().await?;
                 let rows = sqlx::query(
                     "UPDATE holds SET status = 'expired', closed_at = $1 WHERE status = 'active' AND id IN \
@@ -363,9 +340,13 @@ macro_rules! impl_sql_store {
                 .fetch_all(&mut *tx)
                 .await?;
                 let ids = rows.iter().map(|row| row.try_get("id")).collect::<Result<Vec<uuid::Uuid>, _>>()?;
-                give_back_stock(&mut tx, &ids).await?;
+                if ids.is_empty() {
+                    tx.rollback().await?;
+                    return Ok(ExpiredHolds::default());
+                }
+                let returned = give_back_stock(&mut tx, &ids).await?;
                 tx.commit().await?;
-                Ok(ids.len() as u64)
+                Ok(ExpiredHolds { holds: ids.len() as u64, returned })
             }
 
             #[tracing::instrument(skip(self, order), fields(hold_id = %order.hold_id))]
@@ -415,17 +396,6 @@ macro_rules! impl_sql_store {
                     .iter()
                     .map(|row| Ok((row.try_get("ticket_type_id")?, row.try_get("quantity")?)))
                     .collect::<StoreResult<Vec<(i64, i64)>>>()?;
-                for (ticket_type_id, quantity) in $crate::store::sql::per_ticket_type(items) {
-                    let moved = sqlx::query("UPDATE ticket_types SET held = held - $1, sold = sold + $1 WHERE id = $2")
-                        .bind(quantity)
-                        .bind(ticket_type_id)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    if moved != 1 {
-                        return Err(StoreError::Unexpected(anyhow::anyhow!("ticket type {ticket_type_id} vanished while ordering")));
-                    }
-                }
                 let row = sqlx::query(
                     "INSERT INTO orders (reference, access_token, idempotency_key, hold_id, event_id, buyer_name, buyer_email, \
                      status, payment, total_minor, currency, created_at) \
@@ -460,11 +430,101 @@ macro_rules! impl_sql_store {
                     .execute(&mut *tx)
                     .await?;
                 }
+                // Last, so the ticket types' hot rows are locked only until the commit.
+                for (ticket_type_id, quantity) in $crate::store::sql::per_ticket_type(items) {
+                    let moved = sqlx::query("UPDATE ticket_types SET held = held - $1, sold = sold + $1 WHERE id = $2")
+                        .bind(quantity)
+                        .bind(ticket_type_id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if moved != 1 {
+                        return Err(StoreError::Unexpected(anyhow::anyhow!("ticket type {ticket_type_id} vanished while ordering")));
+                    }
+                }
                 tx.commit().await?;
                 let created = self.order_where("id = $1", OrderKey::Id(order_id)).await?.ok_or_else(|| {
                     StoreError::Unexpected(anyhow::anyhow!("an order just committed cannot be read back"))
                 })?;
                 Ok(OrderOutcome::Created(created))
+            }
+
+            #[tracing::instrument(skip(self))]
+            async fn audit(&self, event_id: i64, now: DateTime<Utc>, grace: std::time::Duration) -> StoreResult<Audit> {
+                let per_type = |sql: &'static str| {
+                    let pool = self.pool.clone();
+                    async move {
+                        let rows = sqlx::query(sql).bind(event_id).fetch_all(&pool).await?;
+                        rows.iter()
+                            .map(|row| Ok((row.try_get::<i64, _>(0)?, row.try_get::<i64, _>(1)?)))
+                            .collect::<StoreResult<std::collections::HashMap<i64, i64>>>()
+                    }
+                };
+                let tickets = per_type(
+                    "SELECT tk.ticket_type_id, CAST(COUNT(*) AS BIGINT) FROM tickets tk                      JOIN ticket_types t ON t.id = tk.ticket_type_id WHERE t.event_id = $1 GROUP BY tk.ticket_type_id",
+                )
+                .await?;
+                let ordered = per_type(
+                    "SELECT hi.ticket_type_id, CAST(SUM(hi.quantity) AS BIGINT) FROM holds h JOIN hold_items hi ON hi.hold_id = h.id                      WHERE h.event_id = $1 AND h.status = 'ordered' GROUP BY hi.ticket_type_id",
+                )
+                .await?;
+                let held = per_type(
+                    "SELECT hi.ticket_type_id, CAST(SUM(hi.quantity) AS BIGINT) FROM holds h JOIN hold_items hi ON hi.hold_id = h.id                      WHERE h.event_id = $1 AND h.status = 'active' GROUP BY hi.ticket_type_id",
+                )
+                .await?;
+                let rows = sqlx::query("SELECT id, name, capacity, sold, held FROM ticket_types WHERE event_id = $1 ORDER BY position, id")
+                    .bind(event_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let types = rows
+                    .iter()
+                    .map(|row| {
+                        let id: i64 = row.try_get("id")?;
+                        Ok(TicketTypeAudit {
+                            id,
+                            name: row.try_get("name")?,
+                            capacity: row.try_get("capacity")?,
+                            sold: row.try_get("sold")?,
+                            held: row.try_get("held")?,
+                            tickets: tickets.get(&id).copied().unwrap_or(0),
+                            ordered_in_holds: ordered.get(&id).copied().unwrap_or(0),
+                            held_in_holds: held.get(&id).copied().unwrap_or(0),
+                        })
+                    })
+                    .collect::<StoreResult<Vec<_>>>()?;
+                let count = |sql: &'static str, at: Option<DateTime<Utc>>| {
+                    let pool = self.pool.clone();
+                    async move {
+                        let query = sqlx::query(sql).bind(event_id);
+                        let query = match at {
+                            Some(at) => query.bind(at),
+                            None => query,
+                        };
+                        let row = query.fetch_one(&pool).await?;
+                        Ok::<i64, StoreError>(row.try_get::<i64, _>(0)?)
+                    }
+                };
+                let past = now - chrono::Duration::from_std(grace).map_err(anyhow::Error::from)?;
+                Ok(Audit {
+                    event_id,
+                    types,
+                    orders: count("SELECT CAST(COUNT(*) AS BIGINT) FROM orders WHERE event_id = $1", None).await?,
+                    tickets_without_order: count(
+                        "SELECT CAST(COUNT(*) AS BIGINT) FROM tickets tk JOIN ticket_types t ON t.id = tk.ticket_type_id                          LEFT JOIN orders o ON o.id = tk.order_id WHERE t.event_id = $1 AND o.id IS NULL",
+                        None,
+                    )
+                    .await?,
+                    ordered_holds_without_order: count(
+                        "SELECT CAST(COUNT(*) AS BIGINT) FROM holds h LEFT JOIN orders o ON o.hold_id = h.id                          WHERE h.event_id = $1 AND h.status = 'ordered' AND o.id IS NULL",
+                        None,
+                    )
+                    .await?,
+                    live_holds_past_ttl: count(
+                        "SELECT CAST(COUNT(*) AS BIGINT) FROM holds WHERE event_id = $1 AND status = 'active' AND expires_at <= $2",
+                        Some(past),
+                    )
+                    .await?,
+                })
             }
 
             #[tracing::instrument(skip(self, access_token))]
@@ -474,6 +534,88 @@ macro_rules! impl_sql_store {
         }
 
         impl $store {
+            /// One attempt at a batch of holds. None: the stock read at the start was gone by the
+            /// UPDATE (only possible without `lock`); nothing was written.
+            async fn try_create_holds(&self, holds: &[NewHold], lock: &str) -> StoreResult<Option<Vec<HoldOutcome>>> {
+                let wanted: std::collections::BTreeSet<TicketTypeId> =
+                    holds.iter().flat_map(|hold| hold.items.iter().map(|(id, _)| *id)).collect();
+                let mut tx = self.begin_write().await?;
+                // (event, price, available) per type, read in ascending id order.
+                let mut levels = std::collections::HashMap::with_capacity(wanted.len());
+                let sql = format!(
+                    "SELECT event_id, price_minor, capacity - sold - held AS available FROM ticket_types WHERE id = $1{lock}"
+                );
+                for id in &wanted {
+                    if let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await? {
+                        let level: (i64, i64, i64) = (row.try_get("event_id")?, row.try_get("price_minor")?, row.try_get("available")?);
+                        levels.insert(*id, level);
+                    }
+                }
+                let mut outcomes = Vec::with_capacity(holds.len());
+                let mut taken: std::collections::BTreeMap<TicketTypeId, i64> = std::collections::BTreeMap::new();
+                let mut admitted = Vec::new();
+                for hold in holds {
+                    let items = $crate::store::sql::per_ticket_type(hold.items.iter().copied());
+                    let fits = items.iter().all(|(id, quantity)| match levels.get(id) {
+                        Some((event_id, _, available)) => {
+                            *event_id == hold.event_id && available - taken.get(id).copied().unwrap_or(0) >= *quantity
+                        }
+                        None => false,
+                    });
+                    if fits {
+                        for (id, quantity) in &items {
+                            *taken.entry(*id).or_insert(0) += quantity;
+                        }
+                        admitted.push((hold, items));
+                        outcomes.push(HoldOutcome::Created);
+                    } else {
+                        let left = items
+                            .iter()
+                            .map(|(id, _)| {
+                                let available = levels.get(id).map(|(_, _, available)| *available).unwrap_or(0);
+                                (*id, (available - taken.get(id).copied().unwrap_or(0)).max(0))
+                            })
+                            .collect();
+                        outcomes.push(HoldOutcome::Short(left));
+                    }
+                }
+                if admitted.is_empty() {
+                    tx.rollback().await?;
+                    return Ok(Some(outcomes));
+                }
+                // Multi-row inserts, in chunks well under SQLite's limit on bound parameters.
+                for chunk in admitted.chunks(200) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new("INSERT INTO holds (id, event_id, status, expires_at, created_at) ");
+                    insert.push_values(chunk, |mut row, (hold, _)| {
+                        row.push_bind(hold.id).push_bind(hold.event_id).push_bind("active").push_bind(hold.expires_at).push_bind(hold.created_at);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                    let items: Vec<(uuid::Uuid, TicketTypeId, i64, i64)> = chunk
+                        .iter()
+                        .flat_map(|(hold, items)| items.iter().map(|(id, quantity)| (hold.id, *id, *quantity, levels[id].1)))
+                        .collect();
+                    let mut insert = sqlx::QueryBuilder::<$db>::new("INSERT INTO hold_items (hold_id, ticket_type_id, quantity, unit_price_minor) ");
+                    insert.push_values(&items, |mut row, (hold_id, id, quantity, price)| {
+                        row.push_bind(*hold_id).push_bind(*id).push_bind(*quantity).push_bind(*price);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                for (id, quantity) in &taken {
+                    let updated = sqlx::query("UPDATE ticket_types SET held = held + $1 WHERE id = $2 AND sold + held + $1 <= capacity")
+                        .bind(quantity)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if updated == 0 {
+                        tx.rollback().await?;
+                        return Ok(None);
+                    }
+                }
+                tx.commit().await?;
+                Ok(Some(outcomes))
+            }
+
             async fn order_by_key(&self, key: &str) -> StoreResult<Option<OrderRecord>> {
                 self.order_where("idempotency_key = $1", OrderKey::Text(key)).await
             }
@@ -542,7 +684,7 @@ macro_rules! impl_sql_store {
 
         /// Returns the stock of closed holds to sale: their items, summed per ticket type and
         /// applied in ascending id order.
-        async fn give_back_stock(tx: &mut sqlx::Transaction<'_, $db>, hold_ids: &[uuid::Uuid]) -> StoreResult<()> {
+        async fn give_back_stock(tx: &mut sqlx::Transaction<'_, $db>, hold_ids: &[uuid::Uuid]) -> StoreResult<ReturnedStock> {
             let mut items = Vec::new();
             for hold_id in hold_ids {
                 let rows = sqlx::query("SELECT ticket_type_id, quantity FROM hold_items WHERE hold_id = $1")
@@ -553,14 +695,15 @@ macro_rules! impl_sql_store {
                     items.push((row.try_get::<i64, _>("ticket_type_id")?, row.try_get::<i64, _>("quantity")?));
                 }
             }
-            for (ticket_type_id, quantity) in $crate::store::sql::per_ticket_type(items) {
+            let returned = $crate::store::sql::per_ticket_type(items);
+            for (ticket_type_id, quantity) in &returned {
                 sqlx::query("UPDATE ticket_types SET held = held - $1 WHERE id = $2")
                     .bind(quantity)
                     .bind(ticket_type_id)
                     .execute(&mut **tx)
                     .await?;
             }
-            Ok(())
+            Ok(returned)
         }
 
         fn event_from_row(row: &<$db as sqlx::Database>::Row) -> StoreResult<EventRecord> {
