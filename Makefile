@@ -88,6 +88,8 @@ tools:
 tools-test:
 	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 	@command -v pg_isready >/dev/null && pg_isready -h 127.0.0.1 -p 5432 -q || { echo "PostgreSQL is not answering on 127.0.0.1:5432: the tests need it (see docs/development.md)"; exit 1; }
+	@command -v redis-server >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; }
+	@[ "$$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ] || { echo "Redis is not answering on 127.0.0.1:6379: the tests need it (see docs/development.md)"; exit 1; }
 
 check:
 	cargo check -p stampede-server --tests

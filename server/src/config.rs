@@ -1,5 +1,8 @@
 //! Settings, 12-factor style: everything comes from the environment, with defaults that run the
 //! embedded storefront (SQLite under ./data, demo event) with nothing set.
+use crate::gate::{RedisSettings, RedisTarget};
+use crate::hold_batch::BatchSettings;
+use crate::inventory::InventorySettings;
 use crate::store::DatabaseSettings;
 use anyhow::{anyhow, Context};
 use std::net::IpAddr;
@@ -24,6 +27,19 @@ pub struct Settings {
     pub site_root: PathBuf,
     /// Seed the demo event into an empty database.
     pub demo: bool,
+    pub gate: GateChoice,
+    pub inventory: InventorySettings,
+}
+
+/// Which inventory gate stands in front of the database.
+#[derive(Clone, Debug)]
+pub enum GateChoice {
+    /// None: every hold goes to the database (the baseline the gate is measured against).
+    Off,
+    /// In-process: the embedded default, right for one origin.
+    Local,
+    /// Redis, shared by every origin.
+    Redis(RedisSettings),
 }
 
 impl Settings {
@@ -47,6 +63,20 @@ impl Settings {
             Some("0" | "false" | "no") => false,
             Some(other) => return Err(anyhow!("STAMPEDE_DEMO must be true or false, got {other:?}")),
         };
+        let gate = gate_choice(&get, &number)?;
+        let max_connections = number("DATABASE_MAX_CONNECTIONS", default_connections)? as u32;
+        let sqlite = url.starts_with("sqlite");
+        let inventory = InventorySettings {
+            batch: BatchSettings {
+                max_batch: number("HOLD_BATCH_MAX", 128)?.max(1) as usize,
+                // SQLite has one writer at a time; PostgreSQL overlaps one commit with the next batch.
+                in_flight: number("HOLD_BATCH_IN_FLIGHT", if sqlite { 1 } else { 2 })?.max(1) as usize,
+                queue: number("HOLD_QUEUE", 10_000)?.max(1) as usize,
+            },
+            database_path_limit: number("DATABASE_PATH_LIMIT", u64::from(max_connections / 2).max(1))?.max(1) as usize,
+            database_path_wait: Duration::from_millis(number("DATABASE_PATH_WAIT_MS", 250)?),
+            reload_interval: Duration::from_millis(number("GATE_RELOAD_INTERVAL_MS", 10_000)?.max(100)),
+        };
         let hold_ttl = number("HOLD_TTL_SECONDS", 15 * 60)?;
         if hold_ttl == 0 {
             return Err(anyhow!("HOLD_TTL_SECONDS must be at least 1"));
@@ -56,17 +86,57 @@ impl Settings {
             port: number("PORT", 3000)?.try_into().context("PORT must be below 65536")?,
             database: DatabaseSettings {
                 url,
-                max_connections: number("DATABASE_MAX_CONNECTIONS", default_connections)? as u32,
+                max_connections,
                 acquire_timeout: Duration::from_millis(number("DATABASE_ACQUIRE_TIMEOUT_MS", 3_000)?),
                 statement_timeout: Duration::from_millis(number("DATABASE_STATEMENT_TIMEOUT_MS", 5_000)?),
             },
             hold_ttl: Duration::from_secs(hold_ttl),
-            reaper_interval: Duration::from_millis(number("REAPER_INTERVAL_MS", 5_000)?.max(100)),
+            reaper_interval: Duration::from_millis(number("REAPER_INTERVAL_MS", 1_000)?.max(100)),
             snapshot_ttl: Duration::from_millis(number("SNAPSHOT_CACHE_MS", 1_000)?),
             request_timeout: Duration::from_millis(number("REQUEST_TIMEOUT_MS", 10_000)?),
             site_root: get("SITE_ROOT").or_else(|| get("LEPTOS_SITE_ROOT")).unwrap_or_else(|| "target/site".into()).into(),
             demo,
+            gate,
+            inventory,
         })
+    }
+}
+
+fn gate_choice(
+    get: &impl Fn(&str) -> Option<String>,
+    number: &impl Fn(&str, u64) -> anyhow::Result<u64>,
+) -> anyhow::Result<GateChoice> {
+    let sentinels: Vec<String> = get("REDIS_SENTINELS")
+        .map(|list| list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    let target = match (get("REDIS_URL"), sentinels.is_empty()) {
+        (Some(_), false) => return Err(anyhow!("set REDIS_URL or REDIS_SENTINELS, not both")),
+        (Some(url), true) => {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                return Err(anyhow!("REDIS_URL must start with redis://, got {url:?}"));
+            }
+            Some(RedisTarget::Url(url))
+        }
+        (None, false) => {
+            if let Some(bad) = sentinels.iter().find(|s| !s.contains(':')) {
+                return Err(anyhow!("REDIS_SENTINELS must list host:port pairs, got {bad:?}"));
+            }
+            Some(RedisTarget::Sentinel { sentinels, master: get("REDIS_MASTER_NAME").unwrap_or_else(|| "stampede".into()) })
+        }
+        (None, true) => None,
+    };
+    let choice = get("INVENTORY_GATE").map(|s| s.trim().to_ascii_lowercase());
+    match (choice.as_deref(), target) {
+        (Some("off"), _) => Ok(GateChoice::Off),
+        (Some("local"), _) => Ok(GateChoice::Local),
+        (None, None) => Ok(GateChoice::Local),
+        (Some("redis"), None) => Err(anyhow!("INVENTORY_GATE=redis needs REDIS_URL or REDIS_SENTINELS")),
+        (Some("redis") | None, Some(target)) => Ok(GateChoice::Redis(RedisSettings {
+            target,
+            key_prefix: get("REDIS_KEY_PREFIX").unwrap_or_else(|| "stampede".into()),
+            timeout: Duration::from_millis(number("REDIS_TIMEOUT_MS", 200)?.max(1)),
+        })),
+        (Some(other), _) => Err(anyhow!("INVENTORY_GATE must be redis, local or off, got {other:?}")),
     }
 }
 
@@ -87,6 +157,24 @@ mod tests {
         assert!(s.database.url.starts_with("sqlite:"));
         assert_eq!(s.hold_ttl.as_secs(), 900);
         assert!(s.demo);
+        assert!(matches!(s.gate, super::GateChoice::Local));
+    }
+
+    #[test]
+    fn redis_is_the_gate_when_configured() {
+        let s = settings(&[("REDIS_URL", "redis://127.0.0.1:6379")]).unwrap();
+        assert!(matches!(s.gate, super::GateChoice::Redis(_)));
+        let s = settings(&[("REDIS_SENTINELS", "127.0.0.1:26379, 127.0.0.1:26380"), ("REDIS_MASTER_NAME", "m")]).unwrap();
+        let super::GateChoice::Redis(redis) = s.gate else { panic!("sentinels make a redis gate") };
+        assert_eq!(
+            redis.target,
+            crate::gate::RedisTarget::Sentinel { sentinels: vec!["127.0.0.1:26379".into(), "127.0.0.1:26380".into()], master: "m".into() }
+        );
+        let s = settings(&[("REDIS_URL", "redis://127.0.0.1:6379"), ("INVENTORY_GATE", "off")]).unwrap();
+        assert!(matches!(s.gate, super::GateChoice::Off));
+        assert!(settings(&[("INVENTORY_GATE", "redis")]).is_err());
+        assert!(settings(&[("REDIS_URL", "http://x")]).is_err());
+        assert!(settings(&[("INVENTORY_GATE", "maybe")]).is_err());
     }
 
     #[test]

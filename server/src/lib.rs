@@ -1,12 +1,16 @@
 //! Stampede's origin: the JSON API, the server-rendered storefront, checkout and the database.
 //!
-//! Layers point one way: `http` → `storefront` (the rules) → `store` (the database). Pages are
+//! Layers point one way: `http` → `storefront` (the rules) → `inventory` (the gate in front of the
+//! database) → `store` (the database). Pages are
 //! rendered by the `app` crate, the same renderer the edge runs, from data the storefront loads.
 pub mod codes;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod gate;
+pub mod hold_batch;
 pub mod http;
+pub mod inventory;
 pub mod metrics;
 pub mod payments;
 pub mod qr;

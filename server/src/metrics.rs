@@ -1,5 +1,6 @@
 //! Prometheus metrics at `/metrics`: request latency per route, holds and orders by outcome, holds
-//! expired, and the database pool. Recording is a few atomic operations on the request path;
+//! expired, the inventory gate's decisions and Redis's state, the hold batches, the database path
+//! and the database pool. Recording is a few atomic operations on the request path;
 //! encoding happens only when a scraper asks.
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -34,6 +35,11 @@ pub struct Metrics {
     orders: Family<OutcomeLabels, Counter>,
     holds_expired: Counter,
     pool: Family<PoolLabels, Gauge>,
+    gate: Family<OutcomeLabels, Counter>,
+    gate_up: Gauge,
+    gate_generation: Gauge,
+    database_path: Family<OutcomeLabels, Counter>,
+    hold_batch: Histogram,
 }
 
 fn latency_histogram() -> Histogram {
@@ -54,7 +60,25 @@ impl Default for Metrics {
         registry.register("holds_expired", "Holds whose stock returned to sale when they expired", holds_expired.clone());
         let pool = Family::<PoolLabels, Gauge>::default();
         registry.register("db_pool_connections", "Database pool connections (open, idle, max)", pool.clone());
-        Metrics { registry, requests, holds, orders, holds_expired, pool }
+        let gate = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "gate_decisions",
+            "Inventory gate decisions (admitted, refused, unavailable, drift, reloaded)",
+            gate.clone(),
+        );
+        let gate_up = Gauge::default();
+        registry.register("gate_up", "1 when the inventory gate (Redis) answered its last command", gate_up.clone());
+        let gate_generation = Gauge::default();
+        registry.register("gate_connections", "Connections made to the gate's Redis primary since start", gate_generation.clone());
+        let database_path = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "database_path",
+            "Holds sent to the database without the gate (admitted, busy: refused with a 503)",
+            database_path.clone(),
+        );
+        let hold_batch = Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0].into_iter());
+        registry.register("hold_batch_size", "Holds per database transaction", hold_batch.clone());
+        Metrics { registry, requests, holds, orders, holds_expired, pool, gate, gate_up, gate_generation, database_path, hold_batch }
     }
 }
 
@@ -76,8 +100,24 @@ impl Metrics {
         self.holds_expired.inc_by(expired);
     }
 
-    /// The text exposition, with the pool's state as of now.
-    pub fn encode(&self, pool: crate::store::PoolState) -> String {
+    pub fn count_gate(&self, outcome: &str) {
+        self.gate.get_or_create(&OutcomeLabels { outcome: outcome.to_string() }).inc();
+    }
+
+    pub fn count_database_path(&self, outcome: &str) {
+        self.database_path.get_or_create(&OutcomeLabels { outcome: outcome.to_string() }).inc();
+    }
+
+    pub fn observe_hold_batch(&self, size: usize) {
+        self.hold_batch.observe(size as f64);
+    }
+
+    /// The text exposition, with the pool's and the gate's state as of now.
+    pub fn encode(&self, pool: crate::store::PoolState, gate: Option<&dyn crate::gate::Gate>) -> String {
+        if let Some(gate) = gate {
+            self.gate_up.set(gate.is_up() as i64);
+            self.gate_generation.set(gate.generation() as i64);
+        }
         for (state, value) in [("open", pool.open), ("idle", pool.idle), ("max", pool.max)] {
             self.pool.get_or_create(&PoolLabels { state: state.to_string() }).set(value as i64);
         }

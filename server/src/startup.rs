@@ -1,9 +1,10 @@
 //! Assembles the application from settings: database, storefront, background workers, router.
 //! `Application::build` binds the port (0 for tests) before serving, so callers know where it is.
-use crate::config::Settings;
+use crate::config::{GateChoice, Settings};
+use crate::gate::{Gate, LocalGate, RedisGate};
 use crate::http::{self, AppState, SiteAssets};
-use crate::storefront::Storefront;
-use crate::{demo, reaper, store};
+use crate::storefront::{Storefront, StorefrontSettings};
+use crate::{demo, inventory, reaper, store};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -12,14 +13,28 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     storefront: Arc<Storefront>,
-    reaper: tokio::task::JoinHandle<()>,
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
+
+/// How often the gate's connection is checked (and re-established when lost).
+const GATE_KEEPER_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
         let store = store::connect(&settings.database).await?;
         tracing::info!(backend = store.backend(), "database ready");
-        let storefront = Arc::new(Storefront::new(store, settings.hold_ttl, settings.snapshot_ttl));
+        let gate: Option<Arc<dyn Gate>> = match &settings.gate {
+            GateChoice::Off => None,
+            GateChoice::Local => Some(Arc::new(LocalGate::default())),
+            GateChoice::Redis(redis) => Some(Arc::new(RedisGate::new(redis.clone()))),
+        };
+        tracing::info!(gate = gate.as_ref().map_or("off", |gate| gate.kind()), "inventory gate");
+        let storefront_settings = StorefrontSettings {
+            hold_ttl: settings.hold_ttl,
+            snapshot_ttl: settings.snapshot_ttl,
+            inventory: settings.inventory.clone(),
+        };
+        let storefront = Arc::new(Storefront::new(store, gate, &storefront_settings));
         if settings.demo {
             demo::seed_or_refresh(&storefront).await?;
         }
@@ -27,8 +42,11 @@ impl Application {
         let state = AppState { storefront: storefront.clone(), assets };
         let router = http::router(state, settings.request_timeout);
         let listener = TcpListener::bind(SocketAddr::new(settings.host, settings.port)).await?;
-        let reaper = reaper::spawn(storefront.clone(), settings.reaper_interval);
-        Ok(Application { listener, router, storefront, reaper })
+        let background = vec![
+            reaper::spawn(storefront.clone(), settings.reaper_interval),
+            inventory::spawn_keeper(storefront.inventory().clone(), GATE_KEEPER_INTERVAL),
+        ];
+        Ok(Application { listener, router, storefront, background })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -42,7 +60,9 @@ impl Application {
     /// Serves until ctrl-c or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let result = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await;
-        self.reaper.abort();
+        for task in self.background {
+            task.abort();
+        }
         Ok(result?)
     }
 }

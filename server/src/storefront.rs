@@ -3,6 +3,8 @@
 //! messages a person can act on; stock is the database's decision (see `store`).
 use crate::codes;
 use crate::error::ApiError;
+use crate::gate::Gate;
+use crate::inventory::{Inventory, InventorySettings};
 use crate::metrics::Metrics;
 use crate::payments::Payments;
 use crate::snapshots::{LoadedEvent, SnapshotCache};
@@ -26,25 +28,43 @@ pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
 
 pub struct Storefront {
     store: Arc<dyn Store>,
+    inventory: Arc<Inventory>,
     hold_ttl: Duration,
     payments: Payments,
     snapshots: SnapshotCache,
-    metrics: Metrics,
+    metrics: Arc<Metrics>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StorefrontSettings {
+    /// How long a hold keeps its tickets out of sale.
+    pub hold_ttl: Duration,
+    /// How long an event snapshot is reused before the database is asked again.
+    pub snapshot_ttl: Duration,
+    pub inventory: InventorySettings,
 }
 
 impl Storefront {
-    pub fn new(store: Arc<dyn Store>, hold_ttl: Duration, snapshot_ttl: Duration) -> Self {
+    /// `gate`: the inventory gate in front of the database, or None for the database alone.
+    pub fn new(store: Arc<dyn Store>, gate: Option<Arc<dyn Gate>>, settings: &StorefrontSettings) -> Self {
+        let metrics = Arc::new(Metrics::default());
+        let inventory = Arc::new(Inventory::new(store.clone(), gate, &settings.inventory, metrics.clone()));
         Storefront {
             store,
-            hold_ttl,
+            inventory,
+            hold_ttl: settings.hold_ttl,
             payments: Payments::default(),
-            snapshots: SnapshotCache::new(snapshot_ttl),
-            metrics: Metrics::default(),
+            snapshots: SnapshotCache::new(settings.snapshot_ttl),
+            metrics,
         }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    pub fn inventory(&self) -> &Arc<Inventory> {
+        &self.inventory
     }
 
     pub fn metrics(&self) -> &Metrics {
@@ -116,11 +136,16 @@ impl Storefront {
             created_at: now,
             expires_at: now + chrono::Duration::from_std(self.hold_ttl).map_err(anyhow::Error::from)?,
         };
-        let mut outcome = self.store.create_hold(&hold).await?;
+        let mut outcome = self.inventory.hold(hold.clone()).await?;
         if let HoldOutcome::Short(_) = outcome {
-            // Stock may be sitting in holds that expired since the reaper last ran: free it, try once more.
-            if self.store.expire_holds(now, 1_000).await?.holds > 0 {
-                outcome = self.store.create_hold(&hold).await?;
+            // Stock may be sitting in holds that expired since the reaper last ran: free it, try
+            // once more. Only the database path gets here with such stock (the gate is refilled by
+            // the reaper), and then the database was asked anyway.
+            let expired = self.store.expire_holds(now, 1_000).await?;
+            if expired.holds > 0 {
+                self.metrics.count_expired_holds(expired.holds);
+                self.inventory.give_back(&expired.returned).await;
+                outcome = self.inventory.hold(hold.clone()).await?;
             }
         }
         match outcome {
@@ -141,7 +166,11 @@ impl Storefront {
     #[tracing::instrument(skip(self))]
     pub async fn release_hold(&self, id: &str) -> Result<Hold, ApiError> {
         let hold_id = parse_hold_id(id)?;
-        match self.store.release_hold(hold_id, store::now()).await?.map(|(status, _)| status) {
+        let released = self.store.release_hold(hold_id, store::now()).await?;
+        if let Some((_, returned)) = &released {
+            self.inventory.give_back(returned).await;
+        }
+        match released.map(|(status, _)| status) {
             None => Err(hold_not_found()),
             Some(HoldStatus::Ordered) => Err(ApiError::HoldClosed(
                 "These tickets were already ordered, so the hold cannot be released.".into(),
@@ -245,10 +274,11 @@ impl Storefront {
     pub async fn expire_holds(&self) -> Result<u64, ApiError> {
         let mut total = 0;
         loop {
-            let expired = self.store.expire_holds(store::now(), 500).await?.holds;
-            self.metrics.count_expired_holds(expired);
-            total += expired;
-            if expired < 500 {
+            let expired = self.store.expire_holds(store::now(), 500).await?;
+            self.metrics.count_expired_holds(expired.holds);
+            self.inventory.give_back(&expired.returned).await;
+            total += expired.holds;
+            if expired.holds < 500 {
                 return Ok(total);
             }
         }

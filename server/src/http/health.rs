@@ -1,6 +1,10 @@
 //! Health checks that tell the truth: `/healthz` says the process serves requests; `/readyz` says
-//! it can reach its database now, within a bound, so a load balancer stops sending it traffic when
-//! it cannot.
+//! whether it can reach its database and its inventory gate now, each within a bound.
+//!
+//! Only the database decides readiness: without it nothing can be sold, so a load balancer should
+//! stop sending traffic. Without the gate, sales go on on the database path (slower, behind a
+//! limit), and failing every origin's readiness because Redis is failing over would turn a
+//! failover into an outage; so a gate that cannot answer is reported ("degraded"), not fatal.
 use super::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,6 +25,29 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
         Ok(Err(err)) => format!("error: {err}"),
         Err(_) => format!("timed out after {} ms", READINESS_TIMEOUT.as_millis()),
     };
+    let (gate_kind, gate) = match state.storefront.inventory().gate() {
+        None => ("off", "off: every hold goes to the database".to_string()),
+        Some(gate) => (
+            gate.kind(),
+            match tokio::time::timeout(READINESS_TIMEOUT, gate.ping()).await {
+                Ok(Ok(())) => "ok".to_string(),
+                Ok(Err(err)) => format!("error: {err}"),
+                Err(_) => format!("timed out after {} ms", READINESS_TIMEOUT.as_millis()),
+            },
+        ),
+    };
+    let degraded = gate != "ok" && gate_kind != "off";
+    let gate_detail = state.storefront.inventory().gate().map(|gate| gate.describe());
     let status = if database == "ok" { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(json!({ "database": database, "backend": store.backend() })))
+    (
+        status,
+        Json(json!({
+            "database": database,
+            "backend": store.backend(),
+            "gate": gate,
+            "gate_kind": gate_kind,
+            "gate_detail": gate_detail,
+            "degraded": degraded,
+        })),
+    )
 }

@@ -17,6 +17,7 @@ pub async fn track_latency(State(state): State<AppState>, request: Request, next
 }
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let text = state.storefront.metrics().encode(state.storefront.store().pool_state());
+    let gate = state.storefront.inventory().gate().map(|gate| gate.as_ref());
+    let text = state.storefront.metrics().encode(state.storefront.store().pool_state(), gate);
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text)
 }

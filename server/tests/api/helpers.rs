@@ -50,11 +50,20 @@ pub struct AppOptions {
     pub hold_ttl_seconds: u64,
     pub reaper_interval_ms: u64,
     pub snapshot_cache_ms: u64,
+    /// More settings (INVENTORY_GATE, REDIS_URL, ...), overriding the ones above.
+    pub env: Vec<(&'static str, String)>,
 }
 
 impl Default for AppOptions {
     fn default() -> Self {
-        AppOptions { hold_ttl_seconds: 900, reaper_interval_ms: 60_000, snapshot_cache_ms: 0 }
+        AppOptions { hold_ttl_seconds: 900, reaper_interval_ms: 60_000, snapshot_cache_ms: 0, env: Vec::new() }
+    }
+}
+
+impl AppOptions {
+    pub fn with_env(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.env.push((key, value.into()));
+        self
     }
 }
 
@@ -70,7 +79,7 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
         }
         Backend::Postgres => (fresh_postgres_database().await, None),
     };
-    let env = [
+    let mut env = vec![
         ("PORT", "0".to_string()),
         ("DATABASE_URL", database_url),
         ("DATABASE_MAX_CONNECTIONS", "10".to_string()),
@@ -80,7 +89,9 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
         ("STAMPEDE_DEMO", "false".to_string()),
         ("SITE_ROOT", "/nonexistent-site-root".to_string()),
     ];
-    let settings = Settings::from_lookup(|key| env.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))
+    // Later entries win.
+    env.extend(options.env);
+    let settings = Settings::from_lookup(|key| env.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))
         .expect("test settings are valid");
     let app = Application::build(&settings).await.expect("the app builds");
     let address = format!("http://{}", app.local_addr());
@@ -261,6 +272,67 @@ impl TestApp {
             .map(|t| t["available"].as_i64().unwrap())
             .expect("ticket type listed")
     }
+}
+
+impl TestApp {
+    pub async fn metrics(&self) -> String {
+        let response = self.get("/metrics").await;
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    }
+
+    /// A counter or gauge from /metrics; 0 when the series has not been created yet.
+    pub async fn metric(&self, series: &str) -> f64 {
+        metric_in(&self.metrics().await, series)
+    }
+
+    pub async fn event_id(&self, slug: &str) -> i64 {
+        self.store().event_by_slug(slug).await.unwrap().expect("the event exists").id
+    }
+
+    /// The event's books must add up, with nothing oversold.
+    pub async fn assert_books_balance(&self, slug: &str) -> stampede::store::Audit {
+        let audit = self
+            .store()
+            .audit(self.event_id(slug).await, store::now(), std::time::Duration::from_secs(3600))
+            .await
+            .unwrap();
+        assert_eq!(audit.oversold(), 0, "oversold: {audit:?}");
+        assert!(audit.problems().is_empty(), "the books disagree: {:?}", audit.problems());
+        audit
+    }
+}
+
+pub fn metric_in(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find(|line| line.starts_with(series) && line[series.len()..].starts_with(' '))
+        .and_then(|line| line.rsplit(' ').next())
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// The machine's shared Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379). Tests that use
+/// it fail when it is missing; they never skip.
+pub async fn shared_redis_url() -> String {
+    let url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let client = redis::Client::open(url.as_str()).expect("a valid TEST_REDIS_URL");
+    let ping = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+        let mut connection = client.get_multiplexed_async_connection().await?;
+        redis::cmd("PING").query_async::<String>(&mut connection).await
+    })
+    .await;
+    match ping {
+        Ok(Ok(_)) => url,
+        Ok(Err(err)) => panic!("Redis at {url} is required for these tests: {err}"),
+        Err(_) => panic!("Redis at {url} is required for these tests: no answer within 3 s"),
+    }
+}
+
+/// Settings for a Redis gate on the shared Redis, with keys no other test uses.
+pub async fn shared_redis_gate(options: AppOptions) -> AppOptions {
+    options
+        .with_env("REDIS_URL", shared_redis_url().await)
+        .with_env("REDIS_KEY_PREFIX", format!("stampede-test-{}", uuid::Uuid::new_v4().simple()))
 }
 
 pub fn person(name: &str) -> Person {

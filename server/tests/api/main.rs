@@ -5,9 +5,12 @@
 mod helpers;
 
 mod bad_input;
+mod chaos;
 mod concurrency;
 mod events;
+mod gate;
 mod holds;
 mod observability;
 mod orders;
 mod pages;
+mod redis_process;
