@@ -76,7 +76,7 @@ impl Inventory {
                 self.metrics.count_gate("admitted");
                 let outcome = self.batcher.create_hold(hold.clone()).await;
                 match &outcome {
-                    Ok(HoldOutcome::Created) => {}
+                    Ok(HoldOutcome::Created { .. }) => {}
                     Ok(HoldOutcome::Short(_)) => {
                         self.metrics.count_gate("drift");
                         tracing::info!(event_id = hold.event_id, "the gate admitted a hold the database refused; reloading");

@@ -9,7 +9,7 @@ use crate::metrics::Metrics;
 use crate::payments::Payments;
 use crate::snapshots::{LoadedEvent, SnapshotCache};
 use crate::store::{
-    self, EventRecord, HoldOutcome, HoldRecord, NewHold, NewOrder, NewTicket, OrderOutcome, OrderRecord, Store,
+    self, EventRecord, HoldItemRecord, HoldOutcome, HoldRecord, NewHold, NewOrder, NewTicket, OrderOutcome, OrderRecord, Store,
     TicketTypeRecord,
 };
 use app::model::{
@@ -149,8 +149,29 @@ impl Storefront {
             }
         }
         match outcome {
-            HoldOutcome::Created => {
-                let record = self.store.hold(hold.id).await?.ok_or_else(|| anyhow::anyhow!("a new hold cannot be read back"))?;
+            HoldOutcome::Created { unit_prices } => {
+                // Built from what was written, not read back: two queries fewer per hold.
+                let mut record = HoldRecord {
+                    id: hold.id,
+                    event_id: hold.event_id,
+                    status: HoldStatus::Active,
+                    expires_at: hold.expires_at,
+                    created_at: hold.created_at,
+                    items: items
+                        .iter()
+                        .map(|(info, quantity)| HoldItemRecord {
+                            ticket_type_id: info.id,
+                            name: info.name.clone(),
+                            quantity: *quantity,
+                            unit_price_minor: unit_prices
+                                .iter()
+                                .find(|(id, _)| *id == info.id)
+                                .map_or(info.price_minor, |(_, price)| *price),
+                        })
+                        .collect(),
+                };
+                let position = |id: i64| snapshot.ticket_types.iter().position(|t| t.id == id);
+                record.items.sort_by_key(|item| position(item.ticket_type_id));
                 Ok(hold_view(&record, snapshot, now))
             }
             HoldOutcome::Short(left) => Err(sold_out(&items, &left)),

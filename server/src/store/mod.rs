@@ -133,7 +133,8 @@ pub struct NewHold {
 
 #[derive(Clone, Debug)]
 pub enum HoldOutcome {
-    Created,
+    /// Held; each item's unit price as the hold recorded it (the price the order will charge).
+    Created { unit_prices: Vec<(TicketTypeId, i64)> },
     /// Not enough stock for at least one item; nothing was held. What is left of each type asked for.
     Short(Vec<(TicketTypeId, i64)>),
 }

@@ -566,8 +566,9 @@ macro_rules! impl_sql_store {
                         for (id, quantity) in &items {
                             *taken.entry(*id).or_insert(0) += quantity;
                         }
+                        let unit_prices = items.iter().map(|(id, _)| (*id, levels[id].1)).collect();
                         admitted.push((hold, items));
-                        outcomes.push(HoldOutcome::Created);
+                        outcomes.push(HoldOutcome::Created { unit_prices });
                     } else {
                         let left = items
                             .iter()
