@@ -32,6 +32,9 @@ pub struct Storefront {
     hold_ttl: Duration,
     payments: Payments,
     snapshots: SnapshotCache,
+    /// Events by id, for holds and orders (which know only the id); reused as long as snapshots.
+    events_by_id: std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Arc<EventRecord>)>>,
+    snapshot_ttl: Duration,
     metrics: Arc<Metrics>,
 }
 
@@ -55,6 +58,8 @@ impl Storefront {
             hold_ttl: settings.hold_ttl,
             payments: Payments::default(),
             snapshots: SnapshotCache::new(settings.snapshot_ttl),
+            events_by_id: Default::default(),
+            snapshot_ttl: settings.snapshot_ttl,
             metrics,
         }
     }
@@ -312,11 +317,28 @@ impl Storefront {
         Ok((record, self.event(&event.slug).await?))
     }
 
-    async fn event_by_id(&self, id: i64) -> Result<EventRecord, ApiError> {
-        self.store
-            .event_by_id(id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound("The event of this order no longer exists.".into()))
+    async fn event_by_id(&self, id: i64) -> Result<Arc<EventRecord>, ApiError> {
+        let cached = |events: &std::collections::HashMap<i64, (std::time::Instant, Arc<EventRecord>)>| {
+            events.get(&id).filter(|(at, _)| at.elapsed() < self.snapshot_ttl).map(|(_, event)| event.clone())
+        };
+        if let Some(event) = cached(&self.events_by_id.lock().unwrap_or_else(|poisoned| poisoned.into_inner())) {
+            return Ok(event);
+        }
+        let event = Arc::new(
+            self.store
+                .event_by_id(id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("The event of this order no longer exists.".into()))?,
+        );
+        if !self.snapshot_ttl.is_zero() {
+            let mut events = self.events_by_id.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            // Bounded: old entries go when the map grows past what one origin sells at once.
+            if events.len() > 10_000 {
+                events.retain(|_, (at, _)| at.elapsed() < self.snapshot_ttl);
+            }
+            events.insert(id, (std::time::Instant::now(), event.clone()));
+        }
+        Ok(event)
     }
 
     async fn order_view(&self, record: OrderRecord) -> Result<Order, ApiError> {

@@ -351,9 +351,8 @@ macro_rules! impl_sql_store {
 
             #[tracing::instrument(skip(self, order), fields(hold_id = %order.hold_id))]
             async fn place_order(&self, order: &NewOrder) -> StoreResult<OrderOutcome> {
-                if let Some(existing) = self.order_by_key(&order.idempotency_key).await? {
-                    return Ok(replay(existing, order));
-                }
+                // The happy path is one transaction of five statements. A reused key is caught by
+                // the UNIQUE constraint on idempotency_key rather than by a lookup before every order.
                 let mut tx = self.begin_write().await?;
                 let claimed = sqlx::query(
                     "UPDATE holds SET status = 'ordered', closed_at = $2 \
@@ -365,7 +364,7 @@ macro_rules! impl_sql_store {
                 .await?;
                 let Some(claimed) = claimed else {
                     tx.rollback().await?;
-                    // A concurrent request with the same key may have just made the order.
+                    // The same key may have made the order already (a retry, or a concurrent twin).
                     if let Some(existing) = self.order_by_key(&order.idempotency_key).await? {
                         return Ok(replay(existing, order));
                     }
@@ -389,14 +388,21 @@ macro_rules! impl_sql_store {
                     return Ok(OrderOutcome::HoldNotLive(status));
                 };
                 let event_id: i64 = claimed.try_get("event_id")?;
-                let items = sqlx::query("SELECT ticket_type_id, quantity FROM hold_items WHERE hold_id = $1")
-                    .bind(order.hold_id)
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|row| Ok((row.try_get("ticket_type_id")?, row.try_get("quantity")?)))
-                    .collect::<StoreResult<Vec<(i64, i64)>>>()?;
-                let row = sqlx::query(
+                let rows = sqlx::query(
+                    "SELECT hi.ticket_type_id, hi.quantity, t.name FROM hold_items hi \
+                     JOIN ticket_types t ON t.id = hi.ticket_type_id WHERE hi.hold_id = $1",
+                )
+                .bind(order.hold_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut items = Vec::with_capacity(rows.len());
+                let mut names = std::collections::HashMap::with_capacity(rows.len());
+                for row in &rows {
+                    let id: i64 = row.try_get("ticket_type_id")?;
+                    items.push((id, row.try_get::<i64, _>("quantity")?));
+                    names.insert(id, row.try_get::<String, _>("name")?);
+                }
+                let inserted = sqlx::query(
                     "INSERT INTO orders (reference, access_token, idempotency_key, hold_id, event_id, buyer_name, buyer_email, \
                      status, payment, total_minor, currency, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
@@ -414,21 +420,33 @@ macro_rules! impl_sql_store {
                 .bind(&order.currency)
                 .bind(order.created_at)
                 .fetch_one(&mut *tx)
-                .await?;
+                .await;
+                let row = match inserted {
+                    Ok(row) => row,
+                    Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
+                        tx.rollback().await?;
+                        // The key made an order before: for this hold (a replay) or another.
+                        return match self.order_by_key(&order.idempotency_key).await? {
+                            Some(existing) => Ok(replay(existing, order)),
+                            None => Err(StoreError::Unexpected(anyhow::anyhow!("an order collided on a unique column: {err}"))),
+                        };
+                    }
+                    Err(err) => return Err(err.into()),
+                };
                 let order_id: i64 = row.try_get("id")?;
-                for (position, ticket) in order.tickets.iter().enumerate() {
-                    sqlx::query(
-                        "INSERT INTO tickets (order_id, ticket_type_id, code, attendee_name, attendee_email, position) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(order_id)
-                    .bind(ticket.ticket_type_id)
-                    .bind(&ticket.code)
-                    .bind(&ticket.attendee_name)
-                    .bind(&ticket.attendee_email)
-                    .bind(position as i64)
-                    .execute(&mut *tx)
-                    .await?;
+                if !order.tickets.is_empty() {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO tickets (order_id, ticket_type_id, code, attendee_name, attendee_email, position) ",
+                    );
+                    insert.push_values(order.tickets.iter().enumerate(), |mut row, (position, ticket)| {
+                        row.push_bind(order_id)
+                            .push_bind(ticket.ticket_type_id)
+                            .push_bind(&ticket.code)
+                            .push_bind(&ticket.attendee_name)
+                            .push_bind(&ticket.attendee_email)
+                            .push_bind(position as i64);
+                    });
+                    insert.build().execute(&mut *tx).await?;
                 }
                 // Last, so the ticket types' hot rows are locked only until the commit.
                 for (ticket_type_id, quantity) in $crate::store::sql::per_ticket_type(items) {
@@ -443,10 +461,31 @@ macro_rules! impl_sql_store {
                     }
                 }
                 tx.commit().await?;
-                let created = self.order_where("id = $1", OrderKey::Id(order_id)).await?.ok_or_else(|| {
-                    StoreError::Unexpected(anyhow::anyhow!("an order just committed cannot be read back"))
-                })?;
-                Ok(OrderOutcome::Created(created))
+                Ok(OrderOutcome::Created(OrderRecord {
+                    id: order_id,
+                    reference: order.reference.clone(),
+                    access_token: order.access_token.clone(),
+                    hold_id: order.hold_id,
+                    event_id,
+                    buyer_name: order.buyer_name.clone(),
+                    buyer_email: order.buyer_email.clone(),
+                    status: order.status,
+                    payment: order.payment,
+                    total_minor: order.total_minor,
+                    currency: order.currency.clone(),
+                    created_at: order.created_at,
+                    tickets: order
+                        .tickets
+                        .iter()
+                        .map(|ticket| TicketRecord {
+                            code: ticket.code.clone(),
+                            ticket_type_id: ticket.ticket_type_id,
+                            ticket_type_name: names.get(&ticket.ticket_type_id).cloned().unwrap_or_default(),
+                            attendee_name: ticket.attendee_name.clone(),
+                            attendee_email: ticket.attendee_email.clone(),
+                        })
+                        .collect(),
+                }))
             }
 
             #[tracing::instrument(skip(self))]
@@ -529,7 +568,7 @@ macro_rules! impl_sql_store {
 
             #[tracing::instrument(skip(self, access_token))]
             async fn order_by_token(&self, access_token: &str) -> StoreResult<Option<OrderRecord>> {
-                self.order_where("access_token = $1", OrderKey::Text(access_token)).await
+                self.order_where("access_token = $1", access_token).await
             }
         }
 
@@ -618,17 +657,12 @@ macro_rules! impl_sql_store {
             }
 
             async fn order_by_key(&self, key: &str) -> StoreResult<Option<OrderRecord>> {
-                self.order_where("idempotency_key = $1", OrderKey::Text(key)).await
+                self.order_where("idempotency_key = $1", key).await
             }
 
-            async fn order_where(&self, condition: &str, key: OrderKey<'_>) -> StoreResult<Option<OrderRecord>> {
+            async fn order_where(&self, condition: &str, key: &str) -> StoreResult<Option<OrderRecord>> {
                 let sql = format!("SELECT {} FROM orders WHERE {condition}", $crate::store::sql::ORDER_COLUMNS);
-                let query = sqlx::query(&sql);
-                let query = match key {
-                    OrderKey::Id(id) => query.bind(id),
-                    OrderKey::Text(text) => query.bind(text.to_string()),
-                };
-                let Some(row) = query.fetch_optional(&self.pool).await? else {
+                let Some(row) = sqlx::query(&sql).bind(key).fetch_optional(&self.pool).await? else {
                     return Ok(None);
                 };
                 let id: i64 = row.try_get("id")?;
@@ -668,11 +702,6 @@ macro_rules! impl_sql_store {
                         .collect::<StoreResult<Vec<_>>>()?,
                 }))
             }
-        }
-
-        enum OrderKey<'a> {
-            Id(i64),
-            Text(&'a str),
         }
 
         fn replay(existing: OrderRecord, order: &NewOrder) -> OrderOutcome {
