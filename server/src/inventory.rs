@@ -179,12 +179,8 @@ impl Inventory {
 
 /// Runs [`Inventory::keep`] every `interval` for as long as the app runs.
 pub fn spawn_keeper(inventory: Arc<Inventory>, interval: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticker.tick().await;
-            inventory.keep().await;
-        }
+    crate::every::spawn(interval, move || {
+        let inventory = inventory.clone();
+        async move { inventory.keep().await }
     })
 }

@@ -7,6 +7,7 @@ pub mod codes;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod every;
 pub mod gate;
 pub mod hold_batch;
 pub mod http;

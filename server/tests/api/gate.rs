@@ -1,5 +1,6 @@
-//! The inventory gate (contract 3): it answers "sold out" without the database, and when it is
-//! wrong, the database wins and the gate is corrected.
+//! Contract 3 under load, whatever the gate: many buyers at once never get more than the stock.
+//! The inventory gate answers "sold out" without the database, and when it is wrong, the
+//! database wins and the gate is corrected.
 use crate::helpers::*;
 use futures::future::join_all;
 

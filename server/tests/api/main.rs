@@ -6,7 +6,6 @@ mod helpers;
 
 mod bad_input;
 mod chaos;
-mod concurrency;
 mod events;
 mod gate;
 mod holds;
