@@ -16,7 +16,7 @@ export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 EDGE_PORT ?= 8787
 
-.PHONY: run run-origin test tools tools-test site edge build-server test-rust test-e2e check bench-origin bench-edge clean-data
+.PHONY: run run-origin test tools tools-test site edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout sale services clean-data
 
 # The origin on :$(PORT) and the edge in front of it on :$(EDGE_PORT); open the edge.
 run: tools site edge
@@ -39,6 +39,7 @@ test: tools tools-test site edge
 test-rust:
 	cargo test -p stampede-app --features ssr
 	cargo test -p stampede-server
+	cargo test -p stampede-sale
 
 test-e2e: build-server edge
 	cd end2end && STAMPEDE_BIN=$(CARGO_TARGET_DIR)/debug/stampede SITE_ROOT=$(SITE) $(NODE_BIN)/playwright test
@@ -109,3 +110,25 @@ bench-origin: tools site
 bench-edge: tools site edge
 	cargo build --release -p stampede-server
 	scripts/bench-edge.sh
+
+# The sale simulator (docs/operations.md#the-sale-simulator), on PostgreSQL and Redis on this
+# machine; each starts its own storefront on a free port and stops it after.
+SALE_DB ?= postgres://postgres@127.0.0.1:5432/test
+SALE_REDIS ?= redis://127.0.0.1:6379
+SALE_ARGS ?=
+
+services:
+	@command -v pg_isready >/dev/null && pg_isready -h 127.0.0.1 -p 5432 -q || { echo "PostgreSQL is not answering on 127.0.0.1:5432"; exit 1; }
+	@[ "$$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ] || { echo "Redis is not answering on 127.0.0.1:6379"; exit 1; }
+
+# Flash sale: 10,000 buyers within 10 s for 800 tickets, then the same with the database alone.
+sale: services
+	cargo build --release -p stampede-server -p stampede-sale
+	$(CARGO_TARGET_DIR)/release/stampede-sale flash --baseline --server-bin $(CARGO_TARGET_DIR)/release/stampede \
+		--database-url $(SALE_DB) --redis-url $(SALE_REDIS) $(SALE_ARGS)
+
+# Ample stock: holds and orders per second at a steady arrival rate, and the same baseline.
+bench-checkout: services
+	cargo build --release -p stampede-server -p stampede-sale
+	$(CARGO_TARGET_DIR)/release/stampede-sale ample --baseline --server-bin $(CARGO_TARGET_DIR)/release/stampede \
+		--database-url $(SALE_DB) --redis-url $(SALE_REDIS) $(SALE_ARGS)

@@ -1,0 +1,235 @@
+//! The buyers: an open-loop arrival schedule, and each buyer's journey through the storefront.
+//! A buyer is spawned at their arrival time whatever the storefront is doing, so a slow storefront
+//! meets more buyers at once, as it would at a real on-sale.
+use crate::options::{Options, Scenario};
+use crate::stats::{Recorder, Step};
+use app::model::{Availability, Hold, HoldRequest, HoldRequestItem, OrderRequest, PaymentMethod, Person, SaleStatus};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+pub struct Sale {
+    pub base_url: String,
+    pub slug: String,
+    pub ticket_type_id: i64,
+    pub options: Options,
+    pub recorder: Recorder,
+    client: reqwest::Client,
+    connections: Semaphore,
+    deadline: Instant,
+    active: AtomicUsize,
+    pub peak_active: AtomicUsize,
+}
+
+impl Sale {
+    pub fn new(base_url: String, slug: String, ticket_type_id: i64, options: Options, deadline: Instant) -> anyhow::Result<Sale> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .pool_max_idle_per_host(options.max_connections)
+            .tcp_nodelay(true)
+            .build()?;
+        Ok(Sale {
+            base_url,
+            slug,
+            ticket_type_id,
+            connections: Semaphore::new(options.max_connections),
+            options,
+            recorder: Recorder::default(),
+            client,
+            deadline,
+            active: AtomicUsize::new(0),
+            peak_active: AtomicUsize::new(0),
+        })
+    }
+}
+
+/// Arrival offsets from the on-sale moment, sorted. Flash: a spike that decays over the window
+/// (exponential, mean a quarter of the window, cut at its end). Ample: evenly at `rate`.
+pub fn schedule(options: &Options) -> Vec<Duration> {
+    let mut rng = StdRng::seed_from_u64(options.seed);
+    let total = options.total_buyers();
+    let mut offsets: Vec<Duration> = match options.scenario {
+        Scenario::Flash => {
+            let window = options.window.as_secs_f64();
+            let mean = window / 4.0;
+            (0..total)
+                .map(|_| loop {
+                    let t = -mean * (1.0 - rng.gen::<f64>()).ln();
+                    if t < window {
+                        break Duration::from_secs_f64(t);
+                    }
+                })
+                .collect()
+        }
+        Scenario::Ample => (0..total).map(|i| Duration::from_secs_f64(i as f64 / options.rate)).collect(),
+    };
+    offsets.sort();
+    offsets
+}
+
+/// Spawns every buyer at their time and waits for all of them (each bounded by the deadline).
+pub async fn run(sale: Arc<Sale>, start: tokio::time::Instant, offsets: Vec<Duration>) {
+    let mut buyers = Vec::with_capacity(offsets.len());
+    for (i, offset) in offsets.into_iter().enumerate() {
+        tokio::time::sleep_until(start + offset).await;
+        if Instant::now() >= sale.deadline {
+            break;
+        }
+        let sale = sale.clone();
+        buyers.push(tokio::spawn(async move {
+            let now_active = sale.active.fetch_add(1, Ordering::Relaxed) + 1;
+            sale.peak_active.fetch_max(now_active, Ordering::Relaxed);
+            let mut rng = StdRng::seed_from_u64(sale.options.seed.wrapping_mul(1_000_003).wrapping_add(i as u64));
+            journey(&sale, &mut rng, i).await;
+            sale.active.fetch_sub(1, Ordering::Relaxed);
+        }));
+    }
+    for buyer in buyers {
+        let _ = buyer.await;
+    }
+}
+
+enum Outcome {
+    Status(u16, Option<String>, Option<Duration>),
+    Failed(&'static str),
+}
+
+impl Sale {
+    /// One request; latency counts the wait for a connection slot too.
+    async fn send(&self, step: Step, request: reqwest::RequestBuilder, ok: u16) -> Outcome {
+        let started = Instant::now();
+        let Ok(_slot) = self.connections.acquire().await else { return Outcome::Failed("closed") };
+        let outcome = match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let retry_after = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                match response.text().await {
+                    Ok(body) => Outcome::Status(status, Some(body), retry_after),
+                    Err(err) if err.is_timeout() => Outcome::Failed("timeout"),
+                    Err(_) => Outcome::Failed("network error"),
+                }
+            }
+            Err(err) if err.is_timeout() => Outcome::Failed("timeout"),
+            Err(_) => Outcome::Failed("network error"),
+        };
+        let elapsed = started.elapsed();
+        match &outcome {
+            Outcome::Status(409, _, _) if step == Step::Hold => self.recorder.record(Step::HoldRefused, "409", elapsed, true),
+            Outcome::Status(status, _, _) => self.recorder.record(step, &status.to_string(), elapsed, *status == ok),
+            Outcome::Failed(what) => self.recorder.record(step, what, elapsed, false),
+        }
+        outcome
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    fn past_deadline(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+}
+
+async fn pause(sale: &Sale, duration: Duration) {
+    let until = (Instant::now() + duration).min(sale.deadline);
+    tokio::time::sleep_until(until.into()).await;
+}
+
+async fn journey(sale: &Sale, rng: &mut StdRng, buyer: usize) {
+    let options = &sale.options;
+    let flash = options.scenario == Scenario::Flash;
+    if options.with_page {
+        sale.send(Step::Page, sale.client.get(sale.url(&format!("/e/{}", sale.slug))), 200).await;
+    }
+    let wanted: i64 = if flash {
+        *[1, 1, 2, 2, 2, 3, 4].get(rng.gen_range(0..7)).unwrap_or(&1)
+    } else {
+        rng.gen_range(1..=2)
+    };
+    let patience_ends = Instant::now() + options.patience;
+    let mut busy_retries = 0;
+    let hold = loop {
+        if sale.past_deadline() || Instant::now() >= patience_ends {
+            return;
+        }
+        // Flash buyers look before they leap (and keep looking when sold out); ample buyers hold.
+        let quantity = if flash {
+            match availability(sale).await {
+                Some((SaleStatus::OnSale, available)) if available > 0 => wanted.min(available),
+                Some((SaleStatus::Scheduled, _)) => {
+                    pause(sale, Duration::from_millis(rng.gen_range(500..1_000))).await;
+                    continue;
+                }
+                _ => {
+                    pause(sale, jitter(rng, options.poll)).await;
+                    continue;
+                }
+            }
+        } else {
+            wanted
+        };
+        let request = HoldRequest { items: vec![HoldRequestItem { ticket_type_id: sale.ticket_type_id, quantity }] };
+        let post = sale.client.post(sale.url(&format!("/api/events/{}/holds", sale.slug))).json(&request);
+        match sale.send(Step::Hold, post, 201).await {
+            Outcome::Status(201, Some(body), _) => match serde_json::from_str::<Hold>(&body) {
+                Ok(hold) => break hold,
+                Err(_) => return,
+            },
+            Outcome::Status(409, _, _) if flash => pause(sale, jitter(rng, options.poll)).await,
+            Outcome::Status(503, _, retry_after) if busy_retries < 5 => {
+                busy_retries += 1;
+                pause(sale, retry_after.unwrap_or(Duration::from_secs(1))).await;
+            }
+            // 422 (not on sale yet: clocks a few ms apart) is worth another look.
+            Outcome::Status(422, _, _) => pause(sale, Duration::from_millis(250)).await,
+            _ => return,
+        }
+    };
+    let (low, high) = options.think_ms;
+    pause(sale, Duration::from_millis(rng.gen_range(low..=high))).await;
+    if rng.gen_bool(options.abandon_rate) || sale.past_deadline() {
+        return; // walks away; the hold expires by itself
+    }
+    let quantity: i64 = hold.items.iter().map(|item| item.quantity).sum();
+    let order = OrderRequest {
+        buyer: person(buyer, 0),
+        attendees: (0..quantity as usize).map(|i| person(buyer, i)).collect(),
+        payment: if hold.total_minor == 0 { PaymentMethod::Free } else { PaymentMethod::Offline },
+    };
+    let key = uuid::Uuid::new_v4().to_string();
+    for attempt in 0..4 {
+        let post = sale
+            .client
+            .post(sale.url(&format!("/api/holds/{}/order", hold.id)))
+            .header("Idempotency-Key", &key)
+            .json(&order);
+        match sale.send(Step::Order, post, 201).await {
+            Outcome::Status(status, _, _) if status < 500 => return,
+            Outcome::Status(_, _, retry_after) => pause(sale, retry_after.unwrap_or(Duration::from_millis(500))).await,
+            Outcome::Failed(_) => pause(sale, Duration::from_millis(500 * (attempt + 1))).await,
+        }
+    }
+}
+
+async fn availability(sale: &Sale) -> Option<(SaleStatus, i64)> {
+    let get = sale.client.get(sale.url(&format!("/api/events/{}/availability", sale.slug)));
+    let Outcome::Status(200, Some(body), _) = sale.send(Step::Availability, get, 200).await else { return None };
+    let availability: Availability = serde_json::from_str(&body).ok()?;
+    availability.ticket_types.iter().find(|t| t.id == sale.ticket_type_id).map(|t| (t.status, t.available))
+}
+
+fn jitter(rng: &mut StdRng, around: Duration) -> Duration {
+    around.mul_f64(rng.gen_range(0.75..1.25))
+}
+
+fn person(buyer: usize, n: usize) -> Person {
+    Person { name: format!("Buyer {buyer} Guest {n}"), email: format!("buyer{buyer}.guest{n}@sale.example") }
+}

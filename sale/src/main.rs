@@ -1,0 +1,222 @@
+//! The sale simulator: an on-sale against a Stampede storefront, then an audit of its books.
+//!
+//! Policy: traffic goes to 127.0.0.1 only (a target elsewhere is refused); every run is bounded
+//! in buyers and in time (`--max-secs`); arrivals are open loop, each buyer spawned at their time
+//! whatever the storefront is doing; latency is measured from when a buyer meant to send a
+//! request, including any wait for a connection, so queueing is not hidden. After the buyers, the
+//! books are read from the database and checked: nothing oversold, every ticket in an order, no
+//! live hold past its TTL, counters equal to the rows they count. Any oversell, any 5xx, any
+//! disagreement, or (flash sale) anything but a sell-out, fails the run.
+//!
+//! Why not goose: goose's users are closed loop, each waiting for its response before its next
+//! request and looping over its scenario, and its hatch rate ramps users up rather than
+//! scheduling one-shot journeys on a spike; an on-sale is the opposite shape (open-loop arrivals,
+//! one journey each, think time, abandonment, retries on refusal), and the check that matters is
+//! in the database afterwards. tokio, reqwest and hdrhistogram do that in a few hundred lines.
+mod buyers;
+mod options;
+mod stats;
+mod storefront;
+
+use buyers::Sale;
+use options::{Options, Scenario};
+use stampede::store::Audit;
+use stats::{Step, Summary};
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use storefront::Storefront;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = match Options::parse(&args) {
+        Ok(options) => options,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        tokio::select! {
+            code = simulate(&options) => code,
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("interrupted; the storefront is stopped");
+                ExitCode::from(130)
+            }
+        }
+    })
+}
+
+async fn simulate(options: &Options) -> ExitCode {
+    let main = match run_sale(options, &options.gate, &[], 1).await {
+        Ok(result) => result,
+        Err(err) => {
+            eprintln!("the sale could not run: {err:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut failed = !main.failures.is_empty();
+    let mut lines = Vec::new();
+    if options.baseline {
+        // The database alone: no gate, and one transaction per hold.
+        let baseline_env = [("HOLD_BATCH_MAX".to_string(), "1".to_string())];
+        match run_sale(options, "off", &baseline_env, 2).await {
+            Ok(baseline) => {
+                failed |= !baseline.failures.is_empty();
+                lines.push(format!("baseline (gate off, one transaction per hold): {}", baseline.line(options)));
+                lines.push(ratio_line(&main, &baseline));
+            }
+            Err(err) => {
+                eprintln!("the baseline could not run: {err:#}");
+                failed = true;
+            }
+        }
+    }
+    println!();
+    for line in &lines {
+        println!("{line}");
+    }
+    println!("{}", main.line(options));
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+struct RunResult {
+    summary: Summary,
+    audit: Audit,
+    peak_buyers: usize,
+    failures: Vec<String>,
+}
+
+impl RunResult {
+    fn step(&self, step: Step) -> (f64, f64) {
+        self.summary.step(step).map_or((0.0, 0.0), |s| (s.per_second, s.p99_ms))
+    }
+
+    /// The one-line summary.
+    fn line(&self, options: &Options) -> String {
+        let (holds_per_s, hold_p99) = self.step(Step::Hold);
+        let (_, refusal_p99) = self.step(Step::HoldRefused);
+        let (orders_per_s, order_p99) = self.step(Step::Order);
+        let mut line = format!(
+            "sold={} capacity={} oversold={} 5xx={} holds_per_s={:.0} hold_p99_ms={:.1} refusal_p99_ms={:.1} orders_per_s={:.0} order_p99_ms={:.1}",
+            self.audit.sold(),
+            self.audit.capacity(),
+            self.audit.oversold(),
+            self.summary.errors_5xx,
+            holds_per_s,
+            hold_p99,
+            refusal_p99,
+            orders_per_s,
+            order_p99
+        );
+        if options.scenario == Scenario::Ample {
+            line.push_str(&format!(" peak_buyers={}", self.peak_buyers));
+        }
+        if !self.failures.is_empty() {
+            line.push_str(" FAILED");
+        }
+        line
+    }
+}
+
+fn ratio_line(main: &RunResult, baseline: &RunResult) -> String {
+    let ratio = |a: f64, b: f64| if b > 0.0 { format!("{:.2}", a / b) } else { "n/a".into() };
+    let (holds, hold_p99) = main.step(Step::Hold);
+    let (base_holds, base_hold_p99) = baseline.step(Step::Hold);
+    let (_, refusal_p99) = main.step(Step::HoldRefused);
+    let (_, base_refusal_p99) = baseline.step(Step::HoldRefused);
+    let (orders, _) = main.step(Step::Order);
+    let (base_orders, _) = baseline.step(Step::Order);
+    format!(
+        "ratio (gate / baseline): holds_per_s={} hold_p99={} refusal_p99={} orders_per_s={}",
+        ratio(holds, base_holds),
+        ratio(hold_p99, base_hold_p99),
+        ratio(refusal_p99, base_refusal_p99),
+        ratio(orders, base_orders)
+    )
+}
+
+async fn run_sale(options: &Options, gate: &str, extra_env: &[(String, String)], run: usize) -> anyhow::Result<RunResult> {
+    let buyers = options.total_buyers();
+    match options.scenario {
+        Scenario::Flash => println!(
+            "== flash sale: {buyers} buyers within {:.0} s for {} tickets; gate {gate}; holds last {} s",
+            options.window.as_secs_f64(),
+            options.capacity,
+            options.hold_ttl_secs
+        ),
+        Scenario::Ample => println!(
+            "== ample stock: {:.0} buyers/s for {:.0} s ({buyers} buyers); gate {gate}",
+            options.rate,
+            options.duration.as_secs_f64()
+        ),
+    }
+    let mut storefront = Storefront::start(options, gate, extra_env, run).await?;
+    if let Some(log) = &storefront.log_path {
+        println!("   storefront at {} (log: {})", storefront.base_url, log.display());
+    }
+    let result = sell(options, &storefront).await;
+    if options.keep_db {
+        storefront.keep_database();
+    }
+    storefront.stop().await;
+    result
+}
+
+async fn sell(options: &Options, storefront: &Storefront) -> anyhow::Result<RunResult> {
+    let event = storefront.seed(options, Duration::from_secs(2)).await?;
+    let until_on_sale = (event.on_sale_at - chrono::Utc::now()).to_std().unwrap_or_default();
+    let deadline = Instant::now() + until_on_sale + options.max_run;
+    let sale = Arc::new(Sale::new(storefront.base_url.clone(), event.slug.clone(), event.ticket_type_id, options.clone(), deadline)?);
+    let started = Instant::now() + until_on_sale;
+    buyers::run(sale.clone(), tokio::time::Instant::now() + until_on_sale, buyers::schedule(options)).await;
+    let selling = started.elapsed();
+    let (audit, settling) = storefront.settled_audit(event.id, Duration::from_secs(options.hold_ttl_secs)).await?;
+
+    let summary = sale.recorder.summary();
+    let peak_buyers = sale.peak_active.load(Ordering::Relaxed);
+    println!("   buyers done in {:.1} s (peak {peak_buyers} at once); holds settled {:.1} s later", selling.as_secs_f64(), settling.as_secs_f64());
+    summary.print();
+    println!(
+        "   books: capacity {} sold {} held {} tickets {} orders {} oversold {}",
+        audit.capacity(),
+        audit.sold(),
+        audit.held(),
+        audit.types.iter().map(|t| t.tickets).sum::<i64>(),
+        audit.orders,
+        audit.oversold()
+    );
+    let mut failures = audit.problems();
+    if audit.oversold() > 0 {
+        failures.push(format!("OVERSOLD by {}", audit.oversold()));
+    }
+    if summary.errors_5xx > 0 {
+        failures.push(format!("{} responses were 5xx, timeouts or network errors", summary.errors_5xx));
+    }
+    if audit.held() > 0 {
+        failures.push(format!("{} tickets still held after every hold should have settled", audit.held()));
+    }
+    if options.scenario == Scenario::Flash && audit.sold() != audit.capacity() {
+        failures.push(format!(
+            "sold {} of {}: buyers were still waiting when stock came back, yet it was not sold",
+            audit.sold(),
+            audit.capacity()
+        ));
+    }
+    for failure in &failures {
+        println!("   FAIL: {failure}");
+    }
+    Ok(RunResult { summary, audit, peak_buyers, failures })
+}

@@ -1,0 +1,219 @@
+//! The storefront under test: a database made for the run, a `stampede serve` process on a free
+//! loopback port (or one already running), the sale's event, and the audit of its books after.
+use crate::options::{Options, Scenario};
+use anyhow::{bail, Context};
+use sqlx::Connection;
+use stampede::store::{self, Audit, DatabaseSettings, NewEvent, NewOrganiser, NewTicketType, Store};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub struct Storefront {
+    pub base_url: String,
+    pub store: Arc<dyn Store>,
+    server: Option<Child>,
+    dropped_database: Option<(String, String)>,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    pub log_path: Option<std::path::PathBuf>,
+}
+
+pub struct SaleEvent {
+    pub id: i64,
+    pub slug: String,
+    pub ticket_type_id: i64,
+    pub on_sale_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Storefront {
+    /// Starts (or connects to) the storefront; `gate` and `extra_env` configure a spawned one.
+    pub async fn start(options: &Options, gate: &str, extra_env: &[(String, String)], run: usize) -> anyhow::Result<Storefront> {
+        if let Some(target) = &options.target {
+            let store = open_store(&options.database_url).await?;
+            return Ok(Storefront {
+                base_url: target.trim_end_matches('/').to_string(),
+                store,
+                server: None,
+                dropped_database: None,
+                _sqlite_dir: None,
+                log_path: None,
+            });
+        }
+        let (database_url, dropped_database, sqlite_dir) = fresh_database(&options.database_url, run).await?;
+        let store = open_store(&database_url).await?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let log_path = std::env::temp_dir().join(format!("stampede-sale-{}-{run}.log", std::process::id()));
+        let log = std::fs::File::create(&log_path)?;
+        let mut command = Command::new(&options.server_bin);
+        command
+            .arg("serve")
+            .env("HOST", "127.0.0.1")
+            .env("PORT", port.to_string())
+            .env("DATABASE_URL", &database_url)
+            .env("STAMPEDE_DEMO", "false")
+            .env("HOLD_TTL_SECONDS", options.hold_ttl_secs.to_string())
+            .env("REAPER_INTERVAL_MS", "500")
+            .env("INVENTORY_GATE", gate)
+            .env("REDIS_KEY_PREFIX", format!("stampede-sale-{}-{run}", std::process::id()))
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log.try_clone()?))
+            .stderr(Stdio::from(log));
+        if let Some(redis) = &options.redis_url {
+            command.env("REDIS_URL", redis);
+        }
+        for (key, value) in options.server_env.iter().chain(extra_env) {
+            command.env(key, value);
+        }
+        let server = command.spawn().with_context(|| format!("cannot start {}", options.server_bin))?;
+        let mut storefront = Storefront {
+            base_url: format!("http://127.0.0.1:{port}"),
+            store,
+            server: Some(server),
+            dropped_database,
+            _sqlite_dir: sqlite_dir,
+            log_path: Some(log_path),
+        };
+        storefront.wait_until_ready().await?;
+        Ok(storefront)
+    }
+
+    async fn wait_until_ready(&mut self) -> anyhow::Result<()> {
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build()?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Some(server) = &mut self.server {
+                if let Some(status) = server.try_wait()? {
+                    bail!("the storefront exited ({status}) before it was ready; see {:?}", self.log_path);
+                }
+            }
+            if let Ok(response) = client.get(format!("{}/readyz", self.base_url)).send().await {
+                if response.status().is_success() {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("the storefront was not ready within 60 s; see {:?}", self.log_path)
+    }
+
+    /// One published event with one ticket type, going on sale `lead` from now.
+    pub async fn seed(&self, options: &Options, lead: Duration) -> anyhow::Result<SaleEvent> {
+        let unique = uuid::Uuid::new_v4().simple().to_string();
+        let organiser_id = self
+            .store
+            .create_organiser(&NewOrganiser { name: "Sale Simulator".into(), email: format!("{unique}@sale.example") })
+            .await?;
+        let slug = format!("sale-{}", &unique[..10]);
+        let now = store::now();
+        let starts_at = now + chrono::Duration::days(30);
+        let id = self
+            .store
+            .create_event(&NewEvent {
+                organiser_id,
+                slug: slug.clone(),
+                title: "The Stampede Sale".into(),
+                description: "A simulated on-sale.".into(),
+                venue: "Loopback Arena".into(),
+                timezone: "Europe/Amsterdam".into(),
+                starts_at,
+                ends_at: starts_at + chrono::Duration::hours(4),
+                currency: "EUR".into(),
+                published: true,
+            })
+            .await?;
+        let on_sale_at = store::truncate_to_millis(now + chrono::Duration::from_std(lead)?);
+        let ticket_type_id = self
+            .store
+            .create_ticket_type(&NewTicketType {
+                event_id: id,
+                name: "General Admission".into(),
+                description: String::new(),
+                price_minor: 4_500,
+                capacity: options.capacity,
+                sale_starts_at: Some(on_sale_at),
+                sale_ends_at: Some(on_sale_at + chrono::Duration::days(1)),
+                min_per_order: 1,
+                max_per_order: if options.scenario == Scenario::Flash { 4 } else { 10 },
+                position: 0,
+            })
+            .await?;
+        Ok(SaleEvent { id, slug, ticket_type_id, on_sale_at })
+    }
+
+    /// The books once every hold has become an order or expired and been reaped (bounded wait).
+    pub async fn settled_audit(&self, event_id: i64, hold_ttl: Duration) -> anyhow::Result<(Audit, Duration)> {
+        let started = Instant::now();
+        let deadline = started + hold_ttl + Duration::from_secs(15);
+        loop {
+            let audit = self.store.audit(event_id, store::now(), Duration::from_secs(3)).await?;
+            if audit.held() == 0 || Instant::now() > deadline {
+                return Ok((audit, started.elapsed()));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(mut server) = self.server.take() {
+            // SIGTERM first, so the server finishes what it has in flight.
+            let _ = Command::new("kill").arg("-TERM").arg(server.id().to_string()).status();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if matches!(server.try_wait(), Ok(Some(_))) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+        if let Some((admin_url, name)) = self.dropped_database.take() {
+            if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut admin).await;
+            }
+        }
+    }
+
+    pub fn keep_database(&mut self) {
+        self.dropped_database = None;
+    }
+}
+
+impl Drop for Storefront {
+    fn drop(&mut self) {
+        // Never leave a server behind, whatever happened.
+        if let Some(server) = &mut self.server {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
+}
+
+async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    store::connect(&DatabaseSettings {
+        url: url.to_string(),
+        max_connections: 4,
+        acquire_timeout: Duration::from_secs(10),
+        statement_timeout: Duration::from_secs(30),
+    })
+    .await
+    .with_context(|| format!("cannot open the database at {url}"))
+}
+
+type FreshDatabase = (String, Option<(String, String)>, Option<tempfile::TempDir>);
+
+async fn fresh_database(admin_url: &str, run: usize) -> anyhow::Result<FreshDatabase> {
+    if admin_url.starts_with("sqlite:") {
+        let dir = tempfile::tempdir()?;
+        let url = format!("sqlite://{}", dir.path().join("sale.db").display());
+        return Ok((url, None, Some(dir)));
+    }
+    let mut admin = sqlx::PgConnection::connect(admin_url)
+        .await
+        .with_context(|| format!("PostgreSQL is required at {admin_url}"))?;
+    let name = format!("stampede_sale_{}_{run}", std::process::id());
+    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut admin).await?;
+    sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut admin).await?;
+    let (base, _) = admin_url.rsplit_once('/').context("the database URL must end with /<database>")?;
+    Ok((format!("{base}/{name}"), Some((admin_url.to_string(), name)), None))
+}
