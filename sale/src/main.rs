@@ -67,7 +67,7 @@ async fn simulate(options: &Options) -> ExitCode {
     let mut lines = Vec::new();
     if options.baseline {
         // The database alone: no gate, and one transaction per hold.
-        let baseline_env = [("HOLD_BATCH_MAX".to_string(), "1".to_string())];
+        let baseline_env = [("BATCH_MAX".to_string(), "1".to_string())];
         match run_sale(options, "off", &baseline_env, 2).await {
             Ok(baseline) => {
                 failed |= !baseline.failures.is_empty();

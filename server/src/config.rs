@@ -1,7 +1,7 @@
 //! Settings, 12-factor style: everything comes from the environment, with defaults that run the
 //! embedded storefront (SQLite under ./data, demo event) with nothing set.
 use crate::gate::{RedisSettings, RedisTarget};
-use crate::hold_batch::BatchSettings;
+use crate::batch::BatchSettings;
 use crate::inventory::InventorySettings;
 use crate::store::DatabaseSettings;
 use anyhow::{anyhow, Context};
@@ -68,10 +68,10 @@ impl Settings {
         let sqlite = url.starts_with("sqlite");
         let inventory = InventorySettings {
             batch: BatchSettings {
-                max_batch: number("HOLD_BATCH_MAX", 128)?.max(1) as usize,
+                max_batch: number("BATCH_MAX", 128)?.max(1) as usize,
                 // SQLite has one writer at a time; PostgreSQL overlaps one commit with the next batch.
-                in_flight: number("HOLD_BATCH_IN_FLIGHT", if sqlite { 1 } else { 2 })?.max(1) as usize,
-                queue: number("HOLD_QUEUE", 10_000)?.max(1) as usize,
+                in_flight: number("BATCH_IN_FLIGHT", if sqlite { 1 } else { 2 })?.max(1) as usize,
+                queue: number("BATCH_QUEUE", 10_000)?.max(1) as usize,
             },
             database_path_limit: number("DATABASE_PATH_LIMIT", u64::from(max_connections / 2).max(1))?.max(1) as usize,
             database_path_wait: Duration::from_millis(number("DATABASE_PATH_WAIT_MS", 250)?),

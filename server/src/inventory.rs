@@ -12,7 +12,7 @@
 //!   `reload_interval`, so that any drift heals within that interval.
 use crate::error::ApiError;
 use crate::gate::{Admission, Gate, GateError, Items};
-use crate::hold_batch::{BatchSettings, HoldBatcher};
+use crate::batch::{BatchSettings, Batcher, Holds};
 use crate::metrics::Metrics;
 use crate::store::{HoldOutcome, NewHold, Store};
 use std::collections::HashMap;
@@ -34,7 +34,7 @@ pub struct InventorySettings {
 pub struct Inventory {
     store: Arc<dyn Store>,
     gate: Option<Arc<dyn Gate>>,
-    batcher: HoldBatcher,
+    batcher: Batcher<Holds>,
     database_path: Semaphore,
     database_path_wait: Duration,
     reload_interval: Duration,
@@ -47,7 +47,7 @@ pub struct Inventory {
 impl Inventory {
     pub fn new(store: Arc<dyn Store>, gate: Option<Arc<dyn Gate>>, settings: &InventorySettings, metrics: Arc<Metrics>) -> Inventory {
         let batch_metrics = metrics.clone();
-        let batcher = HoldBatcher::spawn(store.clone(), settings.batch, Arc::new(move |size| batch_metrics.observe_hold_batch(size)));
+        let batcher = Batcher::spawn(store.clone(), settings.batch, Arc::new(move |size| batch_metrics.observe_batch("holds", size)));
         Inventory {
             store,
             gate,
@@ -74,7 +74,7 @@ impl Inventory {
         match self.admit(gate.as_ref(), hold.event_id, &items).await {
             Ok(Admission::Admitted) => {
                 self.metrics.count_gate("admitted");
-                let outcome = self.batcher.create_hold(hold.clone()).await;
+                let outcome = self.batcher.submit(hold.clone()).await;
                 match &outcome {
                     Ok(HoldOutcome::Created { .. }) => {}
                     Ok(HoldOutcome::Short(_)) => {
@@ -173,7 +173,7 @@ impl Inventory {
             ));
         };
         self.metrics.count_database_path("admitted");
-        self.batcher.create_hold(hold).await
+        self.batcher.submit(hold).await
     }
 }
 

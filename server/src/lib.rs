@@ -3,13 +3,13 @@
 //! Layers point one way: `http` → `storefront` (the rules) → `inventory` (the gate in front of the
 //! database) → `store` (the database). Pages are
 //! rendered by the `app` crate, the same renderer the edge runs, from data the storefront loads.
+pub mod batch;
 pub mod codes;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod every;
 pub mod gate;
-pub mod hold_batch;
 pub mod http;
 pub mod inventory;
 pub mod metrics;

@@ -39,7 +39,11 @@ pub struct Metrics {
     gate_up: Gauge,
     gate_generation: Gauge,
     database_path: Family<OutcomeLabels, Counter>,
-    hold_batch: Histogram,
+    batches: Family<OutcomeLabels, Histogram, fn() -> Histogram>,
+}
+
+fn batch_histogram() -> Histogram {
+    Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0].into_iter())
 }
 
 fn latency_histogram() -> Histogram {
@@ -76,9 +80,9 @@ impl Default for Metrics {
             "Holds sent to the database without the gate (admitted, busy: refused with a 503)",
             database_path.clone(),
         );
-        let hold_batch = Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0].into_iter());
-        registry.register("hold_batch_size", "Holds per database transaction", hold_batch.clone());
-        Metrics { registry, requests, holds, orders, holds_expired, pool, gate, gate_up, gate_generation, database_path, hold_batch }
+        let batches = Family::<OutcomeLabels, Histogram, fn() -> Histogram>::new_with_constructor(batch_histogram as fn() -> Histogram);
+        registry.register("batch_size", "Requests per database transaction, by kind (holds, orders)", batches.clone());
+        Metrics { registry, requests, holds, orders, holds_expired, pool, gate, gate_up, gate_generation, database_path, batches }
     }
 }
 
@@ -108,8 +112,8 @@ impl Metrics {
         self.database_path.get_or_create(&OutcomeLabels { outcome: outcome.to_string() }).inc();
     }
 
-    pub fn observe_hold_batch(&self, size: usize) {
-        self.hold_batch.observe(size as f64);
+    pub fn observe_batch(&self, kind: &str, size: usize) {
+        self.batches.get_or_create(&OutcomeLabels { outcome: kind.to_string() }).observe(size as f64);
     }
 
     /// The text exposition, with the pool's and the gate's state as of now.

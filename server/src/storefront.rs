@@ -1,6 +1,7 @@
 //! The storefront's rules: what may be held, by whom, for how long, and how a hold becomes an order.
 //! HTTP handlers and page renderers call this; it calls the [`Store`]. Input is validated here with
 //! messages a person can act on; stock is the database's decision (see `store`).
+use crate::batch::{Batcher, Orders};
 use crate::codes;
 use crate::error::ApiError;
 use crate::gate::Gate;
@@ -29,6 +30,7 @@ pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
 pub struct Storefront {
     store: Arc<dyn Store>,
     inventory: Arc<Inventory>,
+    orders: Batcher<Orders>,
     hold_ttl: Duration,
     payments: Payments,
     snapshots: SnapshotCache,
@@ -52,9 +54,12 @@ impl Storefront {
     pub fn new(store: Arc<dyn Store>, gate: Option<Arc<dyn Gate>>, settings: &StorefrontSettings) -> Self {
         let metrics = Arc::new(Metrics::default());
         let inventory = Arc::new(Inventory::new(store.clone(), gate, &settings.inventory, metrics.clone()));
+        let batch_metrics = metrics.clone();
+        let orders = Batcher::spawn(store.clone(), settings.inventory.batch, Arc::new(move |size| batch_metrics.observe_batch("orders", size)));
         Storefront {
             store,
             inventory,
+            orders,
             hold_ttl: settings.hold_ttl,
             payments: Payments::default(),
             snapshots: SnapshotCache::new(settings.snapshot_ttl),
@@ -261,7 +266,7 @@ impl Storefront {
             created_at: store::now(),
             tickets,
         };
-        let (record, created) = match self.store.place_order(&order).await? {
+        let (record, created) = match self.orders.submit(order).await? {
             OrderOutcome::Created(record) => (record, true),
             OrderOutcome::Replayed(record) => (record, false),
             OrderOutcome::KeyReused => {

@@ -371,6 +371,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Turns a live hold into an order with its tickets, at most once per hold and per key.
     async fn place_order(&self, order: &NewOrder) -> StoreResult<OrderOutcome>;
+    /// The same for many orders in one transaction, moving each ticket type's stock once. Any
+    /// error fails the whole batch (nothing written); outcomes are in the order of `orders`.
+    async fn place_orders(&self, orders: &[NewOrder]) -> StoreResult<Vec<OrderOutcome>>;
     async fn order_by_token(&self, access_token: &str) -> StoreResult<Option<OrderRecord>>;
 
     /// Reads the event's books for [`Audit::problems`]; holds active more than `grace` past their

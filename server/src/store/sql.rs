@@ -354,138 +354,59 @@ macro_rules! impl_sql_store {
                 // The happy path is one transaction of five statements. A reused key is caught by
                 // the UNIQUE constraint on idempotency_key rather than by a lookup before every order.
                 let mut tx = self.begin_write().await?;
-                let claimed = sqlx::query(
-                    "UPDATE holds SET status = 'ordered', closed_at = $2 \
-                     WHERE id = $1 AND status = 'active' AND expires_at > $2 RETURNING event_id",
-                )
-                .bind(order.hold_id)
-                .bind(order.created_at)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(claimed) = claimed else {
-                    tx.rollback().await?;
-                    // The same key may have made the order already (a retry, or a concurrent twin).
-                    if let Some(existing) = self.order_by_key(&order.idempotency_key).await? {
-                        return Ok(replay(existing, order));
+                match self.write_order(&mut tx, order).await {
+                    Ok(Some((record, items))) => {
+                        move_held_to_sold(&mut tx, items).await?;
+                        tx.commit().await?;
+                        Ok(OrderOutcome::Created(record))
                     }
-                    let status = sqlx::query("SELECT status, expires_at FROM holds WHERE id = $1")
-                        .bind(order.hold_id)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                    let status = match status {
-                        None => None,
-                        Some(row) => {
-                            let status = $crate::store::sql::parse_hold_status(&row.try_get::<String, _>("status")?)?;
-                            let expires_at: DateTime<Utc> = row.try_get("expires_at")?;
-                            // Past its expiry but not reaped yet: expired all the same.
-                            Some(if status == HoldStatus::Active && expires_at <= order.created_at {
-                                HoldStatus::Expired
-                            } else {
-                                status
-                            })
-                        }
-                    };
-                    return Ok(OrderOutcome::HoldNotLive(status));
-                };
-                let event_id: i64 = claimed.try_get("event_id")?;
-                let rows = sqlx::query(
-                    "SELECT hi.ticket_type_id, hi.quantity, t.name FROM hold_items hi \
-                     JOIN ticket_types t ON t.id = hi.ticket_type_id WHERE hi.hold_id = $1",
-                )
-                .bind(order.hold_id)
-                .fetch_all(&mut *tx)
-                .await?;
-                let mut items = Vec::with_capacity(rows.len());
-                let mut names = std::collections::HashMap::with_capacity(rows.len());
-                for row in &rows {
-                    let id: i64 = row.try_get("ticket_type_id")?;
-                    items.push((id, row.try_get::<i64, _>("quantity")?));
-                    names.insert(id, row.try_get::<String, _>("name")?);
-                }
-                let inserted = sqlx::query(
-                    "INSERT INTO orders (reference, access_token, idempotency_key, hold_id, event_id, buyer_name, buyer_email, \
-                     status, payment, total_minor, currency, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-                )
-                .bind(&order.reference)
-                .bind(&order.access_token)
-                .bind(&order.idempotency_key)
-                .bind(order.hold_id)
-                .bind(event_id)
-                .bind(&order.buyer_name)
-                .bind(&order.buyer_email)
-                .bind(order.status.as_str())
-                .bind($crate::store::sql::payment_str(order.payment))
-                .bind(order.total_minor)
-                .bind(&order.currency)
-                .bind(order.created_at)
-                .fetch_one(&mut *tx)
-                .await;
-                let row = match inserted {
-                    Ok(row) => row,
+                    Ok(None) => {
+                        tx.rollback().await?;
+                        self.order_not_made(order).await
+                    }
                     Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
                         tx.rollback().await?;
                         // The key made an order before: for this hold (a replay) or another.
-                        return match self.order_by_key(&order.idempotency_key).await? {
+                        match self.order_by_key(&order.idempotency_key).await? {
                             Some(existing) => Ok(replay(existing, order)),
                             None => Err(StoreError::Unexpected(anyhow::anyhow!("an order collided on a unique column: {err}"))),
-                        };
+                        }
                     }
-                    Err(err) => return Err(err.into()),
-                };
-                let order_id: i64 = row.try_get("id")?;
-                if !order.tickets.is_empty() {
-                    let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO tickets (order_id, ticket_type_id, code, attendee_name, attendee_email, position) ",
-                    );
-                    insert.push_values(order.tickets.iter().enumerate(), |mut row, (position, ticket)| {
-                        row.push_bind(order_id)
-                            .push_bind(ticket.ticket_type_id)
-                            .push_bind(&ticket.code)
-                            .push_bind(&ticket.attendee_name)
-                            .push_bind(&ticket.attendee_email)
-                            .push_bind(position as i64);
+                    Err(err) => Err(err.into()),
+                }
+            }
+
+            #[tracing::instrument(skip(self, orders), fields(batch = orders.len()))]
+            async fn place_orders(&self, orders: &[NewOrder]) -> StoreResult<Vec<OrderOutcome>> {
+                // Every order's rows, then one UPDATE per ticket type for the whole batch, last. Any
+                // error (a reused key, which PostgreSQL cannot recover from inside the
+                // transaction) fails the batch, and the batcher goes again one by one.
+                let mut tx = self.begin_write().await?;
+                let mut written = Vec::with_capacity(orders.len());
+                let mut moves = Vec::new();
+                for order in orders {
+                    match self.write_order(&mut tx, order).await? {
+                        Some((record, items)) => {
+                            moves.extend(items);
+                            written.push(Some(record));
+                        }
+                        None => written.push(None),
+                    }
+                }
+                if moves.is_empty() {
+                    tx.rollback().await?;
+                } else {
+                    move_held_to_sold(&mut tx, moves).await?;
+                    tx.commit().await?;
+                }
+                let mut outcomes = Vec::with_capacity(orders.len());
+                for (order, record) in orders.iter().zip(written) {
+                    outcomes.push(match record {
+                        Some(record) => OrderOutcome::Created(record),
+                        None => self.order_not_made(order).await?,
                     });
-                    insert.build().execute(&mut *tx).await?;
                 }
-                // Last, so the ticket types' hot rows are locked only until the commit.
-                for (ticket_type_id, quantity) in $crate::store::sql::per_ticket_type(items) {
-                    let moved = sqlx::query("UPDATE ticket_types SET held = held - $1, sold = sold + $1 WHERE id = $2")
-                        .bind(quantity)
-                        .bind(ticket_type_id)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    if moved != 1 {
-                        return Err(StoreError::Unexpected(anyhow::anyhow!("ticket type {ticket_type_id} vanished while ordering")));
-                    }
-                }
-                tx.commit().await?;
-                Ok(OrderOutcome::Created(OrderRecord {
-                    id: order_id,
-                    reference: order.reference.clone(),
-                    access_token: order.access_token.clone(),
-                    hold_id: order.hold_id,
-                    event_id,
-                    buyer_name: order.buyer_name.clone(),
-                    buyer_email: order.buyer_email.clone(),
-                    status: order.status,
-                    payment: order.payment,
-                    total_minor: order.total_minor,
-                    currency: order.currency.clone(),
-                    created_at: order.created_at,
-                    tickets: order
-                        .tickets
-                        .iter()
-                        .map(|ticket| TicketRecord {
-                            code: ticket.code.clone(),
-                            ticket_type_id: ticket.ticket_type_id,
-                            ticket_type_name: names.get(&ticket.ticket_type_id).cloned().unwrap_or_default(),
-                            attendee_name: ticket.attendee_name.clone(),
-                            attendee_email: ticket.attendee_email.clone(),
-                        })
-                        .collect(),
-                }))
+                Ok(outcomes)
             }
 
             #[tracing::instrument(skip(self))]
@@ -573,6 +494,127 @@ macro_rules! impl_sql_store {
         }
 
         impl $store {
+            /// Claims the order's hold and writes the order and its tickets in `tx`. None: the hold
+            /// is not live (nothing written). Also returns the stock to move from held to sold.
+            async fn write_order(
+                &self,
+                tx: &mut sqlx::Transaction<'static, $db>,
+                order: &NewOrder,
+            ) -> Result<Option<(OrderRecord, Vec<(TicketTypeId, i64)>)>, sqlx::Error> {
+                let claimed = sqlx::query(
+                    "UPDATE holds SET status = 'ordered', closed_at = $2 \
+                     WHERE id = $1 AND status = 'active' AND expires_at > $2 RETURNING event_id",
+                )
+                .bind(order.hold_id)
+                .bind(order.created_at)
+                .fetch_optional(&mut **tx)
+                .await?;
+                let Some(claimed) = claimed else {
+                    return Ok(None);
+                };
+                let event_id: i64 = claimed.try_get("event_id")?;
+                let rows = sqlx::query(
+                    "SELECT hi.ticket_type_id, hi.quantity, t.name FROM hold_items hi \
+                     JOIN ticket_types t ON t.id = hi.ticket_type_id WHERE hi.hold_id = $1",
+                )
+                .bind(order.hold_id)
+                .fetch_all(&mut **tx)
+                .await?;
+                let mut items = Vec::with_capacity(rows.len());
+                let mut names = std::collections::HashMap::with_capacity(rows.len());
+                for row in &rows {
+                    let id: i64 = row.try_get("ticket_type_id")?;
+                    items.push((id, row.try_get::<i64, _>("quantity")?));
+                    names.insert(id, row.try_get::<String, _>("name")?);
+                }
+                let row = sqlx::query(
+                    "INSERT INTO orders (reference, access_token, idempotency_key, hold_id, event_id, buyer_name, buyer_email, \
+                     status, payment, total_minor, currency, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                )
+                .bind(&order.reference)
+                .bind(&order.access_token)
+                .bind(&order.idempotency_key)
+                .bind(order.hold_id)
+                .bind(event_id)
+                .bind(&order.buyer_name)
+                .bind(&order.buyer_email)
+                .bind(order.status.as_str())
+                .bind($crate::store::sql::payment_str(order.payment))
+                .bind(order.total_minor)
+                .bind(&order.currency)
+                .bind(order.created_at)
+                .fetch_one(&mut **tx)
+                .await?;
+                let order_id: i64 = row.try_get("id")?;
+                if !order.tickets.is_empty() {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO tickets (order_id, ticket_type_id, code, attendee_name, attendee_email, position) ",
+                    );
+                    insert.push_values(order.tickets.iter().enumerate(), |mut row, (position, ticket)| {
+                        row.push_bind(order_id)
+                            .push_bind(ticket.ticket_type_id)
+                            .push_bind(&ticket.code)
+                            .push_bind(&ticket.attendee_name)
+                            .push_bind(&ticket.attendee_email)
+                            .push_bind(position as i64);
+                    });
+                    insert.build().execute(&mut **tx).await?;
+                }
+                let record = OrderRecord {
+                    id: order_id,
+                    reference: order.reference.clone(),
+                    access_token: order.access_token.clone(),
+                    hold_id: order.hold_id,
+                    event_id,
+                    buyer_name: order.buyer_name.clone(),
+                    buyer_email: order.buyer_email.clone(),
+                    status: order.status,
+                    payment: order.payment,
+                    total_minor: order.total_minor,
+                    currency: order.currency.clone(),
+                    created_at: order.created_at,
+                    tickets: order
+                        .tickets
+                        .iter()
+                        .map(|ticket| TicketRecord {
+                            code: ticket.code.clone(),
+                            ticket_type_id: ticket.ticket_type_id,
+                            ticket_type_name: names.get(&ticket.ticket_type_id).cloned().unwrap_or_default(),
+                            attendee_name: ticket.attendee_name.clone(),
+                            attendee_email: ticket.attendee_email.clone(),
+                        })
+                        .collect(),
+                };
+                Ok(Some((record, items)))
+            }
+
+            /// Why an order's hold could not be claimed: the same key made it already (a retry, or a
+            /// concurrent twin), or the hold is gone, expired, released or ordered.
+            async fn order_not_made(&self, order: &NewOrder) -> StoreResult<OrderOutcome> {
+                if let Some(existing) = self.order_by_key(&order.idempotency_key).await? {
+                    return Ok(replay(existing, order));
+                }
+                let status = sqlx::query("SELECT status, expires_at FROM holds WHERE id = $1")
+                    .bind(order.hold_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let status = match status {
+                    None => None,
+                    Some(row) => {
+                        let status = $crate::store::sql::parse_hold_status(&row.try_get::<String, _>("status")?)?;
+                        let expires_at: DateTime<Utc> = row.try_get("expires_at")?;
+                        // Past its expiry but not reaped yet: expired all the same.
+                        Some(if status == HoldStatus::Active && expires_at <= order.created_at {
+                            HoldStatus::Expired
+                        } else {
+                            status
+                        })
+                    }
+                };
+                Ok(OrderOutcome::HoldNotLive(status))
+            }
+
             /// One attempt at a batch of holds. None: the stock read at the start was gone by the
             /// UPDATE (only possible without `lock`); nothing was written.
             async fn try_create_holds(&self, holds: &[NewHold], lock: &str) -> StoreResult<Option<Vec<HoldOutcome>>> {
@@ -710,6 +752,22 @@ macro_rules! impl_sql_store {
             } else {
                 OrderOutcome::KeyReused
             }
+        }
+
+        /// Moves ordered stock from held to sold, summed per ticket type, in ascending id order.
+        async fn move_held_to_sold(tx: &mut sqlx::Transaction<'static, $db>, items: Vec<(TicketTypeId, i64)>) -> StoreResult<()> {
+            for (ticket_type_id, quantity) in $crate::store::sql::per_ticket_type(items) {
+                let moved = sqlx::query("UPDATE ticket_types SET held = held - $1, sold = sold + $1 WHERE id = $2")
+                    .bind(quantity)
+                    .bind(ticket_type_id)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                if moved != 1 {
+                    return Err(StoreError::Unexpected(anyhow::anyhow!("ticket type {ticket_type_id} vanished while ordering")));
+                }
+            }
+            Ok(())
         }
 
         /// Returns the stock of closed holds to sale: their items, summed per ticket type and
