@@ -16,7 +16,7 @@ export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 EDGE_PORT ?= 8787
 
-.PHONY: run run-origin test tools tools-test site edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout sale services clean-data
+.PHONY: run run-origin test tools tools-test site edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale services clean-data
 
 # The origin on :$(PORT) and the edge in front of it on :$(EDGE_PORT); open the edge.
 run: tools site edge
@@ -132,3 +132,10 @@ bench-checkout: services
 	cargo build --release -p stampede-server -p stampede-sale
 	$(CARGO_TARGET_DIR)/release/stampede-sale ample --baseline --server-bin $(CARGO_TARGET_DIR)/release/stampede \
 		--database-url $(SALE_DB) --redis-url $(SALE_REDIS) $(SALE_ARGS)
+
+# Where the CPU goes during the ample-stock sale (no baseline): a system-wide perf profile, by
+# process and by function (docs/operations.md#what-bounds-checkout).
+profile-checkout: services
+	@command -v perf >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y linux-perf; }
+	cargo build --release -p stampede-server -p stampede-sale
+	scripts/profile-checkout.sh $(CARGO_TARGET_DIR)/release $(SALE_DB) $(SALE_REDIS) $(SALE_ARGS)

@@ -40,6 +40,11 @@ pub(super) fn per_ticket_type(items: impl IntoIterator<Item = (TicketTypeId, i64
     totals.into_iter().collect()
 }
 
+/// Rows per multi-row INSERT, to stay far below the bind-parameter limits (PostgreSQL: 65,535;
+/// SQLite: 32,766) whatever `BATCH_MAX` is: 12 parameters per order, 6 per ticket.
+pub(super) const ORDERS_PER_INSERT: usize = 1_000;
+pub(super) const TICKETS_PER_INSERT: usize = 2_000;
+
 pub(super) const EVENT_COLUMNS: &str =
     "id, slug, title, description, venue, timezone, starts_at, ends_at, currency, published, version";
 
@@ -351,16 +356,16 @@ macro_rules! impl_sql_store {
 
             #[tracing::instrument(skip(self, order), fields(hold_id = %order.hold_id))]
             async fn place_order(&self, order: &NewOrder) -> StoreResult<OrderOutcome> {
-                // The happy path is one transaction of five statements. A reused key is caught by
+                // The happy path is one transaction of six statements. A reused key is caught by
                 // the UNIQUE constraint on idempotency_key rather than by a lookup before every order.
                 let mut tx = self.begin_write().await?;
-                match self.write_order(&mut tx, order).await {
-                    Ok(Some((record, items))) => {
-                        move_held_to_sold(&mut tx, items).await?;
+                match self.write_orders(&mut tx, std::slice::from_ref(order)).await {
+                    Ok((mut records, moves)) if records.first().is_some_and(Option::is_some) => {
+                        move_held_to_sold(&mut tx, moves).await?;
                         tx.commit().await?;
-                        Ok(OrderOutcome::Created(record))
+                        Ok(OrderOutcome::Created(records.swap_remove(0).expect("checked above")))
                     }
-                    Ok(None) => {
+                    Ok(_) => {
                         tx.rollback().await?;
                         self.order_not_made(order).await
                     }
@@ -382,17 +387,7 @@ macro_rules! impl_sql_store {
                 // error (a reused key, which PostgreSQL cannot recover from inside the
                 // transaction) fails the batch, and the batcher goes again one by one.
                 let mut tx = self.begin_write().await?;
-                let mut written = Vec::with_capacity(orders.len());
-                let mut moves = Vec::new();
-                for order in orders {
-                    match self.write_order(&mut tx, order).await? {
-                        Some((record, items)) => {
-                            moves.extend(items);
-                            written.push(Some(record));
-                        }
-                        None => written.push(None),
-                    }
-                }
+                let (written, moves) = self.write_orders(&mut tx, orders).await?;
                 if moves.is_empty() {
                     tx.rollback().await?;
                 } else {
@@ -494,99 +489,140 @@ macro_rules! impl_sql_store {
         }
 
         impl $store {
-            /// Claims the order's hold and writes the order and its tickets in `tx`. None: the hold
-            /// is not live (nothing written). Also returns the stock to move from held to sold.
-            async fn write_order(
+            /// Writes a batch of orders with one statement per step, whatever the batch size: claim
+            /// the holds, read their items, insert the orders, insert the tickets. Returns each
+            /// order's record (None: its hold could not be claimed) and the stock to move from held
+            /// to sold. A hold named twice goes to the first order that names it.
+            async fn write_orders(
                 &self,
                 tx: &mut sqlx::Transaction<'static, $db>,
-                order: &NewOrder,
-            ) -> Result<Option<(OrderRecord, Vec<(TicketTypeId, i64)>)>, sqlx::Error> {
-                let claimed = sqlx::query(
-                    "UPDATE holds SET status = 'ordered', closed_at = $2 \
-                     WHERE id = $1 AND status = 'active' AND expires_at > $2 RETURNING event_id",
-                )
-                .bind(order.hold_id)
-                .bind(order.created_at)
-                .fetch_optional(&mut **tx)
-                .await?;
-                let Some(claimed) = claimed else {
-                    return Ok(None);
+                orders: &[NewOrder],
+            ) -> Result<(Vec<Option<OrderRecord>>, Vec<(TicketTypeId, i64)>), sqlx::Error> {
+                use std::collections::HashMap;
+                // Claimed as of the latest order of the batch: a hold that expired while its
+                // order waited for the batch is not claimed.
+                let Some(now) = orders.iter().map(|order| order.created_at).max() else {
+                    return Ok((Vec::new(), Vec::new()));
                 };
-                let event_id: i64 = claimed.try_get("event_id")?;
-                let rows = sqlx::query(
-                    "SELECT hi.ticket_type_id, hi.quantity, t.name FROM hold_items hi \
-                     JOIN ticket_types t ON t.id = hi.ticket_type_id WHERE hi.hold_id = $1",
-                )
-                .bind(order.hold_id)
-                .fetch_all(&mut **tx)
-                .await?;
-                let mut items = Vec::with_capacity(rows.len());
-                let mut names = std::collections::HashMap::with_capacity(rows.len());
-                for row in &rows {
-                    let id: i64 = row.try_get("ticket_type_id")?;
-                    items.push((id, row.try_get::<i64, _>("quantity")?));
-                    names.insert(id, row.try_get::<String, _>("name")?);
+                let mut claim = sqlx::QueryBuilder::<$db>::new("UPDATE holds SET status = 'ordered', closed_at = ");
+                claim.push_bind(now).push(" WHERE status = 'active' AND expires_at > ").push_bind(now).push(" AND id IN (");
+                let mut ids = claim.separated(", ");
+                for order in orders {
+                    ids.push_bind(order.hold_id);
                 }
-                let row = sqlx::query(
-                    "INSERT INTO orders (reference, access_token, idempotency_key, hold_id, event_id, buyer_name, buyer_email, \
-                     status, payment, total_minor, currency, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-                )
-                .bind(&order.reference)
-                .bind(&order.access_token)
-                .bind(&order.idempotency_key)
-                .bind(order.hold_id)
-                .bind(event_id)
-                .bind(&order.buyer_name)
-                .bind(&order.buyer_email)
-                .bind(order.status.as_str())
-                .bind($crate::store::sql::payment_str(order.payment))
-                .bind(order.total_minor)
-                .bind(&order.currency)
-                .bind(order.created_at)
-                .fetch_one(&mut **tx)
-                .await?;
-                let order_id: i64 = row.try_get("id")?;
-                if !order.tickets.is_empty() {
+                claim.push(") RETURNING id, event_id");
+                let mut claimed: HashMap<uuid::Uuid, i64> = HashMap::with_capacity(orders.len());
+                for row in claim.build().fetch_all(&mut **tx).await? {
+                    claimed.insert(row.try_get("id")?, row.try_get("event_id")?);
+                }
+                let mut winners: Vec<Option<i64>> = Vec::with_capacity(orders.len());
+                for order in orders {
+                    winners.push(claimed.remove(&order.hold_id));
+                }
+                let made: Vec<(&NewOrder, i64)> =
+                    orders.iter().zip(&winners).filter_map(|(order, event)| event.map(|event| (order, event))).collect();
+                if made.is_empty() {
+                    return Ok((winners.iter().map(|_| None).collect(), Vec::new()));
+                }
+
+                let mut items = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT hi.ticket_type_id, hi.quantity, t.name FROM hold_items hi \
+                     JOIN ticket_types t ON t.id = hi.ticket_type_id WHERE hi.hold_id IN (",
+                );
+                let mut ids = items.separated(", ");
+                for (order, _) in &made {
+                    ids.push_bind(order.hold_id);
+                }
+                items.push(")");
+                let mut moves = Vec::new();
+                let mut names: HashMap<TicketTypeId, String> = HashMap::new();
+                for row in items.build().fetch_all(&mut **tx).await? {
+                    let id: TicketTypeId = row.try_get("ticket_type_id")?;
+                    moves.push((id, row.try_get::<i64, _>("quantity")?));
+                    names.entry(id).or_insert(row.try_get("name")?);
+                }
+
+                let mut order_ids: HashMap<String, i64> = HashMap::with_capacity(made.len());
+                for chunk in made.chunks($crate::store::sql::ORDERS_PER_INSERT) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO orders (reference, access_token, idempotency_key, hold_id, event_id, buyer_name, \
+                         buyer_email, status, payment, total_minor, currency, created_at) ",
+                    );
+                    insert.push_values(chunk, |mut row, (order, event_id)| {
+                        row.push_bind(&order.reference)
+                            .push_bind(&order.access_token)
+                            .push_bind(&order.idempotency_key)
+                            .push_bind(order.hold_id)
+                            .push_bind(*event_id)
+                            .push_bind(&order.buyer_name)
+                            .push_bind(&order.buyer_email)
+                            .push_bind(order.status.as_str())
+                            .push_bind($crate::store::sql::payment_str(order.payment))
+                            .push_bind(order.total_minor)
+                            .push_bind(&order.currency)
+                            .push_bind(order.created_at);
+                    });
+                    insert.push(" RETURNING id, reference");
+                    for row in insert.build().fetch_all(&mut **tx).await? {
+                        order_ids.insert(row.try_get("reference")?, row.try_get("id")?);
+                    }
+                }
+
+                let tickets: Vec<(i64, usize, &NewTicket)> = made
+                    .iter()
+                    .flat_map(|(order, _)| {
+                        let order_id = order_ids.get(&order.reference).copied().unwrap_or_default();
+                        order.tickets.iter().enumerate().map(move |(position, ticket)| (order_id, position, ticket))
+                    })
+                    .collect();
+                for chunk in tickets.chunks($crate::store::sql::TICKETS_PER_INSERT) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO tickets (order_id, ticket_type_id, code, attendee_name, attendee_email, position) ",
                     );
-                    insert.push_values(order.tickets.iter().enumerate(), |mut row, (position, ticket)| {
-                        row.push_bind(order_id)
+                    insert.push_values(chunk, |mut row, (order_id, position, ticket)| {
+                        row.push_bind(*order_id)
                             .push_bind(ticket.ticket_type_id)
                             .push_bind(&ticket.code)
                             .push_bind(&ticket.attendee_name)
                             .push_bind(&ticket.attendee_email)
-                            .push_bind(position as i64);
+                            .push_bind(*position as i64);
                     });
                     insert.build().execute(&mut **tx).await?;
                 }
-                let record = OrderRecord {
-                    id: order_id,
-                    reference: order.reference.clone(),
-                    access_token: order.access_token.clone(),
-                    hold_id: order.hold_id,
-                    event_id,
-                    buyer_name: order.buyer_name.clone(),
-                    buyer_email: order.buyer_email.clone(),
-                    status: order.status,
-                    payment: order.payment,
-                    total_minor: order.total_minor,
-                    currency: order.currency.clone(),
-                    created_at: order.created_at,
-                    tickets: order
-                        .tickets
-                        .iter()
-                        .map(|ticket| TicketRecord {
-                            code: ticket.code.clone(),
-                            ticket_type_id: ticket.ticket_type_id,
-                            ticket_type_name: names.get(&ticket.ticket_type_id).cloned().unwrap_or_default(),
-                            attendee_name: ticket.attendee_name.clone(),
-                            attendee_email: ticket.attendee_email.clone(),
+
+                let records = orders
+                    .iter()
+                    .zip(winners)
+                    .map(|(order, event_id)| {
+                        let event_id = event_id?;
+                        Some(OrderRecord {
+                            id: order_ids.get(&order.reference).copied().unwrap_or_default(),
+                            reference: order.reference.clone(),
+                            access_token: order.access_token.clone(),
+                            hold_id: order.hold_id,
+                            event_id,
+                            buyer_name: order.buyer_name.clone(),
+                            buyer_email: order.buyer_email.clone(),
+                            status: order.status,
+                            payment: order.payment,
+                            total_minor: order.total_minor,
+                            currency: order.currency.clone(),
+                            created_at: order.created_at,
+                            tickets: order
+                                .tickets
+                                .iter()
+                                .map(|ticket| TicketRecord {
+                                    code: ticket.code.clone(),
+                                    ticket_type_id: ticket.ticket_type_id,
+                                    ticket_type_name: names.get(&ticket.ticket_type_id).cloned().unwrap_or_default(),
+                                    attendee_name: ticket.attendee_name.clone(),
+                                    attendee_email: ticket.attendee_email.clone(),
+                                })
+                                .collect(),
                         })
-                        .collect(),
-                };
-                Ok(Some((record, items)))
+                    })
+                    .collect();
+                Ok((records, moves))
             }
 
             /// Why an order's hold could not be claimed: the same key made it already (a retry, or a

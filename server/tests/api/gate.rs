@@ -112,8 +112,8 @@ async fn expired_holds_return_their_stock_to_the_gate(backend: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(1_600)).await;
         app.hold_ok(&event.slug, &[(id, 3)]).await;
         let text = app.metrics().await;
-        assert_eq!(metric_in(&text, r#"stampede_gate_decisions_total{outcome="admitted"}"#), 2.0, "{gate:?}");
-        assert_eq!(metric_in(&text, r#"stampede_database_path_total{outcome="admitted"}"#), 0.0, "{gate:?}");
+        assert_eq!(metric_in(&text, r#"stampede_gate_decisions_total{outcome="admitted"}"#), 2.0, "{gate:?}: {text}");
+        assert_eq!(metric_in(&text, r#"stampede_database_path_total{outcome="admitted"}"#), 0.0, "{gate:?}: {text}");
         app.assert_books_balance(&event.slug).await;
     }
 }
