@@ -272,38 +272,39 @@ macro_rules! impl_sql_store {
 
             #[tracing::instrument(skip(self))]
             async fn hold(&self, id: uuid::Uuid) -> StoreResult<Option<HoldRecord>> {
-                let Some(row) = sqlx::query("SELECT id, event_id, status, expires_at, created_at FROM holds WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?
-                else {
-                    return Ok(None);
-                };
-                let items = sqlx::query(
-                    "SELECT hi.ticket_type_id, t.name, hi.quantity, hi.unit_price_minor FROM hold_items hi \
-                     JOIN ticket_types t ON t.id = hi.ticket_type_id WHERE hi.hold_id = $1 ORDER BY t.position, t.id",
+                // One round trip: every checkout step reads its hold, so at a sale this runs once per order.
+                let rows = sqlx::query(
+                    "SELECT h.id, h.event_id, h.status, h.expires_at, h.created_at, \
+                     hi.ticket_type_id, t.name, hi.quantity, hi.unit_price_minor FROM holds h \
+                     LEFT JOIN hold_items hi ON hi.hold_id = h.id LEFT JOIN ticket_types t ON t.id = hi.ticket_type_id \
+                     WHERE h.id = $1 ORDER BY t.position, t.id",
                 )
                 .bind(id)
                 .fetch_all(&self.pool)
                 .await?;
+                let Some(row) = rows.first() else {
+                    return Ok(None);
+                };
                 let status: String = row.try_get("status")?;
+                let mut items = Vec::with_capacity(rows.len());
+                for item in &rows {
+                    let Some(ticket_type_id) = item.try_get::<Option<i64>, _>("ticket_type_id")? else {
+                        continue;
+                    };
+                    items.push(HoldItemRecord {
+                        ticket_type_id,
+                        name: item.try_get("name")?,
+                        quantity: item.try_get("quantity")?,
+                        unit_price_minor: item.try_get("unit_price_minor")?,
+                    });
+                }
                 Ok(Some(HoldRecord {
                     id: row.try_get("id")?,
                     event_id: row.try_get("event_id")?,
                     status: $crate::store::sql::parse_hold_status(&status)?,
                     expires_at: row.try_get("expires_at")?,
                     created_at: row.try_get("created_at")?,
-                    items: items
-                        .iter()
-                        .map(|item| {
-                            Ok(HoldItemRecord {
-                                ticket_type_id: item.try_get("ticket_type_id")?,
-                                name: item.try_get("name")?,
-                                quantity: item.try_get("quantity")?,
-                                unit_price_minor: item.try_get("unit_price_minor")?,
-                            })
-                        })
-                        .collect::<StoreResult<Vec<_>>>()?,
+                    items,
                 }))
             }
 
