@@ -33,8 +33,9 @@ impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         let busy = match &err {
             sqlx::Error::PoolTimedOut => true,
-            // 57014: statement timeout (PostgreSQL); 5 and 6: busy and locked (SQLite).
-            sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("57014" | "5" | "6" | "517")),
+            // 57014: statement timeout, 40P01: chosen as a deadlock's victim, 40001: serialization
+            // failure (PostgreSQL); 5 and 6: busy and locked (SQLite). Each is gone on a retry.
+            sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("57014" | "40P01" | "40001" | "5" | "6" | "517")),
             _ => false,
         };
         if busy {

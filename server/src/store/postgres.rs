@@ -35,4 +35,4 @@ impl PostgresStore {
     }
 }
 
-impl_sql_store!(PostgresStore, sqlx::Postgres, "postgres", " FOR UPDATE");
+impl_sql_store!(PostgresStore, sqlx::Postgres, "postgres", " FOR UPDATE", " FOR UPDATE SKIP LOCKED");

@@ -53,9 +53,10 @@ pub(super) const ORDER_COLUMNS: &str = "id, reference, access_token, hold_id, ev
 
 /// Implements [`Store`] for a backend struct with a `pool: sqlx::Pool<$db>` field and a
 /// `begin_write(&self)` method that starts a transaction able to write at once. `$lock` is what
-/// makes a SELECT lock its rows (" FOR UPDATE"; empty where the write transaction locks already).
+/// makes a SELECT lock its rows (" FOR UPDATE"; empty where the write transaction locks already);
+/// `$skip_locked` the same, skipping rows another transaction has locked.
 macro_rules! impl_sql_store {
-    ($store:ty, $db:ty, $backend:literal, $lock:literal) => {
+    ($store:ty, $db:ty, $backend:literal, $lock:literal, $skip_locked:literal) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             fn backend(&self) -> &'static str {
@@ -335,12 +336,17 @@ macro_rules! impl_sql_store {
 
             #[tracing::instrument(skip(self))]
             async fn expire_holds(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<ExpiredHolds> {
+                // The reaper and buyers who find stock short expire holds at the same time; each
+                // skips the holds another is expiring (or an order is claiming), so none waits on
+                // another's hold rows and no two lock them in opposite orders (a deadlock, seen at a
+                // flash sale's first expiries).
                 let mut tx = self.begin_write().await?;
-                let rows = sqlx::query(
+                let rows = sqlx::query(concat!(
                     "UPDATE holds SET status = 'expired', closed_at = $1 WHERE status = 'active' AND id IN \
-                     (SELECT id FROM holds WHERE status = 'active' AND expires_at <= $1 ORDER BY expires_at LIMIT $2) \
-                     RETURNING id",
-                )
+                     (SELECT id FROM holds WHERE status = 'active' AND expires_at <= $1 ORDER BY expires_at LIMIT $2",
+                    $skip_locked,
+                    ") RETURNING id"
+                ))
                 .bind(now)
                 .bind(limit)
                 .fetch_all(&mut *tx)

@@ -42,4 +42,4 @@ impl SqliteStore {
     }
 }
 
-impl_sql_store!(SqliteStore, sqlx::Sqlite, "sqlite", "");
+impl_sql_store!(SqliteStore, sqlx::Sqlite, "sqlite", "", "");
