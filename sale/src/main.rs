@@ -70,8 +70,13 @@ async fn simulate(options: &Options) -> ExitCode {
         let baseline_env = [("BATCH_MAX".to_string(), "1".to_string())];
         match run_sale(options, "off", &baseline_env, 2).await {
             Ok(baseline) => {
-                failed |= !baseline.failures.is_empty();
-                lines.push(format!("baseline (gate off, one transaction per hold): {}", baseline.line(options)));
+                // The database path sheds what it cannot take with fast 503s: that is the baseline
+                // being measured, not a failure. Its books must balance all the same.
+                failed |= baseline.audit.oversold() > 0 || !baseline.audit.problems().is_empty();
+                lines.push(format!(
+                    "baseline (gate off, one transaction per hold; its 5xx are the database path shedding load): {}",
+                    baseline.line(options)
+                ));
                 lines.push(ratio_line(&main, &baseline));
             }
             Err(err) => {
@@ -140,7 +145,7 @@ fn ratio_line(main: &RunResult, baseline: &RunResult) -> String {
     let (orders, _) = main.step(Step::Order);
     let (base_orders, _) = baseline.step(Step::Order);
     format!(
-        "ratio (gate / baseline): holds_per_s={} hold_p99={} refusal_p99={} orders_per_s={}",
+        "ratio (gate / baseline, above 1 for rates and below 1 for latencies is better): holds_per_s={} hold_p99={} refusal_p99={} orders_per_s={}",
         ratio(holds, base_holds),
         ratio(hold_p99, base_hold_p99),
         ratio(refusal_p99, base_refusal_p99),

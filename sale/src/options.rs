@@ -59,7 +59,7 @@ Where:
 
 The sale:
   --buyers N --window-secs S --capacity N       (flash: 10000, 10, 800)
-  --rate R --duration-secs S                    (ample: 4000, 10)
+  --rate R --duration-secs S                    (ample: 1500, 10)
   --hold-ttl-secs S (flash 10, ample 60)  --abandon-rate F (flash 0.05, ample 0.1)  --think-ms MIN-MAX
   --patience-secs S (45)  --poll-ms MS (3000)   --with-page (ample: open the page too)
   --max-connections N (2000)  --max-secs S (240)  --seed N  --keep-db";
@@ -85,7 +85,7 @@ impl Options {
             buyers: 10_000,
             window: Duration::from_secs(10),
             capacity: if flash { 800 } else { 10_000_000 },
-            rate: 4_000.0,
+            rate: 1_500.0,
             duration: Duration::from_secs(10),
             hold_ttl_secs: if flash { 10 } else { 60 },
             abandon_rate: if flash { 0.05 } else { 0.1 },
