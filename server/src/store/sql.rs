@@ -363,7 +363,7 @@ macro_rules! impl_sql_store {
 
             #[tracing::instrument(skip(self, order), fields(hold_id = %order.hold_id))]
             async fn place_order(&self, order: &NewOrder) -> StoreResult<OrderOutcome> {
-                // The happy path is one transaction of six statements. A reused key is caught by
+                // The happy path is one transaction of five statements. A reused key is caught by
                 // the UNIQUE constraint on idempotency_key rather than by a lookup before every order.
                 let mut tx = self.begin_write().await?;
                 match self.write_orders(&mut tx, std::slice::from_ref(order)).await {
@@ -575,10 +575,19 @@ macro_rules! impl_sql_store {
                     }
                 }
 
+                // Each made order's id, in `made`'s order; RETURNING gives every inserted row.
+                let made_ids = made
+                    .iter()
+                    .map(|(order, _)| {
+                        order_ids.get(&order.reference).copied().ok_or_else(|| {
+                            sqlx::Error::Protocol(format!("the insert of order {} returned no id", order.reference))
+                        })
+                    })
+                    .collect::<Result<Vec<i64>, _>>()?;
                 let tickets: Vec<(i64, usize, &NewTicket)> = made
                     .iter()
-                    .flat_map(|(order, _)| {
-                        let order_id = order_ids.get(&order.reference).copied().unwrap_or_default();
+                    .zip(&made_ids)
+                    .flat_map(|((order, _), &order_id)| {
                         order.tickets.iter().enumerate().map(move |(position, ticket)| (order_id, position, ticket))
                     })
                     .collect();
@@ -597,13 +606,14 @@ macro_rules! impl_sql_store {
                     insert.build().execute(&mut **tx).await?;
                 }
 
+                let mut made_ids = made_ids.into_iter();
                 let records = orders
                     .iter()
                     .zip(winners)
                     .map(|(order, event_id)| {
                         let event_id = event_id?;
                         Some(OrderRecord {
-                            id: order_ids.get(&order.reference).copied().unwrap_or_default(),
+                            id: made_ids.next()?,
                             reference: order.reference.clone(),
                             access_token: order.access_token.clone(),
                             hold_id: order.hold_id,
