@@ -8,6 +8,7 @@
 //! talk to the origin's JSON API for everything after the first paint (polling, holds, orders).
 //!
 //! No database, tokio or axum here: `ssr` is plain HTML rendering, `hydrate` adds the browser.
+pub mod admin;
 pub mod clock;
 pub mod document;
 pub mod model;

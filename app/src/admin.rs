@@ -1,0 +1,424 @@
+//! The admin API's JSON contract (docs/api.md, "Admin API"), shared by the origin that serves it and
+//! the admin SPA that calls it. Everything is under `/admin/api`.
+//!
+//! Policy: inputs are the shape of the forms that send them. Prices are decimal strings ("25.00"),
+//! times are the event's local wall-clock time ("2026-12-12T20:00", as an `<input type=datetime-local>`
+//! gives it), so every mistake is found by the origin and named by its field (`ApiErrorBody::field`),
+//! never swallowed by a JSON parse error that cannot say which box was wrong.
+use crate::model::TicketTypeId;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The header every state-changing admin request must carry, with [`SessionInfo::csrf_token`].
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads everything.
+    Viewer,
+    /// Runs events: everything but the membership.
+    Admin,
+    /// Everything, members included.
+    Owner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Viewer, Role::Admin, Role::Owner].into_iter().find(|role| role.as_str() == s)
+    }
+}
+
+/// `GET /session`: who is signed in (if anyone) and the CSRF token to send back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub csrf_token: String,
+    pub user: Option<User>,
+    pub memberships: Vec<Membership>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Membership {
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub role: Role,
+}
+
+/// `POST /signup`: a new user and the organisation they own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignUp {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    pub organisation: String,
+}
+
+/// `POST /signin`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignIn {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+/// `POST /organisations/{id}/members`: adds someone who has signed up, by email.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberInput {
+    pub email: String,
+    pub role: String,
+}
+
+/// `PUT /organisations/{id}/members/{user_id}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoleInput {
+    pub role: String,
+}
+
+/// `POST /organisations/{id}/events`, `PUT /events/{id}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventInput {
+    pub slug: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub venue: String,
+    /// IANA name ("Europe/Amsterdam").
+    pub timezone: String,
+    /// Local time in `timezone`: "2026-12-12T20:00".
+    pub starts_local: String,
+    pub ends_local: String,
+    /// ISO 4217 ("EUR").
+    pub currency: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminEventSummary {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub when_display: String,
+    pub published: bool,
+    pub sold: i64,
+    pub capacity: i64,
+}
+
+/// `GET /events/{id}`: the event with everything an organiser edits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminEvent {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub venue: String,
+    pub timezone: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub starts_local: String,
+    pub ends_local: String,
+    pub when_display: String,
+    pub currency: String,
+    pub published: bool,
+    /// Where attendees buy: `/e/{slug}`.
+    pub storefront_url: String,
+    pub ticket_types: Vec<AdminTicketType>,
+    pub questions: Vec<Question>,
+    pub discounts: Vec<Discount>,
+}
+
+/// `POST /events/{id}/ticket-types`, `PUT /ticket-types/{id}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TicketTypeInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Decimal in the event's currency: "25.00", "0" for free.
+    pub price: String,
+    pub capacity: i64,
+    /// Local time in the event's timezone, or empty: on sale from publication.
+    #[serde(default)]
+    pub sale_starts_local: String,
+    /// Empty: until the event starts.
+    #[serde(default)]
+    pub sale_ends_local: String,
+    pub min_per_order: i64,
+    pub max_per_order: i64,
+    /// Non-empty: the type is secret, shown on the storefront only to who enters this code.
+    #[serde(default)]
+    pub access_code: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminTicketType {
+    pub id: TicketTypeId,
+    pub name: String,
+    pub description: String,
+    pub price_minor: i64,
+    /// As typed in the form ("25.00").
+    pub price: String,
+    pub capacity: i64,
+    pub sold: i64,
+    pub held: i64,
+    pub available: i64,
+    pub sale_starts_local: String,
+    pub sale_ends_local: String,
+    pub min_per_order: i64,
+    pub max_per_order: i64,
+    pub access_code: String,
+    pub position: i64,
+}
+
+/// `PUT /events/{id}/ticket-types/order`: every ticket type's id, in the new display order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TicketTypeOrder {
+    pub ids: Vec<TicketTypeId>,
+}
+
+/// `POST /events/{id}/discounts`, `PUT /discounts/{id}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DiscountInput {
+    pub code: String,
+    /// "percent" or "fixed".
+    pub kind: String,
+    /// Percent: "10" or "12.5"; fixed: a decimal amount in the event's currency, per ticket.
+    pub amount: String,
+    /// Empty: unlimited.
+    #[serde(default)]
+    pub max_uses: Option<i64>,
+    /// Local time in the event's timezone, or empty: never expires.
+    #[serde(default)]
+    pub expires_local: String,
+    /// Empty: every ticket type.
+    #[serde(default)]
+    pub ticket_type_ids: Vec<TicketTypeId>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscountKind {
+    /// `amount` is hundredths of a percent (1250 = 12.5%).
+    Percent,
+    /// `amount` is minor units off each ticket it applies to.
+    Fixed,
+}
+
+impl DiscountKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiscountKind::Percent => "percent",
+            DiscountKind::Fixed => "fixed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DiscountKind> {
+        [DiscountKind::Percent, DiscountKind::Fixed].into_iter().find(|kind| kind.as_str() == s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Discount {
+    pub id: i64,
+    pub code: String,
+    pub kind: DiscountKind,
+    /// See [`DiscountKind`].
+    pub amount: i64,
+    /// As typed ("12.5", "5.00").
+    pub amount_display: String,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    pub expires_local: String,
+    pub ticket_type_ids: Vec<TicketTypeId>,
+}
+
+/// `POST /events/{id}/questions`, `PUT /questions/{id}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct QuestionInput {
+    pub label: String,
+    /// "text" or "choice".
+    pub kind: String,
+    /// For "choice": the options, in order.
+    #[serde(default)]
+    pub options: Vec<String>,
+    #[serde(default)]
+    pub required: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionKind {
+    Text,
+    Choice,
+}
+
+impl QuestionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionKind::Text => "text",
+            QuestionKind::Choice => "choice",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<QuestionKind> {
+        [QuestionKind::Text, QuestionKind::Choice].into_iter().find(|kind| kind.as_str() == s)
+    }
+}
+
+/// Also part of the public event snapshot: the storefront asks these at checkout.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Question {
+    pub id: i64,
+    pub label: String,
+    pub kind: QuestionKind,
+    pub options: Vec<String>,
+    pub required: bool,
+    pub position: i64,
+}
+
+/// `GET /events/{id}/orders?q=&status=&limit=&offset=`: `q` matches reference, buyer name or email;
+/// `status` is "active" or "cancelled".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderList {
+    pub total: i64,
+    pub orders: Vec<AdminOrderSummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminOrderSummary {
+    pub id: i64,
+    pub reference: String,
+    pub buyer_name: String,
+    pub buyer_email: String,
+    pub tickets: i64,
+    pub total_minor: i64,
+    pub currency: String,
+    /// "confirmed", "awaiting_payment" or "cancelled".
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminOrder {
+    pub id: i64,
+    pub event_id: i64,
+    pub reference: String,
+    pub status: String,
+    pub payment: String,
+    pub buyer_name: String,
+    pub buyer_email: String,
+    pub total_minor: i64,
+    pub discount_minor: i64,
+    pub discount_code: Option<String>,
+    pub currency: String,
+    pub created_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub refunded_minor: i64,
+    pub tickets: Vec<AdminTicket>,
+    pub answers: Vec<Answer>,
+    /// When a confirmation was last queued for sending.
+    pub confirmation_sent_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminTicket {
+    pub code: String,
+    pub ticket_type_id: TicketTypeId,
+    pub ticket_type_name: String,
+    pub attendee_name: String,
+    pub attendee_email: String,
+    pub checked_in_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
+    pub question_id: i64,
+    pub label: String,
+    pub answer: String,
+}
+
+/// `GET /events/{id}/dashboard`: poll it every few seconds during an on-sale.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub generated_at: DateTime<Utc>,
+    pub currency: String,
+    pub revenue_minor: i64,
+    pub orders: i64,
+    pub sold: i64,
+    pub remaining: i64,
+    pub checked_in: i64,
+    pub ticket_types: Vec<DashboardTicketType>,
+    /// Tickets sold per minute over the last hour, oldest first, one entry per minute (zeros too).
+    pub per_minute: Vec<MinuteSales>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DashboardTicketType {
+    pub id: TicketTypeId,
+    pub name: String,
+    pub capacity: i64,
+    pub sold: i64,
+    pub held: i64,
+    pub remaining: i64,
+    pub revenue_minor: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MinuteSales {
+    pub minute: DateTime<Utc>,
+    pub tickets: i64,
+}
+
+/// `POST /events/{id}/exports` starts one; `GET /exports/{id}` reports on it; `GET /exports/{id}/csv`
+/// downloads it once `status` is "done".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExportJob {
+    pub id: i64,
+    pub event_id: i64,
+    /// "queued", "running", "done" or "failed".
+    pub status: String,
+    /// Tickets written so far, of `total`.
+    pub done: i64,
+    pub total: i64,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+}
+
+/// `POST /events/{id}/check-ins`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckInRequest {
+    pub code: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckIn {
+    /// "valid" (checked in now), "already_checked_in" or "invalid".
+    pub result: String,
+    pub message: String,
+    pub attendee_name: Option<String>,
+    pub ticket_type_name: Option<String>,
+    pub order_reference: Option<String>,
+    pub checked_in_at: Option<DateTime<Utc>>,
+}
