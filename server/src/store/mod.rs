@@ -259,9 +259,9 @@ pub struct TicketTypeAudit {
     pub capacity: i64,
     pub sold: i64,
     pub held: i64,
-    /// Tickets issued in orders.
+    /// Tickets issued in orders not cancelled.
     pub tickets: i64,
-    /// Quantity in holds turned into orders.
+    /// Quantity in holds turned into orders not cancelled.
     pub ordered_in_holds: i64,
     /// Quantity in active holds.
     pub held_in_holds: i64,

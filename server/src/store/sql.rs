@@ -423,11 +423,14 @@ macro_rules! impl_sql_store {
                     }
                 };
                 let tickets = per_type(
-                    "SELECT tk.ticket_type_id, CAST(COUNT(*) AS BIGINT) FROM tickets tk                      JOIN ticket_types t ON t.id = tk.ticket_type_id WHERE t.event_id = $1 GROUP BY tk.ticket_type_id",
+                    "SELECT tk.ticket_type_id, CAST(COUNT(*) AS BIGINT) FROM tickets tk JOIN ticket_types t ON t.id = tk.ticket_type_id \
+                     JOIN orders o ON o.id = tk.order_id WHERE t.event_id = $1 AND o.cancelled_at IS NULL GROUP BY tk.ticket_type_id",
                 )
                 .await?;
                 let ordered = per_type(
-                    "SELECT hi.ticket_type_id, CAST(SUM(hi.quantity) AS BIGINT) FROM holds h JOIN hold_items hi ON hi.hold_id = h.id                      WHERE h.event_id = $1 AND h.status = 'ordered' GROUP BY hi.ticket_type_id",
+                    "SELECT hi.ticket_type_id, CAST(SUM(hi.quantity) AS BIGINT) FROM holds h JOIN hold_items hi ON hi.hold_id = h.id \
+                     JOIN orders o ON o.hold_id = h.id WHERE h.event_id = $1 AND h.status = 'ordered' AND o.cancelled_at IS NULL \
+                     GROUP BY hi.ticket_type_id",
                 )
                 .await?;
                 let held = per_type(
