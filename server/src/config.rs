@@ -29,6 +29,21 @@ pub struct Settings {
     pub demo: bool,
     pub gate: GateChoice,
     pub inventory: InventorySettings,
+    pub admin: AdminSettings,
+}
+
+/// The organisers' back office.
+#[derive(Clone, Debug)]
+pub struct AdminSettings {
+    /// Mark the session cookie Secure (behind HTTPS, as in production).
+    pub secure_cookies: bool,
+    /// How long a signed-in session lasts without use.
+    pub session_idle: Duration,
+    /// Sign-in attempts per email address: this many at once, then `sign_in_per_hour`.
+    pub sign_in_burst: u32,
+    pub sign_in_per_hour: u32,
+    /// How often the export worker and the mailer look for work.
+    pub worker_interval: Duration,
 }
 
 /// Which inventory gate stands in front of the database.
@@ -98,6 +113,13 @@ impl Settings {
             demo,
             gate,
             inventory,
+            admin: AdminSettings {
+                secure_cookies: matches!(get("ADMIN_SECURE_COOKIES").as_deref().map(str::trim), Some("true" | "1")),
+                session_idle: Duration::from_secs(number("ADMIN_SESSION_IDLE_MINUTES", 12 * 60)?.max(1) * 60),
+                sign_in_burst: number("SIGN_IN_BURST", 5)?.clamp(1, 1_000) as u32,
+                sign_in_per_hour: number("SIGN_IN_PER_HOUR", 30)?.clamp(1, 100_000) as u32,
+                worker_interval: Duration::from_millis(number("WORKER_INTERVAL_MS", 500)?.max(50)),
+            },
         })
     }
 }

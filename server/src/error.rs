@@ -14,6 +14,18 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    /// Not signed in (admin API).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but this member's role does not allow it, or the CSRF token is missing.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request is fine but the state of things refuses it (capacity below sold, last owner...).
+    #[error("{message}")]
+    Conflict { field: Option<String>, message: String },
+    /// Too many attempts (sign-in): wait and retry.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// Not enough stock for the hold asked for.
     #[error("{message}")]
     SoldOut { message: String, available: Vec<TicketAvailability> },

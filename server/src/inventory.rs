@@ -143,6 +143,12 @@ impl Inventory {
         loaded.get(&event_id).is_some_and(|(at_generation, _)| *at_generation == generation)
     }
 
+    /// Reloads the event's gate levels from the database before its next hold: after an
+    /// organiser changed a capacity, which only the database knows.
+    pub fn reload_event(&self, event_id: i64) {
+        self.forget(event_id);
+    }
+
     fn forget(&self, event_id: i64) {
         self.loaded.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&event_id);
     }

@@ -3,6 +3,7 @@
 //! Layers point one way: `http` → `storefront` (the rules) → `inventory` (the gate in front of the
 //! database) → `store` (the database). Pages are
 //! rendered by the `app` crate, the same renderer the edge runs, from data the storefront loads.
+pub mod admin;
 pub mod batch;
 pub mod codes;
 pub mod config;

@@ -1,5 +1,6 @@
 //! Assembles the application from settings: database, storefront, background workers, router.
 //! `Application::build` binds the port (0 for tests) before serving, so callers know where it is.
+use crate::admin::{exports, mailer, Admin, SignInLimiter};
 use crate::config::{GateChoice, Settings};
 use crate::gate::{Gate, LocalGate, RedisGate};
 use crate::http::{self, AppState, SiteAssets};
@@ -39,12 +40,16 @@ impl Application {
             demo::seed_or_refresh(&storefront).await?;
         }
         let assets = Arc::new(SiteAssets::load(&settings.site_root));
-        let state = AppState { storefront: storefront.clone(), assets };
-        let router = http::router(state, settings.request_timeout);
+        let sign_in_limiter = SignInLimiter::new(settings.admin.sign_in_burst, settings.admin.sign_in_per_hour);
+        let admin = Arc::new(Admin::new(storefront.clone(), sign_in_limiter));
+        let state = AppState { storefront: storefront.clone(), admin, assets };
+        let router = http::router(state, settings.request_timeout, &settings.admin);
         let listener = TcpListener::bind(SocketAddr::new(settings.host, settings.port)).await?;
         let background = vec![
             reaper::spawn(storefront.clone(), settings.reaper_interval),
             inventory::spawn_keeper(storefront.inventory().clone(), GATE_KEEPER_INTERVAL),
+            exports::spawn_worker(storefront.store().clone(), settings.admin.worker_interval),
+            mailer::spawn(storefront.store().clone(), settings.admin.worker_interval),
         ];
         Ok(Application { listener, router, storefront, background })
     }

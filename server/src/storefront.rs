@@ -81,6 +81,17 @@ impl Storefront {
         &self.metrics
     }
 
+    /// Forgets what this instance cached of an event an organiser just changed, so the change
+    /// shows here at once (other instances and the edge pick it up within their cache TTLs, since
+    /// the change bumped the event's version).
+    pub fn forget_event(&self, event_id: i64, slugs: &[&str]) {
+        for slug in slugs {
+            self.snapshots.invalidate(slug);
+        }
+        self.events_by_id.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&event_id);
+        self.inventory.reload_event(event_id);
+    }
+
     #[tracing::instrument(skip(self))]
     pub async fn published_events(&self) -> Result<Vec<EventSummary>, ApiError> {
         let events = self.store.published_events().await?;

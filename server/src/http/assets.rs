@@ -66,3 +66,22 @@ pub async fn static_file(State(state): State<AppState>, request: Request<Body>) 
         _ => super::pages::not_found_page(&state),
     }
 }
+
+/// The admin SPA: its files under `/admin/`, and its `index.html` for every other path there, so a
+/// reload on `/admin/events/7` opens the app at that screen (the SPA routes in the browser).
+pub async fn admin_app(State(state): State<AppState>, request: Request<Body>) -> Response {
+    let path = request.uri().path().to_string();
+    let is_file = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
+    if is_file {
+        return static_file(State(state), request).await;
+    }
+    match tokio::fs::read_to_string(state.assets.site_root.join("admin/index.html")).await {
+        Ok(html) => ([(header::CACHE_CONTROL, "no-cache"), (header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+        Err(_) => (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "The admin app is not built here: run `make admin` (or `make run`), then reload.",
+        )
+            .into_response(),
+    }
+}

@@ -1,5 +1,6 @@
 //! The origin's HTTP surface: the JSON API under /api, the server-rendered pages, static assets
 //! and health checks. Handlers are thin: they parse, call the [`Storefront`], and shape the answer.
+pub mod admin;
 mod api;
 mod assets;
 mod extract;
@@ -10,6 +11,8 @@ mod response;
 
 pub use assets::SiteAssets;
 
+use crate::admin::Admin;
+use crate::config::AdminSettings;
 use crate::storefront::Storefront;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
@@ -27,10 +30,11 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub storefront: Arc<Storefront>,
+    pub admin: Arc<Admin>,
     pub assets: Arc<SiteAssets>,
 }
 
-pub fn router(state: AppState, request_timeout: Duration) -> Router {
+pub fn router(state: AppState, request_timeout: Duration, admin_settings: &AdminSettings) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/", get(pages::home))
@@ -38,6 +42,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/checkout/{hold_id}", get(pages::checkout))
         .route("/o/{token}", get(pages::order))
         .nest("/api", api::routes())
+        .nest("/admin/api", admin::routes(state.storefront.store().clone(), admin_settings))
+        .route("/admin", get(assets::admin_app))
+        .route("/admin/", get(assets::admin_app))
+        .route("/admin/{*path}", get(assets::admin_app))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(observe::metrics))

@@ -14,6 +14,10 @@ impl ApiError {
             }
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::SoldOut { .. } | ApiError::HoldClosed(_) => StatusCode::CONFLICT,
             ApiError::HoldExpired(_) => StatusCode::GONE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -29,6 +33,10 @@ impl ApiError {
             ApiError::Invalid { .. } => "validation",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::NotFound(_) => "not_found",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::Conflict { .. } => "conflict",
+            ApiError::TooManyRequests(_) => "too_many_requests",
             ApiError::SoldOut { .. } => "sold_out",
             ApiError::NotOnSale(_) => "not_on_sale",
             ApiError::HoldExpired(_) => "hold_expired",
@@ -58,7 +66,7 @@ impl ApiError {
             error: self.code().to_string(),
             message: self.public_message(),
             field: match self {
-                ApiError::Invalid { field, .. } => field.clone(),
+                ApiError::Invalid { field, .. } | ApiError::Conflict { field, .. } => field.clone(),
                 _ => None,
             },
             available: match self {
@@ -77,6 +85,9 @@ impl IntoResponse for ApiError {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if status == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
         }
         response
     }

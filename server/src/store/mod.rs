@@ -6,10 +6,13 @@
 //! expiry), and a CHECK constraint refuses `sold + held > capacity` whatever the code above does.
 //! Rows are locked in one order everywhere (a hold's row, then ticket types by ascending id) so
 //! concurrent transactions queue instead of deadlocking.
+mod admin;
+mod admin_sql;
 mod postgres;
 mod sql;
 mod sqlite;
 
+pub use admin::*;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -328,6 +331,8 @@ pub trait Store: Send + Sync + 'static {
     /// "postgres" or "sqlite", for logs and health output.
     fn backend(&self) -> &'static str;
     fn pool_state(&self) -> PoolState;
+    /// The organisers' side of the same database (accounts, configuration, back-office actions).
+    fn admin(&self) -> &dyn AdminStore;
     async fn ping(&self) -> StoreResult<()>;
 
     async fn create_organiser(&self, organiser: &NewOrganiser) -> StoreResult<i64>;

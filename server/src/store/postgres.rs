@@ -1,6 +1,7 @@
 //! PostgreSQL, for production. Row locks taken by the conditional UPDATEs serialise writers per
 //! ticket type; READ COMMITTED re-checks each UPDATE's condition against the latest row, which is
 //! what makes `sold + held + n <= capacity` safe under concurrency.
+use super::admin_sql::impl_admin_sql_store;
 use super::sql::impl_sql_store;
 use super::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -36,3 +37,4 @@ impl PostgresStore {
 }
 
 impl_sql_store!(PostgresStore, sqlx::Postgres, "postgres", " FOR UPDATE", " FOR UPDATE SKIP LOCKED");
+impl_admin_sql_store!(PostgresStore, sqlx::Postgres, " FOR UPDATE", "date_trunc('minute', o.created_at)");

@@ -71,6 +71,10 @@ macro_rules! impl_sql_store {
                 }
             }
 
+            fn admin(&self) -> &dyn $crate::store::AdminStore {
+                self
+            }
+
             #[tracing::instrument(skip(self))]
             async fn ping(&self) -> StoreResult<()> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;

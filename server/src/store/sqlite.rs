@@ -1,6 +1,7 @@
 //! SQLite, the embedded default: one file, WAL journal, writers serialised by the database.
 //! Write transactions start with BEGIN IMMEDIATE so they take the write lock up front and wait for
 //! it (busy timeout) instead of failing when a read turns into a write.
+use super::admin_sql::impl_admin_sql_store;
 use super::sql::impl_sql_store;
 use super::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -43,3 +44,4 @@ impl SqliteStore {
 }
 
 impl_sql_store!(SqliteStore, sqlx::Sqlite, "sqlite", "", "");
+impl_admin_sql_store!(SqliteStore, sqlx::Sqlite, "", "strftime('%Y-%m-%dT%H:%M:00+00:00', o.created_at)");

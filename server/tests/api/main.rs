@@ -2,8 +2,13 @@
 //! Every test in a module listed with `on_both_backends!` runs against SQLite and PostgreSQL.
 //! PostgreSQL is required (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test):
 //! when it cannot be reached the PostgreSQL tests fail, they never skip.
+mod admin_client;
 mod helpers;
 
+mod admin_accounts;
+mod admin_events;
+mod admin_isolation;
+mod admin_orders;
 mod bad_input;
 mod chaos;
 mod events;

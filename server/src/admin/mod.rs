@@ -1,0 +1,79 @@
+//! The organisers' back office: the rules behind the admin API (`http::admin`), as `storefront` is
+//! for the attendees' side.
+//!
+//! Policy, for every operation: first *who* (the signed-in user is a member of the organisation
+//! that owns the thing named, with a role that allows the operation), then *what* (the form is
+//! read by `inputs`), then the store decides whether it can be done. Something that belongs to
+//! another organisation is "not found", exactly as something that does not exist, so ids cannot be
+//! probed; a viewer who tries to change something is told their role does not allow it.
+mod accounts;
+mod catalogue;
+pub mod exports;
+pub mod inputs;
+pub mod mailer;
+mod orders;
+mod views;
+
+pub use accounts::SignInLimiter;
+pub use orders::OrderQuery;
+
+use crate::error::ApiError;
+use crate::storefront::Storefront;
+use crate::store::{Owner, Resource, Store};
+use app::admin::Role;
+use std::sync::Arc;
+
+pub struct Admin {
+    store: Arc<dyn Store>,
+    storefront: Arc<Storefront>,
+    sign_in_limiter: SignInLimiter,
+}
+
+impl Admin {
+    pub fn new(storefront: Arc<Storefront>, sign_in_limiter: SignInLimiter) -> Admin {
+        Admin { store: storefront.store().clone(), storefront, sign_in_limiter }
+    }
+
+    /// The thing `id` names, if the user may do what `need` allows with it.
+    async fn access(&self, user_id: i64, resource: Resource, id: i64, need: Role) -> Result<Owner, ApiError> {
+        let owner = self.store.admin().owner_of(resource, id).await?.ok_or_else(|| not_found(resource))?;
+        let role = self.store.admin().role_of(user_id, owner.organiser_id).await?.ok_or_else(|| not_found(resource))?;
+        allow(role, need)?;
+        Ok(owner)
+    }
+
+    /// The user's role in the organisation, if it allows `need`.
+    async fn organisation_access(&self, user_id: i64, organiser_id: i64, need: Role) -> Result<Role, ApiError> {
+        let role = self
+            .store
+            .admin()
+            .role_of(user_id, organiser_id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound("You are not a member of this organisation.".into()))?;
+        allow(role, need)?;
+        Ok(role)
+    }
+}
+
+fn allow(role: Role, need: Role) -> Result<(), ApiError> {
+    if role >= need {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(match need {
+            Role::Owner => "Only an owner of this organisation can do this.".into(),
+            _ => format!("Your role here ({}) lets you look, not change. Ask an owner for the admin role.", role.as_str()),
+        }))
+    }
+}
+
+fn not_found(resource: Resource) -> ApiError {
+    let what = match resource {
+        Resource::Event => "event",
+        Resource::TicketType => "ticket type",
+        Resource::Discount => "discount code",
+        Resource::Question => "question",
+        Resource::Order => "order",
+        Resource::Export => "export",
+    };
+    ApiError::NotFound(format!("There is no such {what} in your organisations."))
+}

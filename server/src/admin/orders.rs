@@ -1,0 +1,181 @@
+//! What happens to orders after the sale: finding them, cancelling and refunding (the stock goes
+//! back on sale, in the database and then in the inventory gate), resending confirmations, the
+//! door's check-in and the live sales dashboard.
+use super::{views, Admin};
+use crate::error::ApiError;
+use crate::store::{self, CancelOutcome, CheckInOutcome, CheckInTicket, NewEmail, OrderFilter, Resource};
+use app::admin::{AdminOrder, CheckIn, Dashboard, DashboardTicketType, MinuteSales, OrderList, Role};
+use app::money::format_amount;
+use chrono::{DurationRound, TimeDelta};
+
+pub const ORDERS_PAGE_MAX: i64 = 200;
+/// The dashboard's chart: this many minutes, the current one last.
+pub const CHART_MINUTES: i64 = 60;
+
+/// The query string of `GET /events/{id}/orders`.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct OrderQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub status: String,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+impl Admin {
+    #[tracing::instrument(skip(self))]
+    pub async fn orders(&self, user_id: i64, event_id: i64, query: &OrderQuery) -> Result<OrderList, ApiError> {
+        self.access(user_id, Resource::Event, event_id, Role::Viewer).await?;
+        let cancelled = match query.status.trim() {
+            "" | "all" => None,
+            "active" => Some(false),
+            "cancelled" => Some(true),
+            _ => return Err(ApiError::invalid_field("status", "Filter by status \"active\" or \"cancelled\", or leave it empty for all.")),
+        };
+        let limit = query.limit.unwrap_or(50);
+        if !(1..=ORDERS_PAGE_MAX).contains(&limit) {
+            return Err(ApiError::invalid_field("limit", format!("Ask for between 1 and {ORDERS_PAGE_MAX} orders at a time.")));
+        }
+        let offset = query.offset.unwrap_or(0);
+        if offset < 0 {
+            return Err(ApiError::invalid_field("offset", "The offset cannot be negative."));
+        }
+        if query.q.chars().count() > 200 {
+            return Err(ApiError::invalid_field("q", "Please search for something shorter."));
+        }
+        let filter = OrderFilter { query: query.q.clone(), cancelled, limit, offset };
+        let (total, orders) = self.store.admin().search_orders(event_id, &filter).await?;
+        Ok(OrderList { total, orders: orders.iter().map(views::order_summary).collect() })
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub async fn order(&self, user_id: i64, order_id: i64) -> Result<AdminOrder, ApiError> {
+        self.access(user_id, Resource::Order, order_id, Role::Viewer).await?;
+        self.load_order(order_id).await
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub async fn cancel_order(&self, user_id: i64, order_id: i64) -> Result<AdminOrder, ApiError> {
+        let owner = self.access(user_id, Resource::Order, order_id, Role::Admin).await?;
+        match self.store.admin().cancel_order(order_id, store::now()).await? {
+            CancelOutcome::Cancelled(returned) => {
+                self.storefront.inventory().give_back(&returned).await;
+                self.forget(owner.event_id).await?;
+            }
+            CancelOutcome::AlreadyCancelled => {
+                return Err(ApiError::Conflict { field: None, message: "This order was already cancelled.".into() })
+            }
+            CancelOutcome::NotFound => return Err(super::not_found(Resource::Order)),
+        }
+        self.load_order(order_id).await
+    }
+
+    /// Queues the confirmation email again (the mailer sends it).
+    #[tracing::instrument(skip(self))]
+    pub async fn resend_confirmation(&self, user_id: i64, order_id: i64) -> Result<AdminOrder, ApiError> {
+        self.access(user_id, Resource::Order, order_id, Role::Admin).await?;
+        let order = self.store.admin().admin_order(order_id).await?.ok_or_else(|| super::not_found(Resource::Order))?;
+        if order.cancelled_at.is_some() {
+            return Err(ApiError::Conflict { field: None, message: "This order is cancelled: its tickets are no longer valid.".into() });
+        }
+        let event = self.store.event_by_id(order.event_id).await?.ok_or_else(|| super::not_found(Resource::Event))?;
+        let tickets: Vec<String> =
+            order.tickets.iter().map(|t| format!("- {} for {} (code {})", t.ticket_type_name, t.attendee_name, t.code)).collect();
+        let email = NewEmail {
+            order_id: Some(order.id),
+            recipient: order.buyer_email.clone(),
+            subject: format!("Your tickets for {} ({})", event.title, order.reference),
+            body: format!(
+                "Hello {},\n\nHere are your tickets for {} at {}.\nOrder {}, total {}.\n\n{}\n\nYour tickets: /o/{}\n",
+                order.buyer_name,
+                event.title,
+                event.venue,
+                order.reference,
+                format_amount(order.total_minor, &order.currency),
+                tickets.join("\n"),
+                order.access_token,
+            ),
+            created_at: store::now(),
+        };
+        self.store.admin().queue_email(&email).await?;
+        self.load_order(order_id).await
+    }
+
+    #[tracing::instrument(skip(self, code))]
+    pub async fn check_in(&self, user_id: i64, event_id: i64, code: &str) -> Result<CheckIn, ApiError> {
+        // Door staff may be viewers: checking in changes no sale.
+        self.access(user_id, Resource::Event, event_id, Role::Viewer).await?;
+        let code = code.trim();
+        if code.is_empty() || code.chars().count() > 100 {
+            return Err(ApiError::invalid_field("code", "Enter or scan the code printed under the ticket's QR code."));
+        }
+        let result = |result: &str, message: String, ticket: Option<CheckInTicket>| CheckIn {
+            result: result.to_string(),
+            message,
+            attendee_name: ticket.as_ref().map(|t| t.attendee_name.clone()),
+            ticket_type_name: ticket.as_ref().map(|t| t.ticket_type_name.clone()),
+            order_reference: ticket.as_ref().map(|t| t.order_reference.clone()),
+            checked_in_at: ticket.and_then(|t| t.checked_in_at),
+        };
+        Ok(match self.store.admin().check_in(event_id, code, store::now()).await? {
+            CheckInOutcome::CheckedIn(ticket) => {
+                result("valid", format!("Valid: welcome, {} ({}).", ticket.attendee_name, ticket.ticket_type_name), Some(ticket))
+            }
+            CheckInOutcome::Already(ticket) => {
+                let when = ticket.checked_in_at.map(|at| at.format("%H:%M:%S UTC on %d %b").to_string()).unwrap_or_default();
+                result("already_checked_in", format!("Already checked in at {when}: {} ({}).", ticket.attendee_name, ticket.ticket_type_name), Some(ticket))
+            }
+            CheckInOutcome::Cancelled(ticket) => {
+                result("invalid", format!("Not valid: order {} was cancelled.", ticket.order_reference), Some(ticket))
+            }
+            CheckInOutcome::Unknown => result("invalid", "Not valid: no ticket for this event has this code.".into(), None),
+        })
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub async fn dashboard(&self, user_id: i64, event_id: i64) -> Result<Dashboard, ApiError> {
+        self.access(user_id, Resource::Event, event_id, Role::Viewer).await?;
+        let now = store::now();
+        let event = self.store.admin().admin_event(event_id).await?.ok_or_else(|| super::not_found(Resource::Event))?;
+        let types = self.store.admin().admin_ticket_types(event_id).await?;
+        let this_minute = now.duration_trunc(TimeDelta::minutes(1)).map_err(anyhow::Error::from)?;
+        let since = this_minute - TimeDelta::minutes(CHART_MINUTES - 1);
+        let sales = self.store.admin().sales(event_id, since).await?;
+        let per_minute = (0..CHART_MINUTES)
+            .map(|i| {
+                let minute = since + TimeDelta::minutes(i);
+                let tickets = sales.per_minute.iter().filter(|(at, _)| *at == minute).map(|(_, n)| n).sum();
+                MinuteSales { minute, tickets }
+            })
+            .collect();
+        let ticket_types: Vec<DashboardTicketType> = types
+            .iter()
+            .map(|t| DashboardTicketType {
+                id: t.id,
+                name: t.name.clone(),
+                capacity: t.capacity,
+                sold: t.sold,
+                held: t.held,
+                remaining: (t.capacity - t.sold - t.held).max(0),
+                revenue_minor: sales.revenue_by_type.iter().find(|(id, _)| *id == t.id).map_or(0, |(_, r)| *r),
+            })
+            .collect();
+        Ok(Dashboard {
+            generated_at: now,
+            currency: event.event.currency.clone(),
+            revenue_minor: sales.revenue_minor,
+            orders: sales.orders,
+            sold: ticket_types.iter().map(|t| t.sold).sum(),
+            remaining: ticket_types.iter().map(|t| t.remaining).sum(),
+            checked_in: sales.checked_in,
+            ticket_types,
+            per_minute,
+        })
+    }
+
+    async fn load_order(&self, order_id: i64) -> Result<AdminOrder, ApiError> {
+        let order = self.store.admin().admin_order(order_id).await?.ok_or_else(|| super::not_found(Resource::Order))?;
+        Ok(views::order(&order))
+    }
+}

@@ -1,0 +1,271 @@
+//! One handler per admin route: read the session and the input, call the back office, answer.
+use super::session::{AdminSession, SignedIn};
+use crate::error::ApiError;
+use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::AppState;
+use crate::admin::OrderQuery;
+use app::admin::*;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+type Answer<T> = Result<Json<T>, ApiError>;
+
+fn created<T: serde::Serialize>(value: T) -> Response {
+    (StatusCode::CREATED, Json(value)).into_response()
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn session(State(state): State<AppState>, session: AdminSession) -> Answer<SessionInfo> {
+    let token = session.csrf_token().await?;
+    Ok(Json(state.admin.session_info(session.user_id().await?, token).await?))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn sign_up(State(state): State<AppState>, session: AdminSession, ApiJson(input): ApiJson<SignUp>) -> Result<Response, ApiError> {
+    let user_id = state.admin.sign_up(&input).await?;
+    let token = session.sign_in(user_id).await?;
+    Ok(created(state.admin.session_info(Some(user_id), token).await?))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn sign_in(State(state): State<AppState>, session: AdminSession, ApiJson(input): ApiJson<SignIn>) -> Answer<SessionInfo> {
+    let user_id = state.admin.sign_in(&input).await?;
+    let token = session.sign_in(user_id).await?;
+    Ok(Json(state.admin.session_info(Some(user_id), token).await?))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn sign_out(session: AdminSession) -> Result<StatusCode, ApiError> {
+    session.sign_out().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn members(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(org): ApiPath<i64>) -> Answer<Vec<Member>> {
+    Ok(Json(state.admin.members(user, org).await?))
+}
+
+#[tracing::instrument(skip(state, input))]
+pub async fn add_member(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(org): ApiPath<i64>,
+    ApiJson(input): ApiJson<MemberInput>,
+) -> Result<Response, ApiError> {
+    Ok(created(state.admin.add_member(user, org, &input).await?))
+}
+
+#[tracing::instrument(skip(state, input))]
+pub async fn set_role(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath((org, member)): ApiPath<(i64, i64)>,
+    ApiJson(input): ApiJson<RoleInput>,
+) -> Answer<Member> {
+    Ok(Json(state.admin.set_role(user, org, member, &input).await?))
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath((org, member)): ApiPath<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    state.admin.remove_member(user, org, member).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn events(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(org): ApiPath<i64>) -> Answer<Vec<AdminEventSummary>> {
+    Ok(Json(state.admin.events(user, org).await?))
+}
+
+#[tracing::instrument(skip(state, input))]
+pub async fn create_event(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(org): ApiPath<i64>,
+    ApiJson(input): ApiJson<EventInput>,
+) -> Result<Response, ApiError> {
+    Ok(created(state.admin.create_event(user, org, &input).await?))
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn event(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Answer<AdminEvent> {
+    Ok(Json(state.admin.event(user, id).await?))
+}
+
+#[tracing::instrument(skip(state, input))]
+pub async fn update_event(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<EventInput>,
+) -> Answer<AdminEvent> {
+    Ok(Json(state.admin.update_event(user, id, &input).await?))
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn publish(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Answer<AdminEvent> {
+    Ok(Json(state.admin.set_published(user, id, true).await?))
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn unpublish(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Answer<AdminEvent> {
+    Ok(Json(state.admin.set_published(user, id, false).await?))
+}
+
+#[tracing::instrument(skip(state, input))]
+pub async fn create_ticket_type(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<TicketTypeInput>,
+) -> Result<Response, ApiError> {
+    Ok(created(state.admin.create_ticket_type(user, id, &input).await?))
+}
+
+#[tracing::instrument(skip(state, input))]
+pub async fn update_ticket_type(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<TicketTypeInput>,
+) -> Answer<AdminTicketType> {
+    Ok(Json(state.admin.update_ticket_type(user, id, &input).await?))
+}
+
+#[tracing::instrument(skip(state, input))]
+pub async fn reorder_ticket_types(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<TicketTypeOrder>,
+) -> Answer<Vec<AdminTicketType>> {
+    Ok(Json(state.admin.reorder_ticket_types(user, id, &input).await?))
+}
+
+#[tracing::instrument(skip(state, input))]
+pub async fn create_discount(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<DiscountInput>,
+) -> Result<Response, ApiError> {
+    Ok(created(state.admin.create_discount(user, id, &input).await?))
+}
+
+#[tracing::instrument(skip(state, input))]
+pub async fn update_discount(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<DiscountInput>,
+) -> Answer<Discount> {
+    Ok(Json(state.admin.update_discount(user, id, &input).await?))
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn delete_discount(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Result<StatusCode, ApiError> {
+    state.admin.delete_discount(user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[tracing::instrument(skip(state, input))]
+pub async fn create_question(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<QuestionInput>,
+) -> Result<Response, ApiError> {
+    Ok(created(state.admin.create_question(user, id, &input).await?))
+}
+
+#[tracing::instrument(skip(state, input))]
+pub async fn update_question(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<QuestionInput>,
+) -> Answer<Question> {
+    Ok(Json(state.admin.update_question(user, id, &input).await?))
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn delete_question(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Result<StatusCode, ApiError> {
+    state.admin.delete_question(user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[tracing::instrument(skip(state, query))]
+pub async fn orders(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+    query: Result<Query<OrderQuery>, axum::extract::rejection::QueryRejection>,
+) -> Answer<OrderList> {
+    let Query(query) = query.map_err(|_| {
+        ApiError::invalid("The search could not be read: q is text, status is active or cancelled, limit and offset are whole numbers.")
+    })?;
+    Ok(Json(state.admin.orders(user, id, &query).await?))
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn order(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Answer<AdminOrder> {
+    Ok(Json(state.admin.order(user, id).await?))
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn cancel_order(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Answer<AdminOrder> {
+    Ok(Json(state.admin.cancel_order(user, id).await?))
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn resend_confirmation(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Answer<AdminOrder> {
+    Ok(Json(state.admin.resend_confirmation(user, id).await?))
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn dashboard(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Result<Response, ApiError> {
+    let dashboard = state.admin.dashboard(user, id).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(dashboard)).into_response())
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn start_export(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Result<Response, ApiError> {
+    let job = state.admin.start_export(user, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(job)).into_response())
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn export(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Answer<ExportJob> {
+    Ok(Json(state.admin.export(user, id).await?))
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn export_csv(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Result<Response, ApiError> {
+    let (file_name, csv) = state.admin.export_csv(user, id).await?;
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment; filename=\"attendees.csv\""));
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+#[tracing::instrument(skip(state, input))]
+pub async fn check_in(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<CheckInRequest>,
+) -> Answer<CheckIn> {
+    Ok(Json(state.admin.check_in(user, id, &input.code).await?))
+}

@@ -1,0 +1,92 @@
+//! The admin API under `/admin/api` (docs/api.md, "Admin API") and the admin SPA's files under
+//! `/admin`. Handlers are thin: session → [`Admin`](crate::admin::Admin) → JSON.
+//!
+//! Policy: every state-changing request (anything but GET/HEAD) must carry the session's CSRF
+//! token in `X-CSRF-Token`, sign-in and sign-up included (a login CSRF is still a CSRF). The
+//! session cookie is HttpOnly, SameSite=Strict and scoped to `/admin`, so the storefront's requests
+//! never carry it and a page on another site can neither send it nor read the token.
+mod handlers;
+pub mod session;
+
+use super::AppState;
+use crate::config::AdminSettings;
+use crate::error::ApiError;
+use app::admin::CSRF_HEADER;
+use axum::extract::Request;
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::Router;
+use session::{AdminSession, DatabaseSessions};
+use std::sync::Arc;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+pub fn routes(store: Arc<dyn crate::store::Store>, settings: &AdminSettings) -> Router<AppState> {
+    let idle = time::Duration::seconds(settings.session_idle.as_secs().try_into().unwrap_or(i64::MAX));
+    let sessions = SessionManagerLayer::new(DatabaseSessions::new(store))
+        .with_name(session::COOKIE_NAME)
+        .with_path("/admin")
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(settings.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(idle));
+    Router::new()
+        .route("/session", get(handlers::session))
+        .route("/signup", post(handlers::sign_up))
+        .route("/signin", post(handlers::sign_in))
+        .route("/signout", post(handlers::sign_out))
+        .route("/organisations/{org}/members", get(handlers::members).post(handlers::add_member))
+        .route("/organisations/{org}/members/{user}", put(handlers::set_role).delete(handlers::remove_member))
+        .route("/organisations/{org}/events", get(handlers::events).post(handlers::create_event))
+        .route("/events/{id}", get(handlers::event).put(handlers::update_event))
+        .route("/events/{id}/publish", post(handlers::publish))
+        .route("/events/{id}/unpublish", post(handlers::unpublish))
+        .route("/events/{id}/ticket-types", post(handlers::create_ticket_type))
+        .route("/events/{id}/ticket-types/order", put(handlers::reorder_ticket_types))
+        .route("/ticket-types/{id}", put(handlers::update_ticket_type))
+        .route("/events/{id}/discounts", post(handlers::create_discount))
+        .route("/discounts/{id}", put(handlers::update_discount).delete(handlers::delete_discount))
+        .route("/events/{id}/questions", post(handlers::create_question))
+        .route("/questions/{id}", put(handlers::update_question).delete(handlers::delete_question))
+        .route("/events/{id}/orders", get(handlers::orders))
+        .route("/orders/{id}", get(handlers::order))
+        .route("/orders/{id}/cancel", post(handlers::cancel_order))
+        .route("/orders/{id}/resend", post(handlers::resend_confirmation))
+        .route("/events/{id}/dashboard", get(handlers::dashboard))
+        .route("/events/{id}/exports", post(handlers::start_export))
+        .route("/exports/{id}", get(handlers::export))
+        .route("/exports/{id}/csv", get(handlers::export_csv))
+        .route("/events/{id}/check-ins", post(handlers::check_in))
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(axum::middleware::from_fn(csrf_guard))
+        .layer(sessions)
+}
+
+async fn unknown_route() -> ApiError {
+    ApiError::NotFound("There is no such admin API endpoint. See docs/api.md for the ones there are.".into())
+}
+
+async fn wrong_method() -> ApiError {
+    ApiError::MethodNotAllowed("This endpoint does not take that method. See docs/api.md.".into())
+}
+
+async fn csrf_guard(session: AdminSession, request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(request).await;
+    }
+    let sent = request.headers().get(CSRF_HEADER).and_then(|value| value.to_str().ok()).map(str::to_string);
+    let expected = match session.stored_csrf_token().await {
+        Ok(expected) => expected,
+        Err(err) => return err.into_response(),
+    };
+    match (sent, expected) {
+        (Some(sent), Some(expected)) if session::same_token(&sent, &expected) => next.run(request).await,
+        _ => ApiError::Forbidden(
+            "This request lacks this session's security token (X-CSRF-Token). Reload the page and try again.".into(),
+        )
+        .into_response(),
+    }
+}
