@@ -2,11 +2,17 @@
 //! stock, one nearly sold out, one sold out, one going on sale in a few minutes, and a free one.
 //! Sold stock is sold through real holds and orders, so every sold ticket belongs to an order.
 use crate::storefront::Storefront;
-use crate::store::{self, NewEvent, NewOrganiser, NewTicketType};
+use crate::admin::hash_password;
+use crate::store::{self, AccountOutcome, NewAccount, NewEvent, NewTicketType};
 use app::model::{HoldRequest, HoldRequestItem, OrderRequest, PaymentMethod, Person};
 use chrono::Duration;
 
 pub const DEMO_SLUG: &str = "stampede-live";
+/// The demo organiser's sign-in for the admin app (`make run` prints it). Demo data only: a
+/// database seeded with `STAMPEDE_DEMO=false` has no such account.
+pub const DEMO_EMAIL: &str = "demo@stampede.example";
+pub const DEMO_PASSWORD: &str = "stampede-demo";
+const DEMO_ORGANISATION: &str = "Herd Productions";
 const UPCOMING_NAME: &str = "Late Release";
 /// How far in the future the upcoming ticket type goes on sale, from the demo's (re)start.
 pub const UPCOMING_IN: Duration = Duration::minutes(3);
@@ -19,9 +25,7 @@ pub async fn seed_or_refresh(storefront: &Storefront) -> anyhow::Result<()> {
         return refresh(storefront).await;
     }
     let now = store::now();
-    let organiser_id = store
-        .create_organiser(&NewOrganiser { name: "Herd Productions".into(), email: "hello@herd.example".into() })
-        .await?;
+    let organiser_id = demo_account(storefront).await?;
     let starts_at = evening_in_a_month(now);
     let event_id = store
         .create_event(&NewEvent {
@@ -84,6 +88,21 @@ fn evening_in_a_month(now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<ch
         .single()
         .map(|at| at.with_timezone(&chrono::Utc))
         .unwrap_or(now + Duration::days(30))
+}
+
+/// The demo organiser's account and its organisation, which runs the demo event.
+async fn demo_account(storefront: &Storefront) -> anyhow::Result<i64> {
+    let account = NewAccount {
+        email: DEMO_EMAIL.into(),
+        name: "Demo Organiser".into(),
+        password_hash: hash_password(DEMO_PASSWORD.into()).await.map_err(|err| anyhow::anyhow!("{err}"))?,
+        organisation: DEMO_ORGANISATION.into(),
+        created_at: store::now(),
+    };
+    match storefront.store().admin().create_account(&account).await? {
+        AccountOutcome::Created { organiser_id, .. } => Ok(organiser_id),
+        AccountOutcome::EmailTaken => anyhow::bail!("{DEMO_EMAIL} exists in a database without the demo event"),
+    }
 }
 
 async fn refresh(storefront: &Storefront) -> anyhow::Result<()> {

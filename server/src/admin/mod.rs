@@ -14,7 +14,7 @@ pub mod mailer;
 mod orders;
 mod views;
 
-pub use accounts::SignInLimiter;
+pub use accounts::{hash_password, SignInLimiter};
 pub use orders::OrderQuery;
 
 use crate::error::ApiError;

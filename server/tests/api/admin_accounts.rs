@@ -10,6 +10,7 @@ on_both_backends!(
     sign_in_attempts_are_rate_limited,
     sign_up_mistakes_are_named_by_field,
     another_browser_is_not_signed_in,
+    the_demo_organiser_runs_the_demo_event,
 );
 
 async fn signing_up_signs_in_with_a_safe_cookie(backend: Backend) {
@@ -186,4 +187,22 @@ async fn another_browser_is_not_signed_in(backend: Backend) {
     assert_eq!(response.status(), 401);
     let ok = organiser.get(&format!("/organisations/{}/events", organiser.org)).await;
     assert_eq!(ok.status(), 200);
+}
+
+async fn the_demo_organiser_runs_the_demo_event(backend: Backend) {
+    let app = spawn_app_with(backend, AppOptions::default().with_env("STAMPEDE_DEMO", "true")).await;
+    let (client, csrf) = browser(&app).await;
+    let response = client
+        .post(app.url("/admin/api/signin"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"email": stampede::demo::DEMO_EMAIL, "password": stampede::demo::DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let session: Value = response.json().await.unwrap();
+    let org = session["memberships"][0]["organisation_id"].as_i64().unwrap();
+    let events: Value = client.get(app.url(&format!("/admin/api/organisations/{org}/events"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(events[0]["slug"], stampede::demo::DEMO_SLUG);
+    assert_eq!(events[0]["sold"], 137, "the demo's sold tickets are real orders");
 }
