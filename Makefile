@@ -8,15 +8,17 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/stampede/target
 WASM_BINDGEN_VERSION := 0.2.130
 WORKER_BUILD_VERSION := 0.8.7
+TRUNK_VERSION := 0.21.14
 SITE := $(CARGO_TARGET_DIR)/site
 PKG := $(SITE)/pkg
+ADMIN := $(SITE)/admin
 NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
 PORT ?= 3000
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 EDGE_PORT ?= 8787
 
-.PHONY: run run-origin test tools tools-test site edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale services clean-data
+.PHONY: run run-origin test tools tools-test site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale services clean-data
 
 # The origin on :$(PORT) and the edge in front of it on :$(EDGE_PORT); open the edge.
 run: tools site edge
@@ -52,7 +54,7 @@ build-server:
 APP_SOURCES := $(shell find app/src hydrate/src -name '*.rs') app/Cargo.toml hydrate/Cargo.toml Cargo.toml Cargo.lock
 EDGE_SOURCES := $(shell find app/src edge/src -name '*.rs') app/Cargo.toml edge/Cargo.toml Cargo.toml Cargo.lock
 
-site: tools $(PKG)/stampede_bg.wasm
+site: tools $(PKG)/stampede_bg.wasm admin
 	cp style/main.css $(PKG)/stampede.css
 	cp -r public/. $(SITE)/
 	gzip -9 -k -f $(PKG)/stampede.css
@@ -67,6 +69,21 @@ $(PKG)/stampede_bg.wasm: $(APP_SOURCES)
 		--enable-mutable-globals --enable-reference-types \
 		-o $(PKG)/stampede_bg.wasm $(PKG)/stampede_bg.wasm
 	gzip -9 -k -f $(PKG)/stampede_bg.wasm $(PKG)/stampede.js
+
+# The organisers' admin SPA (admin/, docs/admin.md), served by the origin under /admin: Trunk builds
+# it with the wasm-release size profile, taking wasm-bindgen and npm binaryen's wasm-opt from PATH
+# (Trunk.toml pins both and forbids downloads). Rebuilt only when a source it is made from changed.
+ADMIN_SOURCES := $(shell find admin/src -name '*.rs') admin/Cargo.toml admin/index.html app/src/admin.rs \
+	Trunk.toml style/admin.css public/favicon.svg Cargo.toml Cargo.lock
+ADMIN_STAMP := $(CARGO_TARGET_DIR)/admin.stamp
+
+admin: tools $(ADMIN_STAMP)
+	@echo "admin in $(ADMIN): wasm $$(stat -c %s $(ADMIN)/*_bg.wasm) bytes, $$(stat -c %s $(ADMIN)/*_bg.wasm.gz) gzipped"
+
+$(ADMIN_STAMP): $(ADMIN_SOURCES)
+	PATH="$(NODE_BIN):$$PATH" trunk build --release --cargo-profile wasm-release --dist $(ADMIN)
+	gzip -9 -k -f $(ADMIN)/*.wasm $(ADMIN)/*.js $(ADMIN)/*.css
+	touch $@
 
 # The edge worker: workers-rs compiled by worker-build into edge/build (index.js + index_bg.wasm).
 # worker-build ignores tools on PATH, so it is pointed at the pinned ones.
@@ -83,6 +100,7 @@ tools:
 	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli@$(WASM_BINDGEN_VERSION)
 	@worker-build --version 2>/dev/null | grep -q "$(WORKER_BUILD_VERSION)" || cargo install worker-build@$(WORKER_BUILD_VERSION) --locked
+	@trunk --version 2>/dev/null | grep -q "$(TRUNK_VERSION)" || cargo install trunk@$(TRUNK_VERSION) --locked
 	@if [ ! -x $(NODE_BIN)/workerd ] || ! cmp -s end2end/package-lock.json end2end/node_modules/.package-lock.json.stampede; then \
 		(cd end2end && npm install --no-audit --no-fund --no-save) && cp end2end/package-lock.json end2end/node_modules/.package-lock.json.stampede; fi
 
@@ -95,6 +113,7 @@ tools-test:
 check:
 	cargo check -p stampede-server --tests
 	cargo check -p stampede-hydrate --target wasm32-unknown-unknown
+	cargo check -p stampede-admin --target wasm32-unknown-unknown
 	cargo check -p stampede-edge --target wasm32-unknown-unknown
 
 clean-data:

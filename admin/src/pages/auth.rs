@@ -1,0 +1,124 @@
+//! Sign in and sign up. Policy: the browser checks only what it can say for certain (an empty box,
+//! an address that cannot receive mail, with the same sentences as the origin through
+//! `app::validate`); the origin decides the rest (wrong password, too many attempts, a taken email).
+use crate::api;
+use crate::forms::{FormBanner, FormState, Input};
+use crate::session::use_session;
+use app::admin::{SessionInfo, SignIn, SignUp};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let session = use_session();
+    let form = FormState::new();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if form.busy.get_untracked() {
+            return;
+        }
+        form.start();
+        let input = SignIn { email: email.get_untracked().trim().to_string(), password: password.get_untracked() };
+        if input.email.is_empty() {
+            form.field_error("email", "Please enter your email address.");
+        }
+        if input.password.is_empty() {
+            form.field_error("password", "Please enter your password.");
+        }
+        if form.has_errors() {
+            return;
+        }
+        form.busy.set(true);
+        spawn_local(async move {
+            match api::post::<_, SessionInfo>("/signin", &input).await {
+                Ok(info) => session.accept(info),
+                Err(failure) => form.fail(&failure, &["email", "password"]),
+            }
+        });
+    };
+    view! {
+        <section class="panel auth">
+            <h1>"Sign in"</h1>
+            <p class="muted">"Run your events: tickets, orders, the door."</p>
+            <form on:submit=submit novalidate>
+                <FormBanner form />
+                <Input form id="signin-email" name="email" label="Email" kind="email" value=email autocomplete="username" required=true />
+                <Input form id="signin-password" name="password" label="Password" kind="password" value=password autocomplete="current-password" required=true />
+                <button type="submit" class="primary" disabled=move || form.busy.get()>"Sign in"</button>
+            </form>
+            <p class="auth-switch">"New to Stampede? " <A href=crate::link("/signup")>"Create an account"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let session = use_session();
+    let form = FormState::new();
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let organisation = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if form.busy.get_untracked() {
+            return;
+        }
+        form.start();
+        let input = SignUp {
+            name: name.get_untracked().trim().to_string(),
+            email: email.get_untracked().trim().to_string(),
+            password: password.get_untracked(),
+            organisation: organisation.get_untracked().trim().to_string(),
+        };
+        if let Err(message) = app::validate::name(&input.name) {
+            form.field_error("name", message);
+        }
+        if let Err(message) = app::validate::email(&input.email) {
+            form.field_error("email", message);
+        }
+        if input.password.is_empty() {
+            form.field_error("password", "Please choose a password.");
+        }
+        if input.organisation.is_empty() {
+            form.field_error("organisation", "Please enter the name of your organisation.");
+        }
+        if form.has_errors() {
+            return;
+        }
+        form.busy.set(true);
+        spawn_local(async move {
+            match api::post::<_, SessionInfo>("/signup", &input).await {
+                Ok(info) => session.accept(info),
+                Err(failure) => form.fail(&failure, &["name", "email", "password", "organisation"]),
+            }
+        });
+    };
+    view! {
+        <section class="panel auth">
+            <h1>"Create an account"</h1>
+            <p class="muted">"You will own a new organisation and can invite your team to it."</p>
+            <form on:submit=submit novalidate>
+                <FormBanner form />
+                <Input form id="signup-name" name="name" label="Your name" value=name autocomplete="name" required=true />
+                <Input form id="signup-email" name="email" label="Email" kind="email" value=email autocomplete="email" required=true />
+                <Input form id="signup-password" name="password" label="Password" kind="password" value=password autocomplete="new-password" required=true />
+                <Input
+                    form
+                    id="signup-organisation"
+                    name="organisation"
+                    label="Organisation name"
+                    value=organisation
+                    autocomplete="organization"
+                    hint="As attendees will see it, e.g. the venue or promoter."
+                    required=true
+                />
+                <button type="submit" class="primary" disabled=move || form.busy.get()>"Sign up"</button>
+            </form>
+            <p class="auth-switch">"Already have an account? " <A href=crate::link("/signin")>"Sign in"</A></p>
+        </section>
+    }
+}

@@ -1,0 +1,111 @@
+//! The Check-in tab: the door. A scanner or a person types a ticket code and presses Enter.
+//!
+//! Policy: after every answer the box is emptied and focused again, ready for the next ticket; the
+//! answer stays on screen, coloured green (valid), amber (already checked in) or red (invalid), in a
+//! live region so a screen reader says it. Only when the origin could not answer does the code stay
+//! in the box, to be tried again.
+use crate::api;
+use crate::format::time;
+use crate::forms::{focus, FieldError, FormBanner, FormState};
+use crate::pages::event::use_event;
+use app::admin::{CheckIn, CheckInRequest};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[component]
+pub fn CheckInTab() -> impl IntoView {
+    let ctx = use_event();
+    let form = FormState::new();
+    let code = RwSignal::new(String::new());
+    let result = RwSignal::new(None::<CheckIn>);
+    focus("checkin-code");
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if form.busy.get_untracked() {
+            return;
+        }
+        form.start();
+        let typed = code.get_untracked().trim().to_string();
+        if typed.is_empty() {
+            form.field_error("code", "Please enter or scan a ticket code.");
+            return;
+        }
+        form.busy.set(true);
+        spawn_local(async move {
+            match api::post::<_, CheckIn>(&format!("/events/{}/check-ins", ctx.id), &CheckInRequest { code: typed }).await {
+                Ok(answer) => {
+                    form.busy.set(false);
+                    code.set(String::new());
+                    result.set(Some(answer));
+                    focus("checkin-code");
+                }
+                Err(failure) => {
+                    result.set(None);
+                    form.fail(&failure, &["code"]);
+                    focus("checkin-code");
+                }
+            }
+        });
+    };
+
+    let panel = move || {
+        result.get().map(|r| {
+            let class = match r.result.as_str() {
+                "valid" => "checkin-result result-valid",
+                "already_checked_in" => "checkin-result result-warn",
+                _ => "checkin-result result-invalid",
+            };
+            let heading = match r.result.as_str() {
+                "valid" => "Valid: let them in",
+                "already_checked_in" => "Already checked in",
+                _ => "Not valid",
+            };
+            let details = [
+                r.attendee_name.clone().map(|name| ("Attendee", name)),
+                r.ticket_type_name.clone().map(|name| ("Ticket", name)),
+                r.order_reference.clone().map(|reference| ("Order", reference)),
+                r.checked_in_at.map(|at| ("Checked in at", time(at))),
+            ];
+            view! {
+                <div class=class>
+                    <p class="result-heading">{heading}</p>
+                    <p class="result-message">{r.message.clone()}</p>
+                    <dl class="facts">
+                        {details.into_iter().flatten().map(|(term, value)| view! { <dt>{term}</dt><dd>{value}</dd> }).collect_view()}
+                    </dl>
+                </div>
+            }
+        })
+    };
+
+    view! {
+        <h2>"Check-in"</h2>
+        <Show
+            when=move || ctx.can_edit()
+            fallback=|| view! { <p class="empty">"Viewers cannot check tickets in. Ask an owner for the admin role."</p> }
+        >
+            <form class="checkin-form" on:submit=submit novalidate>
+                <FormBanner form />
+                <div class="field" class:has-error=move || form.error_for("code").is_some()>
+                    <label for="checkin-code">"Ticket code"</label>
+                    <input
+                        id="checkin-code"
+                        name="code"
+                        class="checkin-input"
+                        autocomplete="off"
+                        autocapitalize="off"
+                        spellcheck="false"
+                        autofocus
+                        enterkeyhint="go"
+                        aria-invalid=move || form.error_for("code").is_some().then_some("true")
+                        bind:value=code
+                    />
+                    <FieldError form name="code" id="checkin-code" />
+                </div>
+                <button type="submit" class="primary big" disabled=move || form.busy.get()>"Check in"</button>
+            </form>
+        </Show>
+        // Always in the page, so assistive technology announces each new answer.
+        <div class="checkin-panel" role="status" aria-live="assertive">{panel}</div>
+    }
+}

@@ -1,0 +1,154 @@
+//! The Dashboard tab: the on-sale as it happens, polled every 2 s while the tab is open.
+//!
+//! Policy: polling stops when the tab is left (the component's cleanup), and a failed poll keeps the
+//! last numbers on screen with a note, because during an on-sale a blank dashboard is worse than a
+//! slightly old one. The numbers update in place inside an `aria-live` region.
+use crate::api;
+use crate::format::{minute, time};
+use crate::pages::event::use_event;
+use crate::pages::loading;
+use app::admin::{Dashboard, MinuteSales};
+use app::money::format_amount;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+const POLL_MS: u32 = 2_000;
+
+#[component]
+pub fn DashboardTab() -> impl IntoView {
+    let ctx = use_event();
+    let data = RwSignal::new(None::<Dashboard>);
+    let error = RwSignal::new(None::<String>);
+    let open = Arc::new(AtomicBool::new(true));
+    on_cleanup({
+        let open = open.clone();
+        move || open.store(false, Ordering::Relaxed)
+    });
+    spawn_local(async move {
+        while open.load(Ordering::Relaxed) {
+            match api::get::<Dashboard>(&format!("/events/{}/dashboard", ctx.id)).await {
+                Ok(dashboard) => {
+                    error.try_set(None);
+                    data.try_set(Some(dashboard));
+                }
+                Err(failure) => {
+                    error.try_set(Some(failure.message()));
+                }
+            }
+            api::pause(POLL_MS).await;
+        }
+    });
+
+    let loaded = move || data.with(Option::is_some);
+    let value = move |f: fn(&Dashboard) -> String| move || data.with(|d| d.as_ref().map(f).unwrap_or_default());
+    let card = move |label: &'static str, f: fn(&Dashboard) -> String| {
+        view! {
+            <div class="stat">
+                <div class="stat-label">{label}</div>
+                <div class="stat-value">{value(f)}</div>
+            </div>
+        }
+    };
+    view! {
+        <h2>"Dashboard"</h2>
+        <Show when=loaded fallback=move || match error.get() {
+            Some(message) => view! { <div class="form-error" role="alert">{message}</div> }.into_any(),
+            None => loading(),
+        }>
+            <div class="stats" aria-live="polite">
+                {card("Sold", |d| d.sold.to_string())}
+                {card("Remaining", |d| d.remaining.to_string())}
+                {card("Revenue", |d| format_amount(d.revenue_minor, &d.currency))}
+                {card("Orders", |d| d.orders.to_string())}
+                {card("Checked in", |d| d.checked_in.to_string())}
+            </div>
+            <p class="muted small">
+                {value(|d| format!("Updated {}", time(d.generated_at)))}
+                {move || error.get().map(|message| view! { <span class="stale">" · not updating: " {message}</span> })}
+            </p>
+            <h3>"Sales per minute, last hour"</h3>
+            {move || data.with(|d| d.as_ref().map(|d| chart(&d.per_minute)))}
+            <h3>"Ticket types"</h3>
+            <div class="table-wrap">
+                <table class="data">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Ticket type"</th>
+                            <th scope="col" class="num">"Capacity"</th>
+                            <th scope="col" class="num">"Sold"</th>
+                            <th scope="col" class="num">"Held"</th>
+                            <th scope="col" class="num">"Remaining"</th>
+                            <th scope="col" class="num">"Revenue"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {move || data.with(|d| {
+                            d.as_ref().map(|d| {
+                                d.ticket_types
+                                    .iter()
+                                    .map(|t| view! {
+                                        <tr>
+                                            <td>{t.name.clone()}</td>
+                                            <td class="num">{t.capacity}</td>
+                                            <td class="num">{t.sold}</td>
+                                            <td class="num">{t.held}</td>
+                                            <td class="num">{t.remaining}</td>
+                                            <td class="num">{format_amount(t.revenue_minor, &d.currency)}</td>
+                                        </tr>
+                                    })
+                                    .collect_view()
+                            })
+                        })}
+                    </tbody>
+                </table>
+            </div>
+        </Show>
+    }
+}
+
+/// A bar per minute, oldest on the left, scaled to the busiest minute.
+fn chart(per_minute: &[MinuteSales]) -> impl IntoView {
+    const WIDTH: f64 = 600.0;
+    const HEIGHT: f64 = 140.0;
+    let peak = per_minute.iter().map(|m| m.tickets).max().unwrap_or(0);
+    let total: i64 = per_minute.iter().map(|m| m.tickets).sum();
+    let slot = WIDTH / per_minute.len().max(1) as f64;
+    let summary = format!(
+        "{total} tickets sold in the last {} minutes; the busiest minute sold {peak}.",
+        per_minute.len()
+    );
+    let bars = per_minute
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.tickets > 0)
+        .map(|(i, m)| {
+            let height = (m.tickets as f64 / peak.max(1) as f64 * (HEIGHT - 4.0)).max(1.0);
+            view! {
+                <rect
+                    class="bar"
+                    x=format!("{:.2}", i as f64 * slot + slot * 0.1)
+                    y=format!("{:.2}", HEIGHT - height)
+                    width=format!("{:.2}", slot * 0.8)
+                    height=format!("{height:.2}")
+                />
+            }
+        })
+        .collect_view();
+    let first = per_minute.first().map(|m| minute(m.minute)).unwrap_or_default();
+    let last = per_minute.last().map(|m| minute(m.minute)).unwrap_or_default();
+    view! {
+        <figure class="chart">
+            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") preserveAspectRatio="none" role="img" aria-label=summary.clone()>
+                <line class="axis" x1="0" y1=HEIGHT.to_string() x2=WIDTH.to_string() y2=HEIGHT.to_string() />
+                {bars}
+            </svg>
+            <figcaption>
+                <span>{first}</span>
+                <span class="muted">{format!("peak {peak} per minute")}</span>
+                <span>{last}</span>
+            </figcaption>
+        </figure>
+    }
+}

@@ -1,0 +1,296 @@
+//! The Discount codes tab: the codes, how often each was used, and one form that adds a code or
+//! edits the one picked from the list.
+use crate::api;
+use crate::forms::{focus, optional_number, options, Field, FieldError, FormBanner, FormState, Input};
+use crate::pages::event::use_event;
+use crate::pages::Notice;
+use app::admin::{Discount, DiscountInput, DiscountKind};
+use app::model::TicketTypeId;
+use app::money::format_amount;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+const FIELDS: &[&str] = &["code", "kind", "amount", "max_uses", "expires_local", "ticket_type_ids"];
+
+#[derive(Clone, Copy)]
+struct DiscountFields {
+    code: RwSignal<String>,
+    kind: RwSignal<String>,
+    amount: RwSignal<String>,
+    max_uses: RwSignal<String>,
+    expires_local: RwSignal<String>,
+    ticket_type_ids: RwSignal<Vec<TicketTypeId>>,
+}
+
+impl DiscountFields {
+    fn new() -> DiscountFields {
+        let fields = DiscountFields {
+            code: RwSignal::new(String::new()),
+            kind: RwSignal::new(String::new()),
+            amount: RwSignal::new(String::new()),
+            max_uses: RwSignal::new(String::new()),
+            expires_local: RwSignal::new(String::new()),
+            ticket_type_ids: RwSignal::new(Vec::new()),
+        };
+        fields.clear();
+        fields
+    }
+
+    fn clear(self) {
+        for field in [self.code, self.amount, self.max_uses, self.expires_local] {
+            field.set(String::new());
+        }
+        self.kind.set(DiscountKind::Percent.as_str().to_string());
+        self.ticket_type_ids.set(Vec::new());
+    }
+
+    fn fill(self, d: &Discount) {
+        self.code.set(d.code.clone());
+        self.kind.set(d.kind.as_str().to_string());
+        self.amount.set(d.amount_display.clone());
+        self.max_uses.set(d.max_uses.map(|n| n.to_string()).unwrap_or_default());
+        self.expires_local.set(d.expires_local.clone());
+        self.ticket_type_ids.set(d.ticket_type_ids.clone());
+    }
+
+    fn input(self, form: FormState) -> Option<DiscountInput> {
+        let text = |s: RwSignal<String>| s.get_untracked().trim().to_string();
+        let code = text(self.code);
+        if code.is_empty() {
+            form.field_error("code", "Please enter the code buyers will type.");
+        }
+        let amount = text(self.amount);
+        if amount.is_empty() {
+            form.field_error("amount", "Please enter how much the code takes off.");
+        }
+        let max_uses = optional_number(form, "max_uses", &text(self.max_uses));
+        if form.has_errors() {
+            return None;
+        }
+        Some(DiscountInput {
+            code,
+            kind: text(self.kind),
+            amount,
+            max_uses: max_uses?,
+            expires_local: text(self.expires_local),
+            ticket_type_ids: self.ticket_type_ids.get_untracked(),
+        })
+    }
+}
+
+/// "12.5% off", "€5.00 off each ticket".
+fn describe(d: &Discount, currency: &str) -> String {
+    match d.kind {
+        DiscountKind::Percent => format!("{}% off", d.amount_display),
+        DiscountKind::Fixed => format!("{} off each ticket", format_amount(d.amount, currency)),
+    }
+}
+
+#[component]
+pub fn DiscountsTab() -> impl IntoView {
+    let ctx = use_event();
+    let editing = RwSignal::new(None::<i64>);
+    let fields = DiscountFields::new();
+    let form = FormState::new();
+    let list_form = FormState::new();
+    let notice = RwSignal::new(None::<String>);
+
+    let edit = move |d: &Discount| {
+        form.start();
+        fields.fill(d);
+        editing.set(Some(d.id));
+        focus("discount-code");
+    };
+    let remove = move |id: i64, code: String| {
+        if list_form.busy.get_untracked() {
+            return;
+        }
+        list_form.start();
+        list_form.busy.set(true);
+        notice.set(None);
+        spawn_local(async move {
+            match api::delete(&format!("/discounts/{id}")).await {
+                Ok(()) => {
+                    list_form.busy.set(false);
+                    ctx.event.update(|e| e.discounts.retain(|d| d.id != id));
+                    if editing.get_untracked() == Some(id) {
+                        editing.set(None);
+                        fields.clear();
+                    }
+                    notice.set(Some(format!("Deleted the code {code}.")));
+                }
+                Err(failure) => list_form.fail(&failure, &[]),
+            }
+        });
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if form.busy.get_untracked() {
+            return;
+        }
+        form.start();
+        notice.set(None);
+        let Some(input) = fields.input(form) else { return };
+        form.busy.set(true);
+        let editing_id = editing.get_untracked();
+        spawn_local(async move {
+            let result = match editing_id {
+                Some(id) => api::put::<_, Discount>(&format!("/discounts/{id}"), &input).await,
+                None => api::post::<_, Discount>(&format!("/events/{}/discounts", ctx.id), &input).await,
+            };
+            match result {
+                Ok(saved) => {
+                    form.busy.set(false);
+                    let message = format!("Saved the code {}.", saved.code);
+                    ctx.event.update(|e| match e.discounts.iter_mut().find(|d| d.id == saved.id) {
+                        Some(existing) => *existing = saved,
+                        None => e.discounts.push(saved),
+                    });
+                    fields.clear();
+                    editing.set(None);
+                    notice.set(Some(message));
+                }
+                Err(failure) => form.fail(&failure, FIELDS),
+            }
+        });
+    };
+
+    let rows = move || {
+        let (discounts, types, currency) =
+            ctx.event.with(|e| (e.discounts.clone(), e.ticket_types.clone(), e.currency.clone()));
+        let can_edit = ctx.can_edit();
+        discounts
+            .into_iter()
+            .map(|d| {
+                let applies = if d.ticket_type_ids.is_empty() {
+                    "All ticket types".to_string()
+                } else {
+                    types.iter().filter(|t| d.ticket_type_ids.contains(&t.id)).map(|t| t.name.clone()).collect::<Vec<_>>().join(", ")
+                };
+                let uses = match d.max_uses {
+                    Some(max) => format!("{} of {max}", d.uses),
+                    None => format!("{} (no limit)", d.uses),
+                };
+                let expires = if d.expires_local.is_empty() { "Never".to_string() } else { d.expires_local.clone() };
+                let controls = can_edit.then(|| {
+                    let (edit_label, delete_label) = (format!("Edit {}", d.code), format!("Delete {}", d.code));
+                    let (d_edit, id, code) = (d.clone(), d.id, d.code.clone());
+                    view! {
+                        <td class="row-actions">
+                            <button type="button" class="secondary small" aria-label=edit_label on:click=move |_| edit(&d_edit)>"Edit"</button>
+                            <button type="button" class="danger small" aria-label=delete_label
+                                on:click=move |_| remove(id, code.clone())>"Delete"</button>
+                        </td>
+                    }
+                });
+                view! {
+                    <tr class:editing=move || editing.get() == Some(d.id)>
+                        <td><code class="code">{d.code.clone()}</code></td>
+                        <td>{describe(&d, &currency)}</td>
+                        <td>{applies}</td>
+                        <td class="num">{uses}</td>
+                        <td>{expires}</td>
+                        {controls}
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    let empty = move || ctx.event.with(|e| e.discounts.is_empty());
+    let checkboxes = move || {
+        ctx.event
+            .with(|e| e.ticket_types.clone())
+            .into_iter()
+            .map(|t| {
+                let id = t.id;
+                let input_id = format!("discount-tt-{id}");
+                view! {
+                    <div class="check">
+                        <input
+                            type="checkbox"
+                            id=input_id.clone()
+                            name="ticket_type_ids"
+                            value=id.to_string()
+                            prop:checked=move || fields.ticket_type_ids.with(|ids| ids.contains(&id))
+                            on:change=move |ev| {
+                                let checked = event_target_checked(&ev);
+                                fields.ticket_type_ids.update(|ids| {
+                                    ids.retain(|other| *other != id);
+                                    if checked {
+                                        ids.push(id);
+                                    }
+                                });
+                            }
+                        />
+                        <label for=input_id>{t.name}</label>
+                    </div>
+                }
+            })
+            .collect_view()
+    };
+
+    view! {
+        <h2>"Discount codes"</h2>
+        <FormBanner form=list_form />
+        <Notice message=notice />
+        <Show when=move || !empty() fallback=|| view! { <p class="empty">"No discount codes."</p> }>
+            <div class="table-wrap">
+                <table class="data">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Code"</th>
+                            <th scope="col">"Discount"</th>
+                            <th scope="col">"Applies to"</th>
+                            <th scope="col" class="num">"Uses"</th>
+                            <th scope="col">"Expires"</th>
+                            <Show when=move || ctx.can_edit()>
+                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            </Show>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </Show>
+        <Show when=move || ctx.can_edit()>
+            <form class="subform" on:submit=submit novalidate>
+                <h3>{move || if editing.get().is_some() { "Edit discount code" } else { "Add a discount code" }}</h3>
+                <FormBanner form />
+                <div class="form-grid">
+                    <Input form id="discount-code" name="code" label="Code" value=fields.code
+                        hint="What buyers type at checkout, e.g. EARLYBIRD." required=true />
+                    <Field form id="discount-kind" name="kind" label="Kind">
+                        <select id="discount-kind" name="kind" on:change=move |ev| fields.kind.set(event_target_value(&ev))>
+                            {options(move || fields.kind.get(), &[("percent", "Percent off"), ("fixed", "Fixed amount off each ticket")])}
+                        </select>
+                    </Field>
+                    <Input form id="discount-amount" name="amount" label="Amount" value=fields.amount inputmode="decimal"
+                        hint=move || if fields.kind.get() == "fixed" { format!("In {} per ticket, e.g. 5.00.", ctx.currency()) } else { "A percentage, e.g. 10 or 12.5.".to_string() }
+                        required=true />
+                    <Input form id="discount-max-uses" name="max_uses" label="Maximum uses" kind="number" inputmode="numeric"
+                        value=fields.max_uses hint="Empty: no limit." />
+                    <Input form id="discount-expires" name="expires_local" label="Expires" kind="datetime-local"
+                        value=fields.expires_local hint="Event time zone. Empty: never." />
+                </div>
+                <fieldset class="choices">
+                    <legend>"Applies to"</legend>
+                    <p class="hint">"None ticked: every ticket type."</p>
+                    {checkboxes}
+                    <FieldError form name="ticket_type_ids" id="discount-ticket-types" />
+                </fieldset>
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || form.busy.get()>
+                        {move || if editing.get().is_some() { "Save discount code" } else { "Add discount code" }}
+                    </button>
+                    <Show when=move || editing.get().is_some()>
+                        <button type="button" class="secondary" on:click=move |_| {
+                            form.start();
+                            fields.clear();
+                            editing.set(None);
+                        }>"Cancel"</button>
+                    </Show>
+                </div>
+            </form>
+        </Show>
+    }
+}

@@ -1,0 +1,192 @@
+//! The Members page: who belongs to the current organisation and with which role. Owners only; the
+//! origin refuses everyone else, and this page says so instead of showing controls that would fail.
+use crate::api;
+use crate::forms::{options, Field, FormBanner, FormState, Input};
+use crate::pages::{load_failed, loading, Notice};
+use crate::session::{role_label, use_session};
+use app::admin::{Member, MemberInput, Role, RoleInput};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+const ROLES: [Role; 3] = [Role::Viewer, Role::Admin, Role::Owner];
+const ROLE_CHOICES: [(&str, &str); 3] = [("viewer", "Viewer"), ("admin", "Admin"), ("owner", "Owner")];
+
+#[component]
+pub fn MembersPage() -> impl IntoView {
+    let session = use_session();
+    let current = Memo::new(move |_| session.current());
+    view! {
+        <section class="panel">
+            <h1>"Members"</h1>
+            {move || match current.get() {
+                None => view! { <p class="empty">"You are not a member of any organisation yet."</p> }.into_any(),
+                Some(m) if m.role != Role::Owner => view! {
+                    <p class="empty">{format!("Only owners of {} can manage its members.", m.organisation_name)}</p>
+                }
+                .into_any(),
+                Some(m) => view! { <Members org=m.organisation_id name=m.organisation_name /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Members(org: i64, name: String) -> impl IntoView {
+    let members = RwSignal::new(None::<Result<Vec<Member>, api::Failure>>);
+    spawn_local(async move {
+        members.try_set(Some(api::get::<Vec<Member>>(&format!("/organisations/{org}/members")).await));
+    });
+    let list_form = FormState::new();
+    let notice = RwSignal::new(None::<String>);
+    let replace = move |member: Member| {
+        members.update(|list| {
+            if let Some(Ok(list)) = list {
+                match list.iter_mut().find(|m| m.user_id == member.user_id) {
+                    Some(existing) => *existing = member,
+                    None => list.push(member),
+                }
+            }
+        })
+    };
+
+    let change_role = move |member: Member, role: String| {
+        list_form.start();
+        notice.set(None);
+        spawn_local(async move {
+            match api::put::<_, Member>(&format!("/organisations/{org}/members/{}", member.user_id), &RoleInput { role }).await {
+                Ok(updated) => {
+                    notice.set(Some(format!("{} is now {}.", updated.name, role_label(updated.role).to_lowercase())));
+                    replace(updated);
+                }
+                Err(failure) => {
+                    list_form.fail(&failure, &[]);
+                    // Redraw the row so its select shows the role the origin kept.
+                    replace(member);
+                }
+            }
+        });
+    };
+    let remove = move |member: Member| {
+        if list_form.busy.get_untracked() {
+            return;
+        }
+        list_form.start();
+        list_form.busy.set(true);
+        notice.set(None);
+        spawn_local(async move {
+            match api::delete(&format!("/organisations/{org}/members/{}", member.user_id)).await {
+                Ok(()) => {
+                    list_form.busy.set(false);
+                    members.update(|list| {
+                        if let Some(Ok(list)) = list {
+                            list.retain(|m| m.user_id != member.user_id);
+                        }
+                    });
+                    notice.set(Some(format!("Removed {}.", member.name)));
+                }
+                Err(failure) => list_form.fail(&failure, &[]),
+            }
+        });
+    };
+
+    let table = move || match members.get() {
+        None => loading(),
+        Some(Err(failure)) => load_failed(&failure),
+        Some(Ok(list)) => view! {
+            <div class="table-wrap">
+                <table class="data">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Name"</th>
+                            <th scope="col">"Email"</th>
+                            <th scope="col">"Role"</th>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {list
+                            .into_iter()
+                            .map(|m| {
+                                let select_id = format!("member-role-{}", m.user_id);
+                                let (access_label, remove_label) = (format!("Access for {}", m.name), format!("Remove {}", m.name));
+                                let (for_change, for_remove) = (m.clone(), m.clone());
+                                view! {
+                                    <tr>
+                                        <td>{m.name.clone()}</td>
+                                        <td>{m.email.clone()}</td>
+                                        <td>
+                                            <select
+                                                id=select_id
+                                                aria-label=access_label
+                                                on:change=move |ev| change_role(for_change.clone(), event_target_value(&ev))
+                                            >
+                                                {ROLES.iter().map(|r| view! { <option value=r.as_str() prop:selected=*r == m.role>{role_label(*r)}</option> }).collect_view()}
+                                            </select>
+                                        </td>
+                                        <td class="row-actions">
+                                            <button type="button" class="danger small" aria-label=remove_label
+                                                on:click=move |_| remove(for_remove.clone())>"Remove"</button>
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }
+        .into_any(),
+    };
+
+    let form = FormState::new();
+    let email = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::Admin.as_str().to_string());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if form.busy.get_untracked() {
+            return;
+        }
+        form.start();
+        notice.set(None);
+        let input = MemberInput { email: email.get_untracked().trim().to_string(), role: role.get_untracked() };
+        if let Err(message) = app::validate::email(&input.email) {
+            form.field_error("email", message);
+            return;
+        }
+        form.busy.set(true);
+        spawn_local(async move {
+            match api::post::<_, Member>(&format!("/organisations/{org}/members"), &input).await {
+                Ok(member) => {
+                    form.busy.set(false);
+                    email.set(String::new());
+                    notice.set(Some(format!("Added {} as {}.", member.name, role_label(member.role).to_lowercase())));
+                    replace(member);
+                }
+                Err(failure) => form.fail(&failure, &["email", "role"]),
+            }
+        });
+    };
+
+    view! {
+        <p class="muted">{format!("Who can work on the events of {name}. Viewers read everything; admins run events; owners also manage members.")}</p>
+        <FormBanner form=list_form />
+        <Notice message=notice />
+        {table}
+        <form class="subform" on:submit=submit novalidate>
+            <h2>"Add a member"</h2>
+            <p class="hint">"They need to have signed up first."</p>
+            <FormBanner form />
+            <div class="form-grid">
+                <Input form id="member-email" name="email" label="Email" kind="email" value=email autocomplete="off" required=true />
+                <Field form id="member-role" name="role" label="Role">
+                    <select id="member-role" name="role" on:change=move |ev| role.set(event_target_value(&ev))>
+                        {options(move || role.get(), &ROLE_CHOICES)}
+                    </select>
+                </Field>
+            </div>
+            <div class="actions">
+                <button type="submit" class="primary" disabled=move || form.busy.get()>"Add member"</button>
+            </div>
+        </form>
+    }
+}
