@@ -55,11 +55,6 @@ pub fn CheckInTab() -> impl IntoView {
                 "already_checked_in" => "checkin-result result-warn",
                 _ => "checkin-result result-invalid",
             };
-            let heading = match r.result.as_str() {
-                "valid" => "Valid: let them in",
-                "already_checked_in" => "Already checked in",
-                _ => "Not valid",
-            };
             let details = [
                 r.attendee_name.clone().map(|name| ("Attendee", name)),
                 r.ticket_type_name.clone().map(|name| ("Ticket", name)),
@@ -68,8 +63,8 @@ pub fn CheckInTab() -> impl IntoView {
             ];
             view! {
                 <div class=class>
-                    <p class="result-heading">{heading}</p>
-                    <p class="result-message">{r.message.clone()}</p>
+                    // The origin's sentence already says which of the three it is ("Valid: …").
+                    <p class="result-heading">{r.message.clone()}</p>
                     <dl class="facts">
                         {details.into_iter().flatten().map(|(term, value)| view! { <dt>{term}</dt><dd>{value}</dd> }).collect_view()}
                     </dl>

@@ -4,7 +4,7 @@
 //! last numbers on screen with a note, because during an on-sale a blank dashboard is worse than a
 //! slightly old one. The numbers update in place inside an `aria-live` region.
 use crate::api;
-use crate::format::{minute, time};
+use crate::format::{count, minute, time};
 use crate::pages::event::use_event;
 use crate::pages::loading;
 use app::admin::{Dashboard, MinuteSales};
@@ -58,11 +58,11 @@ pub fn DashboardTab() -> impl IntoView {
             None => loading(),
         }>
             <div class="stats" aria-live="polite">
-                {card("Sold", |d| d.sold.to_string())}
-                {card("Remaining", |d| d.remaining.to_string())}
+                {card("Sold", |d| count(d.sold))}
+                {card("Remaining", |d| count(d.remaining))}
                 {card("Revenue", |d| format_amount(d.revenue_minor, &d.currency))}
-                {card("Orders", |d| d.orders.to_string())}
-                {card("Checked in", |d| d.checked_in.to_string())}
+                {card("Orders", |d| count(d.orders))}
+                {card("Checked in", |d| count(d.checked_in))}
             </div>
             <p class="muted small">
                 {value(|d| format!("Updated {}", time(d.generated_at)))}
