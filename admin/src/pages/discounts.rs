@@ -176,7 +176,7 @@ pub fn DiscountsTab() -> impl IntoView {
                     let (edit_label, delete_label) = (format!("Edit {}", d.code), format!("Delete {}", d.code));
                     let (d_edit, id, code) = (d.clone(), d.id, d.code.clone());
                     view! {
-                        <td class="row-actions">
+                        <td class="row-actions" aria-label="Actions">
                             <button type="button" class="secondary small" aria-label=edit_label on:click=move |_| edit(&d_edit)>"Edit"</button>
                             <button type="button" class="danger small" aria-label=delete_label
                                 on:click=move |_| remove(id, code.clone())>"Delete"</button>

@@ -123,7 +123,7 @@ fn Members(org: i64, name: String) -> impl IntoView {
                                                 {ROLES.iter().map(|r| view! { <option value=r.as_str() prop:selected=*r == m.role>{role_label(*r)}</option> }).collect_view()}
                                             </select>
                                         </td>
-                                        <td class="row-actions">
+                                        <td class="row-actions" aria-label="Actions">
                                             <button type="button" class="danger small" aria-label=remove_label
                                                 on:click=move |_| remove(for_remove.clone())>"Remove"</button>
                                         </td>

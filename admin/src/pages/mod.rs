@@ -1,6 +1,10 @@
 //! One module per screen. Policy: a page loads what it shows itself, keeps its forms' values in its
 //! own signals (so a re-render of a list never resets a half-typed form), and shows a viewer the
 //! same data with the change controls left out.
+//!
+//! A row's buttons carry the row in their names ("Edit VIP", "Delete EARLY") so each can be found on
+//! its own; their cell is labelled "Actions", or its name would repeat the row's and two cells would
+//! answer to "VIP".
 pub mod auth;
 pub mod checkin;
 pub mod dashboard;

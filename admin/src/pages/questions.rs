@@ -153,7 +153,7 @@ pub fn QuestionsTab() -> impl IntoView {
                     let (edit_label, delete_label) = (format!("Edit {}", q.label), format!("Delete {}", q.label));
                     let (q_edit, id) = (q.clone(), q.id);
                     view! {
-                        <td class="row-actions">
+                        <td class="row-actions" aria-label="Actions">
                             <button type="button" class="secondary small" aria-label=edit_label on:click=move |_| edit(&q_edit)>"Edit"</button>
                             <button type="button" class="danger small" aria-label=delete_label on:click=move |_| remove(id)>"Delete"</button>
                         </td>

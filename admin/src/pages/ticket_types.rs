@@ -181,7 +181,7 @@ pub fn TicketTypesTab() -> impl IntoView {
                     let t_edit = t.clone();
                     let id = t.id;
                     view! {
-                        <td class="row-actions">
+                        <td class="row-actions" aria-label="Actions">
                             <button type="button" class="icon" aria-label=up_label disabled=index == 0
                                 on:click=move |_| reorder(ctx, table_form, id, -1)>"↑"</button>
                             <button type="button" class="icon" aria-label=down_label disabled=index + 1 == count
