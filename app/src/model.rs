@@ -30,6 +30,8 @@ pub struct EventSnapshot {
     pub ends_at: DateTime<Utc>,
     pub when_display: String,
     pub currency: String,
+    /// Public ticket types only: a type with an access code is never here, because snapshots (and
+    /// the pages made from them) are cached publicly. Buyers with a code get it from `unlock`.
     pub ticket_types: Vec<TicketTypeSnapshot>,
     pub generated_at: DateTime<Utc>,
 }
@@ -114,6 +116,16 @@ impl From<&EventSnapshot> for Availability {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HoldRequest {
     pub items: Vec<HoldRequestItem>,
+    /// Required when an item is a secret ticket type: the code that unlocked it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_code: Option<String>,
+}
+
+/// `GET /api/events/{slug}/unlock?code=`: the secret ticket types this code opens, shaped like the
+/// snapshot's (never cached: `Cache-Control: no-store`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unlocked {
+    pub ticket_types: Vec<TicketTypeSnapshot>,
 }
 
 /// Quantities are signed on purpose: a negative number is a mistake to explain, not a parse error.

@@ -176,7 +176,7 @@ async fn journey(sale: &Sale, rng: &mut StdRng, buyer: usize) {
         } else {
             wanted
         };
-        let request = HoldRequest { items: vec![HoldRequestItem { ticket_type_id: sale.ticket_type_id, quantity }] };
+        let request = HoldRequest { items: vec![HoldRequestItem { ticket_type_id: sale.ticket_type_id, quantity }], access_code: None };
         let post = sale.client.post(sale.url(&format!("/api/events/{}/holds", sale.slug))).json(&request);
         match sale.send(Step::Hold, post, 201).await {
             Outcome::Status(201, Some(body), _) => match serde_json::from_str::<Hold>(&body) {

@@ -1,6 +1,11 @@
 //! The storefront's rules: what may be held, by whom, for how long, and how a hold becomes an order.
 //! HTTP handlers and page renderers call this; it calls the [`Store`]. Input is validated here with
 //! messages a person can act on; stock is the database's decision (see `store`).
+//!
+//! Secret ticket types (a type with an access code) are loaded with the event but kept out of its
+//! snapshot, which the edge and browsers cache publicly: a buyer sees them only through `unlock`
+//! with the right code, and a hold of one must carry that code. A wrong code and a type that does
+//! not exist get the same answer, so ids cannot be used to probe for codes.
 use crate::batch::{Batcher, Orders};
 use crate::codes;
 use crate::error::ApiError;
@@ -8,14 +13,14 @@ use crate::gate::Gate;
 use crate::inventory::{Inventory, InventorySettings};
 use crate::metrics::Metrics;
 use crate::payments::Payments;
-use crate::snapshots::{LoadedEvent, SnapshotCache};
+use crate::snapshots::{LoadedEvent, SecretTicketType, SnapshotCache};
 use crate::store::{
     self, EventRecord, HoldItemRecord, HoldOutcome, HoldRecord, NewHold, NewOrder, NewTicket, OrderOutcome, OrderRecord, Store,
     TicketTypeRecord,
 };
 use app::model::{
     EventSnapshot, EventSummary, Hold, HoldItem, HoldRequest, HoldStatus, Order, OrderRequest, Person,
-    SaleStatus, Ticket, TicketAvailability, TicketTypeSnapshot,
+    SaleStatus, Ticket, TicketAvailability, TicketTypeSnapshot, Unlocked,
 };
 use app::validate;
 use chrono::{DateTime, Utc};
@@ -25,6 +30,8 @@ use uuid::Uuid;
 
 /// Most distinct ticket types in one hold: more is a mistake or abuse, not a purchase.
 pub const MAX_ITEMS_PER_HOLD: usize = 20;
+/// Longest access code worth comparing; anything longer is simply wrong.
+pub const MAX_ACCESS_CODE_CHARS: usize = 100;
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
 
 pub struct Storefront {
@@ -115,10 +122,48 @@ impl Storefront {
                 }
                 let now = store::now();
                 let types = store.ticket_types(event.id, now).await?;
-                Ok(Some(LoadedEvent::new(event.id, build_snapshot(&event, &types, now))))
+                let display_order = types.iter().map(|t| t.id).collect();
+                let secret_types = types
+                    .iter()
+                    .filter_map(|t| {
+                        let code = secret_code(t)?;
+                        Some(SecretTicketType { access_code: code.to_string(), info: type_snapshot(&event, t, now) })
+                    })
+                    .collect();
+                let snapshot = build_snapshot(&event, &types, now);
+                Ok(Some(LoadedEvent::new(event.id, snapshot, secret_types, display_order)))
             })
             .await?;
         snapshot.ok_or_else(not_found)
+    }
+
+    /// The secret ticket types `code` unlocks for this event. Never cached: the answer depends on
+    /// the code. A wrong code gets the same sentence whatever codes other events have.
+    #[tracing::instrument(skip(self, code))]
+    pub async fn unlock(&self, slug: &str, code: &str) -> Result<Unlocked, ApiError> {
+        let event = self.event(slug).await?;
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(ApiError::invalid_field("code", "Enter the access code you were given."));
+        }
+        let ticket_types: Vec<TicketTypeSnapshot> = if code.chars().count() > MAX_ACCESS_CODE_CHARS {
+            Vec::new()
+        } else {
+            let now = store::now();
+            event
+                .unlocked_by(code)
+                .cloned()
+                .map(|mut info| {
+                    // The snapshot may be up to a TTL old: the status is as of now.
+                    info.status = SaleStatus::at(now, info.available, info.sale_starts_at, info.sale_ends_at);
+                    info
+                })
+                .collect()
+        };
+        if ticket_types.is_empty() {
+            return Err(ApiError::invalid_field("code", "No tickets match this code. Check it and try again."));
+        }
+        Ok(Unlocked { ticket_types })
     }
 
     #[tracing::instrument(skip(self, request))]
@@ -138,7 +183,7 @@ impl Storefront {
         let event = self.event(slug).await?;
         let snapshot = &event.snapshot;
         let now = store::now();
-        let items = check_hold_request(snapshot, request, now)?;
+        let items = check_hold_request(&event, request, now)?;
         let hold = NewHold {
             id: Uuid::new_v4(),
             event_id: event.id,
@@ -180,8 +225,7 @@ impl Storefront {
                         })
                         .collect(),
                 };
-                let position = |id: i64| snapshot.ticket_types.iter().position(|t| t.id == id);
-                record.items.sort_by_key(|item| position(item.ticket_type_id));
+                record.items.sort_by_key(|item| event.position(item.ticket_type_id));
                 Ok(hold_view(&record, snapshot, now))
             }
             HoldOutcome::Short(left) => Err(sold_out(&items, &left)),
@@ -403,7 +447,31 @@ fn hold_not_live(status: Option<HoldStatus>) -> ApiError {
     }
 }
 
-/// Builds the snapshot of an event from its records, as of `now`.
+/// The type's access code when it is secret. A blank code is no secret: the admin form sends an
+/// empty field for a public type.
+fn secret_code(t: &TicketTypeRecord) -> Option<&str> {
+    t.access_code.as_deref().map(str::trim).filter(|code| !code.is_empty())
+}
+
+fn type_snapshot(event: &EventRecord, t: &TicketTypeRecord, now: DateTime<Utc>) -> TicketTypeSnapshot {
+    let available = t.available();
+    TicketTypeSnapshot {
+        id: t.id,
+        name: t.name.clone(),
+        description: t.description.clone(),
+        price_minor: t.price_minor,
+        currency: event.currency.clone(),
+        available,
+        min_per_order: t.min_per_order,
+        max_per_order: t.max_per_order,
+        sale_starts_at: t.sale_starts_at,
+        sale_ends_at: t.sale_ends_at,
+        status: SaleStatus::at(now, available, t.sale_starts_at, t.sale_ends_at),
+    }
+}
+
+/// Builds the public snapshot of an event from its records, as of `now`: secret ticket types are
+/// left out, since snapshots are cached by anyone.
 pub fn build_snapshot(event: &EventRecord, types: &[TicketTypeRecord], now: DateTime<Utc>) -> EventSnapshot {
     EventSnapshot {
         version: event.version,
@@ -416,25 +484,7 @@ pub fn build_snapshot(event: &EventRecord, types: &[TicketTypeRecord], now: Date
         ends_at: event.ends_at,
         when_display: when_display(event),
         currency: event.currency.clone(),
-        ticket_types: types
-            .iter()
-            .map(|t| {
-                let available = t.available();
-                TicketTypeSnapshot {
-                    id: t.id,
-                    name: t.name.clone(),
-                    description: t.description.clone(),
-                    price_minor: t.price_minor,
-                    currency: event.currency.clone(),
-                    available,
-                    min_per_order: t.min_per_order,
-                    max_per_order: t.max_per_order,
-                    sale_starts_at: t.sale_starts_at,
-                    sale_ends_at: t.sale_ends_at,
-                    status: SaleStatus::at(now, available, t.sale_starts_at, t.sale_ends_at),
-                }
-            })
-            .collect(),
+        ticket_types: types.iter().filter(|t| secret_code(t).is_none()).map(|t| type_snapshot(event, t, now)).collect(),
         generated_at: now,
     }
 }
@@ -453,10 +503,12 @@ pub fn when_display(event: &EventRecord) -> String {
 
 /// Checks a hold request against the event's rules; returns each item with its ticket type.
 fn check_hold_request<'a>(
-    snapshot: &'a EventSnapshot,
+    event: &'a LoadedEvent,
     request: &HoldRequest,
     now: DateTime<Utc>,
 ) -> Result<Vec<(&'a TicketTypeSnapshot, i64)>, ApiError> {
+    let snapshot = &event.snapshot;
+    let access_code = request.access_code.as_deref().filter(|code| code.chars().count() <= MAX_ACCESS_CODE_CHARS).unwrap_or("");
     if request.items.is_empty() {
         return Err(ApiError::invalid_field("items", "Choose at least one ticket."));
     }
@@ -466,10 +518,13 @@ fn check_hold_request<'a>(
     let mut checked = Vec::with_capacity(request.items.len());
     for (i, item) in request.items.iter().enumerate() {
         let field = |name: &str| format!("items[{i}].{name}");
-        let Some(info) = snapshot.ticket_types.iter().find(|t| t.id == item.ticket_type_id) else {
+        let public = snapshot.ticket_types.iter().find(|t| t.id == item.ticket_type_id);
+        let Some(info) = public.or_else(|| event.unlocked_by(access_code).find(|t| t.id == item.ticket_type_id)) else {
+            // The same answer, word for word, for a type that does not exist and for a secret one
+            // without its code: ids cannot be used to find out which types are secret.
             return Err(ApiError::invalid_field(
-                field("ticket_type_id"),
-                format!("Ticket type {} is not sold for this event. Reload the event page to see what is.", item.ticket_type_id),
+                "access_code",
+                "Some of these tickets are not on sale without an access code. Reload the event page to see what is on sale, or enter the code you were given.",
             ));
         };
         if checked.iter().any(|(seen, _): &(&TicketTypeSnapshot, i64)| seen.id == info.id) {

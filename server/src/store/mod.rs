@@ -80,6 +80,8 @@ pub struct TicketTypeRecord {
     pub min_per_order: i64,
     pub max_per_order: i64,
     pub position: i64,
+    /// Some: a secret type, sold only to who gives this code; never in the public snapshot.
+    pub access_code: Option<String>,
 }
 
 impl TicketTypeRecord {

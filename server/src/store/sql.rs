@@ -191,7 +191,7 @@ macro_rules! impl_sql_store {
             async fn ticket_types(&self, event_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<TicketTypeRecord>> {
                 let rows = sqlx::query(
                     "SELECT id, event_id, name, description, price_minor, capacity, sold, held, sale_starts_at, sale_ends_at, \
-                     min_per_order, max_per_order, position FROM ticket_types WHERE event_id = $1 ORDER BY position, id",
+                     min_per_order, max_per_order, position, access_code FROM ticket_types WHERE event_id = $1 ORDER BY position, id",
                 )
                 .bind(event_id)
                 .fetch_all(&self.pool)
@@ -228,6 +228,7 @@ macro_rules! impl_sql_store {
                             min_per_order: row.try_get("min_per_order")?,
                             max_per_order: row.try_get("max_per_order")?,
                             position: row.try_get("position")?,
+                            access_code: row.try_get("access_code")?,
                         })
                     })
                     .collect()

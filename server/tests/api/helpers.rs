@@ -43,6 +43,9 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub storefront: Arc<Storefront>,
+    pub backend: Backend,
+    /// The app's database, for tests that set up what only the admin API creates (see [`TestApp::sql`]).
+    pub database_url: String,
     _sqlite_dir: Option<tempfile::TempDir>,
 }
 
@@ -81,7 +84,7 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
     };
     let mut env = vec![
         ("PORT", "0".to_string()),
-        ("DATABASE_URL", database_url),
+        ("DATABASE_URL", database_url.clone()),
         ("DATABASE_MAX_CONNECTIONS", "10".to_string()),
         ("HOLD_TTL_SECONDS", options.hold_ttl_seconds.to_string()),
         ("REAPER_INTERVAL_MS", options.reaper_interval_ms.to_string()),
@@ -101,6 +104,8 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
         address,
         client: reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build().unwrap(),
         storefront,
+        backend,
+        database_url,
         _sqlite_dir: sqlite_dir,
     }
 }
@@ -236,6 +241,7 @@ impl TestApp {
     pub async fn hold(&self, slug: &str, items: &[(i64, i64)]) -> reqwest::Response {
         let request = HoldRequest {
             items: items.iter().map(|&(ticket_type_id, quantity)| HoldRequestItem { ticket_type_id, quantity }).collect(),
+            access_code: None,
         };
         self.client.post(self.url(&format!("/api/events/{slug}/holds"))).json(&request).send().await.expect("POST hold")
     }
@@ -275,6 +281,21 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Runs one SQL statement on the app's database (values inline: both backends read the same
+    /// literals) and returns the rows it changed.
+    pub async fn sql(&self, statement: &str) -> u64 {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut connection = sqlx::SqliteConnection::connect(&self.database_url).await.expect("connect to SQLite");
+                sqlx::query(statement).execute(&mut connection).await.unwrap_or_else(|err| panic!("{statement}: {err}")).rows_affected()
+            }
+            Backend::Postgres => {
+                let mut connection = sqlx::PgConnection::connect(&self.database_url).await.expect("connect to PostgreSQL");
+                sqlx::query(statement).execute(&mut connection).await.unwrap_or_else(|err| panic!("{statement}: {err}")).rows_affected()
+            }
+        }
+    }
+
     pub async fn metrics(&self) -> String {
         let response = self.get("/metrics").await;
         assert_eq!(response.status(), 200);

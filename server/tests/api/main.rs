@@ -5,6 +5,7 @@
 mod helpers;
 
 mod bad_input;
+mod checkout_extras;
 mod chaos;
 mod events;
 mod gate;
