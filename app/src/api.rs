@@ -1,6 +1,6 @@
 //! The browser's calls to the origin's JSON API. Every failure becomes a sentence for the person at
 //! the screen; the status and error code stay available for the pages that react to them.
-use crate::model::{ApiErrorBody, Availability, Hold, HoldRequest, Order, OrderRequest, Unlocked};
+use crate::model::{ApiErrorBody, Availability, DiscountPreview, Hold, HoldRequest, Order, OrderRequest, Unlocked};
 use serde::de::DeserializeOwned;
 
 // A host compiles the handlers that build `Api` but never runs them.
@@ -38,6 +38,11 @@ pub async fn availability(slug: &str) -> Result<Availability, ApiFailure> {
 /// The secret ticket types an access code opens.
 pub async fn unlock(slug: &str, code: &str) -> Result<Unlocked, ApiFailure> {
     send("GET", &format!("/api/events/{slug}/unlock?code={}", query_value(code)), None, None).await
+}
+
+/// What a discount code would take off the hold.
+pub async fn preview_discount(hold_id: &str, code: &str) -> Result<DiscountPreview, ApiFailure> {
+    send("GET", &format!("/api/holds/{hold_id}/discount?code={}", query_value(code)), None, None).await
 }
 
 /// Percent-encodes a query value: everything but unreserved characters.

@@ -203,6 +203,8 @@ async fn journey(sale: &Sale, rng: &mut StdRng, buyer: usize) {
         buyer: person(buyer, 0),
         attendees: (0..quantity as usize).map(|i| person(buyer, i)).collect(),
         payment: if hold.total_minor == 0 { PaymentMethod::Free } else { PaymentMethod::Offline },
+        discount_code: None,
+        answers: Vec::new(),
     };
     let key = uuid::Uuid::new_v4().to_string();
     for attempt in 0..4 {

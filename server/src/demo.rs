@@ -113,6 +113,8 @@ async fn sell(storefront: &Storefront, ticket_type_id: i64, count: i64, per_orde
             buyer: box_office.clone(),
             attendees: (0..quantity).map(|_| box_office.clone()).collect(),
             payment: PaymentMethod::Offline,
+            discount_code: None,
+            answers: Vec::new(),
         };
         storefront.place_order(&hold.id, &format!("demo-{}", hold.id), &order).await?;
         left -= quantity;

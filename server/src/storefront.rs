@@ -5,9 +5,11 @@
 //! Secret ticket types (a type with an access code) are loaded with the event but kept out of its
 //! snapshot, which the edge and browsers cache publicly: a buyer sees them only through `unlock`
 //! with the right code, and a hold of one must carry that code. A wrong code and a type that does
-//! not exist get the same answer, so ids cannot be used to probe for codes.
+//! not exist get the same answer, so ids cannot be used to probe for codes. Discount codes are
+//! previewed from the hold, and applied for real only in the order's transaction (`store`).
 use crate::batch::{Batcher, Orders};
 use crate::codes;
+use crate::discounts::{self, Refusal};
 use crate::error::ApiError;
 use crate::gate::Gate;
 use crate::inventory::{Inventory, InventorySettings};
@@ -15,12 +17,12 @@ use crate::metrics::Metrics;
 use crate::payments::Payments;
 use crate::snapshots::{LoadedEvent, SecretTicketType, SnapshotCache};
 use crate::store::{
-    self, EventRecord, HoldItemRecord, HoldOutcome, HoldRecord, NewHold, NewOrder, NewTicket, OrderOutcome, OrderRecord, Store,
-    TicketTypeRecord,
+    self, AppliedDiscount, DiscountCode, EventRecord, HoldItemRecord, HoldOutcome, HoldRecord, NewHold, NewOrder, NewTicket,
+    OrderOutcome, OrderRecord, Store, TicketTypeRecord,
 };
 use app::model::{
-    EventSnapshot, EventSummary, Hold, HoldItem, HoldRequest, HoldStatus, Order, OrderRequest, Person,
-    SaleStatus, Ticket, TicketAvailability, TicketTypeSnapshot, Unlocked,
+    Answer, AnswerInput, DiscountPreview, EventSnapshot, EventSummary, Hold, HoldItem, HoldRequest, HoldStatus, Order, OrderRequest,
+    Person, Question, SaleStatus, Ticket, TicketAvailability, TicketTypeSnapshot, Unlocked,
 };
 use app::validate;
 use chrono::{DateTime, Utc};
@@ -122,6 +124,7 @@ impl Storefront {
                 }
                 let now = store::now();
                 let types = store.ticket_types(event.id, now).await?;
+                let questions = store.event_questions(event.id).await?;
                 let display_order = types.iter().map(|t| t.id).collect();
                 let secret_types = types
                     .iter()
@@ -130,7 +133,7 @@ impl Storefront {
                         Some(SecretTicketType { access_code: code.to_string(), info: type_snapshot(&event, t, now) })
                     })
                     .collect();
-                let snapshot = build_snapshot(&event, &types, now);
+                let snapshot = build_snapshot(&event, &types, &questions, now);
                 Ok(Some(LoadedEvent::new(event.id, snapshot, secret_types, display_order)))
             })
             .await?;
@@ -238,6 +241,55 @@ impl Storefront {
         Ok(hold_view(&record, &event.snapshot, store::now()))
     }
 
+    /// The hold and the questions checkout asks, for the checkout page.
+    #[tracing::instrument(skip(self))]
+    pub async fn checkout(&self, id: &str) -> Result<(Hold, Vec<Question>), ApiError> {
+        let (record, event) = self.hold_record(id).await?;
+        Ok((hold_view(&record, &event.snapshot, store::now()), event.snapshot.questions.clone()))
+    }
+
+    /// What a discount code would take off this hold. A preview: the order checks it again, and
+    /// takes its use, in the transaction that writes the order.
+    #[tracing::instrument(skip(self, code))]
+    pub async fn preview_discount(&self, hold_id: &str, code: &str) -> Result<DiscountPreview, ApiError> {
+        let (hold, event) = self.hold_record(hold_id).await?;
+        let now = store::now();
+        if hold.status != HoldStatus::Active || hold.expires_at <= now {
+            return Err(hold_not_live(Some(hold.status)));
+        }
+        let code = discounts::normalise(code);
+        if code.is_empty() {
+            return Err(ApiError::invalid_field("discount_code", "Enter a discount code."));
+        }
+        let (found, discount_minor) = self.check_discount(event.id, &code, &hold, now).await?;
+        let subtotal_minor = subtotal(&hold);
+        Ok(DiscountPreview {
+            description: discounts::describe(found.kind, found.amount, &event.snapshot.currency),
+            code: found.code,
+            subtotal_minor,
+            discount_minor,
+            total_minor: (subtotal_minor - discount_minor).max(0),
+            currency: event.snapshot.currency.clone(),
+        })
+    }
+
+    /// The code (upper-cased, not blank) and what it takes off `hold` at `now`, or why it does not
+    /// apply, as a message on the `discount_code` field.
+    async fn check_discount(&self, event_id: i64, code: &str, hold: &HoldRecord, now: DateTime<Utc>) -> Result<(DiscountCode, i64), ApiError> {
+        let found = if code.chars().count() > discounts::MAX_CODE_CHARS {
+            None
+        } else {
+            self.store.discount_code(event_id, code).await?
+        };
+        let Some(found) = found else {
+            return Err(discount_refused(code, None));
+        };
+        match discounts::discount_for(&found, &hold.items, now) {
+            Ok(minor) => Ok((found, minor.min(subtotal(hold)))),
+            Err(refusal) => Err(discount_refused(&found.code, Some(refusal))),
+        }
+    }
+
     #[tracing::instrument(skip(self))]
     pub async fn release_hold(&self, id: &str) -> Result<Hold, ApiError> {
         let hold_id = parse_hold_id(id)?;
@@ -282,8 +334,26 @@ impl Storefront {
         let (hold, event) = self.hold_record(hold_id).await?;
         let snapshot = &event.snapshot;
         let (buyer, attendees) = check_people(request, &hold)?;
-        let total_minor: i64 = hold.items.iter().map(|item| item.quantity * item.unit_price_minor).sum();
-        let settlement = self.payments.provider(request.payment)?.settle(total_minor, &snapshot.currency).await?;
+        let answers = check_answers(&snapshot.questions, &request.answers)?;
+        let now = store::now();
+        let code = request.discount_code.as_deref().map(discounts::normalise).filter(|code| !code.is_empty());
+        // A hold that is no longer live cannot be claimed, so this order will not be written: the
+        // store answers with the order this key made before (a replay) or says why not. The
+        // discount and the payment are only checked for an order that can still be made; checking
+        // them on a replay would refuse the retry of an order that used a code's last use.
+        let live = hold.status == HoldStatus::Active && hold.expires_at > now;
+        let mut discount = None;
+        if let (true, Some(code)) = (live, &code) {
+            let (found, minor) = self.check_discount(event.id, code, &hold, now).await?;
+            discount = Some(AppliedDiscount { code_id: found.id, code: found.code, minor });
+        }
+        let subtotal_minor = subtotal(&hold);
+        let total_minor = (subtotal_minor - discount.as_ref().map_or(0, |discount| discount.minor)).max(0);
+        let status = if live {
+            self.payments.provider(request.payment)?.settle(total_minor, &snapshot.currency).await?.order_status()
+        } else {
+            app::model::OrderStatus::Confirmed
+        };
         let tickets = hold
             .items
             .iter()
@@ -303,14 +373,20 @@ impl Storefront {
             access_token: codes::access_token(),
             buyer_name: buyer.name,
             buyer_email: buyer.email,
-            status: settlement.order_status(),
+            status,
             payment: request.payment,
             total_minor,
             currency: snapshot.currency.clone(),
             created_at: store::now(),
             tickets,
+            discount,
+            answers,
         };
-        let (record, created) = match self.orders.submit(order).await? {
+        // Orders with a code skip the group commit: the code's conditional UPDATE may refuse one,
+        // and it must not take a batch down with it.
+        let discount_code = order.discount.as_ref().map(|discount| discount.code.clone());
+        let outcome = if discount_code.is_some() { self.store.place_order(&order).await? } else { self.orders.submit(order).await? };
+        let (record, created) = match outcome {
             OrderOutcome::Created(record) => (record, true),
             OrderOutcome::Replayed(record) => (record, false),
             OrderOutcome::KeyReused => {
@@ -319,6 +395,15 @@ impl Storefront {
                 ))
             }
             OrderOutcome::HoldNotLive(status) => return Err(hold_not_live(status)),
+            OrderOutcome::DiscountRefused => {
+                // Used up, expired or removed since it was checked: say which, as it is now.
+                let code = discount_code.unwrap_or_default();
+                let refusal = match self.store.discount_code(event.id, &code).await? {
+                    None => None,
+                    Some(found) => Some(discounts::discount_for(&found, &hold.items, store::now()).err().unwrap_or(Refusal::UsedUp)),
+                };
+                return Err(discount_refused(&code, refusal));
+            }
         };
         if created {
             tracing::debug!(reference = %record.reference, tickets = record.tickets.len(), "order placed");
@@ -404,8 +489,11 @@ impl Storefront {
             venue: event.venue.clone(),
             buyer: Person { name: record.buyer_name, email: record.buyer_email },
             total_minor: record.total_minor,
+            discount_minor: record.discount_minor,
+            discount_code: record.discount_code,
             currency: record.currency,
             created_at: record.created_at,
+            answers: record.answers,
             tickets: record
                 .tickets
                 .into_iter()
@@ -472,7 +560,7 @@ fn type_snapshot(event: &EventRecord, t: &TicketTypeRecord, now: DateTime<Utc>) 
 
 /// Builds the public snapshot of an event from its records, as of `now`: secret ticket types are
 /// left out, since snapshots are cached by anyone.
-pub fn build_snapshot(event: &EventRecord, types: &[TicketTypeRecord], now: DateTime<Utc>) -> EventSnapshot {
+pub fn build_snapshot(event: &EventRecord, types: &[TicketTypeRecord], questions: &[Question], now: DateTime<Utc>) -> EventSnapshot {
     EventSnapshot {
         version: event.version,
         slug: event.slug.clone(),
@@ -486,6 +574,7 @@ pub fn build_snapshot(event: &EventRecord, types: &[TicketTypeRecord], now: Date
         currency: event.currency.clone(),
         ticket_types: types.iter().filter(|t| secret_code(t).is_none()).map(|t| type_snapshot(event, t, now)).collect(),
         generated_at: now,
+        questions: questions.to_vec(),
     }
 }
 
@@ -624,6 +713,61 @@ fn check_people(request: &OrderRequest, hold: &HoldRecord) -> Result<(Person, Ve
         check(&format!("attendees[{i}]"), attendee)?;
     }
     Ok((buyer, attendees))
+}
+
+fn subtotal(hold: &HoldRecord) -> i64 {
+    hold.items.iter().map(|item| item.quantity * item.unit_price_minor).sum()
+}
+
+/// Why a discount code does not apply, on the `discount_code` field. `refusal` None: no such code
+/// for this event.
+fn discount_refused(code: &str, refusal: Option<Refusal>) -> ApiError {
+    let shown = if code.chars().count() <= discounts::MAX_CODE_CHARS { format!("\u{201c}{code}\u{201d}") } else { "this".to_string() };
+    let message = match refusal {
+        None => format!("There is no discount code {shown} for this event. Check the spelling, or order without it."),
+        Some(Refusal::Expired) => format!("The discount code {shown} has expired. Remove it to order without it."),
+        Some(Refusal::UsedUp) => {
+            format!("The discount code {shown} has been used as many times as it allows. Remove it to order without it.")
+        }
+        Some(Refusal::NotEligible) => {
+            format!("The discount code {shown} is not valid for the tickets in this order. Remove it to order without it.")
+        }
+    };
+    ApiError::invalid_field("discount_code", message)
+}
+
+/// Checks the buyer's answers against the event's questions; returns what to store, in the
+/// questions' order, labels copied. Blank answers to optional questions are not stored.
+fn check_answers(questions: &[Question], answers: &[AnswerInput]) -> Result<Vec<Answer>, ApiError> {
+    let field = |id: i64| format!("answers.{id}");
+    let mut given: Vec<(&Question, String)> = Vec::with_capacity(answers.len());
+    for input in answers {
+        let Some(question) = questions.iter().find(|q| q.id == input.question_id) else {
+            return Err(ApiError::invalid_field(
+                field(input.question_id),
+                "This question is no longer asked for this event. Reload the checkout page.",
+            ));
+        };
+        if given.iter().any(|(seen, _)| seen.id == question.id) {
+            return Err(ApiError::invalid_field(field(question.id), format!("\u{201c}{}\u{201d} is answered twice; send one answer.", question.label)));
+        }
+        let answer = input.answer.trim().to_string();
+        validate::answer(question, &answer).map_err(|message| ApiError::invalid_field(field(question.id), message))?;
+        given.push((question, answer));
+    }
+    for question in questions {
+        let answered = given.iter().any(|(q, answer)| q.id == question.id && !answer.is_empty());
+        if !answered {
+            validate::answer(question, "").map_err(|message| ApiError::invalid_field(field(question.id), message))?;
+        }
+    }
+    let mut stored: Vec<Answer> = given
+        .into_iter()
+        .filter(|(_, answer)| !answer.is_empty())
+        .map(|(question, answer)| Answer { question_id: question.id, label: question.label.clone(), answer })
+        .collect();
+    stored.sort_by_key(|answer| questions.iter().position(|q| q.id == answer.question_id));
+    Ok(stored)
 }
 
 fn hold_view(record: &HoldRecord, snapshot: &EventSnapshot, now: DateTime<Utc>) -> Hold {

@@ -3,7 +3,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey};
 use super::AppState;
 use crate::error::ApiError;
 use crate::snapshots::TaggedJson;
-use app::model::{EventSummary, Hold, HoldRequest, Order, OrderRequest, Unlocked};
+use app::model::{DiscountPreview, EventSummary, Hold, HoldRequest, Order, OrderRequest, Unlocked};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +19,7 @@ pub fn routes() -> Router<AppState> {
         .route("/events/{slug}/holds", post(create_hold))
         .route("/holds/{id}", get(hold).delete(release_hold))
         .route("/holds/{id}/order", post(place_order))
+        .route("/holds/{id}/discount", get(preview_discount))
         .route("/orders/{token}", get(order))
         .route("/orders/{token}/tickets/{code}/qr.svg", get(ticket_qr))
         .route("/site-assets", get(site_assets))
@@ -62,7 +63,7 @@ async fn availability(State(state): State<AppState>, ApiPath(slug): ApiPath<Stri
     Ok(cacheable_json(&event.availability_json, &headers, "public, max-age=1"))
 }
 
-/// `?code=`: the access code to try.
+/// `?code=`: the one parameter of the endpoints that take a code.
 #[derive(serde::Deserialize)]
 struct CodeQuery {
     #[serde(default)]
@@ -79,6 +80,17 @@ async fn unlock(
 ) -> Result<([(header::HeaderName, &'static str); 1], Json<Unlocked>), ApiError> {
     let unlocked = state.storefront.unlock(&slug, &query.code).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(unlocked)))
+}
+
+/// What a discount code would take off the hold; the order applies it for real.
+#[tracing::instrument(skip(state, query))]
+async fn preview_discount(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<CodeQuery>,
+) -> Result<([(header::HeaderName, &'static str); 1], Json<DiscountPreview>), ApiError> {
+    let preview = state.storefront.preview_discount(&id, &query.code).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(preview)))
 }
 
 /// Answers with the JSON, or with 304 when the client already has this content.
