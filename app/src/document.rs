@@ -1,7 +1,7 @@
 //! One document, two hosts. [`render_document`] is the only way HTML is made (origin and edge call
 //! it), and [`hydrate_page`] is the browser's half: it reads the same [`PageData`] back out of the
 //! document and hydrates the same component tree over it.
-use crate::model::{EventSnapshot, EventSummary, Hold, Order};
+use crate::model::{EventSnapshot, EventSummary, Hold, Order, Question};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,12 @@ pub const PAGE_DATA_ELEMENT_ID: &str = "page-data";
 pub enum Page {
     Home { events: Vec<EventSummary> },
     Event { snapshot: EventSnapshot },
-    Checkout { hold: Hold },
+    /// `questions`: the event's, asked of the buyer before the order.
+    Checkout {
+        hold: Hold,
+        #[serde(default)]
+        questions: Vec<Question>,
+    },
     Order { order: Order },
     /// Something to explain instead of the page asked for: not found (404), busy (503), ...
     Problem { status: u16, heading: String, message: String },
@@ -32,7 +37,7 @@ impl PageData {
         match &self.page {
             Page::Home { .. } => "Stampede · Tickets".to_string(),
             Page::Event { snapshot } => format!("{} · Tickets", snapshot.title),
-            Page::Checkout { hold } => format!("Checkout · {}", hold.event_title),
+            Page::Checkout { hold, .. } => format!("Checkout · {}", hold.event_title),
             Page::Order { order } => format!("Your tickets · {}", order.event_title),
             Page::Problem { heading, .. } => format!("{heading} · Stampede"),
         }

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use crate::admin::{Answer, Question, QuestionKind};
+
 pub type TicketTypeId = i64;
 
 /// A published event as listed on the storefront's front page.
@@ -30,8 +32,13 @@ pub struct EventSnapshot {
     pub ends_at: DateTime<Utc>,
     pub when_display: String,
     pub currency: String,
+    /// Public ticket types only: a type with an access code is never here, because snapshots (and
+    /// the pages made from them) are cached publicly. Buyers with a code get it from `unlock`.
     pub ticket_types: Vec<TicketTypeSnapshot>,
     pub generated_at: DateTime<Utc>,
+    /// What checkout asks each buyer, in order.
+    #[serde(default)]
+    pub questions: Vec<Question>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -114,6 +121,16 @@ impl From<&EventSnapshot> for Availability {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HoldRequest {
     pub items: Vec<HoldRequestItem>,
+    /// Required when an item is a secret ticket type: the code that unlocked it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_code: Option<String>,
+}
+
+/// `GET /api/events/{slug}/unlock?code=`: the secret ticket types this code opens, shaped like the
+/// snapshot's (never cached: `Cache-Control: no-store`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unlocked {
+    pub ticket_types: Vec<TicketTypeSnapshot>,
 }
 
 /// Quantities are signed on purpose: a negative number is a mistake to explain, not a parse error.
@@ -198,6 +215,33 @@ pub struct OrderRequest {
     pub buyer: Person,
     pub attendees: Vec<Person>,
     pub payment: PaymentMethod,
+    /// Applied when the order is written, and only then: a code used up meanwhile refuses the order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_code: Option<String>,
+    /// One per question of the event's `questions` that the buyer answered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<AnswerInput>,
+}
+
+/// A buyer's answer to one of the event's checkout questions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnswerInput {
+    pub question_id: i64,
+    pub answer: String,
+}
+
+/// `GET /api/holds/{id}/discount?code=`: what the code would take off this hold. A preview: the
+/// order applies the code again, authoritatively.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DiscountPreview {
+    /// As stored (upper case).
+    pub code: String,
+    /// "10% off", "€5.00 off each ticket".
+    pub description: String,
+    pub subtotal_minor: i64,
+    pub discount_minor: i64,
+    pub total_minor: i64,
+    pub currency: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,10 +279,19 @@ pub struct Order {
     pub event_when_display: String,
     pub venue: String,
     pub buyer: Person,
+    /// What was paid (or is due): after the discount.
     pub total_minor: i64,
+    /// Taken off by `discount_code`; 0 without one.
+    #[serde(default)]
+    pub discount_minor: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_code: Option<String>,
     pub currency: String,
     pub created_at: DateTime<Utc>,
     pub tickets: Vec<Ticket>,
+    /// The buyer's answers to the event's questions, labels as they were asked.
+    #[serde(default)]
+    pub answers: Vec<Answer>,
     /// The secret link to this order's page: whoever has it can see the tickets.
     pub url: String,
 }

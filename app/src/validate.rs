@@ -1,8 +1,11 @@
 //! Field rules shared by the browser (inline messages) and the origin (the authority), so a person
 //! sees the same sentence whichever of the two catches the mistake.
 
+use crate::model::{Question, QuestionKind};
+
 pub const NAME_MAX_CHARS: usize = 100;
 pub const EMAIL_MAX_CHARS: usize = 254;
+pub const ANSWER_MAX_CHARS: usize = 500;
 
 /// A person's name: something to print on a ticket.
 pub fn name(value: &str) -> Result<(), String> {
@@ -44,6 +47,24 @@ pub fn email(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An answer to one of the event's checkout questions ("" when not answered).
+pub fn answer(question: &Question, value: &str) -> Result<(), String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return if question.required { Err(format!("Please answer \u{201c}{}\u{201d}.", question.label)) } else { Ok(()) };
+    }
+    if trimmed.chars().count() > ANSWER_MAX_CHARS {
+        return Err(format!("Please keep the answer under {ANSWER_MAX_CHARS} characters."));
+    }
+    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err("The answer contains characters we cannot store.".into());
+    }
+    if question.kind == QuestionKind::Choice && !question.options.iter().any(|option| option == trimmed) {
+        return Err(format!("Please choose one of: {}.", question.options.join(", ")));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,6 +81,26 @@ mod tests {
         for bad in ["", "  ", "plain", "@example.com", "a@", "a@localhost", "a b@example.com", "a@.com", "a@example.", "a@@example.com"] {
             assert!(email(bad).is_err(), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn answers_follow_their_question() {
+        let mut question = Question {
+            id: 1,
+            label: "T-shirt size".into(),
+            kind: QuestionKind::Choice,
+            options: vec!["S".into(), "M".into()],
+            required: true,
+            position: 0,
+        };
+        assert!(answer(&question, " ").is_err(), "required");
+        assert!(answer(&question, "XL").is_err(), "not an option");
+        assert_eq!(answer(&question, "M"), Ok(()));
+        question.required = false;
+        question.kind = QuestionKind::Text;
+        assert_eq!(answer(&question, ""), Ok(()));
+        assert_eq!(answer(&question, "anything"), Ok(()));
+        assert!(answer(&question, &"x".repeat(ANSWER_MAX_CHARS + 1)).is_err());
     }
 
     #[test]

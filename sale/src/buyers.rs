@@ -176,7 +176,7 @@ async fn journey(sale: &Sale, rng: &mut StdRng, buyer: usize) {
         } else {
             wanted
         };
-        let request = HoldRequest { items: vec![HoldRequestItem { ticket_type_id: sale.ticket_type_id, quantity }] };
+        let request = HoldRequest { items: vec![HoldRequestItem { ticket_type_id: sale.ticket_type_id, quantity }], access_code: None };
         let post = sale.client.post(sale.url(&format!("/api/events/{}/holds", sale.slug))).json(&request);
         match sale.send(Step::Hold, post, 201).await {
             Outcome::Status(201, Some(body), _) => match serde_json::from_str::<Hold>(&body) {
@@ -203,6 +203,8 @@ async fn journey(sale: &Sale, rng: &mut StdRng, buyer: usize) {
         buyer: person(buyer, 0),
         attendees: (0..quantity as usize).map(|i| person(buyer, i)).collect(),
         payment: if hold.total_minor == 0 { PaymentMethod::Free } else { PaymentMethod::Offline },
+        discount_code: None,
+        answers: Vec::new(),
     };
     let key = uuid::Uuid::new_v4().to_string();
     for attempt in 0..4 {

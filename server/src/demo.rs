@@ -126,12 +126,14 @@ async fn sell(storefront: &Storefront, ticket_type_id: i64, count: i64, per_orde
     let mut left = count;
     while left > 0 {
         let quantity = left.min(per_order);
-        let request = HoldRequest { items: vec![HoldRequestItem { ticket_type_id, quantity }] };
+        let request = HoldRequest { items: vec![HoldRequestItem { ticket_type_id, quantity }], access_code: None };
         let hold = storefront.create_hold(DEMO_SLUG, &request).await?;
         let order = OrderRequest {
             buyer: box_office.clone(),
             attendees: (0..quantity).map(|_| box_office.clone()).collect(),
             payment: PaymentMethod::Offline,
+            discount_code: None,
+            answers: Vec::new(),
         };
         storefront.place_order(&hold.id, &format!("demo-{}", hold.id), &order).await?;
         left -= quantity;

@@ -8,6 +8,7 @@ pub mod batch;
 pub mod codes;
 pub mod config;
 pub mod demo;
+pub mod discounts;
 pub mod error;
 pub mod every;
 pub mod gate;

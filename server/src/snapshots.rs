@@ -2,7 +2,7 @@
 //! availability polls a second ask for the same event; this turns them into at most one database
 //! read per event per TTL, and concurrent misses for one event wait for a single load.
 //! Stock shown may be up to one TTL old; the database still decides every hold.
-use app::model::{Availability, EventSnapshot};
+use app::model::{Availability, EventSnapshot, TicketTypeId, TicketTypeSnapshot};
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -14,17 +14,57 @@ use std::time::{Duration, Instant};
 /// each serialised and tagged once per load rather than once per request.
 pub struct LoadedEvent {
     pub id: i64,
+    /// Public: what the snapshot API, the availability API and the event page show (and every
+    /// cache in front of them keeps).
     pub snapshot: EventSnapshot,
     pub snapshot_json: TaggedJson,
     pub availability_json: TaggedJson,
     /// The event page's HTML, rendered by the first request that needs it.
     pub page_html: std::sync::OnceLock<Bytes>,
+    /// Ticket types sold only with an access code. Kept beside the snapshot, never in it: nothing
+    /// here is serialised into a cacheable response.
+    pub secret_types: Vec<SecretTicketType>,
+    /// Every ticket type's id, public and secret, in display order.
+    display_order: Vec<TicketTypeId>,
+}
+
+/// A secret ticket type and the code that unlocks it.
+pub struct SecretTicketType {
+    pub access_code: String,
+    pub info: TicketTypeSnapshot,
+}
+
+impl SecretTicketType {
+    /// Codes are compared trimmed and without regard to case: they are read out and typed on phones.
+    pub fn unlocked_by(&self, code: &str) -> bool {
+        let (ours, theirs) = (self.access_code.trim(), code.trim());
+        !ours.is_empty() && ours.chars().flat_map(char::to_lowercase).eq(theirs.chars().flat_map(char::to_lowercase))
+    }
 }
 
 impl LoadedEvent {
-    pub fn new(id: i64, snapshot: EventSnapshot) -> LoadedEvent {
+    /// `display_order`: every type's id (public and secret) in the order the organiser set.
+    pub fn new(id: i64, snapshot: EventSnapshot, secret_types: Vec<SecretTicketType>, display_order: Vec<TicketTypeId>) -> LoadedEvent {
         let availability_json = TaggedJson::of(&Availability::from(&snapshot));
-        LoadedEvent { id, snapshot_json: TaggedJson::of(&snapshot), availability_json, snapshot, page_html: Default::default() }
+        LoadedEvent {
+            id,
+            snapshot_json: TaggedJson::of(&snapshot),
+            availability_json,
+            snapshot,
+            page_html: Default::default(),
+            secret_types,
+            display_order,
+        }
+    }
+
+    /// Where a ticket type goes in lists (holds, orders), secret types among the public ones.
+    pub fn position(&self, id: TicketTypeId) -> Option<usize> {
+        self.display_order.iter().position(|&known| known == id)
+    }
+
+    /// The secret types `code` unlocks (none for a blank code).
+    pub fn unlocked_by<'a, 'c>(&'a self, code: &'c str) -> impl Iterator<Item = &'a TicketTypeSnapshot> + use<'a, 'c> {
+        self.secret_types.iter().filter(move |secret| secret.unlocked_by(code)).map(|secret| &secret.info)
     }
 }
 

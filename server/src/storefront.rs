@@ -1,21 +1,28 @@
 //! The storefront's rules: what may be held, by whom, for how long, and how a hold becomes an order.
 //! HTTP handlers and page renderers call this; it calls the [`Store`]. Input is validated here with
 //! messages a person can act on; stock is the database's decision (see `store`).
+//!
+//! Secret ticket types (a type with an access code) are loaded with the event but kept out of its
+//! snapshot, which the edge and browsers cache publicly: a buyer sees them only through `unlock`
+//! with the right code, and a hold of one must carry that code. A wrong code and a type that does
+//! not exist get the same answer, so ids cannot be used to probe for codes. Discount codes are
+//! previewed from the hold, and applied for real only in the order's transaction (`store`).
 use crate::batch::{Batcher, Orders};
 use crate::codes;
+use crate::discounts::{self, Refusal};
 use crate::error::ApiError;
 use crate::gate::Gate;
 use crate::inventory::{Inventory, InventorySettings};
 use crate::metrics::Metrics;
 use crate::payments::Payments;
-use crate::snapshots::{LoadedEvent, SnapshotCache};
+use crate::snapshots::{LoadedEvent, SecretTicketType, SnapshotCache};
 use crate::store::{
-    self, EventRecord, HoldItemRecord, HoldOutcome, HoldRecord, NewHold, NewOrder, NewTicket, OrderOutcome, OrderRecord, Store,
-    TicketTypeRecord,
+    self, AppliedDiscount, DiscountCode, EventRecord, HoldItemRecord, HoldOutcome, HoldRecord, NewHold, NewOrder, NewTicket,
+    OrderOutcome, OrderRecord, Store, TicketTypeRecord,
 };
 use app::model::{
-    EventSnapshot, EventSummary, Hold, HoldItem, HoldRequest, HoldStatus, Order, OrderRequest, Person,
-    SaleStatus, Ticket, TicketAvailability, TicketTypeSnapshot,
+    Answer, AnswerInput, DiscountPreview, EventSnapshot, EventSummary, Hold, HoldItem, HoldRequest, HoldStatus, Order, OrderRequest,
+    Person, Question, SaleStatus, Ticket, TicketAvailability, TicketTypeSnapshot, Unlocked,
 };
 use app::validate;
 use chrono::{DateTime, Utc};
@@ -25,6 +32,8 @@ use uuid::Uuid;
 
 /// Most distinct ticket types in one hold: more is a mistake or abuse, not a purchase.
 pub const MAX_ITEMS_PER_HOLD: usize = 20;
+/// Longest access code worth comparing; anything longer is simply wrong.
+pub const MAX_ACCESS_CODE_CHARS: usize = 100;
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
 
 pub struct Storefront {
@@ -126,10 +135,49 @@ impl Storefront {
                 }
                 let now = store::now();
                 let types = store.ticket_types(event.id, now).await?;
-                Ok(Some(LoadedEvent::new(event.id, build_snapshot(&event, &types, now))))
+                let questions = store.event_questions(event.id).await?;
+                let display_order = types.iter().map(|t| t.id).collect();
+                let secret_types = types
+                    .iter()
+                    .filter_map(|t| {
+                        let code = secret_code(t)?;
+                        Some(SecretTicketType { access_code: code.to_string(), info: type_snapshot(&event, t, now) })
+                    })
+                    .collect();
+                let snapshot = build_snapshot(&event, &types, &questions, now);
+                Ok(Some(LoadedEvent::new(event.id, snapshot, secret_types, display_order)))
             })
             .await?;
         snapshot.ok_or_else(not_found)
+    }
+
+    /// The secret ticket types `code` unlocks for this event. Never cached: the answer depends on
+    /// the code. A wrong code gets the same sentence whatever codes other events have.
+    #[tracing::instrument(skip(self, code))]
+    pub async fn unlock(&self, slug: &str, code: &str) -> Result<Unlocked, ApiError> {
+        let event = self.event(slug).await?;
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(ApiError::invalid_field("code", "Enter the access code you were given."));
+        }
+        let ticket_types: Vec<TicketTypeSnapshot> = if code.chars().count() > MAX_ACCESS_CODE_CHARS {
+            Vec::new()
+        } else {
+            let now = store::now();
+            event
+                .unlocked_by(code)
+                .cloned()
+                .map(|mut info| {
+                    // The snapshot may be up to a TTL old: the status is as of now.
+                    info.status = SaleStatus::at(now, info.available, info.sale_starts_at, info.sale_ends_at);
+                    info
+                })
+                .collect()
+        };
+        if ticket_types.is_empty() {
+            return Err(ApiError::invalid_field("code", "No tickets match this code. Check it and try again."));
+        }
+        Ok(Unlocked { ticket_types })
     }
 
     #[tracing::instrument(skip(self, request))]
@@ -149,7 +197,7 @@ impl Storefront {
         let event = self.event(slug).await?;
         let snapshot = &event.snapshot;
         let now = store::now();
-        let items = check_hold_request(snapshot, request, now)?;
+        let items = check_hold_request(&event, request, now)?;
         let hold = NewHold {
             id: Uuid::new_v4(),
             event_id: event.id,
@@ -191,8 +239,7 @@ impl Storefront {
                         })
                         .collect(),
                 };
-                let position = |id: i64| snapshot.ticket_types.iter().position(|t| t.id == id);
-                record.items.sort_by_key(|item| position(item.ticket_type_id));
+                record.items.sort_by_key(|item| event.position(item.ticket_type_id));
                 Ok(hold_view(&record, snapshot, now))
             }
             HoldOutcome::Short(left) => Err(sold_out(&items, &left)),
@@ -203,6 +250,55 @@ impl Storefront {
     pub async fn hold(&self, id: &str) -> Result<Hold, ApiError> {
         let (record, event) = self.hold_record(id).await?;
         Ok(hold_view(&record, &event.snapshot, store::now()))
+    }
+
+    /// The hold and the questions checkout asks, for the checkout page.
+    #[tracing::instrument(skip(self))]
+    pub async fn checkout(&self, id: &str) -> Result<(Hold, Vec<Question>), ApiError> {
+        let (record, event) = self.hold_record(id).await?;
+        Ok((hold_view(&record, &event.snapshot, store::now()), event.snapshot.questions.clone()))
+    }
+
+    /// What a discount code would take off this hold. A preview: the order checks it again, and
+    /// takes its use, in the transaction that writes the order.
+    #[tracing::instrument(skip(self, code))]
+    pub async fn preview_discount(&self, hold_id: &str, code: &str) -> Result<DiscountPreview, ApiError> {
+        let (hold, event) = self.hold_record(hold_id).await?;
+        let now = store::now();
+        if hold.status != HoldStatus::Active || hold.expires_at <= now {
+            return Err(hold_not_live(Some(hold.status)));
+        }
+        let code = discounts::normalise(code);
+        if code.is_empty() {
+            return Err(ApiError::invalid_field("discount_code", "Enter a discount code."));
+        }
+        let (found, discount_minor) = self.check_discount(event.id, &code, &hold, now).await?;
+        let subtotal_minor = subtotal(&hold);
+        Ok(DiscountPreview {
+            description: discounts::describe(found.kind, found.amount, &event.snapshot.currency),
+            code: found.code,
+            subtotal_minor,
+            discount_minor,
+            total_minor: (subtotal_minor - discount_minor).max(0),
+            currency: event.snapshot.currency.clone(),
+        })
+    }
+
+    /// The code (upper-cased, not blank) and what it takes off `hold` at `now`, or why it does not
+    /// apply, as a message on the `discount_code` field.
+    async fn check_discount(&self, event_id: i64, code: &str, hold: &HoldRecord, now: DateTime<Utc>) -> Result<(DiscountCode, i64), ApiError> {
+        let found = if code.chars().count() > discounts::MAX_CODE_CHARS {
+            None
+        } else {
+            self.store.discount_code(event_id, code).await?
+        };
+        let Some(found) = found else {
+            return Err(discount_refused(code, None));
+        };
+        match discounts::discount_for(&found, &hold.items, now) {
+            Ok(minor) => Ok((found, minor.min(subtotal(hold)))),
+            Err(refusal) => Err(discount_refused(&found.code, Some(refusal))),
+        }
     }
 
     #[tracing::instrument(skip(self))]
@@ -249,8 +345,26 @@ impl Storefront {
         let (hold, event) = self.hold_record(hold_id).await?;
         let snapshot = &event.snapshot;
         let (buyer, attendees) = check_people(request, &hold)?;
-        let total_minor: i64 = hold.items.iter().map(|item| item.quantity * item.unit_price_minor).sum();
-        let settlement = self.payments.provider(request.payment)?.settle(total_minor, &snapshot.currency).await?;
+        let answers = check_answers(&snapshot.questions, &request.answers)?;
+        let now = store::now();
+        let code = request.discount_code.as_deref().map(discounts::normalise).filter(|code| !code.is_empty());
+        // A hold that is no longer live cannot be claimed, so this order will not be written: the
+        // store answers with the order this key made before (a replay) or says why not. The
+        // discount and the payment are only checked for an order that can still be made; checking
+        // them on a replay would refuse the retry of an order that used a code's last use.
+        let live = hold.status == HoldStatus::Active && hold.expires_at > now;
+        let mut discount = None;
+        if let (true, Some(code)) = (live, &code) {
+            let (found, minor) = self.check_discount(event.id, code, &hold, now).await?;
+            discount = Some(AppliedDiscount { code_id: found.id, code: found.code, minor });
+        }
+        let subtotal_minor = subtotal(&hold);
+        let total_minor = (subtotal_minor - discount.as_ref().map_or(0, |discount| discount.minor)).max(0);
+        let status = if live {
+            self.payments.provider(request.payment)?.settle(total_minor, &snapshot.currency).await?.order_status()
+        } else {
+            app::model::OrderStatus::Confirmed
+        };
         let tickets = hold
             .items
             .iter()
@@ -270,14 +384,20 @@ impl Storefront {
             access_token: codes::access_token(),
             buyer_name: buyer.name,
             buyer_email: buyer.email,
-            status: settlement.order_status(),
+            status,
             payment: request.payment,
             total_minor,
             currency: snapshot.currency.clone(),
             created_at: store::now(),
             tickets,
+            discount,
+            answers,
         };
-        let (record, created) = match self.orders.submit(order).await? {
+        // Orders with a code skip the group commit: the code's conditional UPDATE may refuse one,
+        // and it must not take a batch down with it.
+        let discount_code = order.discount.as_ref().map(|discount| discount.code.clone());
+        let outcome = if discount_code.is_some() { self.store.place_order(&order).await? } else { self.orders.submit(order).await? };
+        let (record, created) = match outcome {
             OrderOutcome::Created(record) => (record, true),
             OrderOutcome::Replayed(record) => (record, false),
             OrderOutcome::KeyReused => {
@@ -286,6 +406,15 @@ impl Storefront {
                 ))
             }
             OrderOutcome::HoldNotLive(status) => return Err(hold_not_live(status)),
+            OrderOutcome::DiscountRefused => {
+                // Used up, expired or removed since it was checked: say which, as it is now.
+                let code = discount_code.unwrap_or_default();
+                let refusal = match self.store.discount_code(event.id, &code).await? {
+                    None => None,
+                    Some(found) => Some(discounts::discount_for(&found, &hold.items, store::now()).err().unwrap_or(Refusal::UsedUp)),
+                };
+                return Err(discount_refused(&code, refusal));
+            }
         };
         if created {
             tracing::debug!(reference = %record.reference, tickets = record.tickets.len(), "order placed");
@@ -371,8 +500,11 @@ impl Storefront {
             venue: event.venue.clone(),
             buyer: Person { name: record.buyer_name, email: record.buyer_email },
             total_minor: record.total_minor,
+            discount_minor: record.discount_minor,
+            discount_code: record.discount_code,
             currency: record.currency,
             created_at: record.created_at,
+            answers: record.answers,
             tickets: record
                 .tickets
                 .into_iter()
@@ -414,8 +546,32 @@ fn hold_not_live(status: Option<HoldStatus>) -> ApiError {
     }
 }
 
-/// Builds the snapshot of an event from its records, as of `now`.
-pub fn build_snapshot(event: &EventRecord, types: &[TicketTypeRecord], now: DateTime<Utc>) -> EventSnapshot {
+/// The type's access code when it is secret. A blank code is no secret: the admin form sends an
+/// empty field for a public type.
+fn secret_code(t: &TicketTypeRecord) -> Option<&str> {
+    t.access_code.as_deref().map(str::trim).filter(|code| !code.is_empty())
+}
+
+fn type_snapshot(event: &EventRecord, t: &TicketTypeRecord, now: DateTime<Utc>) -> TicketTypeSnapshot {
+    let available = t.available();
+    TicketTypeSnapshot {
+        id: t.id,
+        name: t.name.clone(),
+        description: t.description.clone(),
+        price_minor: t.price_minor,
+        currency: event.currency.clone(),
+        available,
+        min_per_order: t.min_per_order,
+        max_per_order: t.max_per_order,
+        sale_starts_at: t.sale_starts_at,
+        sale_ends_at: t.sale_ends_at,
+        status: SaleStatus::at(now, available, t.sale_starts_at, t.sale_ends_at),
+    }
+}
+
+/// Builds the public snapshot of an event from its records, as of `now`: secret ticket types are
+/// left out, since snapshots are cached by anyone.
+pub fn build_snapshot(event: &EventRecord, types: &[TicketTypeRecord], questions: &[Question], now: DateTime<Utc>) -> EventSnapshot {
     EventSnapshot {
         version: event.version,
         slug: event.slug.clone(),
@@ -427,26 +583,9 @@ pub fn build_snapshot(event: &EventRecord, types: &[TicketTypeRecord], now: Date
         ends_at: event.ends_at,
         when_display: when_display(event),
         currency: event.currency.clone(),
-        ticket_types: types
-            .iter()
-            .map(|t| {
-                let available = t.available();
-                TicketTypeSnapshot {
-                    id: t.id,
-                    name: t.name.clone(),
-                    description: t.description.clone(),
-                    price_minor: t.price_minor,
-                    currency: event.currency.clone(),
-                    available,
-                    min_per_order: t.min_per_order,
-                    max_per_order: t.max_per_order,
-                    sale_starts_at: t.sale_starts_at,
-                    sale_ends_at: t.sale_ends_at,
-                    status: SaleStatus::at(now, available, t.sale_starts_at, t.sale_ends_at),
-                }
-            })
-            .collect(),
+        ticket_types: types.iter().filter(|t| secret_code(t).is_none()).map(|t| type_snapshot(event, t, now)).collect(),
         generated_at: now,
+        questions: questions.to_vec(),
     }
 }
 
@@ -464,10 +603,12 @@ pub fn when_display(event: &EventRecord) -> String {
 
 /// Checks a hold request against the event's rules; returns each item with its ticket type.
 fn check_hold_request<'a>(
-    snapshot: &'a EventSnapshot,
+    event: &'a LoadedEvent,
     request: &HoldRequest,
     now: DateTime<Utc>,
 ) -> Result<Vec<(&'a TicketTypeSnapshot, i64)>, ApiError> {
+    let snapshot = &event.snapshot;
+    let access_code = request.access_code.as_deref().filter(|code| code.chars().count() <= MAX_ACCESS_CODE_CHARS).unwrap_or("");
     if request.items.is_empty() {
         return Err(ApiError::invalid_field("items", "Choose at least one ticket."));
     }
@@ -477,10 +618,13 @@ fn check_hold_request<'a>(
     let mut checked = Vec::with_capacity(request.items.len());
     for (i, item) in request.items.iter().enumerate() {
         let field = |name: &str| format!("items[{i}].{name}");
-        let Some(info) = snapshot.ticket_types.iter().find(|t| t.id == item.ticket_type_id) else {
+        let public = snapshot.ticket_types.iter().find(|t| t.id == item.ticket_type_id);
+        let Some(info) = public.or_else(|| event.unlocked_by(access_code).find(|t| t.id == item.ticket_type_id)) else {
+            // The same answer, word for word, for a type that does not exist and for a secret one
+            // without its code: ids cannot be used to find out which types are secret.
             return Err(ApiError::invalid_field(
-                field("ticket_type_id"),
-                format!("Ticket type {} is not sold for this event. Reload the event page to see what is.", item.ticket_type_id),
+                "access_code",
+                "Some of these tickets are not on sale without an access code. Reload the event page to see what is on sale, or enter the code you were given.",
             ));
         };
         if checked.iter().any(|(seen, _): &(&TicketTypeSnapshot, i64)| seen.id == info.id) {
@@ -580,6 +724,61 @@ fn check_people(request: &OrderRequest, hold: &HoldRecord) -> Result<(Person, Ve
         check(&format!("attendees[{i}]"), attendee)?;
     }
     Ok((buyer, attendees))
+}
+
+fn subtotal(hold: &HoldRecord) -> i64 {
+    hold.items.iter().map(|item| item.quantity * item.unit_price_minor).sum()
+}
+
+/// Why a discount code does not apply, on the `discount_code` field. `refusal` None: no such code
+/// for this event.
+fn discount_refused(code: &str, refusal: Option<Refusal>) -> ApiError {
+    let shown = if code.chars().count() <= discounts::MAX_CODE_CHARS { format!("\u{201c}{code}\u{201d}") } else { "this".to_string() };
+    let message = match refusal {
+        None => format!("There is no discount code {shown} for this event. Check the spelling, or order without it."),
+        Some(Refusal::Expired) => format!("The discount code {shown} has expired. Remove it to order without it."),
+        Some(Refusal::UsedUp) => {
+            format!("The discount code {shown} has been used as many times as it allows. Remove it to order without it.")
+        }
+        Some(Refusal::NotEligible) => {
+            format!("The discount code {shown} is not valid for the tickets in this order. Remove it to order without it.")
+        }
+    };
+    ApiError::invalid_field("discount_code", message)
+}
+
+/// Checks the buyer's answers against the event's questions; returns what to store, in the
+/// questions' order, labels copied. Blank answers to optional questions are not stored.
+fn check_answers(questions: &[Question], answers: &[AnswerInput]) -> Result<Vec<Answer>, ApiError> {
+    let field = |id: i64| format!("answers.{id}");
+    let mut given: Vec<(&Question, String)> = Vec::with_capacity(answers.len());
+    for input in answers {
+        let Some(question) = questions.iter().find(|q| q.id == input.question_id) else {
+            return Err(ApiError::invalid_field(
+                field(input.question_id),
+                "This question is no longer asked for this event. Reload the checkout page.",
+            ));
+        };
+        if given.iter().any(|(seen, _)| seen.id == question.id) {
+            return Err(ApiError::invalid_field(field(question.id), format!("\u{201c}{}\u{201d} is answered twice; send one answer.", question.label)));
+        }
+        let answer = input.answer.trim().to_string();
+        validate::answer(question, &answer).map_err(|message| ApiError::invalid_field(field(question.id), message))?;
+        given.push((question, answer));
+    }
+    for question in questions {
+        let answered = given.iter().any(|(q, answer)| q.id == question.id && !answer.is_empty());
+        if !answered {
+            validate::answer(question, "").map_err(|message| ApiError::invalid_field(field(question.id), message))?;
+        }
+    }
+    let mut stored: Vec<Answer> = given
+        .into_iter()
+        .filter(|(_, answer)| !answer.is_empty())
+        .map(|(question, answer)| Answer { question_id: question.id, label: question.label.clone(), answer })
+        .collect();
+    stored.sort_by_key(|answer| questions.iter().position(|q| q.id == answer.question_id));
+    Ok(stored)
 }
 
 fn hold_view(record: &HoldRecord, snapshot: &EventSnapshot, now: DateTime<Utc>) -> Hold {

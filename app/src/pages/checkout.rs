@@ -1,10 +1,15 @@
 //! Checkout: the hold's countdown, the buyer and one attendee per ticket, validated as the person
 //! types; submitting twice (a double tap, a retry after a dropped connection) reuses one idempotency
 //! key, so it can only ever make one order.
+//!
+//! The event's questions are asked here too, and a discount code can be applied: "Apply" shows what
+//! it takes off (a preview from the origin), and the order sends the code to be applied for real.
+//! If the code is refused then (used up meanwhile), the preview is dropped and the message says so;
+//! the hold is still live and the same key places the order without it.
 use crate::api;
 use crate::clock::{format_countdown, use_clock};
-use crate::model::{Hold, HoldStatus, OrderRequest, PaymentMethod, Person};
-use crate::money::format_price;
+use crate::model::{AnswerInput, DiscountPreview, Hold, HoldStatus, OrderRequest, PaymentMethod, Person, Question, QuestionKind};
+use crate::money::{format_amount, format_price};
 use crate::validate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -28,8 +33,11 @@ impl PersonFields {
 
 type FieldErrors = RwSignal<BTreeMap<String, String>>;
 
+/// The API's field name for the discount code, and the key of its message.
+const DISCOUNT_FIELD: &str = "discount_code";
+
 #[component]
-pub fn CheckoutPage(hold: Hold) -> impl IntoView {
+pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
     let clock = use_clock();
     let expires_at = hold.expires_at;
     let released = RwSignal::new(false);
@@ -50,7 +58,27 @@ pub fn CheckoutPage(hold: Hold) -> impl IntoView {
     let errors: FieldErrors = RwSignal::new(BTreeMap::new());
     let form_message = RwSignal::new(None::<String>);
     let submitting = RwSignal::new(false);
-    let payment = if hold.total_minor == 0 { PaymentMethod::Free } else { PaymentMethod::Offline };
+    // One value per question, in the event's order.
+    let answers: Vec<(Question, RwSignal<String>)> = questions.into_iter().map(|q| (q, RwSignal::new(String::new()))).collect();
+    let answer_values = StoredValue::new(answers.clone());
+
+    // The discount as previewed; the order sends its code.
+    let discount_input = RwSignal::new(String::new());
+    let applied = RwSignal::new(None::<DiscountPreview>);
+    let applying = RwSignal::new(false);
+    let subtotal_minor = hold.total_minor;
+    let total = move || applied.with(|preview| preview.as_ref().map_or(subtotal_minor, |preview| preview.total_minor));
+    let payment = move || if total() == 0 { PaymentMethod::Free } else { PaymentMethod::Offline };
+    let set_discount_error = move |message: Option<String>| {
+        errors.update(|errors| match message {
+            Some(message) => {
+                errors.insert(DISCOUNT_FIELD.to_string(), message);
+            }
+            None => {
+                errors.remove(DISCOUNT_FIELD);
+            }
+        })
+    };
 
     let hold_id = hold.id.clone();
     let submit = {
@@ -67,8 +95,25 @@ pub fn CheckoutPage(hold: Hold) -> impl IntoView {
                 .enumerate()
                 .map(|(i, fields)| if i == 0 && first_is_buyer.get_untracked() { buyer_value.clone() } else { fields.value() })
                 .collect();
-            let found = check_fields(&buyer_value, &attendee_values, first_is_buyer.get_untracked());
+            let mut found = check_fields(&buyer_value, &attendee_values, first_is_buyer.get_untracked());
+            let answer_inputs: Vec<AnswerInput> = answer_values.with_value(|answers| {
+                answers
+                    .iter()
+                    .filter_map(|(question, value)| {
+                        let answer = value.get_untracked().trim().to_string();
+                        if let Err(message) = validate::answer(question, &answer) {
+                            found.insert(answer_key(question.id), message);
+                        }
+                        (!answer.is_empty()).then_some(AnswerInput { question_id: question.id, answer })
+                    })
+                    .collect()
+            });
             let has_errors = !found.is_empty();
+            // A refused discount code stays flagged until it is changed or removed.
+            let discount_error = errors.with_untracked(|errors| errors.get(DISCOUNT_FIELD).cloned());
+            if let Some(message) = discount_error {
+                found.insert(DISCOUNT_FIELD.to_string(), message);
+            }
             errors.set(found);
             if has_errors {
                 form_message.set(Some("Please check the highlighted fields.".to_string()));
@@ -76,7 +121,13 @@ pub fn CheckoutPage(hold: Hold) -> impl IntoView {
             }
             form_message.set(None);
             submitting.set(true);
-            let request = OrderRequest { buyer: buyer_value, attendees: attendee_values, payment };
+            let discount_code = applied.with_untracked(|preview| preview.as_ref().map(|preview| preview.code.clone()));
+            let payment = if applied.with_untracked(|p| p.as_ref().map_or(subtotal_minor, |p| p.total_minor)) == 0 {
+                PaymentMethod::Free
+            } else {
+                PaymentMethod::Offline
+            };
+            let request = OrderRequest { buyer: buyer_value, attendees: attendee_values, payment, discount_code, answers: answer_inputs };
             let hold_id = hold_id.clone();
             spawn_local(async move {
                 let key = idempotency_key(&hold_id);
@@ -87,10 +138,19 @@ pub fn CheckoutPage(hold: Hold) -> impl IntoView {
                         if failure.code() == Some("hold_expired") {
                             expired_by_server.set(true);
                         } else if let api::ApiFailure::Api { body: crate::model::ApiErrorBody { field: Some(field), message, .. }, .. } = &failure {
+                            if field == DISCOUNT_FIELD {
+                                // Refused for real (used up or expired since the preview): the
+                                // total goes back, and placing the order again goes without it.
+                                applied.set(None);
+                            }
                             errors.update(|errors| {
                                 errors.insert(field.clone(), message.clone());
                             });
-                            form_message.set(Some("Please check the highlighted fields.".to_string()));
+                            form_message.set(Some(if field == DISCOUNT_FIELD {
+                                "The discount code could not be used. You can place the order without it.".to_string()
+                            } else {
+                                "Please check the highlighted fields.".to_string()
+                            }));
                         } else {
                             form_message.set(Some(failure.message()));
                         }
@@ -114,6 +174,55 @@ pub fn CheckoutPage(hold: Hold) -> impl IntoView {
             });
         }
     };
+
+    let apply = {
+        let hold_id = hold_id.clone();
+        move || {
+            let code = discount_input.get_untracked().trim().to_string();
+            if applying.get_untracked() {
+                return;
+            }
+            if code.is_empty() {
+                set_discount_error(Some("Enter a discount code.".to_string()));
+                return;
+            }
+            applying.set(true);
+            let hold_id = hold_id.clone();
+            spawn_local(async move {
+                match api::preview_discount(&hold_id, &code).await {
+                    Ok(preview) => {
+                        set_discount_error(None);
+                        applied.set(Some(preview));
+                    }
+                    Err(failure) => {
+                        if failure.code() == Some("hold_expired") {
+                            expired_by_server.set(true);
+                        }
+                        applied.set(None);
+                        set_discount_error(Some(failure.message()));
+                    }
+                }
+                applying.set(false);
+            });
+        }
+    };
+    let apply_on_enter = {
+        let apply = apply.clone();
+        move |ev: leptos::ev::KeyboardEvent| {
+            if ev.key() == "Enter" {
+                ev.prevent_default();
+                apply();
+            }
+        }
+    };
+    let apply_on_click = move |_| apply();
+    let remove_discount = move |_| {
+        applied.set(None);
+        discount_input.set(String::new());
+        set_discount_error(None);
+    };
+    let discount_error = move || errors.with(|errors| errors.get(DISCOUNT_FIELD).cloned());
+    let discount_invalid = move || errors.with(|errors| errors.contains_key(DISCOUNT_FIELD)).to_string();
 
     let currency = hold.currency.clone();
     let summary = hold
@@ -155,6 +264,31 @@ pub fn CheckoutPage(hold: Hold) -> impl IntoView {
         })
         .collect_view();
 
+    let discount_currency = currency.clone();
+    let discount_line = move || {
+        applied.get().map(|preview| {
+            view! {
+                <li class="summary-line summary-discount">
+                    <span>{format!("Discount ({})", preview.code)}</span>
+                    <span>{format!("−{}", format_amount(preview.discount_minor, &discount_currency))}</span>
+                </li>
+            }
+        })
+    };
+    let total_currency = currency.clone();
+    let question_fields = (!answers.is_empty()).then(|| {
+        let fields = answers
+            .into_iter()
+            .map(|(question, value)| view! { <QuestionField question=question value=value errors=errors /> })
+            .collect_view();
+        view! {
+            <fieldset class="questions">
+                <legend>"A few questions"</legend>
+                {fields}
+            </fieldset>
+        }
+    });
+
     view! {
         <article class="checkout">
             <header class="checkout-header">
@@ -183,11 +317,37 @@ pub fn CheckoutPage(hold: Hold) -> impl IntoView {
             </Show>
             <section class="summary">
                 <h2>"Your order"</h2>
-                <ul class="summary-lines">{summary.clone()}</ul>
+                <ul class="summary-lines">{summary.clone()} {discount_line}</ul>
                 <p class="summary-total">
                     <span>"Total"</span>
-                    <strong>{format_price(hold.total_minor, &hold.currency)}</strong>
+                    <strong>{move || format_price(total(), &total_currency)}</strong>
                 </p>
+                <div class="field discount">
+                    <label for="discount-code">"Discount code"</label>
+                    <div class="field-row">
+                        <input
+                            id="discount-code"
+                            name="discount_code"
+                            type="text"
+                            autocomplete="off"
+                            maxlength="64"
+                            bind:value=discount_input
+                            aria-invalid=discount_invalid
+                            on:keydown=apply_on_enter
+                        />
+                        <button type="button" class="button button-secondary" disabled=move || applying.get() on:click=apply_on_click>
+                            "Apply"
+                        </button>
+                    </div>
+                    <p class="field-error">{discount_error}</p>
+                    <Show when=move || applied.with(Option::is_some)>
+                        <p class="hint muted" role="status">
+                            {move || applied.get().map(|preview| format!("{}: {}.", preview.code, preview.description))}
+                            " "
+                            <button type="button" class="button-link" on:click=remove_discount>"Remove discount"</button>
+                        </p>
+                    </Show>
+                </div>
             </section>
             <form class="checkout-form" novalidate=true on:submit=submit>
                 <fieldset class="buyer">
@@ -196,14 +356,15 @@ pub fn CheckoutPage(hold: Hold) -> impl IntoView {
                     <p class="hint muted">"We send your tickets to this address."</p>
                 </fieldset>
                 {attendee_forms}
+                {question_fields}
                 <section class="payment">
                     <h2>"Payment"</h2>
-                    {match payment {
-                        PaymentMethod::Free => view! { <p>"These tickets are free: nothing to pay."</p> }.into_any(),
-                        PaymentMethod::Offline => view! {
-                            <p>"Pay at the door or by invoice. Your tickets are issued now; bring them to the event."</p>
-                        }.into_any(),
-                    }}
+                    <p>
+                        {move || match payment() {
+                            PaymentMethod::Free => "Nothing to pay: these tickets are free.",
+                            PaymentMethod::Offline => "Pay at the door or by invoice. Your tickets are issued now; bring them to the event.",
+                        }}
+                    </p>
                 </section>
                 <p class="form-message" role="alert">{move || form_message.get()}</p>
                 <button
@@ -299,6 +460,79 @@ fn TextField(
             <p class="field-error">{error}</p>
         </div>
     }
+}
+
+/// A question of the event's: a text input, or a select of its options.
+#[component]
+fn QuestionField(question: Question, value: RwSignal<String>, errors: FieldErrors) -> impl IntoView {
+    let key = answer_key(question.id);
+    let id = field_id(&key);
+    let error = {
+        let key = key.clone();
+        move || errors.with(|errors| errors.get(&key).cloned())
+    };
+    let invalid = {
+        let error = error.clone();
+        move || error().is_some().to_string()
+    };
+    // As for the other fields: a flagged answer is checked again as it changes, nothing else is.
+    let recheck = {
+        let (key, question) = (key.clone(), question.clone());
+        move |ev: leptos::ev::Event| {
+            if !errors.with_untracked(|errors| errors.contains_key(&key)) {
+                return;
+            }
+            let result = validate::answer(&question, &event_target_value(&ev));
+            errors.update(|errors| match result {
+                Ok(()) => {
+                    errors.remove(&key);
+                }
+                Err(message) => {
+                    errors.insert(key.clone(), message);
+                }
+            });
+        }
+    };
+    let label = view! {
+        <label for=id.clone()>
+            {question.label.clone()}
+            {question.required.then(|| view! { <span class="required-mark">" (required)"</span> })}
+        </label>
+    };
+    let input = match question.kind {
+        QuestionKind::Text => view! {
+            <input
+                id=id
+                name=key
+                type="text"
+                maxlength=validate::ANSWER_MAX_CHARS.to_string()
+                required=question.required
+                bind:value=value
+                aria-invalid=invalid
+                on:input=recheck
+            />
+        }
+        .into_any(),
+        QuestionKind::Choice => view! {
+            <select id=id name=key required=question.required bind:value=value aria-invalid=invalid on:change=recheck>
+                <option value="">"Choose…"</option>
+                {question.options.iter().map(|option| view! { <option value=option.clone()>{option.clone()}</option> }).collect_view()}
+            </select>
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="field">
+            {label}
+            {input}
+            <p class="field-error">{error}</p>
+        </div>
+    }
+}
+
+/// The API's field name for an answer ("answers.12").
+fn answer_key(question_id: i64) -> String {
+    format!("answers.{question_id}")
 }
 
 fn field_id(key: &str) -> String {

@@ -1,8 +1,12 @@
 //! The event page: what is on sale, live. Quantities are bounded by the per-order limits and the
 //! stock; availability is polled while the page is open; a scheduled sale flips to on-sale by itself.
+//!
+//! Secret ticket types are never in the page (it is cached publicly, at the edge too): a buyer with
+//! an access code unlocks them in the browser, from the origin, and they join the list below the
+//! public ones. The hold then carries the code.
 use crate::api;
-use crate::clock::{format_countdown, use_clock};
-use crate::model::{EventSnapshot, HoldRequest, HoldRequestItem, SaleStatus, TicketTypeSnapshot};
+use crate::clock::{format_countdown, use_clock, Clock};
+use crate::model::{EventSnapshot, HoldRequest, HoldRequestItem, SaleStatus, TicketAvailability, TicketTypeSnapshot};
 use crate::money::{format_amount, format_price};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -40,34 +44,41 @@ impl Row {
     }
 }
 
+type Rows = Vec<(TicketTypeSnapshot, Row)>;
+
+fn make_row(info: &TicketTypeSnapshot, clock: Clock) -> Row {
+    let available = RwSignal::new(info.available);
+    let (starts, ends) = (info.sale_starts_at, info.sale_ends_at);
+    let status = Memo::new(move |_| SaleStatus::at(clock.now(), available.get(), starts, ends));
+    Row { quantity: RwSignal::new(0), available, status }
+}
+
 #[component]
 pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
     let clock = use_clock();
-    let rows: Vec<(TicketTypeSnapshot, Row)> = snapshot
-        .ticket_types
-        .iter()
-        .map(|info| {
-            let available = RwSignal::new(info.available);
-            let (starts, ends) = (info.sale_starts_at, info.sale_ends_at);
-            let status = Memo::new(move |_| SaleStatus::at(clock.now(), available.get(), starts, ends));
-            (info.clone(), Row { quantity: RwSignal::new(0), available, status })
-        })
-        .collect();
+    let rows: Rows = snapshot.ticket_types.iter().map(|info| (info.clone(), make_row(info, clock))).collect();
     let rows = StoredValue::new(rows);
+    // Secret types unlocked by `unlocked_code`; always empty on the host, so hydration matches.
+    let unlocked = RwSignal::new(Rows::new());
+    let unlocked_code = RwSignal::new(None::<String>);
+    // Every row, public then unlocked; tracked when `tracked` (for views), untracked in handlers.
+    let all_rows = move |tracked: bool| -> Rows {
+        let mut all = rows.get_value();
+        all.extend(if tracked { unlocked.get() } else { unlocked.get_untracked() });
+        all
+    };
     let submitting = RwSignal::new(false);
     let message = RwSignal::new(None::<String>);
     let slug = snapshot.slug.clone();
     let currency = snapshot.currency.clone();
 
-    let apply_availability = move |items: &[crate::model::TicketAvailability]| {
-        rows.with_value(|rows| {
-            for (info, row) in rows {
-                if let Some(fresh) = items.iter().find(|item| item.id == info.id) {
-                    row.available.set(fresh.available);
-                    row.clamp(info);
-                }
+    let apply_availability = move |items: &[TicketAvailability]| {
+        for (info, row) in all_rows(false) {
+            if let Some(fresh) = items.iter().find(|item| item.id == info.id) {
+                row.available.set(fresh.available);
+                row.clamp(&info);
             }
-        })
+        }
     };
 
     {
@@ -89,29 +100,29 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
         });
     }
 
-    let total_minor = move || {
-        rows.with_value(|rows| rows.iter().map(|(info, row)| row.quantity.get() * info.price_minor).sum::<i64>())
-    };
-    let ticket_count = move || rows.with_value(|rows| rows.iter().map(|(_, row)| row.quantity.get()).sum::<i64>());
+    let total_minor = move || all_rows(true).iter().map(|(info, row)| row.quantity.get() * info.price_minor).sum::<i64>();
+    let ticket_count = move || all_rows(true).iter().map(|(_, row)| row.quantity.get()).sum::<i64>();
+    let chosen_untracked = move || all_rows(false).iter().map(|(_, row)| row.quantity.get_untracked()).sum::<i64>();
 
     let reserve = {
         let slug = slug.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            if submitting.get_untracked() || ticket_count() == 0 {
+            if submitting.get_untracked() || chosen_untracked() == 0 {
                 return;
             }
-            let items: Vec<HoldRequestItem> = rows.with_value(|rows| {
-                rows.iter()
-                    .filter(|(_, row)| row.quantity.get_untracked() > 0)
-                    .map(|(info, row)| HoldRequestItem { ticket_type_id: info.id, quantity: row.quantity.get_untracked() })
-                    .collect()
-            });
+            let items: Vec<HoldRequestItem> = all_rows(false)
+                .iter()
+                .filter(|(_, row)| row.quantity.get_untracked() > 0)
+                .map(|(info, row)| HoldRequestItem { ticket_type_id: info.id, quantity: row.quantity.get_untracked() })
+                .collect();
+            let secret_chosen = unlocked.with_untracked(|rows| rows.iter().any(|(_, row)| row.quantity.get_untracked() > 0));
+            let access_code = if secret_chosen { unlocked_code.get_untracked() } else { None };
             submitting.set(true);
             message.set(None);
             let slug = slug.clone();
             spawn_local(async move {
-                let request = HoldRequest { items };
+                let request = HoldRequest { items, access_code };
                 let mut attempt = 0;
                 let outcome = loop {
                     match api::create_hold(&slug, &request).await {
@@ -148,6 +159,63 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
         .collect_view();
     let total_currency = currency.clone();
 
+    // "Have an access code?": asks the origin (never a cache) which secret types the code opens.
+    let code_input = RwSignal::new(String::new());
+    let unlocking = RwSignal::new(false);
+    let unlock_error = RwSignal::new(None::<String>);
+    let unlock_note = RwSignal::new(None::<String>);
+    let owner = Owner::current();
+    let unlock = {
+        let slug = slug.clone();
+        move || {
+            let code = code_input.get_untracked().trim().to_string();
+            if unlocking.get_untracked() {
+                return;
+            }
+            if code.is_empty() {
+                unlock_error.set(Some("Enter the access code you were given.".to_string()));
+                return;
+            }
+            unlocking.set(true);
+            unlock_error.set(None);
+            unlock_note.set(None);
+            let (slug, owner) = (slug.clone(), owner.clone());
+            spawn_local(async move {
+                match api::unlock(&slug, &code).await {
+                    Ok(found) => {
+                        let public: Vec<i64> = rows.with_value(|rows| rows.iter().map(|(info, _)| info.id).collect());
+                        let fresh: Vec<TicketTypeSnapshot> =
+                            found.ticket_types.into_iter().filter(|info| !public.contains(&info.id)).collect();
+                        let names: Vec<String> = fresh.iter().map(|info| info.name.clone()).collect();
+                        // Rows own signals and a memo: they belong to the page, not to this task.
+                        let make = || fresh.iter().map(|info| (info.clone(), make_row(info, clock))).collect::<Rows>();
+                        let new_rows = match &owner {
+                            Some(owner) => owner.with(make),
+                            None => make(),
+                        };
+                        unlocked.set(new_rows);
+                        unlocked_code.set(Some(code));
+                        unlock_note.set(Some(format!("Unlocked: {}.", names.join(", "))));
+                    }
+                    Err(failure) => unlock_error.set(Some(failure.message())),
+                }
+                unlocking.set(false);
+            });
+        }
+    };
+    let unlock_on_enter = {
+        let unlock = unlock.clone();
+        move |ev: leptos::ev::KeyboardEvent| {
+            // Enter here unlocks; it must not submit the reservation around it.
+            if ev.key() == "Enter" {
+                ev.prevent_default();
+                unlock();
+            }
+        }
+    };
+    let unlock_on_click = move |_| unlock();
+    let unlock_invalid = move || unlock_error.with(Option::is_some).to_string();
+
     view! {
         <article class="event">
             <header class="event-hero">
@@ -160,6 +228,36 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
                 <ul class="ticket-list">
                     {rows.get_value().into_iter().map(|(info, row)| view! { <TicketRow info=info row=row /> }).collect_view()}
                 </ul>
+                <ul class="ticket-list ticket-list-unlocked">
+                    <For
+                        each=move || unlocked.get()
+                        key=|(info, _)| info.id
+                        children=|(info, row)| view! { <TicketRow info=info row=row /> }
+                    />
+                </ul>
+                <details class="access-code">
+                    <summary>"Have an access code?"</summary>
+                    <div class="field">
+                        <label for="access-code">"Access code"</label>
+                        <div class="field-row">
+                            <input
+                                id="access-code"
+                                name="access-code"
+                                type="text"
+                                autocomplete="off"
+                                maxlength="100"
+                                bind:value=code_input
+                                aria-invalid=unlock_invalid
+                                on:keydown=unlock_on_enter
+                            />
+                            <button type="button" class="button button-secondary" disabled=move || unlocking.get() on:click=unlock_on_click>
+                                "Unlock"
+                            </button>
+                        </div>
+                        <p class="field-error" role="alert">{move || unlock_error.get()}</p>
+                        <p class="hint muted" role="status">{move || unlock_note.get()}</p>
+                    </div>
+                </details>
                 <div class="order-bar" aria-live="polite">
                     <div class="order-bar-total">
                         <span class="muted">{move || tickets_label(ticket_count())}</span>

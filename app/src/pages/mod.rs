@@ -21,7 +21,7 @@ pub fn App(data: PageData) -> impl IntoView {
     let page = match data.page {
         Page::Home { events } => view! { <HomePage events=events /> }.into_any(),
         Page::Event { snapshot } => view! { <event::EventPage snapshot=snapshot /> }.into_any(),
-        Page::Checkout { hold } => view! { <checkout::CheckoutPage hold=hold /> }.into_any(),
+        Page::Checkout { hold, questions } => view! { <checkout::CheckoutPage hold=hold questions=questions /> }.into_any(),
         Page::Order { order } => view! { <order::OrderPage order=order /> }.into_any(),
         Page::Problem { status, heading, message } => {
             view! { <ProblemPage status=status heading=heading message=message /> }.into_any()

@@ -1,7 +1,7 @@
 //! The confirmation: the order and every ticket with its code and QR code. Reachable again at the
 //! order's secret link, so it doubles as the attendee's ticket wallet.
 use crate::model::{Order, OrderStatus, PaymentMethod};
-use crate::money::format_price;
+use crate::money::{format_amount, format_price};
 use leptos::prelude::*;
 
 #[component]
@@ -39,6 +39,27 @@ pub fn OrderPage(order: Order) -> impl IntoView {
             }
         })
         .collect_view();
+    let discount = order.discount_code.clone().map(|code| {
+        view! {
+            <p class="order-discount">
+                {format!("Discount ({code}) ")}
+                <strong>{format!("−{}", format_amount(order.discount_minor, &order.currency))}</strong>
+            </p>
+        }
+    });
+    let answers = (!order.answers.is_empty()).then(|| {
+        let rows = order
+            .answers
+            .iter()
+            .map(|answer| view! { <dt>{answer.label.clone()}</dt> <dd>{answer.answer.clone()}</dd> })
+            .collect_view();
+        view! {
+            <section class="order-answers">
+                <h2>"Your answers"</h2>
+                <dl>{rows}</dl>
+            </section>
+        }
+    });
     view! {
         <article class="confirmation">
             <header class="confirmation-header">
@@ -52,8 +73,10 @@ pub fn OrderPage(order: Order) -> impl IntoView {
                 <p class="muted">{order.venue.clone()}</p>
             </section>
             <ul class="ticket-cards">{tickets}</ul>
+            {answers}
             <section class="order-details">
                 <p>{format!("Booked by {} ({})", order.buyer.name, order.buyer.email)}</p>
+                {discount}
                 <p>"Total " <strong>{format_price(order.total_minor, &order.currency)}</strong></p>
                 <p class="muted">
                     "Keep this page: its link is your way back to your tickets. Show the QR codes at the door."

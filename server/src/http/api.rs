@@ -1,9 +1,9 @@
 //! The JSON API (docs/api.md): event snapshots and availability, holds, orders.
-use super::extract::{ApiJson, ApiPath, IdempotencyKey};
+use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey};
 use super::AppState;
 use crate::error::ApiError;
 use crate::snapshots::TaggedJson;
-use app::model::{EventSummary, Hold, HoldRequest, Order, OrderRequest};
+use app::model::{DiscountPreview, EventSummary, Hold, HoldRequest, Order, OrderRequest, Unlocked};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,9 +15,11 @@ pub fn routes() -> Router<AppState> {
         .route("/events", get(events))
         .route("/events/{slug}", get(event))
         .route("/events/{slug}/availability", get(availability))
+        .route("/events/{slug}/unlock", get(unlock))
         .route("/events/{slug}/holds", post(create_hold))
         .route("/holds/{id}", get(hold).delete(release_hold))
         .route("/holds/{id}/order", post(place_order))
+        .route("/holds/{id}/discount", get(preview_discount))
         .route("/orders/{token}", get(order))
         .route("/orders/{token}/tickets/{code}/qr.svg", get(ticket_qr))
         .route("/site-assets", get(site_assets))
@@ -59,6 +61,36 @@ async fn event(State(state): State<AppState>, ApiPath(slug): ApiPath<String>, he
 async fn availability(State(state): State<AppState>, ApiPath(slug): ApiPath<String>, headers: HeaderMap) -> Result<Response, ApiError> {
     let event = state.storefront.event(&slug).await?;
     Ok(cacheable_json(&event.availability_json, &headers, "public, max-age=1"))
+}
+
+/// `?code=`: the one parameter of the endpoints that take a code.
+#[derive(serde::Deserialize)]
+struct CodeQuery {
+    #[serde(default)]
+    code: String,
+}
+
+/// The secret ticket types a code unlocks. `no-store`: the answer depends on the code, so no cache
+/// (the edge's, a browser's) may keep it or give it to someone else.
+#[tracing::instrument(skip(state, query))]
+async fn unlock(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(query): ApiQuery<CodeQuery>,
+) -> Result<([(header::HeaderName, &'static str); 1], Json<Unlocked>), ApiError> {
+    let unlocked = state.storefront.unlock(&slug, &query.code).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(unlocked)))
+}
+
+/// What a discount code would take off the hold; the order applies it for real.
+#[tracing::instrument(skip(state, query))]
+async fn preview_discount(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<CodeQuery>,
+) -> Result<([(header::HeaderName, &'static str); 1], Json<DiscountPreview>), ApiError> {
+    let preview = state.storefront.preview_discount(&id, &query.code).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(preview)))
 }
 
 /// Answers with the JSON, or with 304 when the client already has this content.

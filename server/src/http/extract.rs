@@ -81,3 +81,24 @@ where
         }
     }
 }
+
+/// A query string. One that cannot be read (a value of the wrong type) is a 422 naming why.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(ApiError::invalid(format!(
+                "The query string cannot be read: {}. See docs/api.md for the parameters this endpoint takes.",
+                rejection.body_text().trim_start_matches("Failed to deserialize query string: ")
+            ))),
+        }
+    }
+}

@@ -43,8 +43,10 @@ pub async fn event(State(state): State<AppState>, PagePath(slug): PagePath) -> R
 
 #[tracing::instrument(skip(state))]
 pub async fn checkout(State(state): State<AppState>, PagePath(hold_id): PagePath) -> Response {
-    match state.storefront.hold(&hold_id).await {
-        Ok(hold) => render(&state, StatusCode::OK, PRIVATE, PageData { now: crate::store::now(), page: Page::Checkout { hold } }),
+    match state.storefront.checkout(&hold_id).await {
+        Ok((hold, questions)) => {
+            render(&state, StatusCode::OK, PRIVATE, PageData { now: crate::store::now(), page: Page::Checkout { hold, questions } })
+        }
         Err(err) => problem(&state, err),
     }
 }

@@ -16,7 +16,8 @@ pub use admin::*;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
-use app::model::{HoldStatus, OrderStatus, PaymentMethod, TicketTypeId};
+use app::admin::DiscountKind;
+use app::model::{Answer, HoldStatus, OrderStatus, PaymentMethod, Question, TicketTypeId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -83,6 +84,8 @@ pub struct TicketTypeRecord {
     pub min_per_order: i64,
     pub max_per_order: i64,
     pub position: i64,
+    /// Some: a secret type, sold only to who gives this code; never in the public snapshot.
+    pub access_code: Option<String>,
 }
 
 impl TicketTypeRecord {
@@ -171,10 +174,40 @@ pub struct NewOrder {
     pub buyer_email: String,
     pub status: OrderStatus,
     pub payment: PaymentMethod,
+    /// After the discount.
     pub total_minor: i64,
     pub currency: String,
     pub created_at: DateTime<Utc>,
     pub tickets: Vec<NewTicket>,
+    /// A discount code's use, taken in the order's transaction (or the order is refused).
+    pub discount: Option<AppliedDiscount>,
+    /// Stored with the order, in its transaction; labels copied from the questions.
+    pub answers: Vec<Answer>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppliedDiscount {
+    pub code_id: i64,
+    /// The code as stored (upper case), for the order's record.
+    pub code: String,
+    /// What it took off the order's total.
+    pub minor: i64,
+}
+
+/// A discount code as checkout needs it.
+#[derive(Clone, Debug)]
+pub struct DiscountCode {
+    pub id: i64,
+    /// Upper case, as stored.
+    pub code: String,
+    pub kind: DiscountKind,
+    /// Percent: hundredths of a percent; fixed: minor units off each eligible ticket.
+    pub amount: i64,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Empty: every ticket type of the event.
+    pub ticket_type_ids: Vec<TicketTypeId>,
 }
 
 #[derive(Clone, Debug)]
@@ -194,6 +227,9 @@ pub enum OrderOutcome {
     KeyReused,
     /// The hold cannot become an order (gone, expired, released, or already ordered).
     HoldNotLive(Option<HoldStatus>),
+    /// The discount code could not take one more use (used up, expired or removed since it was
+    /// checked). Nothing was written: the hold is still live.
+    DiscountRefused,
 }
 
 #[derive(Clone, Debug)]
@@ -208,9 +244,12 @@ pub struct OrderRecord {
     pub status: OrderStatus,
     pub payment: PaymentMethod,
     pub total_minor: i64,
+    pub discount_minor: i64,
+    pub discount_code: Option<String>,
     pub currency: String,
     pub created_at: DateTime<Utc>,
     pub tickets: Vec<TicketRecord>,
+    pub answers: Vec<Answer>,
 }
 
 #[derive(Clone, Debug)]
@@ -353,6 +392,10 @@ pub trait Store: Send + Sync + 'static {
     /// The event's ticket types in display order, with holds expired by `now` counted as available.
     async fn ticket_types(&self, event_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<TicketTypeRecord>>;
     async fn stock(&self, ticket_type_id: TicketTypeId) -> StoreResult<Option<Stock>>;
+    /// The questions checkout asks for this event, by position.
+    async fn event_questions(&self, event_id: i64) -> StoreResult<Vec<Question>>;
+    /// The event's discount code `code` (already upper-cased), if there is one.
+    async fn discount_code(&self, event_id: i64, code: &str) -> StoreResult<Option<DiscountCode>>;
 
     /// Each ticket type's stock not sold or held (`capacity - sold - held`, holds expired but not
     /// reaped still counting as held): what the inventory gate is loaded with.
@@ -375,10 +418,14 @@ pub trait Store: Send + Sync + 'static {
     /// Turns every hold expired by `now` (at most `limit`) into stock for sale.
     async fn expire_holds(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<ExpiredHolds>;
 
-    /// Turns a live hold into an order with its tickets, at most once per hold and per key.
+    /// Turns a live hold into an order with its tickets, at most once per hold and per key. With a
+    /// discount, the code's use is taken in the same transaction by a conditional UPDATE; when it
+    /// cannot be (`DiscountRefused`), nothing is written.
     async fn place_order(&self, order: &NewOrder) -> StoreResult<OrderOutcome>;
     /// The same for many orders in one transaction, moving each ticket type's stock once. Any
     /// error fails the whole batch (nothing written); outcomes are in the order of `orders`.
+    /// Orders with a discount go one by one through `place_order`, so a code that refuses one
+    /// cannot fail the others.
     async fn place_orders(&self, orders: &[NewOrder]) -> StoreResult<Vec<OrderOutcome>>;
     async fn order_by_token(&self, access_token: &str) -> StoreResult<Option<OrderRecord>>;
 

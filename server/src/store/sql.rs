@@ -41,15 +41,48 @@ pub(super) fn per_ticket_type(items: impl IntoIterator<Item = (TicketTypeId, i64
 }
 
 /// Rows per multi-row INSERT, to stay far below the bind-parameter limits (PostgreSQL: 65,535;
-/// SQLite: 32,766) whatever `BATCH_MAX` is: 12 parameters per order, 6 per ticket.
+/// SQLite: 32,766) whatever `BATCH_MAX` is: 14 parameters per order, 6 per ticket, 4 per answer.
 pub(super) const ORDERS_PER_INSERT: usize = 1_000;
 pub(super) const TICKETS_PER_INSERT: usize = 2_000;
+pub(super) const ANSWERS_PER_INSERT: usize = 2_000;
+
+pub(super) fn parse_discount_kind_text(s: &str) -> anyhow::Result<app::admin::DiscountKind> {
+    app::admin::DiscountKind::parse(s).ok_or_else(|| anyhow!("unknown discount kind {s:?} in the database"))
+}
+
+pub(super) fn parse_question_kind_text(s: &str) -> anyhow::Result<app::admin::QuestionKind> {
+    app::admin::QuestionKind::parse(s).ok_or_else(|| anyhow!("unknown question kind {s:?} in the database"))
+}
+
+/// A discount's ticket types, stored as "3,5,8" (empty: all of the event's).
+pub(super) fn parse_id_list(text: &str) -> anyhow::Result<Vec<TicketTypeId>> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| part.parse().map_err(|_| anyhow!("bad ticket type id {part:?} in a discount code")))
+        .collect()
+}
+
+/// A choice question's options, stored as a JSON array of strings.
+pub(super) fn parse_options(question_id: i64, text: &str) -> anyhow::Result<Vec<String>> {
+    serde_json::from_str(text).map_err(|err| anyhow!("question {question_id} has options that are not a JSON array of strings: {err}"))
+}
+
+/// The SQLite and PostgreSQL codes for a foreign key violation: an order naming a discount code
+/// that was removed meanwhile.
+pub(super) fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_foreign_key_violation())
+}
 
 pub(super) const EVENT_COLUMNS: &str =
     "id, slug, title, description, venue, timezone, starts_at, ends_at, currency, published, version";
 
 pub(super) const ORDER_COLUMNS: &str = "id, reference, access_token, hold_id, event_id, buyer_name, buyer_email, \
      status, payment, total_minor, currency, created_at";
+
+/// What an order's page adds to [`ORDER_COLUMNS`]: the discount and its code.
+pub(super) const ORDER_DISCOUNT_COLUMNS: &str =
+    "discount_minor, (SELECT d.code FROM discount_codes d WHERE d.id = orders.discount_code_id) AS discount_code";
 
 /// Implements [`Store`] for a backend struct with a `pool: sqlx::Pool<$db>` field and a
 /// `begin_write(&self)` method that starts a transaction able to write at once. `$lock` is what
@@ -195,7 +228,7 @@ macro_rules! impl_sql_store {
             async fn ticket_types(&self, event_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<TicketTypeRecord>> {
                 let rows = sqlx::query(
                     "SELECT id, event_id, name, description, price_minor, capacity, sold, held, sale_starts_at, sale_ends_at, \
-                     min_per_order, max_per_order, position FROM ticket_types WHERE event_id = $1 ORDER BY position, id",
+                     min_per_order, max_per_order, position, access_code FROM ticket_types WHERE event_id = $1 ORDER BY position, id",
                 )
                 .bind(event_id)
                 .fetch_all(&self.pool)
@@ -232,6 +265,7 @@ macro_rules! impl_sql_store {
                             min_per_order: row.try_get("min_per_order")?,
                             max_per_order: row.try_get("max_per_order")?,
                             position: row.try_get("position")?,
+                            access_code: row.try_get("access_code")?,
                         })
                     })
                     .collect()
@@ -244,6 +278,58 @@ macro_rules! impl_sql_store {
                     .await?;
                 row.map(|row| {
                     Ok(Stock { capacity: row.try_get("capacity")?, sold: row.try_get("sold")?, held: row.try_get("held")? })
+                })
+                .transpose()
+            }
+
+            #[tracing::instrument(skip(self))]
+            async fn event_questions(&self, event_id: i64) -> StoreResult<Vec<app::model::Question>> {
+                let rows = sqlx::query(
+                    "SELECT id, label, kind, options, required, position FROM questions WHERE event_id = $1 ORDER BY position, id",
+                )
+                .bind(event_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let id: i64 = row.try_get("id")?;
+                        let kind: String = row.try_get("kind")?;
+                        let options: String = row.try_get("options")?;
+                        Ok(app::model::Question {
+                            id,
+                            label: row.try_get("label")?,
+                            kind: $crate::store::sql::parse_question_kind_text(&kind)?,
+                            options: $crate::store::sql::parse_options(id, &options)?,
+                            required: row.try_get("required")?,
+                            position: row.try_get("position")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            #[tracing::instrument(skip(self, code))]
+            async fn discount_code(&self, event_id: i64, code: &str) -> StoreResult<Option<DiscountCode>> {
+                let row = sqlx::query(
+                    "SELECT id, code, kind, amount, max_uses, uses, expires_at, ticket_type_ids FROM discount_codes \
+                     WHERE event_id = $1 AND code = $2",
+                )
+                .bind(event_id)
+                .bind(code)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| {
+                    let kind: String = row.try_get("kind")?;
+                    let ids: String = row.try_get("ticket_type_ids")?;
+                    Ok(DiscountCode {
+                        id: row.try_get("id")?,
+                        code: row.try_get("code")?,
+                        kind: $crate::store::sql::parse_discount_kind_text(&kind)?,
+                        amount: row.try_get("amount")?,
+                        max_uses: row.try_get("max_uses")?,
+                        uses: row.try_get("uses")?,
+                        expires_at: row.try_get("expires_at")?,
+                        ticket_type_ids: $crate::store::sql::parse_id_list(&ids)?,
+                    })
                 })
                 .transpose()
             }
@@ -373,12 +459,28 @@ macro_rules! impl_sql_store {
                 match self.write_orders(&mut tx, std::slice::from_ref(order)).await {
                     Ok((mut records, moves)) if records.first().is_some_and(Option::is_some) => {
                         move_held_to_sold(&mut tx, moves).await?;
+                        // A discount's use is taken last, after the ticket types: the organisers'
+                        // cancellation locks in that order too (ticket types, then the code), so the
+                        // two cannot deadlock. The condition is re-checked on the latest row (row
+                        // lock, READ COMMITTED; SQLite serialises writers), so a code with
+                        // max_uses = N is used at most N times however many buyers race for it.
+                        if let Some(discount) = &order.discount {
+                            if !take_discount_use(&mut tx, discount.code_id, order.created_at).await? {
+                                tx.rollback().await?;
+                                return Ok(OrderOutcome::DiscountRefused);
+                            }
+                        }
                         tx.commit().await?;
                         Ok(OrderOutcome::Created(records.swap_remove(0).expect("checked above")))
                     }
                     Ok(_) => {
                         tx.rollback().await?;
                         self.order_not_made(order).await
+                    }
+                    // The order named a discount code that was removed after it was checked.
+                    Err(err) if order.discount.is_some() && $crate::store::sql::is_foreign_key_violation(&err) => {
+                        tx.rollback().await?;
+                        Ok(OrderOutcome::DiscountRefused)
                     }
                     Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
                         tx.rollback().await?;
@@ -394,22 +496,20 @@ macro_rules! impl_sql_store {
 
             #[tracing::instrument(skip(self, orders), fields(batch = orders.len()))]
             async fn place_orders(&self, orders: &[NewOrder]) -> StoreResult<Vec<OrderOutcome>> {
-                // Every order's rows, then one UPDATE per ticket type for the whole batch, last. Any
-                // error (a reused key, which PostgreSQL cannot recover from inside the
-                // transaction) fails the batch, and the batcher goes again one by one.
-                let mut tx = self.begin_write().await?;
-                let (written, moves) = self.write_orders(&mut tx, orders).await?;
-                if moves.is_empty() {
-                    tx.rollback().await?;
-                } else {
-                    move_held_to_sold(&mut tx, moves).await?;
-                    tx.commit().await?;
+                if orders.iter().all(|order| order.discount.is_none()) {
+                    return self.place_orders_together(orders).await;
                 }
+                // A discount's conditional UPDATE may refuse its order alone; in a batch that would
+                // roll back the neighbours too. So those go one by one, the others together.
+                let plain: Vec<NewOrder> = orders.iter().filter(|order| order.discount.is_none()).cloned().collect();
+                let mut together = self.place_orders_together(&plain).await?.into_iter();
                 let mut outcomes = Vec::with_capacity(orders.len());
-                for (order, record) in orders.iter().zip(written) {
-                    outcomes.push(match record {
-                        Some(record) => OrderOutcome::Created(record),
-                        None => self.order_not_made(order).await?,
+                for order in orders {
+                    outcomes.push(match &order.discount {
+                        Some(_) => self.place_order(order).await?,
+                        None => together
+                            .next()
+                            .ok_or_else(|| StoreError::Unexpected(anyhow::anyhow!("a batch of orders gave too few outcomes")))?,
                     });
                 }
                 Ok(outcomes)
@@ -503,6 +603,32 @@ macro_rules! impl_sql_store {
         }
 
         impl $store {
+            /// Orders without a discount, in one transaction: every order's rows, then one UPDATE
+            /// per ticket type for the whole batch, last. Any error (a reused key, which
+            /// PostgreSQL cannot recover from inside the transaction) fails the batch, and the
+            /// batcher goes again one by one.
+            async fn place_orders_together(&self, orders: &[NewOrder]) -> StoreResult<Vec<OrderOutcome>> {
+                if orders.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut tx = self.begin_write().await?;
+                let (written, moves) = self.write_orders(&mut tx, orders).await?;
+                if moves.is_empty() {
+                    tx.rollback().await?;
+                } else {
+                    move_held_to_sold(&mut tx, moves).await?;
+                    tx.commit().await?;
+                }
+                let mut outcomes = Vec::with_capacity(orders.len());
+                for (order, record) in orders.iter().zip(written) {
+                    outcomes.push(match record {
+                        Some(record) => OrderOutcome::Created(record),
+                        None => self.order_not_made(order).await?,
+                    });
+                }
+                Ok(outcomes)
+            }
+
             /// Writes a batch of orders with one statement per step, whatever the batch size: claim
             /// the holds, read their items, insert the orders, insert the tickets. Returns each
             /// order's record (None: its hold could not be claimed) and the stock to move from held
@@ -560,7 +686,7 @@ macro_rules! impl_sql_store {
                 for chunk in made.chunks($crate::store::sql::ORDERS_PER_INSERT) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO orders (reference, access_token, idempotency_key, hold_id, event_id, buyer_name, \
-                         buyer_email, status, payment, total_minor, currency, created_at) ",
+                         buyer_email, status, payment, total_minor, currency, created_at, discount_code_id, discount_minor) ",
                     );
                     insert.push_values(chunk, |mut row, (order, event_id)| {
                         row.push_bind(&order.reference)
@@ -574,7 +700,9 @@ macro_rules! impl_sql_store {
                             .push_bind($crate::store::sql::payment_str(order.payment))
                             .push_bind(order.total_minor)
                             .push_bind(&order.currency)
-                            .push_bind(order.created_at);
+                            .push_bind(order.created_at)
+                            .push_bind(order.discount.as_ref().map(|discount| discount.code_id))
+                            .push_bind(order.discount.as_ref().map_or(0, |discount| discount.minor));
                     });
                     insert.push(" RETURNING id, reference");
                     for row in insert.build().fetch_all(&mut **tx).await? {
@@ -612,6 +740,19 @@ macro_rules! impl_sql_store {
                     });
                     insert.build().execute(&mut **tx).await?;
                 }
+                // Answers: one more statement, and only for batches where someone answered.
+                let answers: Vec<(i64, &app::model::Answer)> = made
+                    .iter()
+                    .zip(&made_ids)
+                    .flat_map(|((order, _), &order_id)| order.answers.iter().map(move |answer| (order_id, answer)))
+                    .collect();
+                for chunk in answers.chunks($crate::store::sql::ANSWERS_PER_INSERT) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new("INSERT INTO order_answers (order_id, question_id, label, answer) ");
+                    insert.push_values(chunk, |mut row, (order_id, answer)| {
+                        row.push_bind(*order_id).push_bind(answer.question_id).push_bind(&answer.label).push_bind(&answer.answer);
+                    });
+                    insert.build().execute(&mut **tx).await?;
+                }
 
                 let mut made_ids = made_ids.into_iter();
                 let records = orders
@@ -630,8 +771,11 @@ macro_rules! impl_sql_store {
                             status: order.status,
                             payment: order.payment,
                             total_minor: order.total_minor,
+                            discount_minor: order.discount.as_ref().map_or(0, |discount| discount.minor),
+                            discount_code: order.discount.as_ref().map(|discount| discount.code.clone()),
                             currency: order.currency.clone(),
                             created_at: order.created_at,
+                            answers: order.answers.clone(),
                             tickets: order
                                 .tickets
                                 .iter()
@@ -763,7 +907,11 @@ macro_rules! impl_sql_store {
             }
 
             async fn order_where(&self, condition: &str, key: &str) -> StoreResult<Option<OrderRecord>> {
-                let sql = format!("SELECT {} FROM orders WHERE {condition}", $crate::store::sql::ORDER_COLUMNS);
+                let sql = format!(
+                    "SELECT {}, {} FROM orders WHERE {condition}",
+                    $crate::store::sql::ORDER_COLUMNS,
+                    $crate::store::sql::ORDER_DISCOUNT_COLUMNS
+                );
                 let Some(row) = sqlx::query(&sql).bind(key).fetch_optional(&self.pool).await? else {
                     return Ok(None);
                 };
@@ -771,6 +919,13 @@ macro_rules! impl_sql_store {
                 let tickets = sqlx::query(
                     "SELECT tk.code, tk.ticket_type_id, t.name, tk.attendee_name, tk.attendee_email FROM tickets tk \
                      JOIN ticket_types t ON t.id = tk.ticket_type_id WHERE tk.order_id = $1 ORDER BY tk.position",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                let answers = sqlx::query(
+                    "SELECT a.question_id, a.label, a.answer FROM order_answers a LEFT JOIN questions q ON q.id = a.question_id \
+                     WHERE a.order_id = $1 ORDER BY COALESCE(q.position, 9223372036854775807), a.question_id",
                 )
                 .bind(id)
                 .fetch_all(&self.pool)
@@ -788,8 +943,20 @@ macro_rules! impl_sql_store {
                     status: $crate::store::sql::parse_order_status(&status)?,
                     payment: $crate::store::sql::parse_payment(&payment)?,
                     total_minor: row.try_get("total_minor")?,
+                    discount_minor: row.try_get("discount_minor")?,
+                    discount_code: row.try_get("discount_code")?,
                     currency: row.try_get("currency")?,
                     created_at: row.try_get("created_at")?,
+                    answers: answers
+                        .iter()
+                        .map(|a| {
+                            Ok(app::model::Answer {
+                                question_id: a.try_get("question_id")?,
+                                label: a.try_get("label")?,
+                                answer: a.try_get("answer")?,
+                            })
+                        })
+                        .collect::<StoreResult<Vec<_>>>()?,
                     tickets: tickets
                         .iter()
                         .map(|t| {
@@ -828,6 +995,21 @@ macro_rules! impl_sql_store {
                 }
             }
             Ok(())
+        }
+
+        /// Takes one use of a discount code if it has one left and has not expired at `now`: false
+        /// when it cannot (used up, expired, or removed).
+        async fn take_discount_use(tx: &mut sqlx::Transaction<'static, $db>, code_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+            let taken = sqlx::query(
+                "UPDATE discount_codes SET uses = uses + 1 WHERE id = $1 \
+                 AND (max_uses IS NULL OR uses < max_uses) AND (expires_at IS NULL OR expires_at > $2)",
+            )
+            .bind(code_id)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            Ok(taken == 1)
         }
 
         /// Returns the stock of closed holds to sale: their items, summed per ticket type and

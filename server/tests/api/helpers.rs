@@ -43,6 +43,9 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub storefront: Arc<Storefront>,
+    pub backend: Backend,
+    /// The app's database, for tests that set up what only the admin API creates (see [`TestApp::sql`]).
+    pub database_url: String,
     _sqlite_dir: Option<tempfile::TempDir>,
 }
 
@@ -81,7 +84,7 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
     };
     let mut env = vec![
         ("PORT", "0".to_string()),
-        ("DATABASE_URL", database_url),
+        ("DATABASE_URL", database_url.clone()),
         ("DATABASE_MAX_CONNECTIONS", "10".to_string()),
         ("HOLD_TTL_SECONDS", options.hold_ttl_seconds.to_string()),
         ("REAPER_INTERVAL_MS", options.reaper_interval_ms.to_string()),
@@ -101,6 +104,8 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
         address,
         client: reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build().unwrap(),
         storefront,
+        backend,
+        database_url,
         _sqlite_dir: sqlite_dir,
     }
 }
@@ -236,6 +241,7 @@ impl TestApp {
     pub async fn hold(&self, slug: &str, items: &[(i64, i64)]) -> reqwest::Response {
         let request = HoldRequest {
             items: items.iter().map(|&(ticket_type_id, quantity)| HoldRequestItem { ticket_type_id, quantity }).collect(),
+            access_code: None,
         };
         self.client.post(self.url(&format!("/api/events/{slug}/holds"))).json(&request).send().await.expect("POST hold")
     }
@@ -275,6 +281,57 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Runs one SQL statement on the app's database (values inline: both backends read the same
+    /// literals) and returns the rows it changed.
+    pub async fn sql(&self, statement: &str) -> u64 {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut connection = sqlx::SqliteConnection::connect(&self.database_url).await.expect("connect to SQLite");
+                sqlx::query(statement).execute(&mut connection).await.unwrap_or_else(|err| panic!("{statement}: {err}")).rows_affected()
+            }
+            Backend::Postgres => {
+                let mut connection = sqlx::PgConnection::connect(&self.database_url).await.expect("connect to PostgreSQL");
+                sqlx::query(statement).execute(&mut connection).await.unwrap_or_else(|err| panic!("{statement}: {err}")).rows_affected()
+            }
+        }
+    }
+
+    /// The one integer a query returns (an id from `RETURNING id`, a count).
+    pub async fn sql_i64(&self, query: &str) -> i64 {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut connection = sqlx::SqliteConnection::connect(&self.database_url).await.expect("connect to SQLite");
+                sqlx::query_scalar(query).fetch_one(&mut connection).await.unwrap_or_else(|err| panic!("{query}: {err}"))
+            }
+            Backend::Postgres => {
+                let mut connection = sqlx::PgConnection::connect(&self.database_url).await.expect("connect to PostgreSQL");
+                sqlx::query_scalar(query).fetch_one(&mut connection).await.unwrap_or_else(|err| panic!("{query}: {err}"))
+            }
+        }
+    }
+
+    /// A discount code for the event; `ticket_type_ids` "" for all of its types.
+    pub async fn add_discount(&self, slug: &str, code: &str, kind: &str, amount: i64, max_uses: Option<i64>, expires_at: Option<&str>, ticket_type_ids: &str) -> i64 {
+        let event_id = self.event_id(slug).await;
+        let max_uses = max_uses.map_or("NULL".to_string(), |n| n.to_string());
+        let expires_at = expires_at.map_or("NULL".to_string(), |at| format!("'{at}'"));
+        self.sql_i64(&format!(
+            "INSERT INTO discount_codes (event_id, code, kind, amount, max_uses, expires_at, ticket_type_ids, created_at) \
+             VALUES ({event_id}, '{code}', '{kind}', {amount}, {max_uses}, {expires_at}, '{ticket_type_ids}', '2026-01-01T00:00:00.000+00:00') RETURNING id"
+        ))
+        .await
+    }
+
+    /// A checkout question for the event; `options` a JSON array.
+    pub async fn add_question(&self, slug: &str, label: &str, kind: &str, options: &str, required: bool, position: i64) -> i64 {
+        let event_id = self.event_id(slug).await;
+        self.sql_i64(&format!(
+            "INSERT INTO questions (event_id, label, kind, options, required, position) \
+             VALUES ({event_id}, '{label}', '{kind}', '{options}', {required}, {position}) RETURNING id"
+        ))
+        .await
+    }
+
     pub async fn metrics(&self) -> String {
         let response = self.get("/metrics").await;
         assert_eq!(response.status(), 200);
@@ -343,7 +400,13 @@ pub fn person(name: &str) -> Person {
 }
 
 pub fn order_request(attendees: &[&str], payment: PaymentMethod) -> OrderRequest {
-    OrderRequest { buyer: person("Ada Lovelace"), attendees: attendees.iter().map(|name| person(name)).collect(), payment }
+    OrderRequest {
+        buyer: person("Ada Lovelace"),
+        attendees: attendees.iter().map(|name| person(name)).collect(),
+        payment,
+        discount_code: None,
+        answers: Vec::new(),
+    }
 }
 
 /// Asserts the response is a 4xx with the API's error body and returns it.

@@ -10,6 +10,7 @@ mod admin_events;
 mod admin_isolation;
 mod admin_orders;
 mod bad_input;
+mod checkout_extras;
 mod chaos;
 mod events;
 mod gate;
