@@ -62,8 +62,10 @@ export default defineConfig({
     launchOptions: chromium,
   },
   projects: [
-    { name: "pixel-7", testIgnore: /edge\.spec/, use: { ...devices["Pixel 7"], launchOptions: chromium } },
-    { name: "iphone-13", testIgnore: /edge\.spec/, use: { ...devices["iPhone 13"], browserName: "chromium", launchOptions: chromium } },
+    { name: "pixel-7", testIgnore: /(edge|admin)\.spec/, use: { ...devices["Pixel 7"], launchOptions: chromium } },
+    { name: "iphone-13", testIgnore: /(edge|admin)\.spec/, use: { ...devices["iPhone 13"], browserName: "chromium", launchOptions: chromium } },
+    // An organiser at a desk runs the admin app; the attendee in the same story is on a Pixel 7.
+    { name: "desktop-organiser", testMatch: /admin\.spec/, use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
     // The same purchase flow through the edge worker on workerd, in front of the main storefront.
     {
       name: "pixel-7-via-edge",

@@ -57,6 +57,8 @@ pub async fn event_page(slug: &str, request: &Request, config: &Config, ctx: &Co
     let state = match refresh(slug, &key, &cache_api_key(request, slug)?, config).await {
         Refreshed::Unchanged => "revalidated",
         Refreshed::Rendered => "miss",
+        // Unpublished or renamed: never serve the old page again; the origin says what is there.
+        Refreshed::Gone => return origins::forward(request.clone()?, config).await,
         Refreshed::Failed => "",
     };
     if !state.is_empty() {
@@ -78,13 +80,15 @@ enum Refreshed {
     Unchanged,
     /// The snapshot changed (or was new): the page was rendered and stored.
     Rendered,
-    /// No usable answer: the event is gone, or no origin answered.
+    /// The origin says there is no such event (any more): the page was dropped from both caches.
+    Gone,
+    /// No usable answer: no origin answered, or not with a snapshot.
     Failed,
 }
 
 impl Refreshed {
     fn succeeded(&self) -> bool {
-        !matches!(self, Refreshed::Failed)
+        matches!(self, Refreshed::Unchanged | Refreshed::Rendered)
     }
 }
 
@@ -123,7 +127,8 @@ async fn refresh(slug: &str, key: &str, cache_api_key: &str, config: &Config) ->
         }
         404 => {
             memory::with(&PAGES, |pages| pages.remove(key));
-            Refreshed::Failed
+            let _ = Cache::default().delete(cache_api_key, false).await;
+            Refreshed::Gone
         }
         _ => Refreshed::Failed,
     }

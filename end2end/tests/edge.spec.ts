@@ -134,6 +134,35 @@ test.describe("the edge", () => {
     console.log(`organiser change visible at the edge after ${Date.now() - changed} ms`);
   });
 
+  test("takes an unpublished event off the edge within seconds, and back when published", async () => {
+    // The demo organiser, through the admin API on origin A, as the admin app does it.
+    const originA = `http://127.0.0.1:${ORIGIN_A}`;
+    const start = await fetch(`${originA}/admin/api/session`);
+    let cookie = start.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const { csrf_token } = await start.json();
+    const signIn = await fetch(`${originA}/admin/api/signin`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf_token, cookie },
+      body: JSON.stringify({ email: "demo@stampede.example", password: "stampede-demo" }),
+    });
+    expect(signIn.status).toBe(200);
+    cookie = signIn.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ") || cookie;
+    const session = await signIn.json();
+    const admin = (path: string) =>
+      fetch(`${originA}/admin/api${path}`, { method: "POST", headers: { "x-csrf-token": session.csrf_token, cookie } });
+    const events = await (await fetch(`${originA}/admin/api/organisations/${session.memberships[0].organisation_id}/events`, { headers: { cookie } })).json();
+    const demo = events.find((e: { slug: string }) => e.slug === "stampede-live");
+
+    expect((await fetch(PAGE)).status).toBe(200);
+    expect((await admin(`/events/${demo.id}/unpublish`)).status).toBe(200);
+    const unpublished = Date.now();
+    await expect.poll(async () => (await fetch(PAGE)).status, { timeout: 5_000, intervals: [100] }).toBe(404);
+    console.log(`unpublish visible at the edge after ${Date.now() - unpublished} ms`);
+
+    expect((await admin(`/events/${demo.id}/publish`)).status).toBe(200);
+    await expect.poll(async () => (await fetch(PAGE)).status, { timeout: 5_000, intervals: [100] }).toBe(200);
+  });
+
   test("takes orders through the second origin when the first is down", async () => {
     await stopOrigin(ORIGIN_A);
     const snapshot = await (await fetch(`${EDGE_URL}/api/events/stampede-live`)).json();

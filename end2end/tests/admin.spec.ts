@@ -1,0 +1,193 @@
+import { devices, Page } from "@playwright/test";
+import * as fs from "node:fs";
+import { test, expect, openHydrated, ticketRow } from "./fixtures";
+
+// One on-sale from both sides: an organiser at a desk sets it up in the admin app, an attendee on a
+// phone buys with a discount code, and the organiser follows the sale, exports, checks in and
+// cancels. Every name is new per run, so the story runs on a storefront other tests share.
+const PASSWORD = "correct horse battery";
+
+/** Fails the test on console errors or page errors of a page the fixtures do not watch. */
+function watch(page: Page, problems: string[]) {
+  page.on("console", (message) => {
+    if (message.type() === "error" || message.type() === "warning") problems.push(`${message.type()}: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+}
+
+async function signUp(page: Page, stamp: string) {
+  await page.goto("/admin/signup");
+  await page.getByLabel("Your name").fill("Olivia Organiser");
+  await page.getByLabel("Email").fill(`olivia-${stamp}@example.com`);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Organisation name").fill(`Launch Events ${stamp}`);
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.getByRole("link", { name: "New event" })).toBeVisible();
+}
+
+async function addTicketType(page: Page, name: string, price: string, capacity: string) {
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Price").fill(price);
+  await page.getByLabel("Capacity").fill(capacity);
+  await page.getByRole("button", { name: "Add ticket type" }).click();
+  await expect(page.getByRole("cell", { name, exact: true })).toBeVisible();
+}
+
+/** On the attendee's phone: picks `count` of a type, reserves, fills the buyer, applies a code. */
+async function reserve(page: Page, slug: string, type: string, count: number) {
+  await openHydrated(page, `/e/${slug}`);
+  const row = ticketRow(page, type);
+  for (let i = 0; i < count; i++) await row.getByRole("button", { name: `One more ${type}` }).click();
+  await page.getByRole("button", { name: "Reserve tickets" }).click();
+  await expect(page).toHaveURL(/\/checkout\//);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await page.locator("#buyer-name").fill("Ada Lovelace");
+  await page.locator("#buyer-email").fill("ada@example.com");
+  for (let i = 1; i < count; i++) {
+    await page.locator(`#attendees-${i}--name`).fill(`Guest ${i}`);
+    await page.locator(`#attendees-${i}--email`).fill(`guest${i}@example.com`);
+  }
+}
+
+async function placeOrder(page: Page): Promise<string> {
+  await page.getByRole("button", { name: "Place order" }).click();
+  await expect(page).toHaveURL(/\/o\/[0-9a-z]{32}$/);
+  return page.locator(".ticket-code code").first().innerText();
+}
+
+test("an organiser runs an on-sale from sign-up to the door", async ({ page, browser }) => {
+  test.setTimeout(120_000);
+  const stamp = Date.now().toString(36);
+  const slug = `launch-${stamp}`;
+
+  // The organiser signs up and creates an event with two ticket types and a discount code.
+  await signUp(page, stamp);
+  await page.getByRole("link", { name: "New event" }).click();
+  await page.getByLabel("Title").fill("Launch Night");
+  await page.getByLabel("Slug").fill(slug);
+  await page.getByLabel("Venue").fill("Paradiso, Amsterdam");
+  await page.getByLabel("Time zone").fill("Europe/Amsterdam");
+  await page.getByLabel("Starts").fill("2030-06-01T20:00");
+  await page.getByLabel("Ends").fill("2030-06-01T23:30");
+  await page.getByLabel("Currency").fill("EUR");
+  await page.getByRole("button", { name: "Create event" }).click();
+  await expect(page.getByRole("heading", { name: "Launch Night" })).toBeVisible();
+
+  await page.getByRole("link", { name: "Ticket types" }).click();
+  await addTicketType(page, "Standing", "20.00", "100");
+  await addTicketType(page, "Balcony", "35.00", "2");
+
+  await page.getByRole("link", { name: "Discount codes" }).click();
+  await page.getByLabel("Code", { exact: true }).fill("launch10");
+  await page.getByLabel("Amount").fill("10");
+  await page.getByRole("button", { name: "Add discount code" }).click();
+  await expect(page.getByRole("cell", { name: "LAUNCH10" })).toBeVisible();
+
+  await page.getByRole("link", { name: "Details" }).click();
+  await page.getByRole("button", { name: "Publish" }).click();
+  await expect(page.getByRole("button", { name: "Unpublish" })).toBeVisible();
+
+  // An attendee on a phone buys a standing ticket with the code, then someone takes the balcony.
+  const phone = await browser.newContext({ ...devices["Pixel 7"] });
+  const attendee = await phone.newPage();
+  const phoneProblems: string[] = [];
+  watch(attendee, phoneProblems);
+  await reserve(attendee, slug, "Standing", 1);
+  await attendee.getByLabel("Discount code").fill("launch10");
+  await attendee.getByRole("button", { name: "Apply" }).click();
+  await expect(attendee.getByText("€18.00").first()).toBeVisible();
+  const standingCode = await placeOrder(attendee);
+  await expect(attendee.getByText("€18.00").first()).toBeVisible();
+
+  await reserve(attendee, slug, "Balcony", 2);
+  await placeOrder(attendee);
+  await openHydrated(attendee, `/e/${slug}`);
+  await expect(ticketRow(attendee, "Balcony").locator(".ticket-state")).toHaveText("Sold out");
+
+  // The organiser sees both orders on the dashboard.
+  await page.getByRole("link", { name: "Dashboard" }).click();
+  const stats = page.locator(".stats");
+  await expect(stats.locator(".stat", { hasText: "Sold" }).locator(".stat-value")).toHaveText("3");
+  await expect(stats.locator(".stat", { hasText: "Revenue" }).locator(".stat-value")).toHaveText("€88.00");
+
+  // Exports the attendees and finds the buyer in the file.
+  await page.getByRole("link", { name: "Export" }).click();
+  await page.getByRole("button", { name: "Start export" }).click();
+  const downloading = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download CSV" }).click();
+  const csv = fs.readFileSync((await (await downloading).path())!, "utf8");
+  expect(csv.split(/\r?\n/)[0]).toContain("attendee_name");
+  expect(csv).toContain("Ada Lovelace");
+  expect(csv).toContain("Guest 1");
+  expect(csv).toContain(standingCode);
+
+  // Checks the standing attendee in at the door; a second scan says when.
+  await page.getByRole("link", { name: "Check-in" }).click();
+  await page.getByLabel("Ticket code").fill(standingCode);
+  await page.getByRole("button", { name: "Check in" }).click();
+  await expect(page.locator(".checkin-panel")).toContainText("Valid");
+  await page.getByLabel("Ticket code").fill(standingCode);
+  await page.getByRole("button", { name: "Check in" }).click();
+  await expect(page.locator(".checkin-panel")).toContainText("Already checked in at");
+  await page.getByLabel("Ticket code").fill("NOT-A-TICKET");
+  await page.getByRole("button", { name: "Check in" }).click();
+  await expect(page.locator(".checkin-panel")).toContainText("Not valid");
+
+  // Cancels the balcony order; its two seats are back on the storefront.
+  await page.getByRole("link", { name: "Orders" }).click();
+  await page.getByRole("row", { name: /€70\.00/ }).getByRole("link").click();
+  await page.getByRole("button", { name: "Cancel & refund" }).click();
+  await page.getByRole("button", { name: "Yes, cancel and refund" }).click();
+  await expect(page.getByText("Cancelled").first()).toBeVisible();
+  await openHydrated(attendee, `/e/${slug}`);
+  await expect(ticketRow(attendee, "Balcony").locator(".ticket-state")).toHaveText("2 left");
+
+  expect(phoneProblems, "console errors or warnings on the phone").toEqual([]);
+  await phone.close();
+});
+
+test("every admin form shows the server's message next to the field", async ({ page, consoleProblems }) => {
+  const stamp = Date.now().toString(36);
+  await signUp(page, stamp);
+  await page.getByRole("link", { name: "New event" }).click();
+  await page.getByLabel("Title").fill("Bad Input Night");
+  await page.getByLabel("Slug").fill("Not A Slug!");
+  await page.getByLabel("Venue").fill("Somewhere");
+  await page.getByLabel("Time zone").fill("Mars/Olympus");
+  await page.getByLabel("Starts").fill("2030-06-01T20:00");
+  await page.getByLabel("Ends").fill("2030-06-01T23:00");
+  await page.getByLabel("Currency").fill("EUR");
+  await page.getByRole("button", { name: "Create event" }).click();
+  const slugError = page.locator("#event-slug ~ .field-error, #event-slug + .field-error");
+  await expect(slugError).toContainText("lower-case letters");
+  await page.getByLabel("Slug").fill(`bad-input-${stamp}`);
+  await page.getByRole("button", { name: "Create event" }).click();
+  await expect(page.getByText("is not a time zone we know")).toBeVisible();
+  await expect(page.getByLabel("Title"), "what was typed is kept").toHaveValue("Bad Input Night");
+  await page.getByLabel("Time zone").fill("Europe/Amsterdam");
+  await page.getByRole("button", { name: "Create event" }).click();
+  await expect(page.getByRole("heading", { name: "Bad Input Night" })).toBeVisible();
+
+  await page.getByRole("link", { name: "Ticket types" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("Standing");
+  await page.getByLabel("Price").fill("twelve");
+  await page.getByLabel("Capacity").fill("10");
+  await page.getByRole("button", { name: "Add ticket type" }).click();
+  await expect(page.getByText("Please enter the price as a number")).toBeVisible();
+
+  await page.getByRole("link", { name: "Discount codes" }).click();
+  await page.getByLabel("Code", { exact: true }).fill("HALF");
+  await page.getByLabel("Amount").fill("150");
+  await page.getByRole("button", { name: "Add discount code" }).click();
+  await expect(page.getByText("at most 100")).toBeVisible();
+
+  await page.getByRole("link", { name: "Check-in" }).click();
+  await page.getByLabel("Ticket code").fill("NOPE");
+  await page.getByRole("button", { name: "Check in" }).click();
+  await expect(page.locator(".checkin-panel")).toContainText("Not valid");
+
+  // Chromium logs each refused request; those four 422s are the test, anything else is a problem.
+  const refused = consoleProblems.filter((problem) => /Failed to load resource.*422/.test(problem));
+  expect(refused).toHaveLength(4);
+  consoleProblems.splice(0, consoleProblems.length, ...consoleProblems.filter((problem) => !refused.includes(problem)));
+});
