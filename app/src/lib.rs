@@ -1,4 +1,7 @@
 #![recursion_limit = "256"]
+// Built with neither feature (as the admin app uses it, for `admin`, `model`, `money` and
+// `validate`), the pages and the browser API client are compiled but unused.
+#![cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]
 //! Stampede's storefront: the domain types every part agrees on, and the pages built from them.
 //!
 //! Policy: this crate renders, it never fetches for the first paint. A host (the axum origin, or the

@@ -2,7 +2,7 @@
 //! door's check-in, the live dashboard and the attendee export.
 use crate::admin_client::Organiser;
 use crate::helpers::{on_both_backends, order_request, spawn_app, spawn_app_with, AppOptions, Backend, TestApp};
-use app::model::PaymentMethod;
+use app::model::{AnswerInput, PaymentMethod};
 use serde_json::{json, Value};
 
 on_both_backends!(
@@ -12,6 +12,7 @@ on_both_backends!(
     the_dashboard_counts_sales_per_minute,
     the_export_lists_every_attendee,
     resending_queues_the_confirmation,
+    what_organisers_set_up_is_used_at_checkout_and_shown_after,
 );
 
 /// Buys `attendees.len()` tickets of `ticket_type` for `buyer`; returns the order's JSON.
@@ -195,4 +196,72 @@ async fn resending_queues_the_confirmation(backend: Backend) {
     assert!(app.store().admin().unsent_emails(10).await.unwrap().is_empty(), "the mailer sent it");
     organiser.expect(organiser.post(&format!("/orders/{id}/cancel"), json!({})).await, 200).await;
     organiser.expect(organiser.post(&format!("/orders/{id}/resend"), json!({})).await, 409).await;
+}
+
+async fn what_organisers_set_up_is_used_at_checkout_and_shown_after(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organiser = Organiser::sign_up(&app, "Ada").await;
+    let (event, types) = organiser.published_event("set-up", &[("GA", "40", 10)]).await;
+    let discount = organiser
+        .expect(
+            organiser
+                .post(&format!("/events/{event}/discounts"), json!({"code": "half", "kind": "percent", "amount": "50", "max_uses": 1, "ticket_type_ids": []}))
+                .await,
+            201,
+        )
+        .await;
+    let question = organiser
+        .expect(
+            organiser.post(&format!("/events/{event}/questions"), json!({"label": "T-shirt size", "kind": "choice", "options": ["S", "M", "L"], "required": true})).await,
+            201,
+        )
+        .await;
+    let question_id = question["id"].as_i64().unwrap();
+    let snapshot: Value = app.get("/api/events/set-up").await.json().await.unwrap();
+    assert_eq!(snapshot["questions"][0]["label"], "T-shirt size", "a new question is on the storefront at once");
+
+    let hold = app.hold_ok("set-up", &[(types[0], 2)]).await;
+    let mut request = order_request(&["Grace", "Alan"], PaymentMethod::Offline);
+    request.discount_code = Some("HALF".into());
+    request.answers = vec![AnswerInput { question_id, answer: "M".into() }];
+    let placed = app.order(&hold.id, "k1", &request).await;
+    assert_eq!(placed.status(), 201);
+    let orders = organiser.expect(organiser.get(&format!("/events/{event}/orders")).await, 200).await;
+    let id = orders["orders"][0]["id"].as_i64().unwrap();
+    let order = organiser.expect(organiser.get(&format!("/orders/{id}")).await, 200).await;
+    assert_eq!(order["total_minor"], 4000);
+    assert_eq!(order["discount_minor"], 4000);
+    assert_eq!(order["discount_code"], "HALF");
+    assert_eq!(order["answers"][0]["label"], "T-shirt size");
+    assert_eq!(order["answers"][0]["answer"], "M");
+    let used = organiser.expect(organiser.get(&format!("/events/{event}")).await, 200).await;
+    assert_eq!(used["discounts"][0]["uses"], 1);
+    organiser.expect(organiser.send(reqwest::Method::DELETE, &format!("/discounts/{}", discount["id"]), None).await, 409).await;
+
+    // The answer is in the export, under its question.
+    let job = organiser.expect(organiser.post(&format!("/events/{event}/exports"), json!({})).await, 202).await;
+    let export = job["id"].as_i64().unwrap();
+    let mut csv = None;
+    for _ in 0..100 {
+        let response = organiser.get(&format!("/exports/{export}/csv")).await;
+        if response.status() == 200 {
+            csv = Some(response.text().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let csv = csv.expect("the export finishes");
+    assert!(csv.lines().next().unwrap().ends_with("T-shirt size"));
+    assert_eq!(csv.lines().filter(|line| line.ends_with(",M")).count(), 2, "{csv}");
+
+    // Cancelling gives the code's only use back: the next buyer can use it.
+    organiser.expect(organiser.post(&format!("/orders/{id}/cancel"), json!({})).await, 200).await;
+    let back = organiser.expect(organiser.get(&format!("/events/{event}")).await, 200).await;
+    assert_eq!(back["discounts"][0]["uses"], 0);
+    let hold = app.hold_ok("set-up", &[(types[0], 1)]).await;
+    let mut request = order_request(&["Linus"], PaymentMethod::Offline);
+    request.discount_code = Some("half".into());
+    request.answers = vec![AnswerInput { question_id, answer: "L".into() }];
+    assert_eq!(app.order(&hold.id, "k2", &request).await.status(), 201);
+    app.assert_books_balance("set-up").await;
 }
