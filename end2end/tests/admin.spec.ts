@@ -148,6 +148,13 @@ test("an organiser runs an on-sale from sign-up to the door", async ({ page, bro
 
 test("every admin form shows the server's message next to the field", async ({ page, consoleProblems }) => {
   const stamp = Date.now().toString(36);
+  await page.goto("/admin/signup");
+  await page.getByLabel("Your name").fill("Olivia Organiser");
+  await page.getByLabel("Email").fill(`short-${stamp}@example.com`);
+  await page.getByLabel("Password").fill("short");
+  await page.getByLabel("Organisation name").fill("Short Passwords Ltd");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.getByText("at least 10 characters")).toBeVisible();
   await signUp(page, stamp);
   await page.getByRole("link", { name: "New event" }).click();
   await page.getByLabel("Title").fill("Bad Input Night");
@@ -181,13 +188,26 @@ test("every admin form shows the server's message next to the field", async ({ p
   await page.getByRole("button", { name: "Add discount code" }).click();
   await expect(page.getByText("at most 100")).toBeVisible();
 
+  await page.getByRole("link", { name: "Questions" }).click();
+  await page.getByLabel("Question", { exact: true }).fill("T-shirt size");
+  await page.getByLabel("Answer type").selectOption("choice");
+  await page.getByLabel("Options (one per line)").fill("Only one size");
+  await page.getByRole("button", { name: "Add question" }).click();
+  // The app checks this one itself before sending; either way the message is at the field.
+  await expect(page.getByRole("alert").filter({ hasText: /two options|between 2 and/ })).toBeVisible();
+
   await page.getByRole("link", { name: "Check-in" }).click();
   await page.getByLabel("Ticket code").fill("NOPE");
   await page.getByRole("button", { name: "Check in" }).click();
   await expect(page.locator(".checkin-panel")).toContainText("Not valid");
 
-  // Chromium logs each refused request; those four 422s are the test, anything else is a problem.
+  await page.getByRole("link", { name: "Members" }).click();
+  await page.getByLabel("Email").fill("nobody-yet@example.com");
+  await page.getByRole("button", { name: "Add member" }).click();
+  await expect(page.getByText("No one has signed up with this email yet")).toBeVisible();
+
+  // Chromium logs each refused request; those 422s are the test, anything else is a problem.
   const refused = consoleProblems.filter((problem) => /Failed to load resource.*422/.test(problem));
-  expect(refused).toHaveLength(4);
+  expect(refused.length).toBeGreaterThanOrEqual(5);
   consoleProblems.splice(0, consoleProblems.length, ...consoleProblems.filter((problem) => !refused.includes(problem)));
 });
