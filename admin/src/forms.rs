@@ -213,3 +213,43 @@ where
         })
         .collect_view()
 }
+
+/// Sends a create-or-edit subform: PUT to `update_path` when an item is being edited, POST to
+/// `create_path` otherwise. The saved item goes to `saved`; a refusal shows at its field (one of
+/// `fields`) or in the banner, with what was typed left in place.
+pub fn save<I, T>(
+    form: FormState,
+    editing: Option<i64>,
+    update_path: String,
+    create_path: String,
+    input: I,
+    fields: &'static [&'static str],
+    saved: impl FnOnce(T) + 'static,
+) where
+    I: serde::Serialize + 'static,
+    T: serde::de::DeserializeOwned + 'static,
+{
+    form.busy.set(true);
+    leptos::task::spawn_local(async move {
+        let result = match editing {
+            Some(_) => crate::api::put::<_, T>(&update_path, &input).await,
+            None => crate::api::post::<_, T>(&create_path, &input).await,
+        };
+        match result {
+            Ok(item) => {
+                form.busy.set(false);
+                saved(item);
+            }
+            Err(failure) => form.fail(&failure, fields),
+        }
+    });
+}
+
+/// Replaces the item with the same id in `list`, or appends it.
+pub fn upsert<T>(list: &mut Vec<T>, item: T, id: impl Fn(&T) -> i64) {
+    let key = id(&item);
+    match list.iter_mut().find(|existing| id(existing) == key) {
+        Some(existing) => *existing = item,
+        None => list.push(item),
+    }
+}

@@ -1,7 +1,7 @@
 //! The Discount codes tab: the codes, how often each was used, and one form that adds a code or
 //! edits the one picked from the list.
 use crate::api;
-use crate::forms::{focus, optional_number, options, Field, FieldError, FormBanner, FormState, Input};
+use crate::forms::{save, upsert, focus, optional_number, options, Field, FieldError, FormBanner, FormState, Input};
 use crate::pages::event::use_event;
 use crate::pages::Notice;
 use app::admin::{Discount, DiscountInput, DiscountKind};
@@ -131,27 +131,15 @@ pub fn DiscountsTab() -> impl IntoView {
         form.start();
         notice.set(None);
         let Some(input) = fields.input(form) else { return };
-        form.busy.set(true);
         let editing_id = editing.get_untracked();
-        spawn_local(async move {
-            let result = match editing_id {
-                Some(id) => api::put::<_, Discount>(&format!("/discounts/{id}"), &input).await,
-                None => api::post::<_, Discount>(&format!("/events/{}/discounts", ctx.id), &input).await,
-            };
-            match result {
-                Ok(saved) => {
-                    form.busy.set(false);
-                    let message = format!("Saved the code {}.", saved.code);
-                    ctx.event.update(|e| match e.discounts.iter_mut().find(|d| d.id == saved.id) {
-                        Some(existing) => *existing = saved,
-                        None => e.discounts.push(saved),
-                    });
-                    fields.clear();
-                    editing.set(None);
-                    notice.set(Some(message));
-                }
-                Err(failure) => form.fail(&failure, FIELDS),
-            }
+        let update_path = format!("/discounts/{}", editing_id.unwrap_or_default());
+        let create_path = format!("/events/{}/discounts", ctx.id);
+        save(form, editing_id, update_path, create_path, input, FIELDS, move |saved: Discount| {
+            let message = format!("Saved the code {}.", saved.code);
+            ctx.event.update(|e| upsert(&mut e.discounts, saved, |item| item.id));
+            fields.clear();
+            editing.set(None);
+            notice.set(Some(message));
         });
     };
 

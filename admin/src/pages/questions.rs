@@ -1,7 +1,7 @@
 //! The Questions tab: what checkout asks each attendee, and one form that adds a question or edits
 //! the one picked from the list.
 use crate::api;
-use crate::forms::{focus, options, Field, FormBanner, FormState, Input};
+use crate::forms::{save, upsert, focus, options, Field, FormBanner, FormState, Input};
 use crate::pages::event::use_event;
 use crate::pages::Notice;
 use app::admin::{Question, QuestionInput, QuestionKind};
@@ -115,26 +115,15 @@ pub fn QuestionsTab() -> impl IntoView {
         form.start();
         notice.set(None);
         let Some(input) = fields.input(form) else { return };
-        form.busy.set(true);
         let editing_id = editing.get_untracked();
-        spawn_local(async move {
-            let result = match editing_id {
-                Some(id) => api::put::<_, Question>(&format!("/questions/{id}"), &input).await,
-                None => api::post::<_, Question>(&format!("/events/{}/questions", ctx.id), &input).await,
-            };
-            match result {
-                Ok(saved) => {
-                    form.busy.set(false);
-                    ctx.event.update(|e| match e.questions.iter_mut().find(|q| q.id == saved.id) {
-                        Some(existing) => *existing = saved,
-                        None => e.questions.push(saved),
-                    });
-                    fields.clear();
-                    editing.set(None);
-                    notice.set(Some("Question saved.".to_string()));
-                }
-                Err(failure) => form.fail(&failure, FIELDS),
-            }
+        let update_path = format!("/questions/{}", editing_id.unwrap_or_default());
+        let create_path = format!("/events/{}/questions", ctx.id);
+        save(form, editing_id, update_path, create_path, input, FIELDS, move |saved: Question| {
+            let message = "Question saved.".to_string();
+            ctx.event.update(|e| upsert(&mut e.questions, saved, |item| item.id));
+            fields.clear();
+            editing.set(None);
+            notice.set(Some(message));
         });
     };
 

@@ -1,7 +1,7 @@
 //! The Ticket types tab: what is for sale, how much of it is gone, the display order, and one form
 //! that adds a type or edits the one picked from the table.
 use crate::api;
-use crate::forms::{focus, whole_number, FormBanner, FormState, Input};
+use crate::forms::{save, upsert, focus, whole_number, FormBanner, FormState, Input};
 use crate::pages::event::{use_event, EventCtx};
 use crate::pages::Notice;
 use app::admin::{AdminTicketType, TicketTypeInput, TicketTypeOrder};
@@ -130,27 +130,15 @@ pub fn TicketTypesTab() -> impl IntoView {
         form.start();
         notice.set(None);
         let Some(input) = fields.input(form) else { return };
-        form.busy.set(true);
         let editing_id = editing.get_untracked();
-        spawn_local(async move {
-            let result = match editing_id {
-                Some(id) => api::put::<_, AdminTicketType>(&format!("/ticket-types/{id}"), &input).await,
-                None => api::post::<_, AdminTicketType>(&format!("/events/{}/ticket-types", ctx.id), &input).await,
-            };
-            match result {
-                Ok(saved) => {
-                    form.busy.set(false);
-                    let message = format!("Saved “{}”.", saved.name);
-                    ctx.event.update(|e| match e.ticket_types.iter_mut().find(|t| t.id == saved.id) {
-                        Some(existing) => *existing = saved,
-                        None => e.ticket_types.push(saved),
-                    });
-                    fields.clear();
-                    editing.set(None);
-                    notice.set(Some(message));
-                }
-                Err(failure) => form.fail(&failure, FIELDS),
-            }
+        let update_path = format!("/ticket-types/{}", editing_id.unwrap_or_default());
+        let create_path = format!("/events/{}/ticket-types", ctx.id);
+        save(form, editing_id, update_path, create_path, input, FIELDS, move |saved: AdminTicketType| {
+            let message = format!("Saved “{}”.", saved.name);
+            ctx.event.update(|e| upsert(&mut e.ticket_types, saved, |item| item.id));
+            fields.clear();
+            editing.set(None);
+            notice.set(Some(message));
         });
     };
 
