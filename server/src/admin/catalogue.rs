@@ -3,7 +3,7 @@
 //! instance's cached copy, so it shows on the storefront within the snapshot cache's TTL.
 use super::{inputs, views, Admin};
 use crate::error::ApiError;
-use crate::store::{self, Removed, Resource, Saved, TicketTypeUpdate};
+use crate::store::{self, EventRecord, Removed, Resource, Saved, TicketTypeUpdate};
 use app::admin::{
     AdminEvent, AdminEventSummary, AdminTicketType, Discount, DiscountInput, EventInput, Question, QuestionInput, Role,
     TicketTypeInput, TicketTypeOrder,
@@ -44,7 +44,7 @@ impl Admin {
     pub async fn update_event(&self, user_id: i64, event_id: i64, input: &EventInput) -> Result<AdminEvent, ApiError> {
         self.access(user_id, Resource::Event, event_id, Role::Admin).await?;
         let change = inputs::event(input)?;
-        let before = self.load_event(event_id).await?;
+        let before = self.event_record(event_id).await?;
         match self.store.admin().update_event(event_id, &change).await? {
             Saved::Saved(()) => {}
             Saved::Taken => return Err(slug_taken()),
@@ -72,7 +72,7 @@ impl Admin {
     #[tracing::instrument(skip(self, input))]
     pub async fn create_ticket_type(&self, user_id: i64, event_id: i64, input: &TicketTypeInput) -> Result<AdminTicketType, ApiError> {
         self.access(user_id, Resource::Event, event_id, Role::Admin).await?;
-        let event = self.load_event(event_id).await?;
+        let event = self.event_record(event_id).await?;
         let tz = views::zone(&event.timezone);
         let change = inputs::ticket_type(input, tz)?;
         let record = self.store.admin().insert_ticket_type(event_id, &change).await?;
@@ -83,7 +83,7 @@ impl Admin {
     #[tracing::instrument(skip(self, input))]
     pub async fn update_ticket_type(&self, user_id: i64, ticket_type_id: i64, input: &TicketTypeInput) -> Result<AdminTicketType, ApiError> {
         let owner = self.access(user_id, Resource::TicketType, ticket_type_id, Role::Admin).await?;
-        let event = self.load_event(owner.event_id).await?;
+        let event = self.event_record(owner.event_id).await?;
         let tz = views::zone(&event.timezone);
         let change = inputs::ticket_type(input, tz)?;
         let record = match self.store.admin().update_ticket_type(ticket_type_id, &change).await? {
@@ -123,9 +123,7 @@ impl Admin {
     #[tracing::instrument(skip(self, input))]
     pub async fn create_discount(&self, user_id: i64, event_id: i64, input: &DiscountInput) -> Result<Discount, ApiError> {
         self.access(user_id, Resource::Event, event_id, Role::Admin).await?;
-        let event = self.load_event(event_id).await?;
-        let tz = views::zone(&event.timezone);
-        let types: Vec<i64> = event.ticket_types.iter().map(|t| t.id).collect();
+        let (tz, types) = self.zone_and_types(event_id).await?;
         let change = inputs::discount(input, tz, &types)?;
         match self.store.admin().insert_discount(event_id, &change, store::now()).await? {
             Saved::Saved(record) => Ok(views::discount(&record, tz)),
@@ -136,9 +134,7 @@ impl Admin {
     #[tracing::instrument(skip(self, input))]
     pub async fn update_discount(&self, user_id: i64, discount_id: i64, input: &DiscountInput) -> Result<Discount, ApiError> {
         let owner = self.access(user_id, Resource::Discount, discount_id, Role::Admin).await?;
-        let event = self.load_event(owner.event_id).await?;
-        let tz = views::zone(&event.timezone);
-        let types: Vec<i64> = event.ticket_types.iter().map(|t| t.id).collect();
+        let (tz, types) = self.zone_and_types(owner.event_id).await?;
         let change = inputs::discount(input, tz, &types)?;
         match self.store.admin().update_discount(discount_id, &change).await? {
             Saved::Saved(record) => Ok(views::discount(&record, tz)),
@@ -198,9 +194,22 @@ impl Admin {
     }
 
     pub(super) async fn forget(&self, event_id: i64) -> Result<(), ApiError> {
-        if let Some(record) = self.store.admin().admin_event(event_id).await? {
-            self.storefront.forget_event(event_id, &[&record.event.slug]);
+        if let Some(event) = self.store.event_by_id(event_id).await? {
+            self.storefront.forget_event(event_id, &[&event.slug]);
         }
         Ok(())
+    }
+
+    /// The event's own row: what a change needs of it (its time zone, slug, currency), without the
+    /// ticket types, questions and codes `load_event` reads.
+    pub(super) async fn event_record(&self, event_id: i64) -> Result<EventRecord, ApiError> {
+        self.store.event_by_id(event_id).await?.ok_or_else(|| super::not_found(Resource::Event))
+    }
+
+    /// What a discount form is read against: the event's time zone and its ticket types' ids.
+    async fn zone_and_types(&self, event_id: i64) -> Result<(chrono_tz::Tz, Vec<i64>), ApiError> {
+        let event = self.event_record(event_id).await?;
+        let types = self.store.admin().admin_ticket_types(event_id).await?.iter().map(|t| t.id).collect();
+        Ok((views::zone(&event.timezone), types))
     }
 }

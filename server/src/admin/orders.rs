@@ -137,7 +137,7 @@ impl Admin {
     pub async fn dashboard(&self, user_id: i64, event_id: i64) -> Result<Dashboard, ApiError> {
         self.access(user_id, Resource::Event, event_id, Role::Viewer).await?;
         let now = store::now();
-        let event = self.store.admin().admin_event(event_id).await?.ok_or_else(|| super::not_found(Resource::Event))?;
+        let event = self.event_record(event_id).await?;
         let types = self.store.admin().admin_ticket_types(event_id).await?;
         let this_minute = now.duration_trunc(TimeDelta::minutes(1)).map_err(anyhow::Error::from)?;
         let since = this_minute - TimeDelta::minutes(CHART_MINUTES - 1);
@@ -163,7 +163,7 @@ impl Admin {
             .collect();
         Ok(Dashboard {
             generated_at: now,
-            currency: event.event.currency.clone(),
+            currency: event.currency.clone(),
             revenue_minor: sales.revenue_minor,
             orders: sales.orders,
             sold: ticket_types.iter().map(|t| t.sold).sum(),
