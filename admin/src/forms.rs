@@ -253,3 +253,22 @@ pub fn upsert<T>(list: &mut Vec<T>, item: T, id: impl Fn(&T) -> i64) {
         None => list.push(item),
     }
 }
+
+/// Deletes one item of a list: DELETE `path`, then `deleted`; a refusal shows in the list's
+/// banner. Ignored while the list's last change is still on its way.
+pub fn delete(list_form: FormState, path: String, deleted: impl FnOnce() + 'static) {
+    if list_form.busy.get_untracked() {
+        return;
+    }
+    list_form.start();
+    list_form.busy.set(true);
+    leptos::task::spawn_local(async move {
+        match crate::api::delete(&path).await {
+            Ok(()) => {
+                list_form.busy.set(false);
+                deleted();
+            }
+            Err(failure) => list_form.fail(&failure, &[]),
+        }
+    });
+}

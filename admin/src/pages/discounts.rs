@@ -1,14 +1,12 @@
 //! The Discount codes tab: the codes, how often each was used, and one form that adds a code or
 //! edits the one picked from the list.
-use crate::api;
-use crate::forms::{save, upsert, focus, optional_number, options, Field, FieldError, FormBanner, FormState, Input};
+use crate::forms::{delete, save, upsert, focus, optional_number, options, Field, FieldError, FormBanner, FormState, Input};
 use crate::pages::event::use_event;
 use crate::pages::Notice;
 use app::admin::{Discount, DiscountInput, DiscountKind};
 use app::model::TicketTypeId;
 use app::money::format_amount;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 const FIELDS: &[&str] = &["code", "kind", "amount", "max_uses", "expires_local", "ticket_type_ids"];
 
@@ -102,25 +100,14 @@ pub fn DiscountsTab() -> impl IntoView {
         focus("discount-code");
     };
     let remove = move |id: i64, code: String| {
-        if list_form.busy.get_untracked() {
-            return;
-        }
-        list_form.start();
-        list_form.busy.set(true);
         notice.set(None);
-        spawn_local(async move {
-            match api::delete(&format!("/discounts/{id}")).await {
-                Ok(()) => {
-                    list_form.busy.set(false);
-                    ctx.event.update(|e| e.discounts.retain(|d| d.id != id));
-                    if editing.get_untracked() == Some(id) {
-                        editing.set(None);
-                        fields.clear();
-                    }
-                    notice.set(Some(format!("Deleted the code {code}.")));
-                }
-                Err(failure) => list_form.fail(&failure, &[]),
+        delete(list_form, format!("/discounts/{id}"), move || {
+            ctx.event.update(|e| e.discounts.retain(|d| d.id != id));
+            if editing.get_untracked() == Some(id) {
+                editing.set(None);
+                fields.clear();
             }
+            notice.set(Some(format!("Deleted the code {code}.")));
         });
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {

@@ -1,7 +1,7 @@
 //! The Members page: who belongs to the current organisation and with which role. Owners only; the
 //! origin refuses everyone else, and this page says so instead of showing controls that would fail.
 use crate::api;
-use crate::forms::{options, Field, FormBanner, FormState, Input};
+use crate::forms::{delete, options, Field, FormBanner, FormState, Input};
 use crate::pages::{load_failed, loading, Notice};
 use crate::session::{role_label, use_session};
 use app::admin::{Member, MemberInput, Role, RoleInput};
@@ -67,25 +67,14 @@ fn Members(org: i64, name: String) -> impl IntoView {
         });
     };
     let remove = move |member: Member| {
-        if list_form.busy.get_untracked() {
-            return;
-        }
-        list_form.start();
-        list_form.busy.set(true);
         notice.set(None);
-        spawn_local(async move {
-            match api::delete(&format!("/organisations/{org}/members/{}", member.user_id)).await {
-                Ok(()) => {
-                    list_form.busy.set(false);
-                    members.update(|list| {
-                        if let Some(Ok(list)) = list {
-                            list.retain(|m| m.user_id != member.user_id);
-                        }
-                    });
-                    notice.set(Some(format!("Removed {}.", member.name)));
+        delete(list_form, format!("/organisations/{org}/members/{}", member.user_id), move || {
+            members.update(|list| {
+                if let Some(Ok(list)) = list {
+                    list.retain(|m| m.user_id != member.user_id);
                 }
-                Err(failure) => list_form.fail(&failure, &[]),
-            }
+            });
+            notice.set(Some(format!("Removed {}.", member.name)));
         });
     };
 

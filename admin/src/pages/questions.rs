@@ -1,12 +1,10 @@
 //! The Questions tab: what checkout asks each attendee, and one form that adds a question or edits
 //! the one picked from the list.
-use crate::api;
-use crate::forms::{save, upsert, focus, options, Field, FormBanner, FormState, Input};
+use crate::forms::{delete, save, upsert, focus, options, Field, FormBanner, FormState, Input};
 use crate::pages::event::use_event;
 use crate::pages::Notice;
 use app::admin::{Question, QuestionInput, QuestionKind};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 const FIELDS: &[&str] = &["label", "kind", "options"];
 
@@ -86,25 +84,14 @@ pub fn QuestionsTab() -> impl IntoView {
         focus("question-label");
     };
     let remove = move |id: i64| {
-        if list_form.busy.get_untracked() {
-            return;
-        }
-        list_form.start();
-        list_form.busy.set(true);
         notice.set(None);
-        spawn_local(async move {
-            match api::delete(&format!("/questions/{id}")).await {
-                Ok(()) => {
-                    list_form.busy.set(false);
-                    ctx.event.update(|e| e.questions.retain(|q| q.id != id));
-                    if editing.get_untracked() == Some(id) {
-                        editing.set(None);
-                        fields.clear();
-                    }
-                    notice.set(Some("Question deleted.".to_string()));
-                }
-                Err(failure) => list_form.fail(&failure, &[]),
+        delete(list_form, format!("/questions/{id}"), move || {
+            ctx.event.update(|e| e.questions.retain(|q| q.id != id));
+            if editing.get_untracked() == Some(id) {
+                editing.set(None);
+                fields.clear();
             }
+            notice.set(Some("Question deleted.".to_string()));
         });
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
