@@ -195,6 +195,12 @@ test("every admin form shows the server's message next to the field", async ({ p
   await page.getByRole("button", { name: "Add question" }).click();
   // The app checks this one itself before sending; either way the message is at the field.
   await expect(page.getByRole("alert").filter({ hasText: /two options|between 2 and/ })).toBeVisible();
+  await page.getByLabel("Options (one per line)").fill("S\nM");
+  await page.getByRole("button", { name: "Add question" }).click();
+  await expect(page.getByRole("cell", { name: "T-shirt size" })).toBeVisible();
+  await page.getByRole("button", { name: "Delete T-shirt size" }).click();
+  await expect(page.getByText("Question deleted.")).toBeVisible();
+  await expect(page.getByRole("cell", { name: "T-shirt size" })).toHaveCount(0);
 
   await page.getByRole("link", { name: "Check-in" }).click();
   await page.getByLabel("Ticket code").fill("NOPE");
