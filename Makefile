@@ -18,12 +18,12 @@ export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 EDGE_PORT ?= 8787
 
-.PHONY: run run-origin test tools tools-test site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale services clean-data
+.PHONY: run run-origin test lint tools tools-test site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale services clean-data
 
 # The origin on :$(PORT) and the edge in front of it on :$(EDGE_PORT); open the edge.
 run: tools site edge
 	cargo build --release -p stampede-server
-	@SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/release/stampede serve & origin=$$!; \
+	@STAMPEDE_DEMO=true SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/release/stampede serve & origin=$$!; \
 	trap 'kill $$origin 2>/dev/null' EXIT INT TERM; \
 	for _ in $$(seq 1 100); do curl -fs http://127.0.0.1:$(PORT)/readyz >/dev/null && break; sleep 0.1; done; \
 	echo; echo "Stampede is running. Open http://127.0.0.1:$(EDGE_PORT)/e/stampede-live (the edge; the origin is at http://127.0.0.1:$(PORT)). Organisers: http://127.0.0.1:$(PORT)/admin (demo: demo@stampede.example / stampede-demo). Ctrl-C stops both."; echo; \
@@ -32,11 +32,24 @@ run: tools site edge
 # The origin alone, without the edge.
 run-origin: tools site
 	cargo build --release -p stampede-server
-	SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/release/stampede serve
+	STAMPEDE_DEMO=true SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/release/stampede serve
 
 test: tools tools-test site edge
+	$(MAKE) lint
 	$(MAKE) test-rust
 	$(MAKE) test-e2e
+
+# The house rules, as CI applies them: rustfmt, and clippy with warnings as errors, per crate and
+# target (a bare --workspace would turn on app's browser and host features together).
+CLIPPY := cargo clippy --quiet
+lint:
+	cargo fmt --all --check
+	$(CLIPPY) -p stampede-app --features ssr --all-targets -- -D warnings
+	$(CLIPPY) -p stampede-server --all-targets -- -D warnings
+	$(CLIPPY) -p stampede-sale --all-targets -- -D warnings
+	$(CLIPPY) -p stampede-hydrate --target wasm32-unknown-unknown -- -D warnings
+	$(CLIPPY) -p stampede-admin --target wasm32-unknown-unknown -- -D warnings
+	$(CLIPPY) -p stampede-edge --target wasm32-unknown-unknown -- -D warnings
 
 test-rust:
 	cargo test -p stampede-app --features ssr

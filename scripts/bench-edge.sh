@@ -16,7 +16,7 @@ command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive 
 
 work=$(mktemp -d)
 SITE_ROOT="$target/site" PORT=$origin_port DATABASE_URL="sqlite://$work/bench.db" RUST_LOG=warn \
-  "$target/release/stampede" serve >"$work/origin.log" 2>&1 &
+  STAMPEDE_DEMO=true "$target/release/stampede" serve >"$work/origin.log" 2>&1 &
 origin=$!
 scripts/run-edge.sh "127.0.0.1:$edge_port" "http://127.0.0.1:$origin_port" >"$work/edge.log" 2>&1 &
 edge=$!

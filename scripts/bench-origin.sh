@@ -23,7 +23,7 @@ case "$backend" in
 esac
 
 SITE_ROOT="$target/site" PORT=$port DATABASE_URL="$database_url" RUST_LOG=warn \
-  "$target/release/stampede" serve >"$work/server.log" 2>&1 &
+  STAMPEDE_DEMO=true "$target/release/stampede" serve >"$work/server.log" 2>&1 &
 server=$!
 cleanup() {
   kill "$server" 2>/dev/null || true

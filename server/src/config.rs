@@ -1,8 +1,11 @@
 //! Settings, 12-factor style: everything comes from the environment, with defaults that run the
-//! embedded storefront (SQLite under ./data, demo event) with nothing set.
-use crate::gate::{RedisSettings, RedisTarget};
-use crate::batch::BatchSettings;
-use crate::inventory::InventorySettings;
+//! embedded storefront (SQLite under ./data) with nothing set.
+//!
+//! Policy: a value that cannot be read is a startup error naming the variable, never a silent
+//! default. Switches are read by one parser ([`flag`]); demo data is seeded only when asked for
+//! (`STAMPEDE_DEMO=true`, which `make run` sets), never by default, so production never has it.
+use crate::inventory::gate::{RedisSettings, RedisTarget};
+use crate::inventory::{BatchSettings, InventorySettings};
 use crate::store::DatabaseSettings;
 use anyhow::{anyhow, Context};
 use std::net::IpAddr;
@@ -25,7 +28,7 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Where the built site (pkg/, favicon) lives.
     pub site_root: PathBuf,
-    /// Seed the demo event into an empty database.
+    /// Seed the demo event into an empty database (off unless asked for).
     pub demo: bool,
     pub gate: GateChoice,
     pub inventory: InventorySettings,
@@ -73,11 +76,8 @@ impl Settings {
         };
         let url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/stampede.db".to_string());
         let default_connections = if url.starts_with("sqlite") { 8 } else { 20 };
-        let demo = match get("STAMPEDE_DEMO").as_deref().map(str::trim) {
-            None | Some("1" | "true" | "yes") => true,
-            Some("0" | "false" | "no") => false,
-            Some(other) => return Err(anyhow!("STAMPEDE_DEMO must be true or false, got {other:?}")),
-        };
+        let switch = |key: &str, default: bool| flag(key, get(key).as_deref(), default);
+        let demo = switch("STAMPEDE_DEMO", false)?;
         let gate = gate_choice(&get, &number)?;
         let max_connections = number("DATABASE_MAX_CONNECTIONS", default_connections)? as u32;
         let sqlite = url.starts_with("sqlite");
@@ -114,7 +114,7 @@ impl Settings {
             gate,
             inventory,
             admin: AdminSettings {
-                secure_cookies: matches!(get("ADMIN_SECURE_COOKIES").as_deref().map(str::trim), Some("true" | "1")),
+                secure_cookies: switch("ADMIN_SECURE_COOKIES", false)?,
                 session_idle: Duration::from_secs(number("ADMIN_SESSION_IDLE_MINUTES", 12 * 60)?.max(1) * 60),
                 sign_in_burst: number("SIGN_IN_BURST", 5)?.clamp(1, 1_000) as u32,
                 sign_in_per_hour: number("SIGN_IN_PER_HOUR", 30)?.clamp(1, 100_000) as u32,
@@ -124,10 +124,20 @@ impl Settings {
     }
 }
 
-fn gate_choice(
-    get: &impl Fn(&str) -> Option<String>,
-    number: &impl Fn(&str, u64) -> anyhow::Result<u64>,
-) -> anyhow::Result<GateChoice> {
+/// A switch: yes/no, true/false, on/off or 1/0 in any case; unset is `default`; anything else is
+/// an error that names the variable.
+pub fn flag(key: &str, value: Option<&str>, default: bool) -> anyhow::Result<bool> {
+    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
+        return Ok(default);
+    };
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(anyhow!("{key} must be true or false (or yes/no, on/off, 1/0), got {value:?}")),
+    }
+}
+
+fn gate_choice(get: &impl Fn(&str) -> Option<String>, number: &impl Fn(&str, u64) -> anyhow::Result<u64>) -> anyhow::Result<GateChoice> {
     let sentinels: Vec<String> = get("REDIS_SENTINELS")
         .map(|list| list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
         .unwrap_or_default();
@@ -181,7 +191,8 @@ mod tests {
         assert_eq!(s.port, 3000);
         assert!(s.database.url.starts_with("sqlite:"));
         assert_eq!(s.hold_ttl.as_secs(), 900);
-        assert!(s.demo);
+        assert!(!s.demo, "demo data only when asked for");
+        assert!(!s.admin.secure_cookies);
         assert!(matches!(s.gate, super::GateChoice::Local));
     }
 
@@ -193,7 +204,10 @@ mod tests {
         let super::GateChoice::Redis(redis) = s.gate else { panic!("sentinels make a redis gate") };
         assert_eq!(
             redis.target,
-            crate::gate::RedisTarget::Sentinel { sentinels: vec!["127.0.0.1:26379".into(), "127.0.0.1:26380".into()], master: "m".into() }
+            crate::inventory::gate::RedisTarget::Sentinel {
+                sentinels: vec!["127.0.0.1:26379".into(), "127.0.0.1:26380".into()],
+                master: "m".into()
+            }
         );
         let s = settings(&[("REDIS_URL", "redis://127.0.0.1:6379"), ("INVENTORY_GATE", "off")]).unwrap();
         assert!(matches!(s.gate, super::GateChoice::Off));
@@ -208,5 +222,18 @@ mod tests {
         assert!(err.contains("PORT"), "{err}");
         assert!(settings(&[("HOLD_TTL_SECONDS", "0")]).is_err());
         assert!(settings(&[("STAMPEDE_DEMO", "maybe")]).is_err());
+    }
+
+    #[test]
+    fn switches_are_read_strictly() {
+        for yes in ["1", "true", "TRUE", "yes", "Yes", "on", " true "] {
+            assert!(settings(&[("ADMIN_SECURE_COOKIES", yes)]).unwrap().admin.secure_cookies, "{yes:?}");
+            assert!(settings(&[("STAMPEDE_DEMO", yes)]).unwrap().demo, "{yes:?}");
+        }
+        for no in ["0", "false", "no", "OFF"] {
+            assert!(!settings(&[("ADMIN_SECURE_COOKIES", no)]).unwrap().admin.secure_cookies, "{no:?}");
+        }
+        let err = settings(&[("ADMIN_SECURE_COOKIES", "enabled")]).unwrap_err().to_string();
+        assert!(err.contains("ADMIN_SECURE_COOKIES") && err.contains("enabled"), "{err}");
     }
 }

@@ -1,9 +1,9 @@
 //! The demo event that `make run` shows on a fresh database: one ticket type on sale with plenty of
 //! stock, one nearly sold out, one sold out, one going on sale in a few minutes, and a free one.
 //! Sold stock is sold through real holds and orders, so every sold ticket belongs to an order.
-use crate::storefront::Storefront;
 use crate::admin::hash_password;
-use crate::store::{self, AccountOutcome, NewAccount, NewEvent, NewTicketType};
+use crate::store::{self, AccountOutcome, NewAccount, NewEvent, NewTicketType, Store};
+use crate::storefront::Storefront;
 use app::model::{HoldRequest, HoldRequestItem, OrderRequest, PaymentMethod, Person};
 use chrono::Duration;
 
@@ -19,13 +19,12 @@ pub const UPCOMING_IN: Duration = Duration::minutes(3);
 
 /// Seeds the demo event into an empty database; on later starts, moves the upcoming sale back to
 /// a few minutes ahead so the countdown is always there to see.
-pub async fn seed_or_refresh(storefront: &Storefront) -> anyhow::Result<()> {
-    let store = storefront.store();
+pub async fn seed_or_refresh(store: &dyn Store, storefront: &Storefront) -> anyhow::Result<()> {
     if store.count_events().await? > 0 {
-        return refresh(storefront).await;
+        return refresh(store).await;
     }
     let now = store::now();
-    let organiser_id = demo_account(storefront).await?;
+    let organiser_id = demo_account(store).await?;
     let starts_at = evening_in_a_month(now);
     let event_id = store
         .create_event(&NewEvent {
@@ -91,7 +90,7 @@ fn evening_in_a_month(now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<ch
 }
 
 /// The demo organiser's account and its organisation, which runs the demo event.
-async fn demo_account(storefront: &Storefront) -> anyhow::Result<i64> {
+async fn demo_account(store: &dyn Store) -> anyhow::Result<i64> {
     let account = NewAccount {
         email: DEMO_EMAIL.into(),
         name: "Demo Organiser".into(),
@@ -99,14 +98,13 @@ async fn demo_account(storefront: &Storefront) -> anyhow::Result<i64> {
         organisation: DEMO_ORGANISATION.into(),
         created_at: store::now(),
     };
-    match storefront.store().admin().create_account(&account).await? {
+    match store.admin().create_account(&account).await? {
         AccountOutcome::Created { organiser_id, .. } => Ok(organiser_id),
         AccountOutcome::EmailTaken => anyhow::bail!("{DEMO_EMAIL} exists in a database without the demo event"),
     }
 }
 
-async fn refresh(storefront: &Storefront) -> anyhow::Result<()> {
-    let store = storefront.store();
+async fn refresh(store: &dyn Store) -> anyhow::Result<()> {
     let Some(event) = store.event_by_slug(DEMO_SLUG).await? else {
         return Ok(());
     };

@@ -57,10 +57,9 @@ pub fn amount_off(kind: DiscountKind, amount: i64, lines: &[(i64, i64)]) -> i64 
             let off = eligible * amount.min(10_000) as i128 / 10_000;
             off.clamp(0, i64::MAX as i128) as i64
         }
-        DiscountKind::Fixed => lines
-            .iter()
-            .map(|&(price, quantity)| amount.min(price.max(0)).saturating_mul(quantity.max(0)))
-            .fold(0i64, i64::saturating_add),
+        DiscountKind::Fixed => {
+            lines.iter().map(|&(price, quantity)| amount.min(price.max(0)).saturating_mul(quantity.max(0))).fold(0i64, i64::saturating_add)
+        }
     }
 }
 
@@ -85,16 +84,7 @@ mod tests {
     use super::*;
 
     fn code(kind: DiscountKind, amount: i64) -> DiscountCode {
-        DiscountCode {
-            id: 1,
-            code: "SAVE".into(),
-            kind,
-            amount,
-            max_uses: None,
-            uses: 0,
-            expires_at: None,
-            ticket_type_ids: Vec::new(),
-        }
+        DiscountCode { id: 1, code: "SAVE".into(), kind, amount, max_uses: None, uses: 0, expires_at: None, ticket_type_ids: Vec::new() }
     }
 
     fn item(ticket_type_id: i64, unit_price_minor: i64, quantity: i64) -> HoldItemRecord {

@@ -1,6 +1,10 @@
 //! What can go wrong in a request, and what the person at the other end is told. The HTTP layer
 //! turns an [`ApiError`] into `{"error": code, "message": sentence}` with a 4xx (or a 503 when it is
 //! worth retrying); only `Unexpected` is a 500, and it never carries internals to the client.
+//!
+//! Policy: the layers below (the store, the inventory, the gate) have errors of their own that say
+//! what happened to them, not what to tell a buyer. They become sentences here, once.
+use crate::inventory::InventoryError;
 use crate::store::StoreError;
 use app::model::TicketAvailability;
 
@@ -70,6 +74,18 @@ impl From<StoreError> for ApiError {
                 ApiError::Busy("We are very busy right now. Please try again in a few seconds.".into())
             }
             StoreError::Unexpected(err) => ApiError::Unexpected(err),
+        }
+    }
+}
+
+impl From<InventoryError> for ApiError {
+    fn from(err: InventoryError) -> Self {
+        match err {
+            InventoryError::AtCapacity(why) => {
+                tracing::debug!(why, "stock move refused at capacity");
+                ApiError::Busy("Tickets are selling fast and we are at capacity. Please try again in a moment.".into())
+            }
+            InventoryError::Store(err) => err.into(),
         }
     }
 }

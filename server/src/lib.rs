@@ -1,24 +1,22 @@
 //! Stampede's origin: the JSON API, the server-rendered storefront, checkout and the database.
 //!
-//! Layers point one way: `http` → `storefront` (the rules) → `inventory` (the gate in front of the
-//! database) → `store` (the database). Pages are
-//! rendered by the `app` crate, the same renderer the edge runs, from data the storefront loads.
+//! Arrows point one way: `http` → `storefront` and `admin` (the rules) → `events` (the event
+//! cache) and `inventory` (every stock move: the gate, the batchers, the reaper) → `store` (the
+//! database). `startup` is the composition root that builds each part and hands it only what it
+//! needs. Pages are rendered by the `app` crate, the same renderer the edge runs.
 pub mod admin;
-pub mod batch;
 pub mod codes;
 pub mod config;
 pub mod demo;
 pub mod discounts;
 pub mod error;
-pub mod every;
-pub mod gate;
+pub mod events;
 pub mod http;
 pub mod inventory;
+pub mod jobs;
 pub mod metrics;
 pub mod payments;
 pub mod qr;
-pub mod reaper;
-pub mod snapshots;
 pub mod startup;
 pub mod store;
 pub mod storefront;

@@ -32,8 +32,8 @@ async fn main() -> anyhow::Result<()> {
         "render" => {
             let mut input = String::new();
             std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
-            let data: app::document::PageData = serde_json::from_str(&input)
-                .map_err(|err| anyhow::anyhow!("stdin is not page data: {err}"))?;
+            let data: app::document::PageData =
+                serde_json::from_str(&input).map_err(|err| anyhow::anyhow!("stdin is not page data: {err}"))?;
             let assets = stampede::http::SiteAssets::load(&settings.site_root);
             print!("{}", app::document::render_document(&data, &assets.urls));
             Ok(())

@@ -43,7 +43,7 @@ pub struct Metrics {
 }
 
 fn batch_histogram() -> Histogram {
-    Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0].into_iter())
+    Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0])
 }
 
 fn latency_histogram() -> Histogram {
@@ -65,11 +65,7 @@ impl Default for Metrics {
         let pool = Family::<PoolLabels, Gauge>::default();
         registry.register("db_pool_connections", "Database pool connections (open, idle, max)", pool.clone());
         let gate = Family::<OutcomeLabels, Counter>::default();
-        registry.register(
-            "gate_decisions",
-            "Inventory gate decisions (admitted, refused, unavailable, drift, reloaded)",
-            gate.clone(),
-        );
+        registry.register("gate_decisions", "Inventory gate decisions (admitted, refused, unavailable, drift, reloaded)", gate.clone());
         let gate_up = Gauge::default();
         registry.register("gate_up", "1 when the inventory gate (Redis) answered its last command", gate_up.clone());
         let gate_generation = Gauge::default();
@@ -117,7 +113,7 @@ impl Metrics {
     }
 
     /// The text exposition, with the pool's and the gate's state as of now.
-    pub fn encode(&self, pool: crate::store::PoolState, gate: Option<&dyn crate::gate::Gate>) -> String {
+    pub fn encode(&self, pool: crate::store::PoolState, gate: Option<&dyn crate::inventory::gate::Gate>) -> String {
         if let Some(gate) = gate {
             self.gate_up.set(gate.is_up() as i64);
             self.gate_generation.set(gate.generation() as i64);

@@ -46,7 +46,10 @@ impl PaymentProvider for Free {
         } else {
             Err(ApiError::invalid_field(
                 "payment",
-                format!("This order costs {}, so it cannot be free. Choose \"offline\" to pay at the door.", format_price(amount_minor, currency)),
+                format!(
+                    "This order costs {}, so it cannot be free. Choose \"offline\" to pay at the door.",
+                    format_price(amount_minor, currency)
+                ),
             ))
         }
     }

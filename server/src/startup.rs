@@ -1,11 +1,16 @@
-//! Assembles the application from settings: database, storefront, background workers, router.
+//! The composition root: builds each part from the settings and hands it only what it needs.
+//! Nothing else constructs a store, a cache, the inventory or a worker.
+//!
 //! `Application::build` binds the port (0 for tests) before serving, so callers know where it is.
 use crate::admin::{exports, mailer, Admin, SignInLimiter};
 use crate::config::{GateChoice, Settings};
-use crate::gate::{Gate, LocalGate, RedisGate};
+use crate::events::EventCache;
 use crate::http::{self, AppState, SiteAssets};
-use crate::storefront::{Storefront, StorefrontSettings};
-use crate::{demo, inventory, reaper, store};
+use crate::inventory::gate::{Gate, LocalGate, RedisGate};
+use crate::inventory::{self, reaper, Inventory};
+use crate::metrics::Metrics;
+use crate::storefront::Storefront;
+use crate::{demo, store};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -13,8 +18,17 @@ use tokio::net::TcpListener;
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
-    storefront: Arc<Storefront>,
+    parts: Parts,
     background: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// What the application is made of, for tests and tools that drive it from inside.
+#[derive(Clone)]
+pub struct Parts {
+    pub store: Arc<dyn store::Store>,
+    pub events: Arc<EventCache>,
+    pub inventory: Arc<Inventory>,
+    pub storefront: Arc<Storefront>,
 }
 
 /// How often the gate's connection is checked (and re-established when lost).
@@ -30,36 +44,35 @@ impl Application {
             GateChoice::Redis(redis) => Some(Arc::new(RedisGate::new(redis.clone()))),
         };
         tracing::info!(gate = gate.as_ref().map_or("off", |gate| gate.kind()), "inventory gate");
-        let storefront_settings = StorefrontSettings {
-            hold_ttl: settings.hold_ttl,
-            snapshot_ttl: settings.snapshot_ttl,
-            inventory: settings.inventory.clone(),
-        };
-        let storefront = Arc::new(Storefront::new(store, gate, &storefront_settings));
+        let metrics = Arc::new(Metrics::default());
+        let events = Arc::new(EventCache::new(store.clone(), settings.snapshot_ttl));
+        let inventory = Arc::new(Inventory::new(store.clone(), gate.clone(), &settings.inventory, metrics.clone()));
+        let storefront = Arc::new(Storefront::new(store.clone(), events.clone(), inventory.clone(), metrics.clone(), settings.hold_ttl));
         if settings.demo {
-            demo::seed_or_refresh(&storefront).await?;
+            demo::seed_or_refresh(store.as_ref(), &storefront).await?;
         }
         let assets = Arc::new(SiteAssets::load(&settings.site_root));
         let sign_in_limiter = SignInLimiter::new(settings.admin.sign_in_burst, settings.admin.sign_in_per_hour);
-        let admin = Arc::new(Admin::new(storefront.clone(), sign_in_limiter));
-        let state = AppState { storefront: storefront.clone(), admin, assets };
+        let admin = Arc::new(Admin::new(store.clone(), events.clone(), inventory.clone(), sign_in_limiter));
+        let state = AppState { storefront: storefront.clone(), admin, assets, store: store.clone(), gate, metrics };
         let router = http::router(state, settings.request_timeout, &settings.admin);
         let listener = TcpListener::bind(SocketAddr::new(settings.host, settings.port)).await?;
         let background = vec![
-            reaper::spawn(storefront.clone(), settings.reaper_interval),
-            inventory::spawn_keeper(storefront.inventory().clone(), GATE_KEEPER_INTERVAL),
-            exports::spawn_worker(storefront.store().clone(), settings.admin.worker_interval),
-            mailer::spawn(storefront.store().clone(), settings.admin.worker_interval),
+            reaper::spawn(inventory.clone(), settings.reaper_interval),
+            inventory::spawn_keeper(inventory.clone(), GATE_KEEPER_INTERVAL),
+            exports::spawn_worker(store.clone(), settings.admin.worker_interval),
+            mailer::spawn(store.clone(), settings.admin.worker_interval),
         ];
-        Ok(Application { listener, router, storefront, background })
+        let parts = Parts { store, events, inventory, storefront };
+        Ok(Application { listener, router, parts, background })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
-    pub fn storefront(&self) -> Arc<Storefront> {
-        self.storefront.clone()
+    pub fn parts(&self) -> Parts {
+        self.parts.clone()
     }
 
     /// Serves until ctrl-c or SIGTERM, then finishes the requests in flight.

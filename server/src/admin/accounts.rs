@@ -145,11 +145,7 @@ impl Admin {
             return Ok(SessionInfo { csrf_token, user: None, memberships: Vec::new() });
         };
         let memberships = self.store.admin().memberships(user_id).await?;
-        Ok(SessionInfo {
-            csrf_token,
-            user: Some(views::user(&user)),
-            memberships: memberships.iter().map(views::membership).collect(),
-        })
+        Ok(SessionInfo { csrf_token, user: Some(views::user(&user)), memberships: memberships.iter().map(views::membership).collect() })
     }
 
     #[tracing::instrument(skip(self))]
@@ -164,11 +160,17 @@ impl Admin {
         let role = parse_role(&input.role)?;
         validate::email(&input.email).map_err(|message| ApiError::invalid_field("email", message))?;
         let Some(user) = self.store.admin().user_by_email(&normalise_email(&input.email)).await? else {
-            return Err(ApiError::invalid_field("email", "No one has signed up with this email yet. Ask them to sign up first, then add them."));
+            return Err(ApiError::invalid_field(
+                "email",
+                "No one has signed up with this email yet. Ask them to sign up first, then add them.",
+            ));
         };
         match self.store.admin().add_member(organiser_id, user.id, role, store::now()).await? {
             Saved::Saved(()) => Ok(Member { user_id: user.id, name: user.name, email: user.email, role }),
-            _ => Err(ApiError::Conflict { field: Some("email".into()), message: "They are already a member; change their role instead.".into() }),
+            _ => Err(ApiError::Conflict {
+                field: Some("email".into()),
+                message: "They are already a member; change their role instead.".into(),
+            }),
         }
     }
 

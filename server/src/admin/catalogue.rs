@@ -1,12 +1,12 @@
 //! What an organisation sells: events, their ticket types, discount codes and checkout questions.
-//! Every change bumps the event's version (pages and the edge re-render) and drops this
-//! instance's cached copy, so it shows on the storefront within the snapshot cache's TTL.
+//! Every change bumps the event's version (pages and the edge re-render) and ends in
+//! `Admin::changed`, so it shows on this origin's storefront at once.
 use super::{inputs, views, Admin};
 use crate::error::ApiError;
 use crate::store::{self, EventRecord, Removed, Resource, Saved, TicketTypeUpdate};
 use app::admin::{
-    AdminEvent, AdminEventSummary, AdminTicketType, Discount, DiscountInput, EventInput, Question, QuestionInput, Role,
-    TicketTypeInput, TicketTypeOrder,
+    AdminEvent, AdminEventSummary, AdminTicketType, Discount, DiscountInput, EventInput, Question, QuestionInput, Role, TicketTypeInput,
+    TicketTypeOrder,
 };
 
 fn slug_taken() -> ApiError {
@@ -44,13 +44,12 @@ impl Admin {
     pub async fn update_event(&self, user_id: i64, event_id: i64, input: &EventInput) -> Result<AdminEvent, ApiError> {
         self.access(user_id, Resource::Event, event_id, Role::Admin).await?;
         let change = inputs::event(input)?;
-        let before = self.event_record(event_id).await?;
         match self.store.admin().update_event(event_id, &change).await? {
             Saved::Saved(()) => {}
             Saved::Taken => return Err(slug_taken()),
             Saved::NotFound => return Err(super::not_found(Resource::Event)),
         }
-        self.storefront.forget_event(event_id, &[&before.slug, &change.slug]);
+        self.changed(event_id).await;
         self.load_event(event_id).await
     }
 
@@ -65,7 +64,7 @@ impl Admin {
         }
         self.store.admin().set_published(event_id, published).await?;
         let event = self.load_event(event_id).await?;
-        self.storefront.forget_event(event_id, &[&event.slug]);
+        self.changed(event_id).await;
         Ok(event)
     }
 
@@ -76,12 +75,17 @@ impl Admin {
         let tz = views::zone(&event.timezone);
         let change = inputs::ticket_type(input, tz)?;
         let record = self.store.admin().insert_ticket_type(event_id, &change).await?;
-        self.storefront.forget_event(event_id, &[&event.slug]);
+        self.changed(event_id).await;
         Ok(views::ticket_type(&record, tz))
     }
 
     #[tracing::instrument(skip(self, input))]
-    pub async fn update_ticket_type(&self, user_id: i64, ticket_type_id: i64, input: &TicketTypeInput) -> Result<AdminTicketType, ApiError> {
+    pub async fn update_ticket_type(
+        &self,
+        user_id: i64,
+        ticket_type_id: i64,
+        input: &TicketTypeInput,
+    ) -> Result<AdminTicketType, ApiError> {
         let owner = self.access(user_id, Resource::TicketType, ticket_type_id, Role::Admin).await?;
         let event = self.event_record(owner.event_id).await?;
         let tz = views::zone(&event.timezone);
@@ -100,12 +104,17 @@ impl Admin {
                 })
             }
         };
-        self.storefront.forget_event(owner.event_id, &[&event.slug]);
+        self.changed(owner.event_id).await;
         Ok(views::ticket_type(&record, tz))
     }
 
     #[tracing::instrument(skip(self, order))]
-    pub async fn reorder_ticket_types(&self, user_id: i64, event_id: i64, order: &TicketTypeOrder) -> Result<Vec<AdminTicketType>, ApiError> {
+    pub async fn reorder_ticket_types(
+        &self,
+        user_id: i64,
+        event_id: i64,
+        order: &TicketTypeOrder,
+    ) -> Result<Vec<AdminTicketType>, ApiError> {
         self.access(user_id, Resource::Event, event_id, Role::Admin).await?;
         let event = self.load_event(event_id).await?;
         let mut given = order.ids.clone();
@@ -116,7 +125,7 @@ impl Admin {
             return Err(ApiError::invalid_field("ids", "Send every ticket type of this event exactly once, in the new order."));
         }
         self.store.admin().reorder_ticket_types(event_id, &order.ids).await?;
-        self.storefront.forget_event(event_id, &[&event.slug]);
+        self.changed(event_id).await;
         Ok(self.load_event(event_id).await?.ticket_types)
     }
 
@@ -151,7 +160,8 @@ impl Admin {
             Removed::NotFound => Err(super::not_found(Resource::Discount)),
             Removed::InUse => Err(ApiError::Conflict {
                 field: None,
-                message: "Orders used this code, so it stays on record. To stop it, set its uses to what it has now or let it expire.".into(),
+                message: "Orders used this code, so it stays on record. To stop it, set its uses to what it has now or let it expire."
+                    .into(),
             }),
         }
     }
@@ -161,7 +171,7 @@ impl Admin {
         self.access(user_id, Resource::Event, event_id, Role::Admin).await?;
         let change = inputs::question(input)?;
         let record = self.store.admin().insert_question(event_id, &change).await?;
-        self.forget(event_id).await?;
+        self.changed(event_id).await;
         Ok(views::question(&record))
     }
 
@@ -170,7 +180,7 @@ impl Admin {
         let owner = self.access(user_id, Resource::Question, question_id, Role::Admin).await?;
         let change = inputs::question(input)?;
         let record = self.store.admin().update_question(question_id, &change).await?.ok_or_else(|| super::not_found(Resource::Question))?;
-        self.forget(owner.event_id).await?;
+        self.changed(owner.event_id).await;
         Ok(views::question(&record))
     }
 
@@ -178,7 +188,10 @@ impl Admin {
     pub async fn delete_question(&self, user_id: i64, question_id: i64) -> Result<(), ApiError> {
         let owner = self.access(user_id, Resource::Question, question_id, Role::Admin).await?;
         match self.store.admin().delete_question(question_id).await? {
-            Removed::Removed => self.forget(owner.event_id).await,
+            Removed::Removed => {
+                self.changed(owner.event_id).await;
+                Ok(())
+            }
             _ => Err(super::not_found(Resource::Question)),
         }
     }
@@ -191,13 +204,6 @@ impl Admin {
         let questions = admin.questions(event_id).await?;
         let discounts = admin.discounts(event_id).await?;
         Ok(views::event(&record, &types, &questions, &discounts))
-    }
-
-    pub(super) async fn forget(&self, event_id: i64) -> Result<(), ApiError> {
-        if let Some(event) = self.store.event_by_id(event_id).await? {
-            self.storefront.forget_event(event_id, &[&event.slug]);
-        }
-        Ok(())
     }
 
     /// The event's own row: what a change needs of it (its time zone, slug, currency), without the

@@ -46,7 +46,7 @@ impl Admin {
 
 /// Runs queued exports one at a time, looking for new ones every `interval`.
 pub fn spawn_worker(store: Arc<dyn Store>, interval: Duration) -> tokio::task::JoinHandle<()> {
-    crate::every::spawn(interval, move || {
+    crate::jobs::every(interval, move || {
         let store = store.clone();
         async move { run_queued(store.as_ref()).await }
     })
@@ -97,21 +97,30 @@ async fn build_csv(store: &dyn Store, export_id: i64, event_id: i64) -> Result<S
             answers.entry(answer.order_id).or_default().push(answer);
         }
         for row in page {
-            let of_order = answers.get(&row.order_id).map(|list| list.iter().map(|a| (a.question_id, a.answer.clone())).collect()).unwrap_or_default();
+            let of_order =
+                answers.get(&row.order_id).map(|list| list.iter().map(|a| (a.question_id, a.answer.clone())).collect()).unwrap_or_default();
             rows.push((row, of_order));
         }
         admin.export_progress(export_id, rows.len() as i64, total.max(rows.len() as i64)).await?;
     }
-    let mut out = String::new();
     let mut header = vec![
-        "ticket_code", "ticket_type", "attendee_name", "attendee_email", "order_reference", "buyer_name", "buyer_email",
-        "order_status", "ordered_at", "checked_in_at",
+        "ticket_code",
+        "ticket_type",
+        "attendee_name",
+        "attendee_email",
+        "order_reference",
+        "buyer_name",
+        "buyer_email",
+        "order_status",
+        "ordered_at",
+        "checked_in_at",
     ]
     .into_iter()
     .map(str::to_string)
     .collect::<Vec<_>>();
     header.extend(columns.iter().map(|(_, label)| label.clone()));
-    push_line(&mut out, &header);
+    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    write_row(&mut out, &header)?;
     for (row, answers) in &rows {
         let mut line = vec![
             row.code.clone(),
@@ -126,29 +135,34 @@ async fn build_csv(store: &dyn Store, export_id: i64, event_id: i64) -> Result<S
             row.checked_in_at.map(|at| at.to_rfc3339()).unwrap_or_default(),
         ];
         line.extend(columns.iter().map(|(id, _)| answers.get(id).cloned().unwrap_or_default()));
-        push_line(&mut out, &line);
+        write_row(&mut out, &line)?;
     }
-    Ok(out)
+    let bytes = out.into_inner().map_err(|err| anyhow::anyhow!("could not finish the CSV: {err}"))?;
+    Ok(String::from_utf8(bytes).map_err(anyhow::Error::from)?)
 }
 
-fn push_line(out: &mut String, cells: &[String]) {
-    let cells: Vec<String> = cells.iter().map(|cell| csv_cell(cell)).collect();
-    out.push_str(&cells.join(","));
-    out.push_str("\r\n");
+/// One line of the file, every cell defused first; the csv crate quotes what needs quoting.
+fn write_row(out: &mut csv::Writer<Vec<u8>>, cells: &[String]) -> Result<(), ApiError> {
+    out.write_record(cells.iter().map(|cell| defuse(cell).into_owned())).map_err(anyhow::Error::from)?;
+    Ok(())
 }
 
-fn csv_cell(value: &str) -> String {
-    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
-    if defused.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", defused.replace('"', "\"\""))
+/// A cell a spreadsheet would run as a formula gets a leading quote: attendees type their names.
+fn defuse(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}").into()
     } else {
-        defused
+        value.into()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::csv_cell;
+    fn csv_cell(value: &str) -> String {
+        let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+        super::write_row(&mut out, &[value.to_string()]).unwrap();
+        String::from_utf8(out.into_inner().unwrap()).unwrap().trim_end_matches("\r\n").to_string()
+    }
 
     #[test]
     fn cells_are_quoted_and_formulas_defused() {

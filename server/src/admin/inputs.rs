@@ -43,7 +43,10 @@ fn optional_text(field: &str, value: &str, max: usize) -> Result<String, ApiErro
 
 pub fn timezone(value: &str) -> Result<Tz, ApiError> {
     value.trim().parse::<Tz>().map_err(|_| {
-        invalid("timezone", format!("\"{}\" is not a time zone we know. Use a name like Europe/Amsterdam or America/New_York.", value.trim()))
+        invalid(
+            "timezone",
+            format!("\"{}\" is not a time zone we know. Use a name like Europe/Amsterdam or America/New_York.", value.trim()),
+        )
     })
 }
 
@@ -139,7 +142,8 @@ pub fn event(input: &EventInput) -> Result<EventChange, ApiError> {
 /// An access code or a discount code: what people type on phones and read out loud.
 fn code(field: &str, value: &str, what: &str) -> Result<String, ApiError> {
     let code = value.trim();
-    if code.is_empty() || code.chars().count() > CODE_MAX_CHARS || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if code.is_empty() || code.chars().count() > CODE_MAX_CHARS || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         return Err(invalid(field, format!("{what} may use letters, digits, - and _, up to {CODE_MAX_CHARS} characters.")));
     }
     Ok(code.to_string())

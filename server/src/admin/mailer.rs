@@ -9,7 +9,7 @@ use std::time::Duration;
 const BATCH: i64 = 50;
 
 pub fn spawn(store: Arc<dyn Store>, interval: Duration) -> tokio::task::JoinHandle<()> {
-    crate::every::spawn(interval, move || {
+    crate::jobs::every(interval, move || {
         let store = store.clone();
         async move { send_queued(store.as_ref()).await }
     })

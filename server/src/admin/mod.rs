@@ -18,20 +18,31 @@ pub use accounts::{hash_password, SignInLimiter};
 pub use orders::OrderQuery;
 
 use crate::error::ApiError;
-use crate::storefront::Storefront;
+use crate::events::EventCache;
+use crate::inventory::Inventory;
 use crate::store::{Owner, Resource, Store};
 use app::admin::Role;
 use std::sync::Arc;
 
 pub struct Admin {
     store: Arc<dyn Store>,
-    storefront: Arc<Storefront>,
+    /// Told of every change to an event, so this origin shows it at once.
+    events: Arc<EventCache>,
+    /// Cancellations give stock back through it; capacity changes make it reload the event.
+    inventory: Arc<Inventory>,
     sign_in_limiter: SignInLimiter,
 }
 
 impl Admin {
-    pub fn new(storefront: Arc<Storefront>, sign_in_limiter: SignInLimiter) -> Admin {
-        Admin { store: storefront.store().clone(), storefront, sign_in_limiter }
+    pub fn new(store: Arc<dyn Store>, events: Arc<EventCache>, inventory: Arc<Inventory>, sign_in_limiter: SignInLimiter) -> Admin {
+        Admin { store, events, inventory, sign_in_limiter }
+    }
+
+    /// Every change to an event (its details, types, codes, questions, orders) ends here: the
+    /// event cache forgets it and the inventory gate reloads its stock from the database.
+    async fn changed(&self, event_id: i64) {
+        self.events.changed(event_id).await;
+        self.inventory.reload_event(event_id);
     }
 
     /// The thing `id` names, if the user may do what `need` allows with it.

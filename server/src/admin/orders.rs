@@ -58,11 +58,8 @@ impl Admin {
     #[tracing::instrument(skip(self))]
     pub async fn cancel_order(&self, user_id: i64, order_id: i64) -> Result<AdminOrder, ApiError> {
         let owner = self.access(user_id, Resource::Order, order_id, Role::Admin).await?;
-        match self.store.admin().cancel_order(order_id, store::now()).await? {
-            CancelOutcome::Cancelled(returned) => {
-                self.storefront.inventory().give_back(&returned).await;
-                self.forget(owner.event_id).await?;
-            }
+        match self.inventory.cancel_order(order_id, store::now()).await? {
+            CancelOutcome::Cancelled(_) => self.changed(owner.event_id).await,
             CancelOutcome::AlreadyCancelled => {
                 return Err(ApiError::Conflict { field: None, message: "This order was already cancelled.".into() })
             }
@@ -124,7 +121,11 @@ impl Admin {
             }
             CheckInOutcome::Already(ticket) => {
                 let when = ticket.checked_in_at.map(|at| at.format("%H:%M:%S UTC on %d %b").to_string()).unwrap_or_default();
-                result("already_checked_in", format!("Already checked in at {when}: {} ({}).", ticket.attendee_name, ticket.ticket_type_name), Some(ticket))
+                result(
+                    "already_checked_in",
+                    format!("Already checked in at {when}: {} ({}).", ticket.attendee_name, ticket.ticket_type_name),
+                    Some(ticket),
+                )
             }
             CheckInOutcome::Cancelled(ticket) => {
                 result("invalid", format!("Not valid: order {} was cancelled.", ticket.order_reference), Some(ticket))

@@ -1,14 +1,14 @@
 //! Records as the admin API shows them: times also in the event's wall clock (what the forms
 //! edit), money also as the decimal the organiser typed.
 use super::inputs::{minor_to_decimal, to_local, to_local_opt};
+use crate::events::when_display;
 use crate::store::{
     AdminEventRecord, AdminOrderRecord, AdminTicketTypeRecord, DiscountRecord, ExportRecord, MemberRecord, MembershipRecord,
     OrderSummaryRecord, QuestionRecord, UserRecord,
 };
-use crate::storefront::when_display;
 use app::admin::{
-    AdminEvent, AdminEventSummary, AdminOrder, AdminOrderSummary, AdminTicket, AdminTicketType, Answer, Discount, DiscountKind,
-    ExportJob, Member, Membership, Question, User,
+    AdminEvent, AdminEventSummary, AdminOrder, AdminOrderSummary, AdminTicket, AdminTicketType, Answer, Discount, DiscountKind, ExportJob,
+    Member, Membership, Question, User,
 };
 use chrono_tz::Tz;
 
@@ -157,7 +157,11 @@ pub fn order(o: &AdminOrderRecord) -> AdminOrder {
                 checked_in_at: t.checked_in_at,
             })
             .collect(),
-        answers: o.answers.iter().map(|a| Answer { question_id: a.question_id, label: a.label.clone(), answer: a.answer.clone() }).collect(),
+        answers: o
+            .answers
+            .iter()
+            .map(|a| Answer { question_id: a.question_id, label: a.label.clone(), answer: a.answer.clone() })
+            .collect(),
         confirmation_sent_at: o.confirmation_sent_at,
     }
 }

@@ -2,13 +2,16 @@
 use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey};
 use super::AppState;
 use crate::error::ApiError;
-use crate::snapshots::TaggedJson;
+use crate::events::TaggedJson;
 use app::model::{DiscountPreview, EventSummary, Hold, HoldRequest, Order, OrderRequest, Unlocked};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+
+/// A JSON answer no cache may keep: it depends on who asked (a code, a hold).
+type NoStore<T> = ([(header::HeaderName, &'static str); 1], Json<T>);
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -39,10 +42,7 @@ async fn wrong_method() -> ApiError {
 /// ones, so its HTML is byte for byte the origin's.
 async fn site_assets(State(state): State<AppState>) -> impl IntoResponse {
     let assets = &state.assets.urls;
-    (
-        [(header::CACHE_CONTROL, "public, max-age=60")],
-        Json(serde_json::json!({ "css": assets.css, "js": assets.js, "wasm": assets.wasm })),
-    )
+    ([(header::CACHE_CONTROL, "public, max-age=60")], Json(serde_json::json!({ "css": assets.css, "js": assets.js, "wasm": assets.wasm })))
 }
 
 #[tracing::instrument(skip(state))]
@@ -77,7 +77,7 @@ async fn unlock(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
     ApiQuery(query): ApiQuery<CodeQuery>,
-) -> Result<([(header::HeaderName, &'static str); 1], Json<Unlocked>), ApiError> {
+) -> Result<NoStore<Unlocked>, ApiError> {
     let unlocked = state.storefront.unlock(&slug, &query.code).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(unlocked)))
 }
@@ -88,7 +88,7 @@ async fn preview_discount(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<CodeQuery>,
-) -> Result<([(header::HeaderName, &'static str); 1], Json<DiscountPreview>), ApiError> {
+) -> Result<NoStore<DiscountPreview>, ApiError> {
     let preview = state.storefront.preview_discount(&id, &query.code).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(preview)))
 }
@@ -113,9 +113,9 @@ async fn create_hold(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
     ApiJson(request): ApiJson<HoldRequest>,
-) -> Result<(StatusCode, [(header::HeaderName, &'static str); 1], Json<Hold>), ApiError> {
+) -> Result<(StatusCode, NoStore<Hold>), ApiError> {
     let hold = state.storefront.create_hold(&slug, &request).await?;
-    Ok((StatusCode::CREATED, [(header::CACHE_CONTROL, "no-store")], Json(hold)))
+    Ok((StatusCode::CREATED, ([(header::CACHE_CONTROL, "no-store")], Json(hold))))
 }
 
 #[tracing::instrument(skip(state))]
@@ -137,7 +137,11 @@ async fn place_order(
 ) -> Result<Response, ApiError> {
     let (order, created) = state.storefront.place_order(&id, &key.0, &request).await?;
     let replayed = if created { "false" } else { "true" };
-    Ok((StatusCode::CREATED, [(header::CACHE_CONTROL, "no-store"), (header::HeaderName::from_static("idempotent-replayed"), replayed)], Json(order))
+    Ok((
+        StatusCode::CREATED,
+        [(header::CACHE_CONTROL, "no-store"), (header::HeaderName::from_static("idempotent-replayed"), replayed)],
+        Json(order),
+    )
         .into_response())
 }
 

@@ -37,10 +37,9 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         JsonRejection::MissingJsonContentType(_) => {
             ApiError::UnsupportedMediaType("Send the body as JSON, with the header Content-Type: application/json.".into())
         }
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(format!(
-            "The request body is larger than {} KiB. Send less.",
-            super::MAX_BODY_BYTES / 1024
-        )),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::PayloadTooLarge(format!("The request body is larger than {} KiB. Send less.", super::MAX_BODY_BYTES / 1024))
+        }
         other => ApiError::BadRequest(format!("The request body could not be read: {}.", other.body_text())),
     }
 }

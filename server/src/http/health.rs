@@ -19,13 +19,13 @@ pub async fn live() -> &'static str {
 }
 
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let store = state.storefront.store();
+    let store = &state.store;
     let database = match tokio::time::timeout(READINESS_TIMEOUT, store.ping()).await {
         Ok(Ok(())) => "ok".to_string(),
         Ok(Err(err)) => format!("error: {err}"),
         Err(_) => format!("timed out after {} ms", READINESS_TIMEOUT.as_millis()),
     };
-    let (gate_kind, gate) = match state.storefront.inventory().gate() {
+    let (gate_kind, gate) = match &state.gate {
         None => ("off", "off: every hold goes to the database".to_string()),
         Some(gate) => (
             gate.kind(),
@@ -37,7 +37,7 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
         ),
     };
     let degraded = gate != "ok" && gate_kind != "off";
-    let gate_detail = state.storefront.inventory().gate().map(|gate| gate.describe());
+    let gate_detail = state.gate.as_ref().map(|gate| gate.describe());
     let status = if database == "ok" { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (
         status,

@@ -13,6 +13,9 @@ pub use assets::SiteAssets;
 
 use crate::admin::Admin;
 use crate::config::AdminSettings;
+use crate::inventory::gate::Gate;
+use crate::metrics::Metrics;
+use crate::store::Store;
 use crate::storefront::Storefront;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
@@ -27,11 +30,16 @@ use tower_http::trace::TraceLayer;
 /// Largest request body accepted anywhere.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// What the handlers use: the storefront's and the back office's rules, the built site, and for
+/// health and metrics the database, the gate and the counters.
 #[derive(Clone)]
 pub struct AppState {
     pub storefront: Arc<Storefront>,
     pub admin: Arc<Admin>,
     pub assets: Arc<SiteAssets>,
+    pub store: Arc<dyn Store>,
+    pub gate: Option<Arc<dyn Gate>>,
+    pub metrics: Arc<Metrics>,
 }
 
 pub fn router(state: AppState, request_timeout: Duration, admin_settings: &AdminSettings) -> Router {
@@ -42,7 +50,7 @@ pub fn router(state: AppState, request_timeout: Duration, admin_settings: &Admin
         .route("/checkout/{hold_id}", get(pages::checkout))
         .route("/o/{token}", get(pages::order))
         .nest("/api", api::routes())
-        .nest("/admin/api", admin::routes(state.storefront.store().clone(), admin_settings))
+        .nest("/admin/api", admin::routes(state.store.clone(), admin_settings))
         .route("/admin", get(assets::admin_app))
         .route("/admin/", get(assets::admin_app))
         .route("/admin/{*path}", get(assets::admin_app))

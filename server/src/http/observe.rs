@@ -12,12 +12,11 @@ pub async fn track_latency(State(state): State<AppState>, request: Request, next
     let method = request.method().to_string();
     let route = request.extensions().get::<MatchedPath>().map(|path| path.as_str().to_string()).unwrap_or_else(|| "other".into());
     let response = next.run(request).await;
-    state.storefront.metrics().observe_request(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    state.metrics.observe_request(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
     response
 }
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let gate = state.storefront.inventory().gate().map(|gate| gate.as_ref());
-    let text = state.storefront.metrics().encode(state.storefront.store().pool_state(), gate);
+    let text = state.metrics.encode(state.store.pool_state(), state.gate.as_deref());
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text)
 }

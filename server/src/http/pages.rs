@@ -15,7 +15,9 @@ const PRIVATE: &str = "private, no-store";
 #[tracing::instrument(skip(state))]
 pub async fn home(State(state): State<AppState>) -> Response {
     match state.storefront.published_events().await {
-        Ok(events) => render(&state, StatusCode::OK, "public, max-age=5", PageData { now: crate::store::now(), page: Page::Home { events } }),
+        Ok(events) => {
+            render(&state, StatusCode::OK, "public, max-age=5", PageData { now: crate::store::now(), page: Page::Home { events } })
+        }
         Err(err) => problem(&state, err),
     }
 }
@@ -30,11 +32,7 @@ pub async fn event(State(state): State<AppState>, PagePath(slug): PagePath) -> R
                 let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot } };
                 render_document(&data, &state.assets.urls).into()
             });
-            (
-                StatusCode::OK,
-                [(header::CACHE_CONTROL, EVENT_CACHE), (header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                html.clone(),
-            )
+            (StatusCode::OK, [(header::CACHE_CONTROL, EVENT_CACHE), (header::CONTENT_TYPE, "text/html; charset=utf-8")], html.clone())
                 .into_response()
         }
         Err(err) => problem(&state, err),
@@ -72,10 +70,8 @@ fn problem(state: &AppState, err: ApiError) -> Response {
         _ => "That didn’t work",
     };
     let message = err.public_message();
-    let data = PageData {
-        now: crate::store::now(),
-        page: Page::Problem { status: status.as_u16(), heading: heading.to_string(), message },
-    };
+    let data =
+        PageData { now: crate::store::now(), page: Page::Problem { status: status.as_u16(), heading: heading.to_string(), message } };
     let mut response = render(state, status, "no-store", data);
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));

@@ -67,7 +67,8 @@ async fn changes_without_the_csrf_token_are_refused(backend: Backend) {
     assert!(message["message"].as_str().unwrap().contains("security token"));
     // Sign-up and sign-in need it too (no login CSRF).
     let (client, _) = browser(&app).await;
-    let sign_in = client.post(app.url("/admin/api/signin")).json(&json!({"email": organiser.email, "password": PASSWORD})).send().await.unwrap();
+    let sign_in =
+        client.post(app.url("/admin/api/signin")).json(&json!({"email": organiser.email, "password": PASSWORD})).send().await.unwrap();
     assert_eq!(sign_in.status(), 403);
     // With the token, the same request works; nothing was created before.
     assert_eq!(organiser.get(&format!("/organisations/{}/events", organiser.org)).await.json::<Vec<Value>>().await.unwrap().len(), 0);
@@ -125,9 +126,7 @@ async fn sign_in_attempts_are_rate_limited(backend: Backend) {
         let csrf = csrf.clone();
         let url = app.url("/admin/api/signin");
         let email = organiser.email.clone();
-        async move {
-            client.post(url).header("x-csrf-token", csrf).json(&json!({"email": email, "password": password})).send().await.unwrap()
-        }
+        async move { client.post(url).header("x-csrf-token", csrf).json(&json!({"email": email, "password": password})).send().await.unwrap() }
     };
     for _ in 0..3 {
         assert_eq!(attempt("wrong password!").await.status(), 401);
@@ -153,12 +152,9 @@ async fn sign_up_mistakes_are_named_by_field(backend: Backend) {
     let app = spawn_app(backend).await;
     let (client, csrf) = browser(&app).await;
     let good = json!({"name": "Alan", "email": "alan@example.com", "password": PASSWORD, "organisation": "Alan's"});
-    for (field, value) in [
-        ("name", json!("")),
-        ("email", json!("not-an-address")),
-        ("password", json!("short")),
-        ("organisation", json!("  ")),
-    ] {
+    for (field, value) in
+        [("name", json!("")), ("email", json!("not-an-address")), ("password", json!("short")), ("organisation", json!("  "))]
+    {
         let mut body = good.clone();
         body[field] = value;
         let response = client.post(app.url("/admin/api/signup")).header("x-csrf-token", &csrf).json(&body).send().await.unwrap();

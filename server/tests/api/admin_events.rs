@@ -64,7 +64,7 @@ async fn edits_reach_the_storefront_at_once(backend: Backend) {
     assert_eq!(after["ticket_types"][0]["available"], 20);
     assert_eq!(after["ticket_types"][0]["max_per_order"], 4);
     // The inventory gate follows the new capacity: all 20 can be held now.
-    let hold = app.hold(&"second-name", &[(types[0], 4)]).await;
+    let hold = app.hold("second-name", &[(types[0], 4)]).await;
     assert_eq!(hold.status(), 201);
     assert_eq!(app.available("second-name", types[0]).await, 16);
 }
@@ -128,7 +128,9 @@ async fn discount_codes_and_questions_are_kept(backend: Backend) {
     assert_eq!(organiser.expect(again, 409).await["field"], "code");
     let fixed = organiser
         .expect(
-            organiser.post(&format!("/events/{id}/discounts"), json!({"code": "FIVER", "kind": "fixed", "amount": "5", "ticket_type_ids": []})).await,
+            organiser
+                .post(&format!("/events/{id}/discounts"), json!({"code": "FIVER", "kind": "fixed", "amount": "5", "ticket_type_ids": []}))
+                .await,
             201,
         )
         .await;
@@ -138,7 +140,10 @@ async fn discount_codes_and_questions_are_kept(backend: Backend) {
     let question = organiser
         .expect(
             organiser
-                .post(&format!("/events/{id}/questions"), json!({"label": "T-shirt size", "kind": "choice", "options": ["S", "M", " L ", ""], "required": true}))
+                .post(
+                    &format!("/events/{id}/questions"),
+                    json!({"label": "T-shirt size", "kind": "choice", "options": ["S", "M", " L ", ""], "required": true}),
+                )
                 .await,
             201,
         )

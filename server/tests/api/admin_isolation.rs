@@ -131,7 +131,9 @@ async fn viewers_read_but_cannot_change(backend: Backend) {
     let app = spawn_app(backend).await;
     let alice = Organiser::sign_up(&app, "Alice").await;
     let victor = Organiser::sign_up(&app, "Victor").await;
-    alice.expect(alice.post(&format!("/organisations/{}/members", alice.org), json!({"email": victor.email, "role": "viewer"})).await, 201).await;
+    alice
+        .expect(alice.post(&format!("/organisations/{}/members", alice.org), json!({"email": victor.email, "role": "viewer"})).await, 201)
+        .await;
     let ids = alices_world(&app, &alice).await;
     // The member routes are the owner's: a viewer may list members, not change them.
     for (method, path, body, changes) in routes(&ids) {
@@ -176,7 +178,8 @@ async fn members_are_managed_by_owners_only(backend: Backend) {
     alice.expect(alice.put(&format!("{members}/{}", bob.user_id), json!({"role": "owner"})).await, 200).await;
     alice.expect(alice.put(&format!("{members}/{}", alice.user_id), json!({"role": "viewer"})).await, 200).await;
     let list = bob.expect(bob.get(&members).await, 200).await;
-    let roles: Vec<(&str, &str)> = list.as_array().unwrap().iter().map(|m| (m["name"].as_str().unwrap(), m["role"].as_str().unwrap())).collect();
+    let roles: Vec<(&str, &str)> =
+        list.as_array().unwrap().iter().map(|m| (m["name"].as_str().unwrap(), m["role"].as_str().unwrap())).collect();
     assert_eq!(roles, vec![("Alice", "viewer"), ("Bob", "owner")]);
     // Bob's own organisation is still his alone.
     let session: Value = bob.get("/session").await.json().await.unwrap();

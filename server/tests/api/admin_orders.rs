@@ -32,7 +32,9 @@ async fn orders_are_found_by_reference_name_or_email(backend: Backend) {
     let all = organiser.expect(organiser.get(&format!("/events/{event}/orders")).await, 200).await;
     assert_eq!(all["total"], 2);
     assert_eq!(all["orders"][0]["tickets"], 2, "newest first");
-    let by_ref = organiser.expect(organiser.get(&format!("/events/{event}/orders?q={}", first["reference"].as_str().unwrap().to_lowercase())).await, 200).await;
+    let by_ref = organiser
+        .expect(organiser.get(&format!("/events/{event}/orders?q={}", first["reference"].as_str().unwrap().to_lowercase())).await, 200)
+        .await;
     assert_eq!(by_ref["total"], 1);
     assert_eq!(by_ref["orders"][0]["reference"], first["reference"]);
     // order_request's buyer is always Ada Lovelace.
@@ -137,7 +139,10 @@ async fn the_dashboard_counts_sales_per_minute(backend: Backend) {
     assert_eq!(minutes.len(), 60);
     let total: i64 = minutes.iter().map(|m| m["tickets"].as_i64().unwrap()).sum();
     assert_eq!(total, 3);
-    assert!(minutes.last().unwrap()["tickets"].as_i64().unwrap() > 0 || minutes[58]["tickets"].as_i64().unwrap() > 0, "sales show in the last minutes");
+    assert!(
+        minutes.last().unwrap()["tickets"].as_i64().unwrap() > 0 || minutes[58]["tickets"].as_i64().unwrap() > 0,
+        "sales show in the last minutes"
+    );
 }
 
 async fn the_export_lists_every_attendee(backend: Backend) {
@@ -205,14 +210,22 @@ async fn what_organisers_set_up_is_used_at_checkout_and_shown_after(backend: Bac
     let discount = organiser
         .expect(
             organiser
-                .post(&format!("/events/{event}/discounts"), json!({"code": "half", "kind": "percent", "amount": "50", "max_uses": 1, "ticket_type_ids": []}))
+                .post(
+                    &format!("/events/{event}/discounts"),
+                    json!({"code": "half", "kind": "percent", "amount": "50", "max_uses": 1, "ticket_type_ids": []}),
+                )
                 .await,
             201,
         )
         .await;
     let question = organiser
         .expect(
-            organiser.post(&format!("/events/{event}/questions"), json!({"label": "T-shirt size", "kind": "choice", "options": ["S", "M", "L"], "required": true})).await,
+            organiser
+                .post(
+                    &format!("/events/{event}/questions"),
+                    json!({"label": "T-shirt size", "kind": "choice", "options": ["S", "M", "L"], "required": true}),
+                )
+                .await,
             201,
         )
         .await;

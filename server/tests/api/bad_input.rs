@@ -9,18 +9,26 @@ async fn bad_holds_get_4xx(backend: Backend) {
     let event = app.seed_event(&[TypeSpec::on_sale("Standing", 2_000, 10)]).await;
     let id = event.type_ids[0];
     let path = format!("/api/events/{}/holds", event.slug);
-    let raw = |body: &'static str| {
-        app.client.post(app.url(&path)).header("content-type", "application/json").body(body).send()
-    };
+    let raw = |body: &'static str| app.client.post(app.url(&path)).header("content-type", "application/json").body(body).send();
 
     let body = assert_api_error(raw("{\"items\": [").await.unwrap(), 400, "bad_request").await;
     assert!(body["message"].as_str().unwrap().contains("not valid JSON"), "{body}");
     assert_api_error(raw("{\"items\": \"three\"}").await.unwrap(), 422, "validation").await;
     assert_api_error(raw("{\"items\": [{\"ticket_type_id\": \"x\", \"quantity\": 1}]}").await.unwrap(), 422, "validation").await;
     assert_api_error(raw("{\"items\": [{\"ticket_type_id\": 1, \"quantity\": 1e400}]}").await.unwrap(), 400, "bad_request").await;
-    assert_api_error(raw("{\"items\": [{\"ticket_type_id\": 1, \"quantity\": 99999999999999999999999}]}").await.unwrap(), 422, "validation").await;
+    assert_api_error(
+        raw("{\"items\": [{\"ticket_type_id\": 1, \"quantity\": 99999999999999999999999}]}").await.unwrap(),
+        422,
+        "validation",
+    )
+    .await;
     for quantity in [0i64, -1, -9_223_372_036_854_775_807, 11, 1_000_000_000_000] {
-        let body = assert_api_error(app.post_json(&path, &json!({"items": [{"ticket_type_id": id, "quantity": quantity}]})).await, 422, "validation").await;
+        let body = assert_api_error(
+            app.post_json(&path, &json!({"items": [{"ticket_type_id": id, "quantity": quantity}]})).await,
+            422,
+            "validation",
+        )
+        .await;
         assert_eq!(body["field"], "items[0].quantity", "quantity {quantity}");
     }
     assert_api_error(app.post_json(&path, &json!({"items": []})).await, 422, "validation").await;
@@ -34,9 +42,19 @@ async fn bad_holds_get_4xx(backend: Backend) {
     let too_many: Vec<_> = (0..21).map(|i| json!({"ticket_type_id": i, "quantity": 1})).collect();
     assert_api_error(app.post_json(&path, &json!({ "items": too_many })).await, 422, "validation").await;
     let huge = format!("{{\"items\": [], \"padding\": \"{}\"}}", "x".repeat(70 * 1024));
-    assert_api_error(app.client.post(app.url(&path)).header("content-type", "application/json").body(huge).send().await.unwrap(), 413, "payload_too_large").await;
+    assert_api_error(
+        app.client.post(app.url(&path)).header("content-type", "application/json").body(huge).send().await.unwrap(),
+        413,
+        "payload_too_large",
+    )
+    .await;
     assert_api_error(app.client.post(app.url(&path)).body("{\"items\": []}").send().await.unwrap(), 415, "unsupported_media_type").await;
-    assert_api_error(app.post_json("/api/events/no-such-event/holds", &json!({"items": [{"ticket_type_id": id, "quantity": 1}]})).await, 404, "not_found").await;
+    assert_api_error(
+        app.post_json("/api/events/no-such-event/holds", &json!({"items": [{"ticket_type_id": id, "quantity": 1}]})).await,
+        404,
+        "not_found",
+    )
+    .await;
     assert_api_error(app.post_json("/api/events/Not%20A%20Slug!/holds", &json!({"items": []})).await, 404, "not_found").await;
     assert_eq!(app.stock(id).await.held, 0, "nothing held by bad requests");
 }

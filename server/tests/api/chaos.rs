@@ -9,6 +9,7 @@ use crate::helpers::*;
 use crate::redis_process::{free_port, RedisProcess};
 use app::model::{Hold, PaymentMethod};
 use futures::stream::{self, StreamExt};
+use stampede::inventory::gate::{Gate, RedisGate, RedisSettings, RedisTarget};
 use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,8 +51,7 @@ async fn sentinel_failover_mid_sale() {
     wait_until("the sentinels know each other and the replica", Duration::from_secs(30), || async {
         let mut ready = true;
         for sentinel in &sentinels {
-            let fields: Vec<String> =
-                sentinel.command(redis::cmd("SENTINEL").arg("MASTER").arg(MASTER)).await.unwrap_or_default();
+            let fields: Vec<String> = sentinel.command(redis::cmd("SENTINEL").arg("MASTER").arg(MASTER)).await.unwrap_or_default();
             let field = |name: &str| fields.iter().position(|f| f == name).and_then(|i| fields.get(i + 1)).cloned();
             ready &= field("num-other-sentinels").as_deref() == Some("2") && field("num-slaves").as_deref() == Some("1");
         }
@@ -120,10 +120,8 @@ async fn redis_unreachable_for_the_whole_sale() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn surplus_on_the_database_path_gets_a_fast_503() {
-    let options = AppOptions::default()
-        .with_env("INVENTORY_GATE", "off")
-        .with_env("DATABASE_PATH_LIMIT", "1")
-        .with_env("DATABASE_PATH_WAIT_MS", "0");
+    let options =
+        AppOptions::default().with_env("INVENTORY_GATE", "off").with_env("DATABASE_PATH_LIMIT", "1").with_env("DATABASE_PATH_WAIT_MS", "0");
     let app = spawn_app_with(Backend::Sqlite, options).await;
     let event = app.seed_event(&[TypeSpec::on_sale("Floor", 4_500, 1_000)]).await;
     let id = event.type_ids[0];
@@ -139,10 +137,7 @@ async fn surplus_on_the_database_path_gets_a_fast_503() {
 }
 
 fn gate_on(url: &str) -> AppOptions {
-    AppOptions::default()
-        .with_env("REDIS_URL", url)
-        .with_env("REDIS_KEY_PREFIX", "chaos")
-        .with_env("DATABASE_PATH_WAIT_MS", "2000")
+    AppOptions::default().with_env("REDIS_URL", url).with_env("REDIS_KEY_PREFIX", "chaos").with_env("DATABASE_PATH_WAIT_MS", "2000")
 }
 
 /// What the buyers saw.
@@ -229,23 +224,14 @@ async fn assert_sale_is_sound(app: &TestApp, slug: &str, tally: &Tally, capacity
 }
 
 /// The gate's level on `redis` is the database's `capacity - sold - held`: rebuilt, not stale.
+/// Asked through a gate of its own on that server, as the app's gate would read it.
 async fn assert_gate_matches_database(app: &TestApp, redis: &RedisProcess, id: i64) {
     let stock = app.stock(id).await;
-    let level: Option<i64> = redis.command(redis::cmd("GET").arg(format!("chaos:stock:{id}"))).await.unwrap();
+    let gate = RedisGate::new(RedisSettings {
+        target: RedisTarget::Url(redis.url()),
+        key_prefix: "chaos".into(),
+        timeout: Duration::from_secs(2),
+    });
+    let level = gate.level(id).await.unwrap();
     assert_eq!(level, Some(stock.capacity - stock.sold - stock.held), "the gate on {} agrees with the database", redis.address());
-}
-
-async fn wait_until<F, Fut>(what: &str, limit: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out after {} s waiting until {what}", limit.as_secs());
 }

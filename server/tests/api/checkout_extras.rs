@@ -71,9 +71,7 @@ async fn an_access_code_unlocks_its_types(backend: Backend) {
     let event = event_with_secret(&app).await;
     let other = app.seed_event(&[TypeSpec::on_sale("Backstage", 1_000, 5)]).await;
     app.sql(&format!("UPDATE ticket_types SET access_code = 'OTHER-EVENT' WHERE id = {}", other.type_ids[0])).await;
-    let unlock = |slug: &str, code: &str| {
-        app.client.get(app.url(&format!("/api/events/{slug}/unlock"))).query(&[("code", code)]).send()
-    };
+    let unlock = |slug: &str, code: &str| app.client.get(app.url(&format!("/api/events/{slug}/unlock"))).query(&[("code", code)]).send();
 
     // Trimmed, and whatever the case.
     let response = unlock(&event.slug, "  vip-LOUNGE ").await.unwrap();
@@ -134,8 +132,21 @@ async fn percent_and_fixed_discounts_come_off_the_total(backend: Backend) {
     let app = spawn_app(backend).await;
     let event = app.seed_event(&[TypeSpec::on_sale("Standing", 2_000, 20), TypeSpec::on_sale("Balcony", 999, 20)]).await;
     let [standing, balcony] = event.type_ids[..] else { panic!() };
-    let percent = app.add_discount(&event.slug, "TWELVE", "percent", 1_250, None, None, "").await;
-    app.add_discount(&event.slug, "FIVEOFF", "fixed", 500, Some(10), Some("2100-01-01T00:00:00.000+00:00"), &balcony.to_string()).await;
+    let percent =
+        app.add_discount(&event.slug, DiscountSpec { code: "TWELVE", kind: "percent", amount: 1_250, ..Default::default() }).await;
+    app.add_discount(
+        &event.slug,
+        DiscountSpec {
+            code: "FIVEOFF",
+            kind: "fixed",
+            amount: 500,
+            max_uses: Some(10),
+            expires_at: Some("2100-01-01T00:00:00.000+00:00"),
+            ticket_type_ids: &balcony.to_string(),
+            ..Default::default()
+        },
+    )
+    .await;
 
     // 12.5% of €20.00 + 3 × €9.99 = €49.97 is €6.24625: €6.24 off, rounded down.
     let hold = app.hold_ok(&event.slug, &[(standing, 1), (balcony, 3)]).await;
@@ -168,8 +179,12 @@ async fn percent_and_fixed_discounts_come_off_the_total(backend: Backend) {
     let shown: DiscountPreview = preview(&app, &hold, "fiveoff").await.json().await.unwrap();
     assert_eq!((shown.discount_minor, shown.total_minor), (1_000, 3_998 - 1_000));
     assert_eq!(shown.description, "€5.00 off each ticket");
-    let order: Order =
-        app.order(&hold.id, "fixed", &with_code(order_request(&["Ada", "Bob", "Cy"], PaymentMethod::Offline), "FIVEOFF")).await.json().await.unwrap();
+    let order: Order = app
+        .order(&hold.id, "fixed", &with_code(order_request(&["Ada", "Bob", "Cy"], PaymentMethod::Offline), "FIVEOFF"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!((order.total_minor, order.discount_minor), (2_998, 1_000));
     app.assert_books_balance(&event.slug).await;
 }
@@ -177,14 +192,17 @@ async fn percent_and_fixed_discounts_come_off_the_total(backend: Backend) {
 async fn a_discount_to_zero_may_be_free(backend: Backend) {
     let app = spawn_app(backend).await;
     let event = app.seed_event(&[TypeSpec::on_sale("Standing", 1_500, 10)]).await;
-    app.add_discount(&event.slug, "CREW", "percent", 10_000, Some(5), None, "").await;
-    app.add_discount(&event.slug, "HUGE", "fixed", 100_000, None, None, "").await;
+    app.add_discount(&event.slug, DiscountSpec { code: "CREW", kind: "percent", amount: 10_000, max_uses: Some(5), ..Default::default() })
+        .await;
+    app.add_discount(&event.slug, DiscountSpec { code: "HUGE", kind: "fixed", amount: 100_000, ..Default::default() }).await;
 
     let hold = app.hold_ok(&event.slug, &[(event.type_ids[0], 2)]).await;
     // Without the code the order is not free.
-    let refused = assert_api_error(app.order(&hold.id, "k0", &order_request(&["A", "B"], PaymentMethod::Free)).await, 422, "validation").await;
+    let refused =
+        assert_api_error(app.order(&hold.id, "k0", &order_request(&["A", "B"], PaymentMethod::Free)).await, 422, "validation").await;
     assert_eq!(refused["field"], "payment");
-    let order: Order = app.order(&hold.id, "k1", &with_code(order_request(&["A", "B"], PaymentMethod::Free), "crew")).await.json().await.unwrap();
+    let order: Order =
+        app.order(&hold.id, "k1", &with_code(order_request(&["A", "B"], PaymentMethod::Free), "crew")).await.json().await.unwrap();
     assert_eq!((order.total_minor, order.discount_minor), (0, 3_000));
     assert_eq!(order.status, app::model::OrderStatus::Confirmed);
 
@@ -198,12 +216,27 @@ async fn refused_discount_codes_say_why(backend: Backend) {
     let app = spawn_app(backend).await;
     let event = app.seed_event(&[TypeSpec::on_sale("Standing", 2_000, 20), TypeSpec::on_sale("Balcony", 1_000, 20)]).await;
     let [standing, balcony] = event.type_ids[..] else { panic!() };
-    app.add_discount(&event.slug, "OLD", "percent", 1_000, None, Some("2020-01-01T00:00:00.000+00:00"), "").await;
-    app.add_discount(&event.slug, "GONE", "percent", 1_000, Some(1), None, "").await;
+    app.add_discount(
+        &event.slug,
+        DiscountSpec {
+            code: "OLD",
+            kind: "percent",
+            amount: 1_000,
+            expires_at: Some("2020-01-01T00:00:00.000+00:00"),
+            ..Default::default()
+        },
+    )
+    .await;
+    app.add_discount(&event.slug, DiscountSpec { code: "GONE", kind: "percent", amount: 1_000, max_uses: Some(1), ..Default::default() })
+        .await;
     app.sql("UPDATE discount_codes SET uses = 1 WHERE code = 'GONE'").await;
-    app.add_discount(&event.slug, "BALCONY", "fixed", 100, None, None, &balcony.to_string()).await;
+    app.add_discount(
+        &event.slug,
+        DiscountSpec { code: "BALCONY", kind: "fixed", amount: 100, ticket_type_ids: &balcony.to_string(), ..Default::default() },
+    )
+    .await;
     let other = app.seed_event(&[TypeSpec::on_sale("Elsewhere", 2_000, 20)]).await;
-    app.add_discount(&other.slug, "ELSEWHERE", "percent", 5_000, None, None, "").await;
+    app.add_discount(&other.slug, DiscountSpec { code: "ELSEWHERE", kind: "percent", amount: 5_000, ..Default::default() }).await;
     let hold = app.hold_ok(&event.slug, &[(standing, 1)]).await;
     let request = order_request(&["Ada"], PaymentMethod::Offline);
 
@@ -236,7 +269,9 @@ async fn refused_discount_codes_say_why(backend: Backend) {
 async fn a_code_is_used_at_most_max_uses_times_under_concurrency(backend: Backend) {
     let app = spawn_app(backend).await;
     let event = app.seed_event(&[TypeSpec::on_sale("Standing", 2_000, 50)]).await;
-    let code_id = app.add_discount(&event.slug, "FIRST3", "fixed", 500, Some(3), None, "").await;
+    let code_id = app
+        .add_discount(&event.slug, DiscountSpec { code: "FIRST3", kind: "fixed", amount: 500, max_uses: Some(3), ..Default::default() })
+        .await;
     let mut holds = Vec::new();
     for _ in 0..12 {
         holds.push(app.hold_ok(&event.slug, &[(event.type_ids[0], 1)]).await);
@@ -356,7 +391,7 @@ async fn bad_extras_get_4xx(backend: Backend) {
     assert_api_error(app.get(&format!("/api/events/{}/unlock?code={long}", event.slug)).await, 422, "validation").await;
     let odd = app.get(&format!("/api/events/{}/unlock?code=%FF%00", event.slug)).await;
     assert!(odd.status().is_client_error(), "{}", odd.status());
-    assert_api_error(app.get(&format!("/api/holds/not-a-hold/discount?code=X")).await, 404, "not_found").await;
+    assert_api_error(app.get("/api/holds/not-a-hold/discount?code=X").await, 404, "not_found").await;
     assert_api_error(app.get(&format!("/api/holds/{}/discount?code={long}", hold.id)).await, 422, "validation").await;
     let path = format!("/api/holds/{}/order", hold.id);
     let send = |body: Value| {
@@ -364,7 +399,9 @@ async fn bad_extras_get_4xx(backend: Backend) {
         async move { request.json(&body).send().await.unwrap() }
     };
     let good = json!({"buyer": {"name": "Ada", "email": "ada@example.com"}, "attendees": [{"name": "Ada", "email": "ada@example.com"}], "payment": "offline"});
-    for (key, value) in [("discount_code", json!(5)), ("answers", json!("yes")), ("answers", json!([{"question_id": "one", "answer": "x"}]))] {
+    for (key, value) in
+        [("discount_code", json!(5)), ("answers", json!("yes")), ("answers", json!([{"question_id": "one", "answer": "x"}]))]
+    {
         let mut body = good.clone();
         body[key] = value;
         assert_api_error(send(body).await, 422, "validation").await;
@@ -374,7 +411,11 @@ async fn bad_extras_get_4xx(backend: Backend) {
     let refused = assert_api_error(send(body).await, 422, "validation").await;
     assert_eq!(refused["field"], "discount_code");
     let bad_code = assert_api_error(
-        app.post_json(&format!("/api/events/{}/holds", event.slug), &json!({"items": [{"ticket_type_id": event.type_ids[1], "quantity": 1}], "access_code": 7})).await,
+        app.post_json(
+            &format!("/api/events/{}/holds", event.slug),
+            &json!({"items": [{"ticket_type_id": event.type_ids[1], "quantity": 1}], "access_code": 7}),
+        )
+        .await,
         422,
         "validation",
     )

@@ -109,7 +109,11 @@ async fn expired_holds_return_their_stock_to_the_gate(backend: Backend) {
 
         // The abandoned checkout costs nothing after its TTL: the reaper gives the stock back to
         // the database and the gate.
-        tokio::time::sleep(std::time::Duration::from_millis(1_600)).await;
+        let the_gate = app.parts.inventory.gate().expect("a gate").clone();
+        wait_until("the reaper gave the stock back to the gate", std::time::Duration::from_secs(30), || async {
+            the_gate.level(id).await.ok().flatten() == Some(3)
+        })
+        .await;
         app.hold_ok(&event.slug, &[(id, 3)]).await;
         let text = app.metrics().await;
         assert_eq!(metric_in(&text, r#"stampede_gate_decisions_total{outcome="admitted"}"#), 2.0, "{gate:?}: {text}");

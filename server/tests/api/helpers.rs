@@ -4,9 +4,8 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Connection;
 use stampede::config::Settings;
-use stampede::startup::Application;
+use stampede::startup::{Application, Parts};
 use stampede::store::{self, NewEvent, NewOrganiser, NewTicketType, Stock, Store};
-use stampede::storefront::Storefront;
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
@@ -42,7 +41,8 @@ pub(crate) use on_both_backends;
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    pub storefront: Arc<Storefront>,
+    /// The running app's parts, for tests that act from inside (the reaper's work, the store).
+    pub parts: Parts,
     pub backend: Backend,
     /// The app's database, for tests that set up what only the admin API creates (see [`TestApp::sql`]).
     pub database_url: String,
@@ -94,16 +94,16 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
     ];
     // Later entries win.
     env.extend(options.env);
-    let settings = Settings::from_lookup(|key| env.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))
-        .expect("test settings are valid");
+    let settings =
+        Settings::from_lookup(|key| env.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| v.clone())).expect("test settings are valid");
     let app = Application::build(&settings).await.expect("the app builds");
     let address = format!("http://{}", app.local_addr());
-    let storefront = app.storefront();
+    let parts = app.parts();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         client: reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build().unwrap(),
-        storefront,
+        parts,
         backend,
         database_url,
         _sqlite_dir: sqlite_dir,
@@ -120,12 +120,10 @@ async fn fresh_postgres_database() -> String {
     CLEANED
         .get_or_init(|| async {
             // Databases left by earlier runs (a test that panicked does not clean up).
-            let old: Vec<(String,)> = sqlx::query_as(
-                "SELECT datname FROM pg_database WHERE datname LIKE 'stampede_test_%'",
-            )
-            .fetch_all(&admin_url_conn(&admin_url).await)
-            .await
-            .unwrap_or_default();
+            let old: Vec<(String,)> = sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'stampede_test_%'")
+                .fetch_all(&admin_url_conn(&admin_url).await)
+                .await
+                .unwrap_or_default();
             for (name,) in old {
                 let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
                     .execute(&admin_url_conn(&admin_url).await)
@@ -169,6 +167,17 @@ impl TypeSpec {
     }
 }
 
+/// A discount code as tests set it up; `ticket_type_ids` "" for all of the event's types.
+#[derive(Clone, Copy, Default)]
+pub struct DiscountSpec<'a> {
+    pub code: &'a str,
+    pub kind: &'a str,
+    pub amount: i64,
+    pub max_uses: Option<i64>,
+    pub expires_at: Option<&'a str>,
+    pub ticket_type_ids: &'a str,
+}
+
 pub struct SeededEvent {
     pub slug: String,
     pub type_ids: Vec<i64>,
@@ -176,16 +185,14 @@ pub struct SeededEvent {
 
 impl TestApp {
     pub fn store(&self) -> &Arc<dyn Store> {
-        self.storefront.store()
+        &self.parts.store
     }
 
     pub async fn seed_event(&self, types: &[TypeSpec]) -> SeededEvent {
         let store = self.store();
         let unique = uuid::Uuid::new_v4().simple().to_string();
-        let organiser_id = store
-            .create_organiser(&NewOrganiser { name: "Test Org".into(), email: format!("{unique}@org.example") })
-            .await
-            .unwrap();
+        let organiser_id =
+            store.create_organiser(&NewOrganiser { name: "Test Org".into(), email: format!("{unique}@org.example") }).await.unwrap();
         let slug = format!("event-{}", &unique[..12]);
         let starts_at = store::truncate_to_millis(Utc::now() + Duration::days(10));
         let event_id = store
@@ -310,8 +317,9 @@ impl TestApp {
         }
     }
 
-    /// A discount code for the event; `ticket_type_ids` "" for all of its types.
-    pub async fn add_discount(&self, slug: &str, code: &str, kind: &str, amount: i64, max_uses: Option<i64>, expires_at: Option<&str>, ticket_type_ids: &str) -> i64 {
+    /// A discount code for the event, written as the admin API would store it.
+    pub async fn add_discount(&self, slug: &str, spec: DiscountSpec<'_>) -> i64 {
+        let DiscountSpec { code, kind, amount, max_uses, expires_at, ticket_type_ids } = spec;
         let event_id = self.event_id(slug).await;
         let max_uses = max_uses.map_or("NULL".to_string(), |n| n.to_string());
         let expires_at = expires_at.map_or("NULL".to_string(), |at| format!("'{at}'"));
@@ -349,11 +357,7 @@ impl TestApp {
 
     /// The event's books must add up, with nothing oversold.
     pub async fn assert_books_balance(&self, slug: &str) -> stampede::store::Audit {
-        let audit = self
-            .store()
-            .audit(self.event_id(slug).await, store::now(), std::time::Duration::from_secs(3600))
-            .await
-            .unwrap();
+        let audit = self.store().audit(self.event_id(slug).await, store::now(), std::time::Duration::from_secs(3600)).await.unwrap();
         assert_eq!(audit.oversold(), 0, "oversold: {audit:?}");
         assert!(audit.problems().is_empty(), "the books disagree: {:?}", audit.problems());
         audit
@@ -418,4 +422,32 @@ pub async fn assert_api_error(response: reqwest::Response, status: u16, code: &s
     let message = body["message"].as_str().unwrap_or_default();
     assert!(message.len() > 10, "a message a person can act on, got {body}");
     body
+}
+
+/// Polls `check` every 50 ms until it holds; fails the test after `limit`. Tests wait for the event
+/// they stand for (a hold's expiry, the reaper's round), never for a fixed time.
+pub async fn wait_until<F, Fut>(what: &str, limit: std::time::Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out after {} s waiting until {what}", limit.as_secs());
+}
+
+impl TestApp {
+    /// Waits until the storefront reads the hold as expired (its TTL has passed).
+    pub async fn wait_until_expired(&self, hold_id: &str) {
+        wait_until("the hold has expired", std::time::Duration::from_secs(30), || async {
+            let hold: Value = self.get(&format!("/api/holds/{hold_id}")).await.json().await.unwrap();
+            hold["status"] == "expired"
+        })
+        .await
+    }
 }

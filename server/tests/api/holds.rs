@@ -109,7 +109,7 @@ async fn an_expired_hold_returns_its_stock_on_read_and_to_the_reaper(backend: Ba
     let hold = app.hold_ok(&event.slug, &[(id, 2)]).await;
     assert_eq!(app.available(&event.slug, id).await, 0);
 
-    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    app.wait_until_expired(&hold.id).await;
 
     // Before any reaper ran: the read already counts the stock as available, and a new hold gets it.
     assert_eq!(app.stock(id).await.held, 2, "not reaped yet");
@@ -119,8 +119,8 @@ async fn an_expired_hold_returns_its_stock_on_read_and_to_the_reaper(backend: Ba
     let second = app.hold_ok(&event.slug, &[(id, 2)]).await;
     assert_eq!(app.stock(id).await.held, 2, "the first hold was reaped to make room for the second");
 
-    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
-    assert_eq!(app.storefront.expire_holds().await.unwrap(), 1, "the reaper expires the second hold");
+    app.wait_until_expired(&second.id).await;
+    assert_eq!(app.parts.inventory.expire_holds(stampede::store::now()).await.unwrap(), 1, "the reaper expires the second hold");
     assert_eq!(app.stock(id).await.held, 0);
     let body: Value = app.get(&format!("/api/holds/{}", second.id)).await.json().await.unwrap();
     assert_eq!(body["status"], "expired");
@@ -142,7 +142,8 @@ async fn concurrent_expirers_return_each_hold_once(backend: Backend) {
     }))
     .await;
     assert_eq!(holds.len(), 120);
-    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let last = holds.iter().max_by_key(|hold| hold.expires_at).expect("120 holds");
+    app.wait_until_expired(&last.id).await;
 
     let store = app.store();
     let expirers = (0..8).map(|_| {

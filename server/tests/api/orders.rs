@@ -101,9 +101,10 @@ async fn an_expired_hold_cannot_become_an_order(backend: Backend) {
     let app = spawn_app_with(backend, AppOptions { hold_ttl_seconds: 1, ..Default::default() }).await;
     let event = app.seed_event(&[TypeSpec::on_sale("Standing", 2_500, 10)]).await;
     let hold = app.hold_ok(&event.slug, &[(event.type_ids[0], 1)]).await;
-    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    app.wait_until_expired(&hold.id).await;
 
-    let body = assert_api_error(app.order(&hold.id, "late", &order_request(&["Ada"], PaymentMethod::Offline)).await, 410, "hold_expired").await;
+    let body =
+        assert_api_error(app.order(&hold.id, "late", &order_request(&["Ada"], PaymentMethod::Offline)).await, 410, "hold_expired").await;
 
     assert!(body["message"].as_str().unwrap().contains("expired"));
     assert_eq!(app.stock(event.type_ids[0]).await.sold, 0);
@@ -128,13 +129,15 @@ async fn payment_methods_decide_the_order_status(backend: Backend) {
     let [paid, free] = event.type_ids[..] else { panic!() };
 
     let paid_hold = app.hold_ok(&event.slug, &[(paid, 1)]).await;
-    let body = assert_api_error(app.order(&paid_hold.id, "k1", &order_request(&["Ada"], PaymentMethod::Free)).await, 422, "validation").await;
+    let body =
+        assert_api_error(app.order(&paid_hold.id, "k1", &order_request(&["Ada"], PaymentMethod::Free)).await, 422, "validation").await;
     assert_eq!(body["field"], "payment");
     let offline: Value = app.order(&paid_hold.id, "k2", &order_request(&["Ada"], PaymentMethod::Offline)).await.json().await.unwrap();
     assert_eq!(offline["status"], "awaiting_payment");
 
     let free_hold = app.hold_ok(&event.slug, &[(free, 2)]).await;
-    let free_order: Value = app.order(&free_hold.id, "k3", &order_request(&["Ada", "Bob"], PaymentMethod::Free)).await.json().await.unwrap();
+    let free_order: Value =
+        app.order(&free_hold.id, "k3", &order_request(&["Ada", "Bob"], PaymentMethod::Free)).await.json().await.unwrap();
     assert_eq!(free_order["status"], "confirmed");
     assert_eq!(free_order["total_minor"], 0);
 }
@@ -160,7 +163,12 @@ async fn every_attendee_is_checked(backend: Backend) {
     )
     .await;
     assert_eq!(body["field"], "attendees[1].email");
-    let body = assert_api_error(send(json!({"buyer": {"name": " ", "email": "ada@example.com"}, "attendees": [good, good], "payment": "offline"})).await, 422, "validation").await;
+    let body = assert_api_error(
+        send(json!({"buyer": {"name": " ", "email": "ada@example.com"}, "attendees": [good, good], "payment": "offline"})).await,
+        422,
+        "validation",
+    )
+    .await;
     assert_eq!(body["field"], "buyer.name");
     assert_eq!(app.stock(event.type_ids[0]).await.sold, 0, "no order from bad input");
     assert_eq!(send(json!({"buyer": good, "attendees": [good, good], "payment": "offline"})).await.status(), 201);

@@ -32,7 +32,8 @@ async fn pages_render_on_the_server(backend: Backend) {
     let html = checkout.text().await.unwrap();
     assert!(html.contains("Your tickets are held for") && html.contains("Ticket 2"), "checkout rendered");
 
-    let order: app::model::Order = app.order(&hold.id, "page-key", &order_request(&["Ada", "Bob"], PaymentMethod::Offline)).await.json().await.unwrap();
+    let order: app::model::Order =
+        app.order(&hold.id, "page-key", &order_request(&["Ada", "Bob"], PaymentMethod::Offline)).await.json().await.unwrap();
     let html = app.get(&order.url).await.text().await.unwrap();
     assert!(html.contains(&order.tickets[1].code));
     assert_eq!(html.matches("class=\"qr\"").count(), 2, "a QR code per ticket");

@@ -39,8 +39,7 @@ impl RedisProcess {
             format!("sentinel failover-timeout {master} 5000"),
             format!("sentinel parallel-syncs {master} 1"),
         ];
-        std::fs::write(&config, lines.join("\n") + "\n")
-        .unwrap();
+        std::fs::write(&config, lines.join("\n") + "\n").unwrap();
         let args = vec![config.display().to_string(), "--sentinel".into()];
         let mut process = RedisProcess { port, child: None, dir, args };
         process.spawn().await;

@@ -1,9 +1,9 @@
 //! One handler per admin route: read the session and the input, call the back office, answer.
 use super::session::{AdminSession, SignedIn};
+use crate::admin::OrderQuery;
 use crate::error::ApiError;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::AppState;
-use crate::admin::OrderQuery;
 use app::admin::*;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -168,7 +168,11 @@ pub async fn update_discount(
 }
 
 #[tracing::instrument(skip(state))]
-pub async fn delete_discount(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Result<StatusCode, ApiError> {
+pub async fn delete_discount(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
     state.admin.delete_discount(user, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -194,7 +198,11 @@ pub async fn update_question(
 }
 
 #[tracing::instrument(skip(state))]
-pub async fn delete_question(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Result<StatusCode, ApiError> {
+pub async fn delete_question(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
     state.admin.delete_question(user, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -234,7 +242,11 @@ pub async fn dashboard(State(state): State<AppState>, SignedIn(user): SignedIn, 
 }
 
 #[tracing::instrument(skip(state))]
-pub async fn start_export(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Result<Response, ApiError> {
+pub async fn start_export(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
     let job = state.admin.start_export(user, id).await?;
     Ok((StatusCode::ACCEPTED, Json(job)).into_response())
 }

@@ -84,9 +84,7 @@ async fn csrf_guard(session: AdminSession, request: Request, next: Next) -> Resp
     };
     match (sent, expected) {
         (Some(sent), Some(expected)) if session::same_token(&sent, &expected) => next.run(request).await,
-        _ => ApiError::Forbidden(
-            "This request lacks this session's security token (X-CSRF-Token). Reload the page and try again.".into(),
-        )
-        .into_response(),
+        _ => ApiError::Forbidden("This request lacks this session's security token (X-CSRF-Token). Reload the page and try again.".into())
+            .into_response(),
     }
 }

@@ -5,8 +5,8 @@
 //!
 //! A session carries two things: the CSRF token (from the first `GET /admin/api/session`, new at
 //! every sign-in) and, once signed in, the user's id.
-use crate::store::{self, Store};
 use crate::error::ApiError;
+use crate::store::{self, Store};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use rand::RngCore;

@@ -66,6 +66,10 @@ pub trait Gate: Send + Sync + 'static {
     /// Sets the levels, as read from the database.
     async fn load(&self, levels: &Items) -> Result<(), GateError>;
 
+    /// The level of one ticket type as the gate has it (None: not loaded), for operators and tests
+    /// that check the gate against the database.
+    async fn level(&self, ticket_type_id: TicketTypeId) -> Result<Option<i64>, GateError>;
+
     /// Can the gate answer now? (readiness)
     async fn ping(&self) -> Result<(), GateError>;
 

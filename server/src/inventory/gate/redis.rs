@@ -9,6 +9,11 @@
 //! instead of queueing, and the storefront sells on the database path. Every new connection bumps
 //! the generation, which makes the storefront reload each event from the database before trusting
 //! the gate again: a restarted or newly promoted Redis may have lost or rolled back writes.
+//!
+//! Why not redis-rs's own Sentinel client (`redis::sentinel`): it connects to each sentinel and to
+//! each candidate primary without a connect or response timeout, so one sentinel that accepts a
+//! connection and then hangs stalls the whole discovery; the gate needs every sentinel bounded by
+//! its own timeout, so that the next sentinel is asked while the primary is being failed over.
 use super::{Admission, Gate, GateError, Items};
 use async_trait::async_trait;
 use redis::aio::MultiplexedConnection;
@@ -150,9 +155,7 @@ impl RedisGate {
     }
 
     fn config(&self) -> AsyncConnectionConfig {
-        AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(self.settings.timeout))
-            .set_response_timeout(Some(self.settings.timeout))
+        AsyncConnectionConfig::new().set_connection_timeout(Some(self.settings.timeout)).set_response_timeout(Some(self.settings.timeout))
     }
 
     async fn connect(&self) -> anyhow::Result<(MultiplexedConnection, String)> {
@@ -254,6 +257,11 @@ impl Gate for RedisGate {
             return Ok(());
         }
         self.invoke(&self.load_script, levels).await.map(|_| ())
+    }
+
+    async fn level(&self, ticket_type_id: i64) -> Result<Option<i64>, GateError> {
+        let mut connection = self.connection().await?;
+        redis::cmd("GET").arg(self.key(ticket_type_id)).query_async(&mut connection).await.map_err(|err| self.failed(err))
     }
 
     async fn ping(&self) -> Result<(), GateError> {

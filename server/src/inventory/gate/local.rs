@@ -69,6 +69,10 @@ impl Gate for LocalGate {
         Ok(())
     }
 
+    async fn level(&self, ticket_type_id: TicketTypeId) -> Result<Option<i64>, GateError> {
+        Ok(self.levels().get(&ticket_type_id).copied())
+    }
+
     async fn ping(&self) -> Result<(), GateError> {
         Ok(())
     }

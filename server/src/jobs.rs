@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-pub fn spawn<F, Fut>(interval: Duration, mut job: F) -> tokio::task::JoinHandle<()>
+pub fn every<F, Fut>(interval: Duration, mut job: F) -> tokio::task::JoinHandle<()>
 where
     F: FnMut() -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send,

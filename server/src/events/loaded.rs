@@ -1,14 +1,8 @@
-//! The in-process micro-cache of event snapshots. At an on-sale, thousands of page views and
-//! availability polls a second ask for the same event; this turns them into at most one database
-//! read per event per TTL, and concurrent misses for one event wait for a single load.
-//! Stock shown may be up to one TTL old; the database still decides every hold.
+//! An event as this origin serves it: loaded once per cache TTL, serialised and tagged once per
+//! load rather than once per request.
 use app::model::{Availability, EventSnapshot, TicketTypeId, TicketTypeSnapshot};
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::future::Future;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 /// An event as served: its id, its snapshot, and the JSON of the snapshot and of its availability,
 /// each serialised and tagged once per load rather than once per request.
@@ -76,7 +70,7 @@ pub struct TaggedJson {
 }
 
 impl TaggedJson {
-    fn of<T: serde::Serialize>(value: &T) -> TaggedJson {
+    pub fn of<T: serde::Serialize>(value: &T) -> TaggedJson {
         let mut content = serde_json::to_value(value).expect("API types serialise");
         let body = serde_json::to_vec(&content).expect("JSON values serialise");
         if let Some(fields) = content.as_object_mut() {
@@ -84,53 +78,5 @@ impl TaggedJson {
         }
         let tagged = serde_json::to_vec(&content).expect("JSON values serialise");
         TaggedJson { body: Bytes::from(body), etag: format!("\"{}\"", hex::encode(&Sha256::digest(&tagged)[..12])) }
-    }
-}
-
-type Slot = Arc<tokio::sync::Mutex<Option<(Instant, Arc<LoadedEvent>)>>>;
-
-pub struct SnapshotCache {
-    ttl: Duration,
-    slots: Mutex<HashMap<String, Slot>>,
-}
-
-impl SnapshotCache {
-    pub fn new(ttl: Duration) -> Self {
-        SnapshotCache { ttl, slots: Mutex::new(HashMap::new()) }
-    }
-
-    /// The cached event if fresh, else the result of `load` (cached when it is `Ok(Some)`).
-    pub async fn get_or_load<E, F>(&self, slug: &str, load: F) -> Result<Option<Arc<LoadedEvent>>, E>
-    where
-        F: Future<Output = Result<Option<LoadedEvent>, E>>,
-    {
-        if self.ttl.is_zero() {
-            return Ok(load.await?.map(Arc::new));
-        }
-        let slot = self.slots.lock().expect("snapshot cache lock").entry(slug.to_string()).or_default().clone();
-        let mut entry = slot.lock().await;
-        if let Some((at, snapshot)) = entry.as_ref() {
-            if at.elapsed() < self.ttl {
-                return Ok(Some(snapshot.clone()));
-            }
-        }
-        match load.await? {
-            Some(loaded) => {
-                let loaded = Arc::new(loaded);
-                *entry = Some((Instant::now(), loaded.clone()));
-                Ok(Some(loaded))
-            }
-            None => {
-                drop(entry);
-                // Unknown slugs must not grow the map.
-                self.slots.lock().expect("snapshot cache lock").remove(slug);
-                Ok(None)
-            }
-        }
-    }
-
-    /// Forgets an event's snapshot, so this instance shows its own changes at once.
-    pub fn invalidate(&self, slug: &str) {
-        self.slots.lock().expect("snapshot cache lock").remove(slug);
     }
 }

@@ -8,7 +8,6 @@
 //! whatever is queued (one request when traffic is light, so light traffic pays no latency). While
 //! slots are busy, arrivals accumulate into the next batch: the busier the sale, the bigger the
 //! batches, the fewer the transactions per request.
-use crate::error::ApiError;
 use crate::store::{HoldOutcome, NewHold, NewOrder, OrderOutcome, Store, StoreError, StoreResult};
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -107,19 +106,25 @@ impl<J: Job> Batcher<J> {
         Batcher { queue }
     }
 
-    /// Queues the request and waits for its transaction.
-    pub async fn submit(&self, request: J::Request) -> Result<J::Outcome, ApiError> {
+    /// Queues the request and waits for its transaction. A full queue answers at once: a buyer is
+    /// better served by a fast "try again" than by a place at the back of a queue that only grows.
+    pub async fn submit(&self, request: J::Request) -> Result<J::Outcome, BatchError> {
         let (reply, outcome) = oneshot::channel();
-        self.queue.try_send(Pending { request, reply }).map_err(|_| busy())?;
+        self.queue.try_send(Pending { request, reply }).map_err(|_| BatchError::Full)?;
         match outcome.await {
             Ok(outcome) => Ok(outcome?),
-            Err(_) => Err(ApiError::Unexpected(anyhow::anyhow!("the batcher stopped"))),
+            Err(_) => Err(BatchError::Store(StoreError::Unexpected(anyhow::anyhow!("the batcher stopped")))),
         }
     }
 }
 
-fn busy() -> ApiError {
-    ApiError::Busy("Tickets are selling fast and we are at capacity. Please try again in a moment.".into())
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// The queue holds as many requests as it may (`BATCH_QUEUE`).
+    #[error("the batch queue is full")]
+    Full,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 async fn run<J: Job>(store: &dyn Store, batch: Vec<Pending<J>>) {

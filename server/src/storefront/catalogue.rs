@@ -1,0 +1,72 @@
+//! Events as attendees see them: the list, one event (from the event cache), and the secret ticket
+//! types an access code unlocks.
+use super::Storefront;
+use crate::error::ApiError;
+use crate::events::{when_display, LoadedEvent};
+use crate::store;
+use app::model::{EventSummary, SaleStatus, TicketTypeSnapshot, Unlocked};
+use std::sync::Arc;
+
+/// Longest access code worth comparing; anything longer is simply wrong.
+pub const MAX_ACCESS_CODE_CHARS: usize = 100;
+
+impl Storefront {
+    #[tracing::instrument(skip(self))]
+    pub async fn published_events(&self) -> Result<Vec<EventSummary>, ApiError> {
+        let events = self.store.published_events().await?;
+        Ok(events
+            .iter()
+            .map(|event| EventSummary {
+                slug: event.slug.clone(),
+                title: event.title.clone(),
+                venue: event.venue.clone(),
+                starts_at: event.starts_at,
+                when_display: when_display(event),
+            })
+            .collect())
+    }
+
+    /// The published event as served (snapshot and its JSON), from the event cache when fresh.
+    #[tracing::instrument(skip(self))]
+    pub async fn event(&self, slug: &str) -> Result<Arc<LoadedEvent>, ApiError> {
+        let not_found =
+            || ApiError::NotFound(format!("There is no event at \"{slug}\". Check the link, or see all events on the home page."));
+        if !is_plausible_slug(slug) {
+            return Err(not_found());
+        }
+        self.events.published(slug).await?.ok_or_else(not_found)
+    }
+
+    /// The secret ticket types `code` unlocks for this event. Never cached: the answer depends on
+    /// the code. A wrong code gets the same sentence whatever codes other events have.
+    #[tracing::instrument(skip(self, code))]
+    pub async fn unlock(&self, slug: &str, code: &str) -> Result<Unlocked, ApiError> {
+        let event = self.event(slug).await?;
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(ApiError::invalid_field("code", "Enter the access code you were given."));
+        }
+        let ticket_types: Vec<TicketTypeSnapshot> = if code.chars().count() > MAX_ACCESS_CODE_CHARS {
+            Vec::new()
+        } else {
+            let now = store::now();
+            event
+                .unlocked_by(code)
+                .cloned()
+                .map(|mut info| {
+                    // The snapshot may be up to a TTL old: the status is as of now.
+                    info.status = SaleStatus::at(now, info.available, info.sale_starts_at, info.sale_ends_at);
+                    info
+                })
+                .collect()
+        };
+        if ticket_types.is_empty() {
+            return Err(ApiError::invalid_field("code", "No tickets match this code. Check it and try again."));
+        }
+        Ok(Unlocked { ticket_types })
+    }
+}
+
+fn is_plausible_slug(slug: &str) -> bool {
+    (1..=100).contains(&slug.len()) && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}

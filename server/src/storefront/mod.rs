@@ -1,0 +1,50 @@
+//! The storefront's rules: what may be held, by whom, for how long, and how a hold becomes an order.
+//! HTTP handlers and page renderers call this. Input is checked here with messages a person can
+//! act on; stock moves through the [`Inventory`]; the database decides (see `store`).
+//!
+//! - `catalogue`: events as attendees see them, and secret ticket types unlocked by a code.
+//! - `holds`: a hold's request checked against the event's rules, taken, shown, released.
+//! - `checkout`: the buyer, attendees, answers and discount code of an order, checked.
+//! - `orders`: a hold turned into an order (once per idempotency key), and the order shown.
+//! - `views`: records shaped as the JSON contract (`app::model`).
+//!
+//! Secret ticket types (a type with an access code) are never in the public snapshot: a buyer sees
+//! them only through `unlock` with the right code, and a hold of one must carry that code. A wrong
+//! code and a type that does not exist get the same answer, so ids cannot be used to probe for
+//! codes. Discount codes are previewed from the hold, and applied for real only in the order's
+//! transaction.
+mod catalogue;
+mod checkout;
+mod holds;
+mod orders;
+mod views;
+
+use crate::events::EventCache;
+use crate::inventory::Inventory;
+use crate::metrics::Metrics;
+use crate::payments::Payments;
+use crate::store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct Storefront {
+    store: Arc<dyn Store>,
+    events: Arc<EventCache>,
+    inventory: Arc<Inventory>,
+    payments: Payments,
+    metrics: Arc<Metrics>,
+    /// How long a hold keeps its tickets out of sale.
+    hold_ttl: Duration,
+}
+
+impl Storefront {
+    pub fn new(
+        store: Arc<dyn Store>,
+        events: Arc<EventCache>,
+        inventory: Arc<Inventory>,
+        metrics: Arc<Metrics>,
+        hold_ttl: Duration,
+    ) -> Self {
+        Storefront { store, events, inventory, payments: Payments::default(), metrics, hold_ttl }
+    }
+}

@@ -1,0 +1,138 @@
+//! Orders: a live hold becomes an order at most once per hold and per idempotency key, at the
+//! price the hold recorded, after the discount and the payment method have had their say.
+use super::checkout::{check_answers, check_people, discount_refused, subtotal};
+use super::holds::hold_not_live;
+use super::Storefront;
+use crate::codes;
+use crate::discounts::{self, Refusal};
+use crate::error::ApiError;
+use crate::store::{self, AppliedDiscount, NewOrder, NewTicket, OrderOutcome};
+use app::model::{HoldStatus, Order, OrderRequest};
+
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
+
+impl Storefront {
+    /// Places the order, or returns the one already placed with this idempotency key.
+    /// The flag is true when this call created it.
+    #[tracing::instrument(skip(self, request, idempotency_key))]
+    pub async fn place_order(&self, hold_id: &str, idempotency_key: &str, request: &OrderRequest) -> Result<(Order, bool), ApiError> {
+        let result = self.try_place_order(hold_id, idempotency_key, request).await;
+        self.metrics.count_order(match &result {
+            Ok((_, true)) => "created",
+            Ok((_, false)) => "replayed",
+            Err(_) => "refused",
+        });
+        result
+    }
+
+    async fn try_place_order(&self, hold_id: &str, idempotency_key: &str, request: &OrderRequest) -> Result<(Order, bool), ApiError> {
+        check_idempotency_key(idempotency_key)?;
+        let (hold, event) = self.hold_record(hold_id).await?;
+        let snapshot = &event.snapshot;
+        let (buyer, attendees) = check_people(request, &hold)?;
+        let answers = check_answers(&snapshot.questions, &request.answers)?;
+        let now = store::now();
+        let code = request.discount_code.as_deref().map(discounts::normalise).filter(|code| !code.is_empty());
+        // A hold that is no longer live cannot be claimed, so this order will not be written: the
+        // store answers with the order this key made before (a replay) or says why not. The
+        // discount and the payment are only checked for an order that can still be made; checking
+        // them on a replay would refuse the retry of an order that used a code's last use.
+        let live = hold.status == HoldStatus::Active && hold.expires_at > now;
+        let mut discount = None;
+        if let (true, Some(code)) = (live, &code) {
+            let (found, minor) = self.check_discount(event.id, code, &hold, now).await?;
+            discount = Some(AppliedDiscount { code_id: found.id, code: found.code, minor });
+        }
+        let subtotal_minor = subtotal(&hold);
+        let total_minor = (subtotal_minor - discount.as_ref().map_or(0, |discount| discount.minor)).max(0);
+        let status = if live {
+            self.payments.provider(request.payment)?.settle(total_minor, &snapshot.currency).await?.order_status()
+        } else {
+            app::model::OrderStatus::Confirmed
+        };
+        let tickets = hold
+            .items
+            .iter()
+            .flat_map(|item| std::iter::repeat_n(item.ticket_type_id, item.quantity as usize))
+            .zip(attendees)
+            .map(|(ticket_type_id, attendee)| NewTicket {
+                ticket_type_id,
+                code: codes::ticket_code(),
+                attendee_name: attendee.name,
+                attendee_email: attendee.email,
+            })
+            .collect();
+        let order = NewOrder {
+            hold_id: hold.id,
+            idempotency_key: idempotency_key.to_string(),
+            reference: codes::order_reference(),
+            access_token: codes::access_token(),
+            buyer_name: buyer.name,
+            buyer_email: buyer.email,
+            status,
+            payment: request.payment,
+            total_minor,
+            currency: snapshot.currency.clone(),
+            created_at: store::now(),
+            tickets,
+            discount,
+            answers,
+        };
+        let discount_code = order.discount.as_ref().map(|discount| discount.code.clone());
+        let outcome = self.inventory.place_order(order).await?;
+        let (record, created) = match outcome {
+            OrderOutcome::Created(record) => (record, true),
+            OrderOutcome::Replayed(record) => (record, false),
+            OrderOutcome::KeyReused => {
+                return Err(ApiError::IdempotencyKeyReused(
+                    "This Idempotency-Key was already used for another checkout. Send a new key for each checkout.".into(),
+                ))
+            }
+            OrderOutcome::HoldNotLive(status) => return Err(hold_not_live(status)),
+            OrderOutcome::DiscountRefused => {
+                // Used up, expired or removed since it was checked: say which, as it is now.
+                let code = discount_code.unwrap_or_default();
+                let refusal = match self.store.discount_code(event.id, &code).await? {
+                    None => None,
+                    Some(found) => Some(discounts::discount_for(&found, &hold.items, store::now()).err().unwrap_or(Refusal::UsedUp)),
+                };
+                return Err(discount_refused(&code, refusal));
+            }
+        };
+        if created {
+            tracing::debug!(reference = %record.reference, tickets = record.tickets.len(), "order placed");
+        }
+        Ok((self.order_view(record).await?, created))
+    }
+
+    #[tracing::instrument(skip(self, access_token))]
+    pub async fn order(&self, access_token: &str) -> Result<Order, ApiError> {
+        let not_found = || ApiError::NotFound("We could not find an order at this link. Check that you copied all of it.".into());
+        if !codes::looks_like_access_token(access_token) {
+            return Err(not_found());
+        }
+        let record = self.store.order_by_token(access_token).await?.ok_or_else(not_found)?;
+        self.order_view(record).await
+    }
+
+    /// The QR code of one ticket of an order, as SVG.
+    pub async fn ticket_qr(&self, access_token: &str, code: &str) -> Result<String, ApiError> {
+        let order = self.order(access_token).await?;
+        if !order.tickets.iter().any(|ticket| ticket.code == code) {
+            return Err(ApiError::NotFound("This order has no ticket with that code.".into()));
+        }
+        Ok(crate::qr::ticket_svg(code)?)
+    }
+}
+
+fn check_idempotency_key(key: &str) -> Result<(), ApiError> {
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::invalid_field(
+            "Idempotency-Key",
+            format!(
+                "Send an Idempotency-Key header: 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters, new for each checkout (a UUID works)."
+            ),
+        ));
+    }
+    Ok(())
+}
