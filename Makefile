@@ -52,6 +52,7 @@ lint:
 	$(CLIPPY) -p stampede-edge --target wasm32-unknown-unknown -- -D warnings
 
 test-rust:
+	cargo test -p stampede-contract
 	cargo test -p stampede-app --features ssr
 	cargo test -p stampede-server
 	cargo test -p stampede-sale
@@ -64,8 +65,8 @@ build-server:
 
 # The browser bundle: hydrate crate -> wasm-bindgen -> wasm-opt (npm binaryen, see docs/development.md).
 # Rebuilt only when a source it is made from changed; the stylesheet and public/ are always copied.
-APP_SOURCES := $(shell find app/src hydrate/src -name '*.rs') app/Cargo.toml hydrate/Cargo.toml Cargo.toml Cargo.lock
-EDGE_SOURCES := $(shell find app/src edge/src -name '*.rs') app/Cargo.toml edge/Cargo.toml Cargo.toml Cargo.lock
+APP_SOURCES := $(shell find contract/src app/src hydrate/src -name '*.rs') contract/Cargo.toml app/Cargo.toml hydrate/Cargo.toml Cargo.toml Cargo.lock
+EDGE_SOURCES := $(shell find contract/src app/src edge/src -name '*.rs') contract/Cargo.toml app/Cargo.toml edge/Cargo.toml Cargo.toml Cargo.lock
 
 site: tools $(PKG)/stampede_bg.wasm admin
 	cp style/main.css $(PKG)/stampede.css
@@ -86,7 +87,7 @@ $(PKG)/stampede_bg.wasm: $(APP_SOURCES)
 # The organisers' admin SPA (admin/, docs/admin.md), served by the origin under /admin: Trunk builds
 # it with the wasm-release size profile, taking wasm-bindgen and npm binaryen's wasm-opt from PATH
 # (Trunk.toml pins both and forbids downloads). Rebuilt only when a source it is made from changed.
-ADMIN_SOURCES := $(shell find admin/src -name '*.rs') admin/Cargo.toml admin/index.html app/src/admin.rs \
+ADMIN_SOURCES := $(shell find admin/src contract/src app/src -name '*.rs') admin/Cargo.toml admin/index.html contract/Cargo.toml app/Cargo.toml \
 	Trunk.toml style/admin.css public/favicon.svg Cargo.toml Cargo.lock
 ADMIN_STAMP := $(CARGO_TARGET_DIR)/admin.stamp
 
@@ -124,6 +125,7 @@ tools-test:
 	@[ "$$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ] || { echo "Redis is not answering on 127.0.0.1:6379: the tests need it (see docs/development.md)"; exit 1; }
 
 check:
+	cargo check -p stampede-contract --tests
 	cargo check -p stampede-server --tests
 	cargo check -p stampede-hydrate --target wasm32-unknown-unknown
 	cargo check -p stampede-admin --target wasm32-unknown-unknown

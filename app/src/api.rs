@@ -1,5 +1,6 @@
 //! The browser's calls to the origin's JSON API. Every failure becomes a sentence for the person at
 //! the screen; the status and error code stay available for the pages that react to them.
+use crate::format::query_value;
 use crate::model::{ApiErrorBody, Availability, DiscountPreview, Hold, HoldRequest, Order, OrderRequest, Unlocked};
 use serde::de::DeserializeOwned;
 
@@ -43,19 +44,6 @@ pub async fn unlock(slug: &str, code: &str) -> Result<Unlocked, ApiFailure> {
 /// What a discount code would take off the hold.
 pub async fn preview_discount(hold_id: &str, code: &str) -> Result<DiscountPreview, ApiFailure> {
     send("GET", &format!("/api/holds/{hold_id}/discount?code={}", query_value(code)), None, None).await
-}
-
-/// Percent-encodes a query value: everything but unreserved characters.
-fn query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 pub async fn create_hold(slug: &str, request: &HoldRequest) -> Result<Hold, ApiFailure> {
@@ -152,13 +140,4 @@ pub fn go_to(url: &str) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = url;
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(super::query_value("VIP 2026&x=é"), "VIP%202026%26x%3D%C3%A9");
-        assert_eq!(super::query_value("plain-code_1.~"), "plain-code_1.~");
-    }
 }

@@ -1,8 +1,7 @@
 #![recursion_limit = "256"]
-// Built with neither feature (as the admin app uses it, for `admin`, `model`, `money` and
-// `validate`), the pages and the browser API client are compiled but unused.
+// Built with neither feature (as the admin app uses it), the pages are compiled but unused.
 #![cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]
-//! Stampede's storefront: the domain types every part agrees on, and the pages built from them.
+//! Stampede's storefront: the pages, built from the contract every part agrees on.
 //!
 //! Policy: this crate renders, it never fetches for the first paint. A host (the axum origin, or the
 //! edge worker) loads a page's data, hands it to [`document::render_document`], and the data travels
@@ -11,12 +10,13 @@
 //! talk to the origin's JSON API for everything after the first paint (polling, holds, orders).
 //!
 //! No database, tokio or axum here: `ssr` is plain HTML rendering, `hydrate` adds the browser.
-pub mod admin;
+//!
+//! The JSON contract and the rules are the `stampede-contract` crate (`contract`), re-exported here
+//! under the paths the hosts have always used (`app::model`, `app::admin`, `app::validate`, ...).
+pub use contract::{admin, format, model, money, rules, validate};
+
 pub mod clock;
 pub mod document;
-pub mod model;
-pub mod money;
-pub mod validate;
 
 mod api;
 mod pages;

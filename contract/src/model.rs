@@ -3,8 +3,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use crate::admin::{Answer, Question, QuestionKind};
-
 pub type TicketTypeId = i64;
 
 /// A published event as listed on the storefront's front page.
@@ -41,6 +39,38 @@ pub struct EventSnapshot {
     pub questions: Vec<Question>,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionKind {
+    Text,
+    Choice,
+}
+
+impl QuestionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionKind::Text => "text",
+            QuestionKind::Choice => "choice",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<QuestionKind> {
+        [QuestionKind::Text, QuestionKind::Choice].into_iter().find(|kind| kind.as_str() == s)
+    }
+}
+
+/// An event's checkout question: in the public snapshot (the storefront asks it) and in the admin
+/// API (organisers edit it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Question {
+    pub id: i64,
+    pub label: String,
+    pub kind: QuestionKind,
+    pub options: Vec<String>,
+    pub required: bool,
+    pub position: i64,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TicketTypeSnapshot {
     pub id: TicketTypeId,
@@ -56,6 +86,7 @@ pub struct TicketTypeSnapshot {
     pub status: SaleStatus,
 }
 
+/// Computed by [`SaleStatus::at`](crate::rules::sale), the one home of the rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SaleStatus {
@@ -65,28 +96,6 @@ pub enum SaleStatus {
     Scheduled,
     /// The sale window has closed.
     Ended,
-}
-
-impl SaleStatus {
-    /// The status at `now` of a ticket type with `available` left and the given sale window.
-    /// Hosts compute it for snapshots; the browser recomputes it every second so a countdown flips to
-    /// "on sale" without a reload.
-    pub fn at(
-        now: DateTime<Utc>,
-        available: i64,
-        sale_starts_at: Option<DateTime<Utc>>,
-        sale_ends_at: Option<DateTime<Utc>>,
-    ) -> SaleStatus {
-        if sale_ends_at.is_some_and(|end| now >= end) {
-            SaleStatus::Ended
-        } else if sale_starts_at.is_some_and(|start| now < start) {
-            SaleStatus::Scheduled
-        } else if available <= 0 {
-            SaleStatus::SoldOut
-        } else {
-            SaleStatus::OnSale
-        }
-    }
 }
 
 /// The cheap, pollable part of a snapshot.
@@ -160,9 +169,7 @@ impl HoldStatus {
     }
 
     pub fn parse(s: &str) -> Option<HoldStatus> {
-        [HoldStatus::Active, HoldStatus::Expired, HoldStatus::Released, HoldStatus::Ordered]
-            .into_iter()
-            .find(|status| status.as_str() == s)
+        [HoldStatus::Active, HoldStatus::Expired, HoldStatus::Released, HoldStatus::Ordered].into_iter().find(|status| status.as_str() == s)
     }
 }
 
@@ -230,6 +237,14 @@ pub struct AnswerInput {
     pub answer: String,
 }
 
+/// An answer as stored with an order: the question's label as it was asked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
+    pub question_id: i64,
+    pub label: String,
+    pub answer: String,
+}
+
 /// `GET /api/holds/{id}/discount?code=`: what the code would take off this hold. A preview: the
 /// order applies the code again, authoritatively.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -262,9 +277,7 @@ impl OrderStatus {
     }
 
     pub fn parse(s: &str) -> Option<OrderStatus> {
-        [OrderStatus::Confirmed, OrderStatus::AwaitingPayment]
-            .into_iter()
-            .find(|status| status.as_str() == s)
+        [OrderStatus::Confirmed, OrderStatus::AwaitingPayment].into_iter().find(|status| status.as_str() == s)
     }
 }
 
@@ -306,10 +319,11 @@ pub struct Ticket {
     pub qr_url: String,
 }
 
-/// Every 4xx and 5xx body of the API.
+/// Every 4xx and 5xx body of the API. `error` is an [`ErrorCode`](crate::rules::ErrorCode) as
+/// text ([`ApiErrorBody::code`] reads it back).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ApiErrorBody {
-    /// Stable and machine-readable ("sold_out", "validation", ...).
+    /// Stable and machine-readable: [`ErrorCode::as_str`](crate::rules::ErrorCode::as_str).
     pub error: String,
     /// A sentence a person can act on.
     pub message: String,

@@ -1,11 +1,24 @@
 //! Field rules shared by the browser (inline messages) and the origin (the authority), so a person
 //! sees the same sentence whichever of the two catches the mistake.
 
+//!
+//! The bounds are [`crate::rules::limits`]; the names below are kept for the callers that use them.
 use crate::model::{Question, QuestionKind};
+use crate::rules::limits;
+use crate::rules::slug::{is_valid_slug, SLUG_MESSAGE};
 
-pub const NAME_MAX_CHARS: usize = 100;
-pub const EMAIL_MAX_CHARS: usize = 254;
-pub const ANSWER_MAX_CHARS: usize = 500;
+pub const NAME_MAX_CHARS: usize = limits::MAX_NAME_CHARS;
+pub const EMAIL_MAX_CHARS: usize = limits::MAX_EMAIL_CHARS;
+pub const ANSWER_MAX_CHARS: usize = limits::MAX_ANSWER_CHARS;
+
+/// An event's web address, trimmed: [`is_valid_slug`], with the sentence that explains it.
+pub fn slug(value: &str) -> Result<(), String> {
+    if is_valid_slug(value.trim()) {
+        Ok(())
+    } else {
+        Err(SLUG_MESSAGE.to_string())
+    }
+}
 
 /// A person's name: something to print on a ticket.
 pub fn name(value: &str) -> Result<(), String> {
@@ -36,11 +49,8 @@ pub fn email(value: &str) -> Result<(), String> {
     let Some((local, domain)) = trimmed.rsplit_once('@') else {
         return invalid();
     };
-    let domain_ok = domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains("..")
-        && !domain.contains('@');
+    let domain_ok =
+        domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains("..") && !domain.contains('@');
     if local.is_empty() || local.contains('@') || !domain_ok {
         return invalid();
     }
@@ -101,6 +111,13 @@ mod tests {
         assert_eq!(answer(&question, ""), Ok(()));
         assert_eq!(answer(&question, "anything"), Ok(()));
         assert!(answer(&question, &"x".repeat(ANSWER_MAX_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn slugs_follow_the_rule() {
+        assert_eq!(slug(" summer-fest-2026 "), Ok(()));
+        assert_eq!(slug("-summer"), Err(SLUG_MESSAGE.to_string()));
+        assert!(slug("summer-").is_err());
     }
 
     #[test]

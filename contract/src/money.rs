@@ -1,4 +1,6 @@
 //! Prices are integers in minor units (cents) everywhere; only display turns them into text.
+//! What an order adds up to is a rule: [`crate::rules::totals`].
+use crate::format::group_thousands;
 
 /// A ticket's price: "€35.00", "$5.50", "CHF 12.00", and "Free" for zero so a free ticket reads as one.
 pub fn format_price(minor: i64, currency: &str) -> String {
@@ -26,18 +28,6 @@ fn currency_symbol(currency: &str) -> Option<&'static str> {
         "GBP" => Some("£"),
         _ => None,
     }
-}
-
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 #[cfg(test)]

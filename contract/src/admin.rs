@@ -6,6 +6,7 @@
 //! gives it), so every mistake is found by the origin and named by its field (`ApiErrorBody::field`),
 //! never swallowed by a JSON parse error that cannot say which box was wrong.
 use crate::model::TicketTypeId;
+pub use crate::model::{Answer, Question, QuestionKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -266,37 +267,6 @@ pub struct QuestionInput {
     pub required: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum QuestionKind {
-    Text,
-    Choice,
-}
-
-impl QuestionKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QuestionKind::Text => "text",
-            QuestionKind::Choice => "choice",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<QuestionKind> {
-        [QuestionKind::Text, QuestionKind::Choice].into_iter().find(|kind| kind.as_str() == s)
-    }
-}
-
-/// Also part of the public event snapshot: the storefront asks these at checkout.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Question {
-    pub id: i64,
-    pub label: String,
-    pub kind: QuestionKind,
-    pub options: Vec<String>,
-    pub required: bool,
-    pub position: i64,
-}
-
 /// `GET /events/{id}/orders?q=&status=&limit=&offset=`: `q` matches reference, buyer name or email;
 /// `status` is "active" or "cancelled".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -349,13 +319,6 @@ pub struct AdminTicket {
     pub attendee_name: String,
     pub attendee_email: String,
     pub checked_in_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Answer {
-    pub question_id: i64,
-    pub label: String,
-    pub answer: String,
 }
 
 /// `GET /events/{id}/dashboard`: poll it every few seconds during an on-sale.

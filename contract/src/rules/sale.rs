@@ -1,0 +1,58 @@
+//! Whether a ticket type is on sale.
+//!
+//! Policy: a window that has closed wins over everything ([`SaleStatus::Ended`]), then one that has
+//! not opened ([`SaleStatus::Scheduled`]); inside the window a type with nothing
+//! [`available`](super::stock::available) is [`SaleStatus::SoldOut`], else [`SaleStatus::OnSale`].
+//! The start is inclusive and the end exclusive: at `sale_starts_at` exactly the type is on sale,
+//! at `sale_ends_at` exactly it is not. Hosts compute the status for snapshots; the browser
+//! recomputes it every second from the same inputs, so a countdown flips to "on sale" without a
+//! reload and never disagrees with the origin about the moment.
+use crate::model::SaleStatus;
+use chrono::{DateTime, Utc};
+
+impl SaleStatus {
+    /// The status at `now` of a ticket type with `available` left and the given sale window.
+    pub fn at(
+        now: DateTime<Utc>,
+        available: i64,
+        sale_starts_at: Option<DateTime<Utc>>,
+        sale_ends_at: Option<DateTime<Utc>>,
+    ) -> SaleStatus {
+        if sale_ends_at.is_some_and(|end| now >= end) {
+            SaleStatus::Ended
+        } else if sale_starts_at.is_some_and(|start| now < start) {
+            SaleStatus::Scheduled
+        } else if available <= 0 {
+            SaleStatus::SoldOut
+        } else {
+            SaleStatus::OnSale
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 12, hour, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn the_window_decides_before_the_stock() {
+        let (start, end) = (Some(at(10)), Some(at(20)));
+        assert_eq!(SaleStatus::at(at(9), 5, start, end), SaleStatus::Scheduled);
+        assert_eq!(SaleStatus::at(at(10), 5, start, end), SaleStatus::OnSale, "the start is inclusive");
+        assert_eq!(SaleStatus::at(at(12), 0, start, end), SaleStatus::SoldOut);
+        assert_eq!(SaleStatus::at(at(20), 5, start, end), SaleStatus::Ended, "the end is exclusive");
+        assert_eq!(SaleStatus::at(at(21), 0, start, end), SaleStatus::Ended);
+        assert_eq!(SaleStatus::at(at(9), 0, start, end), SaleStatus::Scheduled);
+    }
+
+    #[test]
+    fn no_window_means_always_open() {
+        assert_eq!(SaleStatus::at(at(3), 1, None, None), SaleStatus::OnSale);
+        assert_eq!(SaleStatus::at(at(3), -2, None, None), SaleStatus::SoldOut);
+    }
+}
