@@ -44,6 +44,7 @@ test: tools tools-test site edge
 CLIPPY := cargo clippy --quiet
 lint:
 	cargo fmt --all --check
+	$(CLIPPY) -p stampede-contract --all-targets -- -D warnings
 	$(CLIPPY) -p stampede-app --features ssr --all-targets -- -D warnings
 	$(CLIPPY) -p stampede-server --all-targets -- -D warnings
 	$(CLIPPY) -p stampede-sale --all-targets -- -D warnings

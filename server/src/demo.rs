@@ -4,8 +4,8 @@
 use crate::admin::hash_password;
 use crate::store::{self, AccountOutcome, NewAccount, NewEvent, NewTicketType, Store};
 use crate::storefront::Storefront;
-use app::model::{HoldRequest, HoldRequestItem, OrderRequest, PaymentMethod, Person};
 use chrono::Duration;
+use contract::model::{HoldRequest, HoldRequestItem, OrderRequest, PaymentMethod, Person};
 
 pub const DEMO_SLUG: &str = "stampede-live";
 /// The demo organiser's sign-in for the admin app (`make run` prints it). Demo data only: a

@@ -6,12 +6,9 @@
 //! minor unit; a fixed amount comes off each eligible ticket but never below that ticket's price;
 //! an order's total never goes below zero.
 use crate::store::{DiscountCode, HoldItemRecord};
-use app::admin::DiscountKind;
-use app::money::format_amount;
 use chrono::{DateTime, Utc};
-
-/// Longest code worth looking up; organisers' codes are short words typed on phones.
-pub const MAX_CODE_CHARS: usize = 64;
+use contract::admin::DiscountKind;
+use contract::money::format_amount;
 
 /// Codes are stored upper-cased; buyers type them any way.
 pub fn normalise(code: &str) -> String {

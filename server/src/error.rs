@@ -6,7 +6,7 @@
 //! what happened to them, not what to tell a buyer. They become sentences here, once.
 use crate::inventory::InventoryError;
 use crate::store::StoreError;
-use app::model::TicketAvailability;
+use contract::model::TicketAvailability;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

@@ -1,9 +1,9 @@
 //! How an order gets paid. Free and offline (at the door, by invoice) are built in; a card provider
 //! implements [`PaymentProvider`] and is added to [`Payments`], and checkout needs no other change.
 use crate::error::ApiError;
-use app::model::{OrderStatus, PaymentMethod};
-use app::money::format_price;
 use async_trait::async_trait;
+use contract::model::{OrderStatus, PaymentMethod};
+use contract::money::format_price;
 use std::sync::Arc;
 
 /// What a provider decided for an order of a given amount.

@@ -5,10 +5,10 @@
 use super::{views, Admin};
 use crate::error::ApiError;
 use crate::store::{self, AccountOutcome, NewAccount, Saved};
-use app::admin::{Member, MemberInput, Role, RoleInput, SessionInfo, SignIn, SignUp};
-use app::validate;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use contract::admin::{Member, MemberInput, Role, RoleInput, SessionInfo, SignIn, SignUp};
+use contract::validate;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
 

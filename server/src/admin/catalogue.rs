@@ -4,7 +4,7 @@
 use super::{inputs, views, Admin};
 use crate::error::ApiError;
 use crate::store::{self, EventRecord, Removed, Resource, Saved, TicketTypeUpdate};
-use app::admin::{
+use contract::admin::{
     AdminEvent, AdminEventSummary, AdminTicketType, Discount, DiscountInput, EventInput, Question, QuestionInput, Role, TicketTypeInput,
     TicketTypeOrder,
 };

@@ -8,7 +8,7 @@
 use super::{views, Admin};
 use crate::error::ApiError;
 use crate::store::{self, AnswerRecord, AttendeeRow, Resource, Store};
-use app::admin::{ExportJob, Role};
+use contract::admin::{ExportJob, Role};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;

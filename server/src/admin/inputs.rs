@@ -3,19 +3,14 @@
 //! SPA shows it next to that input. Times are the event's wall-clock time, as the form shows them.
 use crate::error::ApiError;
 use crate::store::{DiscountChange, EventChange, QuestionChange, TicketTypeChange};
-use app::admin::{DiscountInput, DiscountKind, EventInput, QuestionInput, QuestionKind, TicketTypeInput};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
+use contract::admin::{DiscountInput, DiscountKind, EventInput, QuestionInput, QuestionKind, TicketTypeInput};
 
-pub const TITLE_MAX_CHARS: usize = 200;
-pub const DESCRIPTION_MAX_CHARS: usize = 5_000;
-pub const CAPACITY_MAX: i64 = 1_000_000;
-pub const PER_ORDER_MAX: i64 = 100;
-/// A million in any currency, in minor units: a typo guard, not a business rule.
-pub const PRICE_MAX_MINOR: i64 = 100_000_000;
-pub const CODE_MAX_CHARS: usize = 40;
-pub const OPTION_MAX_CHARS: usize = 100;
-pub const OPTIONS_MAX: usize = 50;
+use contract::rules;
+use contract::rules::limits::{
+    MAX_CAPACITY, MAX_CODE_CHARS, MAX_DESCRIPTION_CHARS, MAX_OPTIONS, MAX_OPTION_CHARS, MAX_PER_ORDER, MAX_PRICE_MINOR, MAX_TITLE_CHARS,
+};
 
 fn invalid(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::invalid_field(field, message)
@@ -108,24 +103,17 @@ pub fn minor_to_decimal(minor: i64) -> String {
 
 pub fn slug(value: &str) -> Result<String, ApiError> {
     let slug = value.trim();
-    let valid = !slug.is_empty()
-        && slug.len() <= 100
-        && !slug.starts_with('-')
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !valid {
-        return Err(invalid(
-            "slug",
-            "The web address may use lower-case letters, digits and dashes (not first), up to 100: e.g. summer-fest-2026.",
-        ));
+    if !rules::is_valid_slug(slug) {
+        return Err(invalid("slug", rules::slug::SLUG_MESSAGE));
     }
     Ok(slug.to_string())
 }
 
 pub fn event(input: &EventInput) -> Result<EventChange, ApiError> {
     let slug = slug(&input.slug)?;
-    let title = text("title", &input.title, "the event's name", TITLE_MAX_CHARS)?;
-    let description = optional_text("description", &input.description, DESCRIPTION_MAX_CHARS)?;
-    let venue = text("venue", &input.venue, "where it happens", TITLE_MAX_CHARS)?;
+    let title = text("title", &input.title, "the event's name", MAX_TITLE_CHARS)?;
+    let description = optional_text("description", &input.description, MAX_DESCRIPTION_CHARS)?;
+    let venue = text("venue", &input.venue, "where it happens", MAX_TITLE_CHARS)?;
     let tz = timezone(&input.timezone)?;
     let starts_at = local_time("starts_local", &input.starts_local, tz)?;
     let ends_at = local_time("ends_local", &input.ends_local, tz)?;
@@ -142,9 +130,9 @@ pub fn event(input: &EventInput) -> Result<EventChange, ApiError> {
 /// An access code or a discount code: what people type on phones and read out loud.
 fn code(field: &str, value: &str, what: &str) -> Result<String, ApiError> {
     let code = value.trim();
-    if code.is_empty() || code.chars().count() > CODE_MAX_CHARS || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    if code.is_empty() || code.chars().count() > MAX_CODE_CHARS || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        return Err(invalid(field, format!("{what} may use letters, digits, - and _, up to {CODE_MAX_CHARS} characters.")));
+        return Err(invalid(field, format!("{what} may use letters, digits, - and _, up to {MAX_CODE_CHARS} characters.")));
     }
     Ok(code.to_string())
 }
@@ -153,11 +141,11 @@ pub fn ticket_type(input: &TicketTypeInput, tz: Tz) -> Result<TicketTypeChange, 
     let name = text("name", &input.name, "a name for this ticket type", 100)?;
     let description = optional_text("description", &input.description, 1_000)?;
     let price_minor = decimal_minor("price", &input.price, "the price")?;
-    if price_minor > PRICE_MAX_MINOR {
+    if price_minor > MAX_PRICE_MINOR {
         return Err(invalid("price", "That price is more than we can sell a ticket for: please check it."));
     }
-    if !(0..=CAPACITY_MAX).contains(&input.capacity) {
-        return Err(invalid("capacity", format!("Capacity must be between 0 and {CAPACITY_MAX}.")));
+    if !(0..=MAX_CAPACITY).contains(&input.capacity) {
+        return Err(invalid("capacity", format!("Capacity must be between 0 and {MAX_CAPACITY}.")));
     }
     let sale_starts_at = optional_local_time("sale_starts_local", &input.sale_starts_local, tz)?;
     let sale_ends_at = optional_local_time("sale_ends_local", &input.sale_ends_local, tz)?;
@@ -166,13 +154,13 @@ pub fn ticket_type(input: &TicketTypeInput, tz: Tz) -> Result<TicketTypeChange, 
             return Err(invalid("sale_ends_local", "The sale must end after it starts."));
         }
     }
-    if !(1..=PER_ORDER_MAX).contains(&input.min_per_order) {
-        return Err(invalid("min_per_order", format!("The minimum per order must be between 1 and {PER_ORDER_MAX}.")));
+    if !(1..=MAX_PER_ORDER).contains(&input.min_per_order) {
+        return Err(invalid("min_per_order", format!("The minimum per order must be between 1 and {MAX_PER_ORDER}.")));
     }
-    if !(input.min_per_order..=PER_ORDER_MAX).contains(&input.max_per_order) {
+    if !(input.min_per_order..=MAX_PER_ORDER).contains(&input.max_per_order) {
         return Err(invalid(
             "max_per_order",
-            format!("The maximum per order must be at least the minimum ({}) and at most {PER_ORDER_MAX}.", input.min_per_order),
+            format!("The maximum per order must be at least the minimum ({}) and at most {MAX_PER_ORDER}.", input.min_per_order),
         ));
     }
     let access_code = match input.access_code.trim() {
@@ -207,7 +195,7 @@ pub fn discount(input: &DiscountInput, tz: Tz, event_types: &[i64]) -> Result<Di
         }
         DiscountKind::Fixed => {
             let minor = decimal_minor("amount", &input.amount, "the amount off")?;
-            if minor == 0 || minor > PRICE_MAX_MINOR {
+            if minor == 0 || minor > MAX_PRICE_MINOR {
                 return Err(invalid("amount", "The amount off must be more than 0."));
             }
             minor
@@ -229,17 +217,17 @@ pub fn discount(input: &DiscountInput, tz: Tz, event_types: &[i64]) -> Result<Di
 }
 
 pub fn question(input: &QuestionInput) -> Result<QuestionChange, ApiError> {
-    let label = text("label", &input.label, "the question", TITLE_MAX_CHARS)?;
+    let label = text("label", &input.label, "the question", MAX_TITLE_CHARS)?;
     let kind = QuestionKind::parse(input.kind.trim())
         .ok_or_else(|| invalid("kind", "Choose whether the answer is free text or a choice among options."))?;
     let options = match kind {
         QuestionKind::Text => Vec::new(),
         QuestionKind::Choice => {
             let options: Vec<String> = input.options.iter().map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect();
-            if options.len() < 2 || options.len() > OPTIONS_MAX {
-                return Err(invalid("options", format!("A choice needs between 2 and {OPTIONS_MAX} options, one per line.")));
+            if options.len() < 2 || options.len() > MAX_OPTIONS {
+                return Err(invalid("options", format!("A choice needs between 2 and {MAX_OPTIONS} options, one per line.")));
             }
-            if let Some(long) = options.iter().find(|o| o.chars().count() > OPTION_MAX_CHARS || o.chars().any(char::is_control)) {
+            if let Some(long) = options.iter().find(|o| o.chars().count() > MAX_OPTION_CHARS || o.chars().any(char::is_control)) {
                 return Err(invalid("options", format!("Option \"{long}\" is too long or has characters that cannot be shown.")));
             }
             let mut seen = std::collections::HashSet::new();

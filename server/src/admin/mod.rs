@@ -21,7 +21,7 @@ use crate::error::ApiError;
 use crate::events::EventCache;
 use crate::inventory::Inventory;
 use crate::store::{Owner, Resource, Store};
-use app::admin::Role;
+use contract::admin::Role;
 use std::sync::Arc;
 
 pub struct Admin {

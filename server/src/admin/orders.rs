@@ -4,9 +4,9 @@
 use super::{views, Admin};
 use crate::error::ApiError;
 use crate::store::{self, CancelOutcome, CheckInOutcome, CheckInTicket, NewEmail, OrderFilter, Resource};
-use app::admin::{AdminOrder, CheckIn, Dashboard, DashboardTicketType, MinuteSales, OrderList, Role};
-use app::money::format_amount;
 use chrono::{DurationRound, TimeDelta};
+use contract::admin::{AdminOrder, CheckIn, Dashboard, DashboardTicketType, MinuteSales, OrderList, Role};
+use contract::money::format_amount;
 
 pub const ORDERS_PAGE_MAX: i64 = 200;
 /// The dashboard's chart: this many minutes, the current one last.

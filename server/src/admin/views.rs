@@ -6,11 +6,11 @@ use crate::store::{
     AdminEventRecord, AdminOrderRecord, AdminTicketTypeRecord, DiscountRecord, ExportRecord, MemberRecord, MembershipRecord,
     OrderSummaryRecord, QuestionRecord, UserRecord,
 };
-use app::admin::{
+use chrono_tz::Tz;
+use contract::admin::{
     AdminEvent, AdminEventSummary, AdminOrder, AdminOrderSummary, AdminTicket, AdminTicketType, Answer, Discount, DiscountKind, ExportJob,
     Member, Membership, Question, User,
 };
-use chrono_tz::Tz;
 
 pub fn user(user: &UserRecord) -> User {
     User { id: user.id, name: user.name.clone(), email: user.email.clone() }

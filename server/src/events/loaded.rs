@@ -1,7 +1,7 @@
 //! An event as this origin serves it: loaded once per cache TTL, serialised and tagged once per
 //! load rather than once per request.
-use app::model::{Availability, EventSnapshot, TicketTypeId, TicketTypeSnapshot};
 use axum::body::Bytes;
+use contract::model::{Availability, EventSnapshot, TicketTypeId, TicketTypeSnapshot};
 use sha2::{Digest, Sha256};
 
 /// An event as served: its id, its snapshot, and the JSON of the snapshot and of its availability,

@@ -6,8 +6,8 @@
 //! an empty field for a public type.
 use super::loaded::{LoadedEvent, SecretTicketType};
 use crate::store::{self, EventRecord, Store, StoreResult, TicketTypeRecord};
-use app::model::{EventSnapshot, Question, SaleStatus, TicketTypeSnapshot};
 use chrono::{DateTime, Utc};
+use contract::model::{EventSnapshot, Question, SaleStatus, TicketTypeSnapshot};
 
 /// The published event at `slug` as of now, or None when there is none (or it is unpublished).
 pub async fn load(store: &dyn Store, slug: &str) -> StoreResult<Option<LoadedEvent>> {

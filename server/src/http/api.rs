@@ -3,12 +3,13 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey};
 use super::AppState;
 use crate::error::ApiError;
 use crate::events::TaggedJson;
-use app::model::{DiscountPreview, EventSummary, Hold, HoldRequest, Order, OrderRequest, Unlocked};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use contract::model::{DiscountPreview, EventSummary, Hold, HoldRequest, Order, OrderRequest, Unlocked};
+use contract::rules::cache;
 
 /// A JSON answer no cache may keep: it depends on who asked (a code, a hold).
 type NoStore<T> = ([(header::HeaderName, &'static str); 1], Json<T>);
@@ -42,7 +43,7 @@ async fn wrong_method() -> ApiError {
 /// ones, so its HTML is byte for byte the origin's.
 async fn site_assets(State(state): State<AppState>) -> impl IntoResponse {
     let assets = &state.assets.urls;
-    ([(header::CACHE_CONTROL, "public, max-age=60")], Json(serde_json::json!({ "css": assets.css, "js": assets.js, "wasm": assets.wasm })))
+    ([(header::CACHE_CONTROL, cache::SITE_ASSETS)], Json(serde_json::json!({ "css": assets.css, "js": assets.js, "wasm": assets.wasm })))
 }
 
 #[tracing::instrument(skip(state))]
@@ -54,13 +55,13 @@ async fn events(State(state): State<AppState>) -> Result<Json<Vec<EventSummary>>
 #[tracing::instrument(skip(state, headers))]
 async fn event(State(state): State<AppState>, ApiPath(slug): ApiPath<String>, headers: HeaderMap) -> Result<Response, ApiError> {
     let event = state.storefront.event(&slug).await?;
-    Ok(cacheable_json(&event.snapshot_json, &headers, "public, max-age=1, stale-while-revalidate=10, stale-if-error=86400"))
+    Ok(cacheable_json(&event.snapshot_json, &headers, cache::SNAPSHOT))
 }
 
 #[tracing::instrument(skip(state, headers))]
 async fn availability(State(state): State<AppState>, ApiPath(slug): ApiPath<String>, headers: HeaderMap) -> Result<Response, ApiError> {
     let event = state.storefront.event(&slug).await?;
-    Ok(cacheable_json(&event.availability_json, &headers, "public, max-age=1"))
+    Ok(cacheable_json(&event.availability_json, &headers, cache::AVAILABILITY))
 }
 
 /// `?code=`: the one parameter of the endpoints that take a code.
@@ -79,7 +80,7 @@ async fn unlock(
     ApiQuery(query): ApiQuery<CodeQuery>,
 ) -> Result<NoStore<Unlocked>, ApiError> {
     let unlocked = state.storefront.unlock(&slug, &query.code).await?;
-    Ok(([(header::CACHE_CONTROL, "no-store")], Json(unlocked)))
+    Ok(([(header::CACHE_CONTROL, cache::NO_STORE)], Json(unlocked)))
 }
 
 /// What a discount code would take off the hold; the order applies it for real.
@@ -90,7 +91,7 @@ async fn preview_discount(
     ApiQuery(query): ApiQuery<CodeQuery>,
 ) -> Result<NoStore<DiscountPreview>, ApiError> {
     let preview = state.storefront.preview_discount(&id, &query.code).await?;
-    Ok(([(header::CACHE_CONTROL, "no-store")], Json(preview)))
+    Ok(([(header::CACHE_CONTROL, cache::NO_STORE)], Json(preview)))
 }
 
 /// Answers with the JSON, or with 304 when the client already has this content.
@@ -115,7 +116,7 @@ async fn create_hold(
     ApiJson(request): ApiJson<HoldRequest>,
 ) -> Result<(StatusCode, NoStore<Hold>), ApiError> {
     let hold = state.storefront.create_hold(&slug, &request).await?;
-    Ok((StatusCode::CREATED, ([(header::CACHE_CONTROL, "no-store")], Json(hold))))
+    Ok((StatusCode::CREATED, ([(header::CACHE_CONTROL, cache::NO_STORE)], Json(hold))))
 }
 
 #[tracing::instrument(skip(state))]
@@ -139,7 +140,7 @@ async fn place_order(
     let replayed = if created { "false" } else { "true" };
     Ok((
         StatusCode::CREATED,
-        [(header::CACHE_CONTROL, "no-store"), (header::HeaderName::from_static("idempotent-replayed"), replayed)],
+        [(header::CACHE_CONTROL, cache::NO_STORE), (header::HeaderName::from_static("idempotent-replayed"), replayed)],
         Json(order),
     )
         .into_response())
@@ -153,5 +154,5 @@ async fn order(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -
 #[tracing::instrument(skip(state, token))]
 async fn ticket_qr(State(state): State<AppState>, ApiPath((token, code)): ApiPath<(String, String)>) -> Result<Response, ApiError> {
     let svg = state.storefront.ticket_qr(&token, &code).await?;
-    Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "private, max-age=86400")], svg).into_response())
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, cache::TICKET_QR)], svg).into_response())
 }

@@ -7,6 +7,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
+use contract::rules::cache;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use tower::ServiceExt;
@@ -53,13 +54,12 @@ pub async fn static_file(State(state): State<AppState>, request: Request<Body>) 
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return crate::error::ApiError::MethodNotAllowed("Only GET works here.".into()).into_response();
     }
-    let versioned = request.uri().query().is_some_and(|q| q.starts_with("v="));
+    let versioned = cache::is_hashed(request.uri().query());
     let in_pkg = request.uri().path().starts_with(&format!("/{PKG_DIR}/"));
     let served = ServeDir::new(&state.assets.site_root).precompressed_gzip().oneshot(request).await;
     match served {
         Ok(mut response) if response.status().is_success() => {
-            let cache = if versioned && in_pkg { "public, max-age=31536000, immutable" } else { "public, max-age=300" };
-            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache::asset(versioned && in_pkg)));
             response.into_response()
         }
         Ok(response) if response.status() == StatusCode::NOT_MODIFIED => response.into_response(),
@@ -76,7 +76,9 @@ pub async fn admin_app(State(state): State<AppState>, request: Request<Body>) ->
         return static_file(State(state), request).await;
     }
     match tokio::fs::read_to_string(state.assets.site_root.join("admin/index.html")).await {
-        Ok(html) => ([(header::CACHE_CONTROL, "no-cache"), (header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+        Ok(html) => {
+            ([(header::CACHE_CONTROL, cache::REVALIDATE), (header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+        }
         Err(_) => (
             StatusCode::NOT_FOUND,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

@@ -7,17 +7,12 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-
-/// Event pages change with stock; a second of reuse is what a burst of page views needs.
-const EVENT_CACHE: &str = "public, max-age=1, stale-while-revalidate=10, stale-if-error=86400";
-const PRIVATE: &str = "private, no-store";
+use contract::rules::cache;
 
 #[tracing::instrument(skip(state))]
 pub async fn home(State(state): State<AppState>) -> Response {
     match state.storefront.published_events().await {
-        Ok(events) => {
-            render(&state, StatusCode::OK, "public, max-age=5", PageData { now: crate::store::now(), page: Page::Home { events } })
-        }
+        Ok(events) => render(&state, StatusCode::OK, cache::HOME_PAGE, PageData { now: crate::store::now(), page: Page::Home { events } }),
         Err(err) => problem(&state, err),
     }
 }
@@ -32,7 +27,7 @@ pub async fn event(State(state): State<AppState>, PagePath(slug): PagePath) -> R
                 let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot } };
                 render_document(&data, &state.assets.urls).into()
             });
-            (StatusCode::OK, [(header::CACHE_CONTROL, EVENT_CACHE), (header::CONTENT_TYPE, "text/html; charset=utf-8")], html.clone())
+            (StatusCode::OK, [(header::CACHE_CONTROL, cache::EVENT_PAGE), (header::CONTENT_TYPE, "text/html; charset=utf-8")], html.clone())
                 .into_response()
         }
         Err(err) => problem(&state, err),
@@ -42,9 +37,12 @@ pub async fn event(State(state): State<AppState>, PagePath(slug): PagePath) -> R
 #[tracing::instrument(skip(state))]
 pub async fn checkout(State(state): State<AppState>, PagePath(hold_id): PagePath) -> Response {
     match state.storefront.checkout(&hold_id).await {
-        Ok((hold, questions)) => {
-            render(&state, StatusCode::OK, PRIVATE, PageData { now: crate::store::now(), page: Page::Checkout { hold, questions } })
-        }
+        Ok((hold, questions)) => render(
+            &state,
+            StatusCode::OK,
+            cache::PRIVATE_PAGE,
+            PageData { now: crate::store::now(), page: Page::Checkout { hold, questions } },
+        ),
         Err(err) => problem(&state, err),
     }
 }
@@ -52,7 +50,9 @@ pub async fn checkout(State(state): State<AppState>, PagePath(hold_id): PagePath
 #[tracing::instrument(skip(state, token))]
 pub async fn order(State(state): State<AppState>, PagePath(token): PagePath) -> Response {
     match state.storefront.order(&token).await {
-        Ok(order) => render(&state, StatusCode::OK, PRIVATE, PageData { now: crate::store::now(), page: Page::Order { order } }),
+        Ok(order) => {
+            render(&state, StatusCode::OK, cache::PRIVATE_PAGE, PageData { now: crate::store::now(), page: Page::Order { order } })
+        }
         Err(err) => problem(&state, err),
     }
 }
@@ -72,7 +72,7 @@ fn problem(state: &AppState, err: ApiError) -> Response {
     let message = err.public_message();
     let data =
         PageData { now: crate::store::now(), page: Page::Problem { status: status.as_u16(), heading: heading.to_string(), message } };
-    let mut response = render(state, status, "no-store", data);
+    let mut response = render(state, status, cache::NO_STORE, data);
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
     }

@@ -1,10 +1,11 @@
 //! How errors reach the client: `{"error", "message"}` JSON for the API, an HTML page for pages.
 //! This is the only place an [`ApiError`] becomes a status code.
 use crate::error::ApiError;
-use app::model::ApiErrorBody;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use contract::model::ApiErrorBody;
+use contract::rules::{cache, ErrorCode};
 
 impl ApiError {
     pub fn status(&self) -> StatusCode {
@@ -26,25 +27,25 @@ impl ApiError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Invalid { .. } => "validation",
-            ApiError::BadRequest(_) => "bad_request",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::Unauthorized(_) => "unauthorized",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::Conflict { .. } => "conflict",
-            ApiError::TooManyRequests(_) => "too_many_requests",
-            ApiError::SoldOut { .. } => "sold_out",
-            ApiError::NotOnSale(_) => "not_on_sale",
-            ApiError::HoldExpired(_) => "hold_expired",
-            ApiError::HoldClosed(_) => "hold_closed",
-            ApiError::IdempotencyKeyReused(_) => "idempotency_key_reused",
-            ApiError::PayloadTooLarge(_) => "payload_too_large",
-            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
-            ApiError::MethodNotAllowed(_) => "method_not_allowed",
-            ApiError::Busy(_) => "busy",
-            ApiError::Unexpected(_) => "internal",
+            ApiError::Invalid { .. } => ErrorCode::Validation,
+            ApiError::BadRequest(_) => ErrorCode::BadRequest,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::Conflict { .. } => ErrorCode::Conflict,
+            ApiError::TooManyRequests(_) => ErrorCode::TooManyRequests,
+            ApiError::SoldOut { .. } => ErrorCode::SoldOut,
+            ApiError::NotOnSale(_) => ErrorCode::NotOnSale,
+            ApiError::HoldExpired(_) => ErrorCode::HoldExpired,
+            ApiError::HoldClosed(_) => ErrorCode::HoldClosed,
+            ApiError::IdempotencyKeyReused(_) => ErrorCode::IdempotencyKeyReused,
+            ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            ApiError::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
+            ApiError::Busy(_) => ErrorCode::Busy,
+            ApiError::Unexpected(_) => ErrorCode::Internal,
         }
     }
 
@@ -61,7 +62,7 @@ impl ApiError {
 
     pub fn body(&self) -> ApiErrorBody {
         ApiErrorBody {
-            error: self.code().to_string(),
+            error: self.code().as_str().to_string(),
             message: self.public_message(),
             field: match self {
                 ApiError::Invalid { field, .. } | ApiError::Conflict { field, .. } => field.clone(),
@@ -80,7 +81,7 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let mut response = (status, Json(self.body())).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache::NO_STORE));
         if status == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
         }

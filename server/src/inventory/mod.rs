@@ -23,9 +23,9 @@ pub use batch::BatchSettings;
 
 use crate::metrics::Metrics;
 use crate::store::{CancelOutcome, HoldOutcome, NewHold, NewOrder, OrderOutcome, Store, StoreError};
-use app::model::HoldStatus;
 use batch::{BatchError, Batcher, Holds, Orders};
 use chrono::{DateTime, Utc};
+use contract::model::HoldStatus;
 use gate::{Admission, Gate, GateError, Items};
 use levels::Levels;
 use std::sync::Arc;

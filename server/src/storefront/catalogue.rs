@@ -4,11 +4,9 @@ use super::Storefront;
 use crate::error::ApiError;
 use crate::events::{when_display, LoadedEvent};
 use crate::store;
-use app::model::{EventSummary, SaleStatus, TicketTypeSnapshot, Unlocked};
+use contract::model::{EventSummary, SaleStatus, TicketTypeSnapshot, Unlocked};
+use contract::rules::{self, limits::MAX_ACCESS_CODE_CHARS};
 use std::sync::Arc;
-
-/// Longest access code worth comparing; anything longer is simply wrong.
-pub const MAX_ACCESS_CODE_CHARS: usize = 100;
 
 impl Storefront {
     #[tracing::instrument(skip(self))]
@@ -31,7 +29,7 @@ impl Storefront {
     pub async fn event(&self, slug: &str) -> Result<Arc<LoadedEvent>, ApiError> {
         let not_found =
             || ApiError::NotFound(format!("There is no event at \"{slug}\". Check the link, or see all events on the home page."));
-        if !is_plausible_slug(slug) {
+        if !rules::is_valid_slug(slug) {
             return Err(not_found());
         }
         self.events.published(slug).await?.ok_or_else(not_found)
@@ -65,8 +63,4 @@ impl Storefront {
         }
         Ok(Unlocked { ticket_types })
     }
-}
-
-fn is_plausible_slug(slug: &str) -> bool {
-    (1..=100).contains(&slug.len()) && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }

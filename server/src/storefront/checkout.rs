@@ -6,9 +6,11 @@ use super::Storefront;
 use crate::discounts::{self, Refusal};
 use crate::error::ApiError;
 use crate::store::{self, DiscountCode, HoldRecord};
-use app::model::{Answer, AnswerInput, DiscountPreview, HoldStatus, OrderRequest, Person, Question};
-use app::validate;
 use chrono::{DateTime, Utc};
+use contract::model::{Answer, AnswerInput, DiscountPreview, OrderRequest, Person, Question};
+use contract::rules::limits::MAX_DISCOUNT_CODE_CHARS;
+use contract::rules::{hold as hold_rule, totals};
+use contract::validate;
 
 impl Storefront {
     /// What a discount code would take off this hold. A preview: the order checks it again, and
@@ -17,7 +19,7 @@ impl Storefront {
     pub async fn preview_discount(&self, hold_id: &str, code: &str) -> Result<DiscountPreview, ApiError> {
         let (hold, event) = self.hold_record(hold_id).await?;
         let now = store::now();
-        if hold.status != HoldStatus::Active || hold.expires_at <= now {
+        if !hold_rule::is_live(hold.status, hold.expires_at, now) {
             return Err(hold_not_live(Some(hold.status)));
         }
         let code = discounts::normalise(code);
@@ -31,7 +33,7 @@ impl Storefront {
             code: found.code,
             subtotal_minor,
             discount_minor,
-            total_minor: (subtotal_minor - discount_minor).max(0),
+            total_minor: totals::total_after_discount(subtotal_minor, discount_minor),
             currency: event.snapshot.currency.clone(),
         })
     }
@@ -45,7 +47,7 @@ impl Storefront {
         hold: &HoldRecord,
         now: DateTime<Utc>,
     ) -> Result<(DiscountCode, i64), ApiError> {
-        let found = if code.chars().count() > discounts::MAX_CODE_CHARS { None } else { self.store.discount_code(event_id, code).await? };
+        let found = if code.chars().count() > MAX_DISCOUNT_CODE_CHARS { None } else { self.store.discount_code(event_id, code).await? };
         let Some(found) = found else {
             return Err(discount_refused(code, None));
         };
@@ -116,13 +118,13 @@ pub(super) fn check_answers(questions: &[Question], answers: &[AnswerInput]) -> 
 }
 
 pub(super) fn subtotal(hold: &HoldRecord) -> i64 {
-    hold.items.iter().map(|item| item.quantity * item.unit_price_minor).sum()
+    totals::subtotal(hold.items.iter().map(|item| (item.quantity, item.unit_price_minor)))
 }
 
 /// Why a discount code does not apply, on the `discount_code` field. `refusal` None: no such code
 /// for this event.
 pub(super) fn discount_refused(code: &str, refusal: Option<Refusal>) -> ApiError {
-    let shown = if code.chars().count() <= discounts::MAX_CODE_CHARS { format!("\u{201c}{code}\u{201d}") } else { "this".to_string() };
+    let shown = if code.chars().count() <= MAX_DISCOUNT_CODE_CHARS { format!("\u{201c}{code}\u{201d}") } else { "this".to_string() };
     let message = match refusal {
         None => format!("There is no discount code {shown} for this event. Check the spelling, or order without it."),
         Some(Refusal::Expired) => format!("The discount code {shown} has expired. Remove it to order without it."),

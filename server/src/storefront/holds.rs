@@ -1,18 +1,15 @@
 //! Holds: a request checked against the event's rules (types on sale, per-order limits, access
 //! codes), its stock taken through the inventory, the hold shown and released.
-use super::catalogue::MAX_ACCESS_CODE_CHARS;
 use super::views::hold_view;
 use super::Storefront;
 use crate::error::ApiError;
 use crate::events::LoadedEvent;
 use crate::store::{self, HoldItemRecord, HoldOutcome, HoldRecord, NewHold};
-use app::model::{Hold, HoldRequest, HoldStatus, Question, SaleStatus, TicketAvailability, TicketTypeSnapshot};
 use chrono::{DateTime, Utc};
+use contract::model::{Hold, HoldRequest, HoldStatus, Question, SaleStatus, TicketAvailability, TicketTypeSnapshot};
+use contract::rules::limits::{MAX_ACCESS_CODE_CHARS, MAX_ITEMS_PER_HOLD};
 use std::sync::Arc;
 use uuid::Uuid;
-
-/// Most distinct ticket types in one hold: more is a mistake or abuse, not a purchase.
-pub const MAX_ITEMS_PER_HOLD: usize = 20;
 
 impl Storefront {
     #[tracing::instrument(skip(self, request))]

@@ -6,7 +6,7 @@
 //! - `holds`: a hold's request checked against the event's rules, taken, shown, released.
 //! - `checkout`: the buyer, attendees, answers and discount code of an order, checked.
 //! - `orders`: a hold turned into an order (once per idempotency key), and the order shown.
-//! - `views`: records shaped as the JSON contract (`app::model`).
+//! - `views`: records shaped as the JSON contract (`contract::model`).
 //!
 //! Secret ticket types (a type with an access code) are never in the public snapshot: a buyer sees
 //! them only through `unlock` with the right code, and a hold of one must carry that code. A wrong

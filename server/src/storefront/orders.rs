@@ -7,9 +7,9 @@ use crate::codes;
 use crate::discounts::{self, Refusal};
 use crate::error::ApiError;
 use crate::store::{self, AppliedDiscount, NewOrder, NewTicket, OrderOutcome};
-use app::model::{HoldStatus, Order, OrderRequest};
-
-pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
+use contract::model::{Order, OrderRequest};
+use contract::rules::limits::MAX_IDEMPOTENCY_KEY_LEN;
+use contract::rules::{hold as hold_rule, totals};
 
 impl Storefront {
     /// Places the order, or returns the one already placed with this idempotency key.
@@ -37,18 +37,18 @@ impl Storefront {
         // store answers with the order this key made before (a replay) or says why not. The
         // discount and the payment are only checked for an order that can still be made; checking
         // them on a replay would refuse the retry of an order that used a code's last use.
-        let live = hold.status == HoldStatus::Active && hold.expires_at > now;
+        let live = hold_rule::is_live(hold.status, hold.expires_at, now);
         let mut discount = None;
         if let (true, Some(code)) = (live, &code) {
             let (found, minor) = self.check_discount(event.id, code, &hold, now).await?;
             discount = Some(AppliedDiscount { code_id: found.id, code: found.code, minor });
         }
         let subtotal_minor = subtotal(&hold);
-        let total_minor = (subtotal_minor - discount.as_ref().map_or(0, |discount| discount.minor)).max(0);
+        let total_minor = totals::total_after_discount(subtotal_minor, discount.as_ref().map_or(0, |discount| discount.minor));
         let status = if live {
             self.payments.provider(request.payment)?.settle(total_minor, &snapshot.currency).await?.order_status()
         } else {
-            app::model::OrderStatus::Confirmed
+            contract::model::OrderStatus::Confirmed
         };
         let tickets = hold
             .items

@@ -1,10 +1,11 @@
-//! Records shaped as the storefront's JSON contract (`app::model`).
+//! Records shaped as the storefront's JSON contract (`contract::model`).
 use super::Storefront;
 use crate::error::ApiError;
 use crate::events::when_display;
 use crate::store::{HoldRecord, OrderRecord};
-use app::model::{EventSnapshot, Hold, HoldItem, HoldStatus, Order, Person, Ticket};
 use chrono::{DateTime, Utc};
+use contract::model::{EventSnapshot, Hold, HoldItem, Order, Person, Ticket};
+use contract::rules::{hold as hold_rule, totals};
 
 impl Storefront {
     pub(super) async fn order_view(&self, record: OrderRecord) -> Result<Order, ApiError> {
@@ -41,7 +42,7 @@ impl Storefront {
 }
 
 pub(super) fn hold_view(record: &HoldRecord, snapshot: &EventSnapshot, now: DateTime<Utc>) -> Hold {
-    let status = if record.status == HoldStatus::Active && record.expires_at <= now { HoldStatus::Expired } else { record.status };
+    let status = hold_rule::displayed_status(record.status, record.expires_at, now);
     let items: Vec<HoldItem> = record
         .items
         .iter()
@@ -50,7 +51,7 @@ pub(super) fn hold_view(record: &HoldRecord, snapshot: &EventSnapshot, now: Date
             name: item.name.clone(),
             quantity: item.quantity,
             unit_price_minor: item.unit_price_minor,
-            line_total_minor: item.quantity * item.unit_price_minor,
+            line_total_minor: totals::line_total(item.quantity, item.unit_price_minor),
         })
         .collect();
     Hold {

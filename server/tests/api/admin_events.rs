@@ -3,7 +3,7 @@
 //! mistakes are named by field.
 use crate::admin_client::{event_input, ticket_type_input, Organiser};
 use crate::helpers::{on_both_backends, order_request, spawn_app, Backend};
-use app::model::PaymentMethod;
+use contract::model::PaymentMethod;
 use reqwest::Method;
 use serde_json::{json, Value};
 

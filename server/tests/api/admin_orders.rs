@@ -2,7 +2,7 @@
 //! door's check-in, the live dashboard and the attendee export.
 use crate::admin_client::Organiser;
 use crate::helpers::{on_both_backends, order_request, spawn_app, spawn_app_with, AppOptions, Backend, TestApp};
-use app::model::{AnswerInput, PaymentMethod};
+use contract::model::{AnswerInput, PaymentMethod};
 use serde_json::{json, Value};
 
 on_both_backends!(

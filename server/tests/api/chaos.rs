@@ -7,7 +7,7 @@
 //! again once it is back, rebuilt from the database.
 use crate::helpers::*;
 use crate::redis_process::{free_port, RedisProcess};
-use app::model::{Hold, PaymentMethod};
+use contract::model::{Hold, PaymentMethod};
 use futures::stream::{self, StreamExt};
 use stampede::inventory::gate::{Gate, RedisGate, RedisSettings, RedisTarget};
 use std::time::{Duration, Instant};

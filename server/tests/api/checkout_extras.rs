@@ -2,7 +2,7 @@
 //! discount codes at checkout, and the event's questions. The configuration is written with SQL, as
 //! the admin API would.
 use crate::helpers::*;
-use app::model::{AnswerInput, DiscountPreview, Hold, HoldRequest, HoldRequestItem, Order, OrderRequest, PaymentMethod};
+use contract::model::{AnswerInput, DiscountPreview, Hold, HoldRequest, HoldRequestItem, Order, OrderRequest, PaymentMethod};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -143,7 +143,6 @@ async fn percent_and_fixed_discounts_come_off_the_total(backend: Backend) {
             max_uses: Some(10),
             expires_at: Some("2100-01-01T00:00:00.000+00:00"),
             ticket_type_ids: &balcony.to_string(),
-            ..Default::default()
         },
     )
     .await;
@@ -204,7 +203,7 @@ async fn a_discount_to_zero_may_be_free(backend: Backend) {
     let order: Order =
         app.order(&hold.id, "k1", &with_code(order_request(&["A", "B"], PaymentMethod::Free), "crew")).await.json().await.unwrap();
     assert_eq!((order.total_minor, order.discount_minor), (0, 3_000));
-    assert_eq!(order.status, app::model::OrderStatus::Confirmed);
+    assert_eq!(order.status, contract::model::OrderStatus::Confirmed);
 
     // A fixed amount larger than the price takes the price, not more.
     let hold = app.hold_ok(&event.slug, &[(event.type_ids[0], 1)]).await;

@@ -1,5 +1,5 @@
-use app::model::{Hold, HoldRequest, HoldRequestItem, OrderRequest, PaymentMethod, Person};
 use chrono::{DateTime, Duration, Utc};
+use contract::model::{Hold, HoldRequest, HoldRequestItem, OrderRequest, PaymentMethod, Person};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Connection;

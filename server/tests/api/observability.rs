@@ -1,6 +1,6 @@
 //! /metrics tells what happened, in Prometheus' text format.
 use crate::helpers::*;
-use app::model::PaymentMethod;
+use contract::model::PaymentMethod;
 
 on_both_backends!(metrics_count_holds_orders_and_requests);
 

@@ -1,5 +1,5 @@
 use crate::helpers::*;
-use app::model::{Order, PaymentMethod};
+use contract::model::{Order, PaymentMethod};
 use serde_json::{json, Value};
 
 on_both_backends!(

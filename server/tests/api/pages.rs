@@ -1,6 +1,6 @@
 //! The server-rendered pages: real HTML with the data to hydrate, real status codes.
 use crate::helpers::*;
-use app::model::PaymentMethod;
+use contract::model::PaymentMethod;
 use serde_json::Value;
 
 on_both_backends!(pages_render_on_the_server, unknown_pages_are_real_404s, health_checks_tell_the_truth);
@@ -32,7 +32,7 @@ async fn pages_render_on_the_server(backend: Backend) {
     let html = checkout.text().await.unwrap();
     assert!(html.contains("Your tickets are held for") && html.contains("Ticket 2"), "checkout rendered");
 
-    let order: app::model::Order =
+    let order: contract::model::Order =
         app.order(&hold.id, "page-key", &order_request(&["Ada", "Bob"], PaymentMethod::Offline)).await.json().await.unwrap();
     let html = app.get(&order.url).await.text().await.unwrap();
     assert!(html.contains(&order.tickets[1].code));

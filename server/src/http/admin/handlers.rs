@@ -4,11 +4,12 @@ use crate::admin::OrderQuery;
 use crate::error::ApiError;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::AppState;
-use app::admin::*;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use contract::admin::*;
+use contract::rules::cache;
 
 type Answer<T> = Result<Json<T>, ApiError>;
 
@@ -238,7 +239,7 @@ pub async fn resend_confirmation(State(state): State<AppState>, SignedIn(user): 
 #[tracing::instrument(skip(state))]
 pub async fn dashboard(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Result<Response, ApiError> {
     let dashboard = state.admin.dashboard(user, id).await?;
-    Ok(([(header::CACHE_CONTROL, "no-store")], Json(dashboard)).into_response())
+    Ok(([(header::CACHE_CONTROL, cache::NO_STORE)], Json(dashboard)).into_response())
 }
 
 #[tracing::instrument(skip(state))]
@@ -265,7 +266,7 @@ pub async fn export_csv(State(state): State<AppState>, SignedIn(user): SignedIn,
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
             (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (header::CACHE_CONTROL, HeaderValue::from_static(cache::NO_STORE)),
         ],
         csv,
     )

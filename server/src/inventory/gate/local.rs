@@ -1,8 +1,8 @@
 //! The in-process gate: the embedded default, for one origin. Levels live in a map behind a mutex
 //! held for a few map operations, never across an await.
 use super::{Admission, Gate, GateError, Items};
-use app::model::TicketTypeId;
 use async_trait::async_trait;
+use contract::model::TicketTypeId;
 use std::collections::HashMap;
 use std::sync::Mutex;
 

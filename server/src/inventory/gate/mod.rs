@@ -20,8 +20,8 @@ mod redis;
 pub use self::local::LocalGate;
 pub use self::redis::{RedisGate, RedisSettings, RedisTarget};
 
-use app::model::TicketTypeId;
 use async_trait::async_trait;
+use contract::model::TicketTypeId;
 
 /// (ticket type, quantity) pairs, one per type.
 pub type Items = [(TicketTypeId, i64)];
