@@ -1,26 +1,19 @@
 //! Extractors whose rejections are [`ApiError`]s, so malformed input gets the same JSON error shape
 //! and an actionable sentence instead of axum's plain-text defaults.
 use crate::error::ApiError;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use serde::de::DeserializeOwned;
 
+/// A JSON body; one that cannot be read is a 4xx saying why ([`From<JsonRejection>`]).
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
 
-impl<S, T> FromRequest<S> for ApiJson<T>
-where
-    T: DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
-        }
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        json_rejection(rejection)
     }
 }
 
@@ -64,40 +57,26 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
 
 /// A path parameter; one that cannot be decoded (bad percent-encoding, not UTF-8) is a 404, since
 /// no resource has such a name.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct ApiPath<T>(pub T);
 
-impl<S, T> FromRequestParts<S> for ApiPath<T>
-where
-    T: DeserializeOwned + Send,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
-            Err(_) => Err(ApiError::NotFound("Nothing is at this address: part of it cannot be read. Check the link.".into())),
-        }
+impl From<PathRejection> for ApiError {
+    fn from(_: PathRejection) -> Self {
+        ApiError::NotFound("Nothing is at this address: part of it cannot be read. Check the link.".into())
     }
 }
 
 /// A query string. One that cannot be read (a value of the wrong type) is a 422 naming why.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct ApiQuery<T>(pub T);
 
-impl<S, T> FromRequestParts<S> for ApiQuery<T>
-where
-    T: DeserializeOwned + Send,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
-            Err(rejection) => Err(ApiError::invalid(format!(
-                "The query string cannot be read: {}. See docs/api.md for the parameters this endpoint takes.",
-                rejection.body_text().trim_start_matches("Failed to deserialize query string: ")
-            ))),
-        }
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::invalid(format!(
+            "The query string cannot be read: {}. See docs/api.md for the parameters this endpoint takes.",
+            rejection.body_text().trim_start_matches("Failed to deserialize query string: ")
+        ))
     }
 }
