@@ -9,7 +9,8 @@
 //! slots are busy, arrivals accumulate into the next batch: the busier the sale, the bigger the
 //! batches, the fewer the transactions per request.
 use crate::store::{HoldOutcome, NewHold, NewOrder, OrderOutcome, Store, StoreError, StoreResult};
-use async_trait::async_trait;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
@@ -23,54 +24,42 @@ pub struct BatchSettings {
     pub queue: usize,
 }
 
-/// A kind of request that can be committed in batches.
-#[async_trait]
-pub trait Job: Send + Sync + 'static {
-    type Request: Send + Sync + Clone + 'static;
-    type Outcome: Send + 'static;
-    /// One transaction for all; outcomes in the order of `requests`.
-    async fn run_batch(store: &dyn Store, requests: &[Self::Request]) -> StoreResult<Vec<Self::Outcome>>;
-    async fn run_one(store: &dyn Store, request: &Self::Request) -> StoreResult<Self::Outcome>;
+/// What a batcher commits: one transaction for a batch of requests (outcomes in their order), and
+/// one for a request alone, which is how the requests of a batch that failed unexpectedly go again.
+pub struct Job<R, O> {
+    pub batch: for<'a> fn(&'a dyn Store, &'a [R]) -> StoreFuture<'a, Vec<O>>,
+    pub one: for<'a> fn(&'a dyn Store, &'a R) -> StoreFuture<'a, O>,
 }
 
-pub struct Holds;
-
-#[async_trait]
-impl Job for Holds {
-    type Request = NewHold;
-    type Outcome = HoldOutcome;
-    async fn run_batch(store: &dyn Store, holds: &[NewHold]) -> StoreResult<Vec<HoldOutcome>> {
-        store.create_holds(holds).await
-    }
-    async fn run_one(store: &dyn Store, hold: &NewHold) -> StoreResult<HoldOutcome> {
-        store.create_hold(hold).await
+impl<R, O> Clone for Job<R, O> {
+    fn clone(&self) -> Self {
+        *self
     }
 }
 
-pub struct Orders;
+impl<R, O> Copy for Job<R, O> {}
 
-#[async_trait]
-impl Job for Orders {
-    type Request = NewOrder;
-    type Outcome = OrderOutcome;
-    async fn run_batch(store: &dyn Store, orders: &[NewOrder]) -> StoreResult<Vec<OrderOutcome>> {
-        store.place_orders(orders).await
-    }
-    async fn run_one(store: &dyn Store, order: &NewOrder) -> StoreResult<OrderOutcome> {
-        store.place_order(order).await
-    }
+/// What the store's operations return (they are `async_trait` methods).
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'a>>;
+
+/// Holds: `Store::create_holds` for a batch.
+pub const HOLDS: Job<NewHold, HoldOutcome> =
+    Job { batch: |store, holds| store.create_holds(holds), one: |store, hold| store.create_hold(hold) };
+
+/// Orders: `Store::place_orders` for a batch, `Store::place_order` (with its own fallbacks) alone.
+pub const ORDERS: Job<NewOrder, OrderOutcome> =
+    Job { batch: |store, orders| store.place_orders(orders), one: |store, order| store.place_order(order) };
+
+struct Pending<R, O> {
+    request: R,
+    reply: oneshot::Sender<StoreResult<O>>,
 }
 
-struct Pending<J: Job> {
-    request: J::Request,
-    reply: oneshot::Sender<StoreResult<J::Outcome>>,
+pub struct Batcher<R, O> {
+    queue: mpsc::Sender<Pending<R, O>>,
 }
 
-pub struct Batcher<J: Job> {
-    queue: mpsc::Sender<Pending<J>>,
-}
-
-impl<J: Job> Clone for Batcher<J> {
+impl<R, O> Clone for Batcher<R, O> {
     fn clone(&self) -> Self {
         Batcher { queue: self.queue.clone() }
     }
@@ -79,10 +68,10 @@ impl<J: Job> Clone for Batcher<J> {
 /// Observes each batch's size (for metrics).
 pub type BatchObserver = Arc<dyn Fn(usize) + Send + Sync>;
 
-impl<J: Job> Batcher<J> {
+impl<R: Clone + Send + Sync + 'static, O: Send + 'static> Batcher<R, O> {
     /// Starts the dispatcher; it runs until every clone of the batcher is dropped.
-    pub fn spawn(store: Arc<dyn Store>, settings: BatchSettings, observe: BatchObserver) -> Batcher<J> {
-        let (queue, mut arrivals) = mpsc::channel::<Pending<J>>(settings.queue.max(1));
+    pub fn spawn(store: Arc<dyn Store>, job: Job<R, O>, settings: BatchSettings, observe: BatchObserver) -> Batcher<R, O> {
+        let (queue, mut arrivals) = mpsc::channel::<Pending<R, O>>(settings.queue.max(1));
         let slots = Arc::new(Semaphore::new(settings.in_flight.max(1)));
         let max_batch = settings.max_batch.max(1);
         tokio::spawn(async move {
@@ -98,7 +87,7 @@ impl<J: Job> Batcher<J> {
                 observe(batch.len());
                 let store = store.clone();
                 tokio::spawn(async move {
-                    run::<J>(store.as_ref(), batch).await;
+                    run(store.as_ref(), job, batch).await;
                     drop(slot);
                 });
             }
@@ -108,7 +97,7 @@ impl<J: Job> Batcher<J> {
 
     /// Queues the request and waits for its transaction. A full queue answers at once: a buyer is
     /// better served by a fast "try again" than by a place at the back of a queue that only grows.
-    pub async fn submit(&self, request: J::Request) -> Result<J::Outcome, BatchError> {
+    pub async fn submit(&self, request: R) -> Result<O, BatchError> {
         let (reply, outcome) = oneshot::channel();
         self.queue.try_send(Pending { request, reply }).map_err(|_| BatchError::Full)?;
         match outcome.await {
@@ -127,9 +116,9 @@ pub enum BatchError {
     Store(#[from] StoreError),
 }
 
-async fn run<J: Job>(store: &dyn Store, batch: Vec<Pending<J>>) {
-    let requests: Vec<J::Request> = batch.iter().map(|pending| pending.request.clone()).collect();
-    match J::run_batch(store, &requests).await {
+async fn run<R: Clone, O>(store: &dyn Store, job: Job<R, O>, batch: Vec<Pending<R, O>>) {
+    let requests: Vec<R> = batch.iter().map(|pending| pending.request.clone()).collect();
+    match (job.batch)(store, &requests).await {
         Ok(outcomes) if outcomes.len() == batch.len() => {
             for (pending, outcome) in batch.into_iter().zip(outcomes) {
                 let _ = pending.reply.send(Ok(outcome));
@@ -147,7 +136,7 @@ async fn run<J: Job>(store: &dyn Store, batch: Vec<Pending<J>>) {
         // fails them all alike.
         Err(StoreError::Unexpected(_)) => {
             for pending in batch {
-                let outcome = J::run_one(store, &pending.request).await;
+                let outcome = (job.one)(store, &pending.request).await;
                 let _ = pending.reply.send(outcome);
             }
         }

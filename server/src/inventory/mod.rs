@@ -23,7 +23,7 @@ pub use batch::BatchSettings;
 
 use crate::metrics::Metrics;
 use crate::store::{CancelOutcome, HoldOutcome, NewHold, NewOrder, OrderOutcome, Store, StoreError};
-use batch::{BatchError, Batcher, Holds, Orders};
+use batch::{BatchError, Batcher};
 use chrono::{DateTime, Utc};
 use contract::model::HoldStatus;
 use gate::{Admission, Gate, GateError, Items};
@@ -71,8 +71,8 @@ impl From<BatchError> for InventoryError {
 pub struct Inventory {
     store: Arc<dyn Store>,
     gate: Option<Arc<dyn Gate>>,
-    holds: Batcher<Holds>,
-    orders: Batcher<Orders>,
+    holds: Batcher<NewHold, HoldOutcome>,
+    orders: Batcher<NewOrder, OrderOutcome>,
     database_path: Semaphore,
     database_path_wait: Duration,
     levels: Levels,
@@ -87,8 +87,8 @@ impl Inventory {
             Arc::new(move |size| metrics.observe_batch(kind, size)) as batch::BatchObserver
         };
         Inventory {
-            holds: Batcher::spawn(store.clone(), settings.batch, observer("holds")),
-            orders: Batcher::spawn(store.clone(), settings.batch, observer("orders")),
+            holds: Batcher::spawn(store.clone(), batch::HOLDS, settings.batch, observer("holds")),
+            orders: Batcher::spawn(store.clone(), batch::ORDERS, settings.batch, observer("orders")),
             store,
             gate,
             database_path: Semaphore::new(settings.database_path_limit.max(1)),
