@@ -1,11 +1,9 @@
 //! PostgreSQL, for production. Row locks taken by the conditional UPDATEs serialise writers per
 //! ticket type; READ COMMITTED re-checks each UPDATE's condition against the latest row, which is
-//! what makes `sold + held + n <= capacity` safe under concurrency.
-use super::admin_sql::impl_admin_sql_store;
-use super::sql::impl_sql_store;
-use super::*;
+//! what makes `sold + held + n <= capacity` safe under concurrency. A SELECT that must lock says
+//! `FOR UPDATE`; the reaper's says `SKIP LOCKED` so it never waits on a hold a buyer is ordering.
+use super::DatabaseSettings;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::Row;
 use std::str::FromStr;
 
 pub struct PostgresStore {
@@ -36,5 +34,17 @@ impl PostgresStore {
     }
 }
 
-impl_sql_store!(PostgresStore, sqlx::Postgres, "postgres", " FOR UPDATE", " FOR UPDATE SKIP LOCKED");
-impl_admin_sql_store!(PostgresStore, sqlx::Postgres, " FOR UPDATE", "date_trunc('minute', o.created_at)");
+// What the shared SQL in `sql/` needs to know about this backend.
+type Backend = PostgresStore;
+type Db = sqlx::Postgres;
+const NAME: &str = "postgres";
+/// Makes a SELECT lock the rows it reads.
+const LOCK: &str = " FOR UPDATE";
+/// The same, skipping rows another transaction has locked.
+const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
+/// An order's creation time cut to its minute.
+const ORDER_MINUTE: &str = "date_trunc('minute', o.created_at)";
+
+#[allow(clippy::duplicate_mod)] // why: the same SQL, compiled once per backend (see sql/mod.rs)
+#[path = "sql/mod.rs"]
+mod sql;

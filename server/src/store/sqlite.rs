@@ -1,11 +1,9 @@
 //! SQLite, the embedded default: one file, WAL journal, writers serialised by the database.
 //! Write transactions start with BEGIN IMMEDIATE so they take the write lock up front and wait for
-//! it (busy timeout) instead of failing when a read turns into a write.
-use super::admin_sql::impl_admin_sql_store;
-use super::sql::impl_sql_store;
-use super::*;
+//! it (busy timeout) instead of failing when a read turns into a write; for the same reason a
+//! SELECT needs no `FOR UPDATE` here (SQLite has none): the write lock already serialises.
+use super::DatabaseSettings;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::Row;
 use std::str::FromStr;
 
 pub struct SqliteStore {
@@ -43,5 +41,16 @@ impl SqliteStore {
     }
 }
 
-impl_sql_store!(SqliteStore, sqlx::Sqlite, "sqlite", "", "");
-impl_admin_sql_store!(SqliteStore, sqlx::Sqlite, "", "strftime('%Y-%m-%dT%H:%M:00+00:00', o.created_at)");
+// What the shared SQL in `sql/` needs to know about this backend.
+type Backend = SqliteStore;
+type Db = sqlx::Sqlite;
+const NAME: &str = "sqlite";
+/// Nothing: the write transaction holds the database's write lock already.
+const LOCK: &str = "";
+const SKIP_LOCKED: &str = "";
+/// An order's creation time cut to its minute, in the text form SQLite keeps timestamps in.
+const ORDER_MINUTE: &str = "strftime('%Y-%m-%dT%H:%M:00+00:00', o.created_at)";
+
+#[allow(clippy::duplicate_mod)] // why: the same SQL, compiled once per backend (see sql/mod.rs)
+#[path = "sql/mod.rs"]
+mod sql;

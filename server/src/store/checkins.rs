@@ -1,0 +1,32 @@
+//! Check-in at the door.
+//!
+//! Policy: one conditional UPDATE decides (`checked_in_at IS NULL`, order not cancelled), so two
+//! doors scanning the same ticket cannot both say "valid"; what is reported afterwards is read
+//! back, so the second door sees when the first let the attendee in.
+use super::StoreResult;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CheckInTicket {
+    pub attendee_name: String,
+    pub ticket_type_name: String,
+    pub order_reference: String,
+    pub checked_in_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug)]
+pub enum CheckInOutcome {
+    CheckedIn(CheckInTicket),
+    /// Checked in before, at `checked_in_at`.
+    Already(CheckInTicket),
+    /// The ticket's order was cancelled.
+    Cancelled(CheckInTicket),
+    /// No ticket of this event has this code.
+    Unknown,
+}
+
+#[async_trait]
+pub trait CheckIns: Send + Sync {
+    async fn check_in(&self, event_id: i64, code: &str, now: DateTime<Utc>) -> StoreResult<CheckInOutcome>;
+}

@@ -1,0 +1,94 @@
+//! Reading an event's books for `Audit::problems`: every figure is counted independently from
+//! the rows (tickets, holds, orders), so the counters can be checked against them.
+use super::Backend;
+use crate::store::{Audit, Audits, StoreResult, TicketTypeAudit};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::time::Duration;
+
+impl Backend {
+    /// (ticket type, figure) pairs of the event `$1`.
+    async fn per_type(&self, sql: &str, event_id: i64) -> StoreResult<HashMap<i64, i64>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(sql).bind(event_id).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// A count over the event `$1`, with `$2` = `at` when given.
+    async fn count(&self, sql: &str, event_id: i64, at: Option<DateTime<Utc>>) -> StoreResult<i64> {
+        let query = sqlx::query_scalar(sql).bind(event_id);
+        let query = match at {
+            Some(at) => query.bind(at),
+            None => query,
+        };
+        Ok(query.fetch_one(&self.pool).await?)
+    }
+}
+
+#[async_trait]
+impl Audits for Backend {
+    #[tracing::instrument(skip(self))]
+    async fn audit(&self, event_id: i64, now: DateTime<Utc>, grace: Duration) -> StoreResult<Audit> {
+        let tickets = self
+            .per_type(
+                "SELECT tk.ticket_type_id, CAST(COUNT(*) AS BIGINT) FROM tickets tk JOIN ticket_types t ON t.id = tk.ticket_type_id \
+                 JOIN orders o ON o.id = tk.order_id WHERE t.event_id = $1 AND o.cancelled_at IS NULL GROUP BY tk.ticket_type_id",
+                event_id,
+            )
+            .await?;
+        let ordered = self
+            .per_type(
+                "SELECT hi.ticket_type_id, CAST(SUM(hi.quantity) AS BIGINT) FROM holds h JOIN hold_items hi ON hi.hold_id = h.id \
+                 JOIN orders o ON o.hold_id = h.id WHERE h.event_id = $1 AND h.status = 'ordered' AND o.cancelled_at IS NULL \
+                 GROUP BY hi.ticket_type_id",
+                event_id,
+            )
+            .await?;
+        let held = self
+            .per_type(
+                "SELECT hi.ticket_type_id, CAST(SUM(hi.quantity) AS BIGINT) FROM holds h JOIN hold_items hi ON hi.hold_id = h.id \
+                 WHERE h.event_id = $1 AND h.status = 'active' GROUP BY hi.ticket_type_id",
+                event_id,
+            )
+            .await?;
+        let mut types: Vec<TicketTypeAudit> =
+            sqlx::query_as("SELECT id, name, capacity, sold, held FROM ticket_types WHERE event_id = $1 ORDER BY position, id")
+                .bind(event_id)
+                .fetch_all(&self.pool)
+                .await?;
+        for t in &mut types {
+            t.tickets = tickets.get(&t.id).copied().unwrap_or(0);
+            t.ordered_in_holds = ordered.get(&t.id).copied().unwrap_or(0);
+            t.held_in_holds = held.get(&t.id).copied().unwrap_or(0);
+        }
+        let past = now - chrono::Duration::from_std(grace).map_err(anyhow::Error::from)?;
+        Ok(Audit {
+            event_id,
+            types,
+            orders: self.count("SELECT CAST(COUNT(*) AS BIGINT) FROM orders WHERE event_id = $1", event_id, None).await?,
+            tickets_without_order: self
+                .count(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM tickets tk JOIN ticket_types t ON t.id = tk.ticket_type_id \
+                     LEFT JOIN orders o ON o.id = tk.order_id WHERE t.event_id = $1 AND o.id IS NULL",
+                    event_id,
+                    None,
+                )
+                .await?,
+            ordered_holds_without_order: self
+                .count(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM holds h LEFT JOIN orders o ON o.hold_id = h.id \
+                     WHERE h.event_id = $1 AND h.status = 'ordered' AND o.id IS NULL",
+                    event_id,
+                    None,
+                )
+                .await?,
+            live_holds_past_ttl: self
+                .count(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM holds WHERE event_id = $1 AND status = 'active' AND expires_at <= $2",
+                    event_id,
+                    Some(past),
+                )
+                .await?,
+        })
+    }
+}
