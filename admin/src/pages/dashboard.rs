@@ -115,10 +115,7 @@ fn chart(per_minute: &[MinuteSales]) -> impl IntoView {
     let peak = per_minute.iter().map(|m| m.tickets).max().unwrap_or(0);
     let total: i64 = per_minute.iter().map(|m| m.tickets).sum();
     let slot = WIDTH / per_minute.len().max(1) as f64;
-    let summary = format!(
-        "{total} tickets sold in the last {} minutes; the busiest minute sold {peak}.",
-        per_minute.len()
-    );
+    let summary = format!("{total} tickets sold in the last {} minutes; the busiest minute sold {peak}.", per_minute.len());
     let bars = per_minute
         .iter()
         .enumerate()

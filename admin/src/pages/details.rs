@@ -52,7 +52,11 @@ pub fn DetailsTab() -> impl IntoView {
             match api::post_empty::<AdminEvent>(&format!("/events/{}/{action}", ctx.id)).await {
                 Ok(event) => {
                     publish_form.busy.set(false);
-                    let message = if event.published { "Published: the storefront page is live." } else { "Unpublished: the storefront page is hidden." };
+                    let message = if event.published {
+                        "Published: the storefront page is live."
+                    } else {
+                        "Unpublished: the storefront page is hidden."
+                    };
                     ctx.event.set(event);
                     notice.set(Some(message.to_string()));
                 }

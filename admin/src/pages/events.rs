@@ -59,9 +59,7 @@ pub fn EventsPage() -> impl IntoView {
             <p class="empty">"You are not a member of any organisation yet. Ask an owner to add you by your email address."</p>
         }
         .into_any(),
-        Some(Ok(Some(events))) if events.is_empty() => {
-            view! { <p class="empty">"No events yet."</p> }.into_any()
-        }
+        Some(Ok(Some(events))) if events.is_empty() => view! { <p class="empty">"No events yet."</p> }.into_any(),
         Some(Ok(Some(events))) => view! {
             <div class="table-wrap">
                 <table class="data">
@@ -137,8 +135,7 @@ pub struct EventFields {
     pub currency: RwSignal<String>,
 }
 
-pub const EVENT_FIELDS: &[&str] =
-    &["slug", "title", "description", "venue", "timezone", "starts_local", "ends_local", "currency"];
+pub const EVENT_FIELDS: &[&str] = &["slug", "title", "description", "venue", "timezone", "starts_local", "ends_local", "currency"];
 
 impl EventFields {
     pub fn new(input: EventInput) -> EventFields {
@@ -254,11 +251,8 @@ pub fn NewEventPage() -> impl IntoView {
     let session = use_session();
     let navigate = use_navigate();
     let form = FormState::new();
-    let fields = EventFields::new(EventInput {
-        timezone: crate::format::browser_time_zone(),
-        currency: "EUR".to_string(),
-        ..EventInput::default()
-    });
+    let fields =
+        EventFields::new(EventInput { timezone: crate::format::browser_time_zone(), currency: "EUR".to_string(), ..EventInput::default() });
     // The slug follows the title until someone edits it by hand.
     let last_auto_slug = StoredValue::new(String::new());
     Effect::new(move |_| {

@@ -64,7 +64,13 @@ pub fn ExportTab() -> impl IntoView {
 
     let progress = move || {
         job.get().map(|job| {
-            let percent = if job.total > 0 { job.done * 100 / job.total } else if job.status == "done" { 100 } else { 0 };
+            let percent = if job.total > 0 {
+                job.done * 100 / job.total
+            } else if job.status == "done" {
+                100
+            } else {
+                0
+            };
             let state = match job.status.as_str() {
                 "queued" => "Waiting to start…".to_string(),
                 "running" => format!("Writing tickets: {} of {}", job.done, job.total),

@@ -78,7 +78,8 @@ fn Members(org: i64, name: String) -> impl IntoView {
         });
     };
 
-    let table = move || match members.get() {
+    let table = move || {
+        match members.get() {
         None => loading(),
         Some(Err(failure)) => load_failed(&failure),
         Some(Ok(list)) => view! {
@@ -125,6 +126,7 @@ fn Members(org: i64, name: String) -> impl IntoView {
             </div>
         }
         .into_any(),
+    }
     };
 
     let form = FormState::new();

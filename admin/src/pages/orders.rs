@@ -184,11 +184,7 @@ fn OrderDetail(id: i64) -> impl IntoView {
 }
 
 #[component]
-fn OrderView(
-    order: AdminOrder,
-    notice: RwSignal<Option<String>>,
-    #[prop(into)] on_change: Callback<AdminOrder>,
-) -> impl IntoView {
+fn OrderView(order: AdminOrder, notice: RwSignal<Option<String>>, #[prop(into)] on_change: Callback<AdminOrder>) -> impl IntoView {
     let ctx = use_event();
     let form = FormState::new();
     let confirming = RwSignal::new(false);
