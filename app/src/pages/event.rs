@@ -8,6 +8,8 @@ use crate::api;
 use crate::clock::{format_countdown, use_clock, Clock};
 use crate::model::{EventSnapshot, HoldRequest, HoldRequestItem, SaleStatus, TicketAvailability, TicketTypeSnapshot};
 use crate::money::{format_amount, format_price};
+use crate::rules::limits::MAX_ACCESS_CODE_CHARS;
+use crate::rules::totals::subtotal;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
@@ -100,7 +102,7 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
         });
     }
 
-    let total_minor = move || all_rows(true).iter().map(|(info, row)| row.quantity.get() * info.price_minor).sum::<i64>();
+    let total_minor = move || subtotal(all_rows(true).iter().map(|(info, row)| (row.quantity.get(), info.price_minor)));
     let ticket_count = move || all_rows(true).iter().map(|(_, row)| row.quantity.get()).sum::<i64>();
     let chosen_untracked = move || all_rows(false).iter().map(|(_, row)| row.quantity.get_untracked()).sum::<i64>();
 
@@ -138,10 +140,8 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
                 match outcome {
                     Ok(hold) => api::go_to(&format!("/checkout/{}", hold.id)),
                     Err(failure) => {
-                        if let api::ApiFailure::Api { body, .. } = &failure {
-                            if let Some(left) = &body.available {
-                                apply_availability(left);
-                            }
+                        if let Some(left) = failure.body().and_then(|body| body.available.as_ref()) {
+                            apply_availability(left);
                         }
                         message.set(Some(failure.message()));
                         submitting.set(false);
@@ -245,7 +245,7 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
                                 name="access-code"
                                 type="text"
                                 autocomplete="off"
-                                maxlength="100"
+                                maxlength=MAX_ACCESS_CODE_CHARS.to_string()
                                 bind:value=code_input
                                 aria-invalid=unlock_invalid
                                 on:keydown=unlock_on_enter
