@@ -30,11 +30,9 @@ pub fn ExportTab() -> impl IntoView {
         move || open.store(false, Ordering::Relaxed)
     });
     let start = move |_| {
-        if form.busy.get_untracked() {
+        if !form.begin_action() {
             return;
         }
-        form.start();
-        form.busy.set(true);
         job.set(None);
         let open = open.clone();
         spawn_local(async move {
