@@ -56,6 +56,13 @@ impl FormState {
         });
     }
 
+    /// The trimmed text of `input`, flagging `name` with `message` when it is empty.
+    pub fn required(self, name: &str, input: RwSignal<String>, message: &str) -> String {
+        let value = trimmed(input);
+        self.require(name, &value, message);
+        value
+    }
+
     /// Flags `name` with `message` when `value` is empty (trimmed or not, as the caller read it).
     pub fn require(self, name: &str, value: &str, message: &str) {
         if value.is_empty() {
@@ -215,6 +222,11 @@ pub fn Select(
             </select>
         </Field>
     }
+}
+
+/// What an input holds, trimmed.
+pub fn trimmed(input: RwSignal<String>) -> String {
+    input.get_untracked().trim().to_string()
 }
 
 /// Reads a whole number from a form field, or records why it is not one.

@@ -25,17 +25,11 @@ pub fn SignInPage() -> impl IntoView {
         }
     };
     view! {
-        <section class="panel auth">
-            <h1>"Sign in"</h1>
-            <p class="muted">"Run your events: tickets, orders, the door."</p>
-            <form on:submit=submit novalidate>
-                <FormBanner form />
+        <AuthPanel title="Sign in" intro="Run your events: tickets, orders, the door." form on_submit=submit switch=SIGN_UP>
                 <Input form id="signin-email" name="email" label="Email" kind="email" value=email autocomplete="username" required=true />
                 <Input form id="signin-password" name="password" label="Password" kind="password" value=password autocomplete="current-password" required=true />
                 <button type="submit" class="primary" disabled=move || form.busy.get()>"Sign in"</button>
-            </form>
-            <p class="auth-switch">"New to Stampede? " <A href=crate::link("/signup")>"Create an account"</A></p>
-        </section>
+        </AuthPanel>
     }
 }
 
@@ -73,11 +67,7 @@ pub fn SignUpPage() -> impl IntoView {
         }
     };
     view! {
-        <section class="panel auth">
-            <h1>"Create an account"</h1>
-            <p class="muted">"You will own a new organisation and can invite your team to it."</p>
-            <form on:submit=submit novalidate>
-                <FormBanner form />
+        <AuthPanel title="Create an account" intro="You will own a new organisation and can invite your team to it." form on_submit=submit switch=SIGN_IN>
                 <Input form id="signup-name" name="name" label="Your name" value=name autocomplete="name" required=true />
                 <Input form id="signup-email" name="email" label="Email" kind="email" value=email autocomplete="email" required=true />
                 <Input form id="signup-password" name="password" label="Password" kind="password" value=password autocomplete="new-password" required=true />
@@ -92,8 +82,38 @@ pub fn SignUpPage() -> impl IntoView {
                     required=true
                 />
                 <button type="submit" class="primary" disabled=move || form.busy.get()>"Sign up"</button>
+        </AuthPanel>
+    }
+}
+
+/// The way to the other panel: (question, path, link text).
+type Switch = (&'static str, &'static str, &'static str);
+const SIGN_UP: Switch = ("New to Stampede? ", "/signup", "Create an account");
+const SIGN_IN: Switch = ("Already have an account? ", "/signin", "Sign in");
+
+/// The sign-in and sign-up panel: a heading, a line about it, the form, and the way to the other.
+#[component]
+fn AuthPanel<S>(
+    title: &'static str,
+    intro: &'static str,
+    form: FormState,
+    on_submit: S,
+    switch: Switch,
+    children: Children,
+) -> impl IntoView
+where
+    S: FnMut(leptos::ev::SubmitEvent) + 'static,
+{
+    let (question, path, label) = switch;
+    view! {
+        <section class="panel auth">
+            <h1>{title}</h1>
+            <p class="muted">{intro}</p>
+            <form on:submit=on_submit novalidate>
+                <FormBanner form />
+                {children()}
             </form>
-            <p class="auth-switch">"Already have an account? " <A href=crate::link("/signin")>"Sign in"</A></p>
+            <p class="auth-switch">{question} <A href=crate::link(path)>{label}</A></p>
         </section>
     }
 }

@@ -1,6 +1,6 @@
 //! The Discount codes tab: the codes, how often each was used, and one form that adds a code or
 //! edits the one picked from the list.
-use crate::forms::{optional_number, upsert, FieldError, FormState, Input, Select};
+use crate::forms::{optional_number, trimmed, upsert, FieldError, FormState, Input, Select};
 use crate::pages::editor::{DeleteButton, EditButton, Editor, EditorTab, ItemFields, TabText};
 use crate::pages::event::use_event;
 use crate::pages::Column;
@@ -21,34 +21,9 @@ struct DiscountFields {
     ticket_type_ids: RwSignal<Vec<TicketTypeId>>,
 }
 
-impl DiscountFields {
-    fn input(self, form: FormState) -> Option<DiscountInput> {
-        let text = |s: RwSignal<String>| s.get_untracked().trim().to_string();
-        let code = text(self.code);
-        if code.is_empty() {
-            form.field_error("code", "Please enter the code buyers will type.");
-        }
-        let amount = text(self.amount);
-        if amount.is_empty() {
-            form.field_error("amount", "Please enter how much the code takes off.");
-        }
-        let max_uses = optional_number(form, "max_uses", &text(self.max_uses));
-        if form.has_errors() {
-            return None;
-        }
-        Some(DiscountInput {
-            code,
-            kind: text(self.kind),
-            amount,
-            max_uses: max_uses?,
-            expires_local: text(self.expires_local),
-            ticket_type_ids: self.ticket_type_ids.get_untracked(),
-        })
-    }
-}
-
 impl ItemFields for DiscountFields {
     type Item = Discount;
+    type Input = DiscountInput;
 
     fn clear(self) {
         for field in [self.code, self.amount, self.max_uses, self.expires_local] {
@@ -65,6 +40,23 @@ impl ItemFields for DiscountFields {
         self.max_uses.set(d.max_uses.map(|n| n.to_string()).unwrap_or_default());
         self.expires_local.set(d.expires_local.clone());
         self.ticket_type_ids.set(d.ticket_type_ids.clone());
+    }
+
+    fn input(self, form: FormState) -> Option<DiscountInput> {
+        let code = form.required("code", self.code, "Please enter the code buyers will type.");
+        let amount = form.required("amount", self.amount, "Please enter how much the code takes off.");
+        let max_uses = optional_number(form, "max_uses", &trimmed(self.max_uses));
+        if form.has_errors() {
+            return None;
+        }
+        Some(DiscountInput {
+            code,
+            kind: trimmed(self.kind),
+            amount,
+            max_uses: max_uses?,
+            expires_local: trimmed(self.expires_local),
+            ticket_type_ids: self.ticket_type_ids.get_untracked(),
+        })
     }
 }
 
@@ -83,28 +75,20 @@ fn describe(d: &Discount, currency: &str) -> String {
 #[component]
 pub fn DiscountsTab() -> impl IntoView {
     let ctx = use_event();
-    let editor = Editor::new(DiscountFields::default());
+    let editor = Editor::new(DiscountFields::default(), ctx.id, "discounts", FIELDS);
     let (fields, form) = (editor.fields, editor.form);
     let remove = move |id: i64, code: String| {
-        editor.delete(format!("/discounts/{id}"), id, move || {
+        editor.delete(id, move || {
             ctx.event.update(|e| e.discounts.retain(|d| d.id != id));
             format!("Deleted the code {code}.")
         });
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
-        let create_path = format!("/events/{}/discounts", ctx.id);
-        editor.submit(
-            ev,
-            |form| fields.input(form),
-            |id| format!("/discounts/{id}"),
-            create_path,
-            FIELDS,
-            move |saved: Discount| {
-                let message = format!("Saved the code {}.", saved.code);
-                ctx.event.update(|e| upsert(&mut e.discounts, saved, |item| item.id));
-                message
-            },
-        );
+        editor.submit(ev, move |saved: Discount| {
+            let message = format!("Saved the code {}.", saved.code);
+            ctx.event.update(|e| upsert(&mut e.discounts, saved, |item| item.id));
+            message
+        });
     };
 
     let rows = move || {

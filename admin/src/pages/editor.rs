@@ -15,16 +15,24 @@ use leptos::prelude::*;
 /// The form's inputs for one kind of item.
 pub trait ItemFields: Copy + Send + Sync + 'static {
     type Item;
+    /// What the form sends.
+    type Input: serde::Serialize + 'static;
     /// Empties the inputs (or sets the defaults of a new item).
     fn clear(self);
     /// Shows `item` in the inputs.
     fn fill(self, item: &Self::Item);
+    /// Reads the inputs, flagging on `form` what the browser can check itself; None when flagged.
+    fn input(self, form: FormState) -> Option<Self::Input>;
 }
 
 /// One tab's editing state: its inputs, the form and the list's banners, which item is in the form,
-/// and the notice.
+/// and the notice. Items live at `/{collection}/{id}` and are created at
+/// `/events/{event}/{collection}`; `api_fields` are the inputs a 422 may name.
 pub struct Editor<F> {
     pub fields: F,
+    event: i64,
+    collection: &'static str,
+    api_fields: &'static [&'static str],
     pub form: FormState,
     /// The table's banner: refused deletes and moves.
     pub list_form: FormState,
@@ -41,9 +49,10 @@ impl<F: Copy> Clone for Editor<F> {
 impl<F: Copy> Copy for Editor<F> {}
 
 impl<F: ItemFields> Editor<F> {
-    pub fn new(fields: F) -> Editor<F> {
+    pub fn new(fields: F, event: i64, collection: &'static str, api_fields: &'static [&'static str]) -> Editor<F> {
         fields.clear();
-        Editor { fields, form: FormState::new(), list_form: FormState::new(), editing: RwSignal::new(None), notice: RwSignal::new(None) }
+        let (form, list_form) = (FormState::new(), FormState::new());
+        Editor { fields, event, collection, api_fields, form, list_form, editing: RwSignal::new(None), notice: RwSignal::new(None) }
     }
 
     /// Puts `item` (whose id is `id`) into the form and the cursor into the input `focus_id`.
@@ -66,28 +75,21 @@ impl<F: ItemFields> Editor<F> {
         self.editing.get() == Some(id)
     }
 
-    /// Submits the form: the inputs read by `input` (which flags what it can check itself), PUT to
-    /// `update_path(id)` when editing, POST to `create_path` otherwise; `saved` puts the answer
-    /// into the event and returns the notice. `api_fields` are the inputs a 422 may name.
-    pub fn submit<I, T>(
-        self,
-        ev: leptos::ev::SubmitEvent,
-        input: impl FnOnce(FormState) -> Option<I>,
-        update_path: impl FnOnce(i64) -> String,
-        create_path: String,
-        api_fields: &'static [&'static str],
-        saved: impl FnOnce(T) -> String + 'static,
-    ) where
-        I: serde::Serialize + 'static,
+    /// Submits the form: PUT to the item when editing, POST to the event's collection otherwise;
+    /// `saved` puts the answer into the event and returns the notice.
+    pub fn submit<T>(self, ev: leptos::ev::SubmitEvent, saved: impl FnOnce(T) -> String + 'static)
+    where
         T: serde::de::DeserializeOwned + 'static,
     {
         if !self.form.begin(&ev) {
             return;
         }
         self.notice.set(None);
-        let Some(input) = input(self.form) else { return };
+        let Some(input) = self.fields.input(self.form) else { return };
         let editing_id = self.editing.get_untracked();
-        save(self.form, editing_id, update_path(editing_id.unwrap_or_default()), create_path, input, api_fields, move |item: T| {
+        let (update_path, create_path) =
+            (self.item_path(editing_id.unwrap_or_default()), format!("/events/{}/{}", self.event, self.collection));
+        save(self.form, editing_id, update_path, create_path, input, self.api_fields, move |item: T| {
             let message = saved(item);
             self.fields.clear();
             self.editing.set(None);
@@ -95,10 +97,14 @@ impl<F: ItemFields> Editor<F> {
         });
     }
 
-    /// Deletes item `id` at `path`; `deleted` takes it out of the event and returns the notice.
-    pub fn delete(self, path: String, id: i64, deleted: impl FnOnce() -> String + 'static) {
+    fn item_path(self, id: i64) -> String {
+        format!("/{}/{id}", self.collection)
+    }
+
+    /// Deletes item `id`; `deleted` takes it out of the event and returns the notice.
+    pub fn delete(self, id: i64, deleted: impl FnOnce() -> String + 'static) {
         self.notice.set(None);
-        delete(self.list_form, path, move || {
+        delete(self.list_form, self.item_path(id), move || {
             let message = deleted();
             if self.editing.get_untracked() == Some(id) {
                 self.editing.set(None);

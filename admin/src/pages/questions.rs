@@ -22,12 +22,29 @@ impl QuestionFields {
     fn is_choice(self) -> bool {
         self.kind.get() == QuestionKind::Choice.as_str()
     }
+}
+
+impl ItemFields for QuestionFields {
+    type Item = Question;
+    type Input = QuestionInput;
+
+    fn clear(self) {
+        self.label.set(String::new());
+        self.kind.set(QuestionKind::Text.as_str().to_string());
+        self.options.set(String::new());
+        self.required.set(false);
+    }
+
+    fn fill(self, q: &Question) {
+        self.label.set(q.label.clone());
+        self.kind.set(q.kind.as_str().to_string());
+        self.options.set(q.options.join("\n"));
+        self.required.set(q.required);
+    }
 
     fn input(self, form: FormState) -> Option<QuestionInput> {
         let label = self.label.get_untracked().trim().to_string();
-        if label.is_empty() {
-            form.field_error("label", "Please write the question.");
-        }
+        form.require("label", &label, "Please write the question.");
         let kind = self.kind.get_untracked();
         let options: Vec<String> = if kind == QuestionKind::Choice.as_str() {
             self.options.get_untracked().lines().map(str::trim).filter(|line| !line.is_empty()).map(String::from).collect()
@@ -44,24 +61,6 @@ impl QuestionFields {
     }
 }
 
-impl ItemFields for QuestionFields {
-    type Item = Question;
-
-    fn clear(self) {
-        self.label.set(String::new());
-        self.kind.set(QuestionKind::Text.as_str().to_string());
-        self.options.set(String::new());
-        self.required.set(false);
-    }
-
-    fn fill(self, q: &Question) {
-        self.label.set(q.label.clone());
-        self.kind.set(q.kind.as_str().to_string());
-        self.options.set(q.options.join("\n"));
-        self.required.set(q.required);
-    }
-}
-
 const KINDS: &[(&str, &str)] = &[("text", "Free text"), ("choice", "Choice from a list")];
 static TEXT: TabText = TabText {
     title: "Questions",
@@ -74,27 +73,19 @@ const COLUMNS: &[Column] = &[("Question", false), ("Answer", false), ("Required"
 #[component]
 pub fn QuestionsTab() -> impl IntoView {
     let ctx = use_event();
-    let editor = Editor::new(QuestionFields::default());
+    let editor = Editor::new(QuestionFields::default(), ctx.id, "questions", FIELDS);
     let (fields, form) = (editor.fields, editor.form);
     let remove = move |id: i64| {
-        editor.delete(format!("/questions/{id}"), id, move || {
+        editor.delete(id, move || {
             ctx.event.update(|e| e.questions.retain(|q| q.id != id));
             "Question deleted.".to_string()
         });
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
-        let create_path = format!("/events/{}/questions", ctx.id);
-        editor.submit(
-            ev,
-            |form| fields.input(form),
-            |id| format!("/questions/{id}"),
-            create_path,
-            FIELDS,
-            move |saved: Question| {
-                ctx.event.update(|e| upsert(&mut e.questions, saved, |item| item.id));
-                "Question saved.".to_string()
-            },
-        );
+        editor.submit(ev, move |saved: Question| {
+            ctx.event.update(|e| upsert(&mut e.questions, saved, |item| item.id));
+            "Question saved.".to_string()
+        });
     };
 
     let rows = move || {

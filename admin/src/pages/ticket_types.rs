@@ -1,7 +1,7 @@
 //! The Ticket types tab: what is for sale, how much of it is gone, the display order, and one form
 //! that adds a type or edits the one picked from the table.
 use crate::api;
-use crate::forms::{upsert, whole_number, FormState, Input};
+use crate::forms::{trimmed, upsert, whole_number, FormState, Input};
 use crate::pages::editor::{EditButton, Editor, EditorTab, ItemFields, TabText};
 use crate::pages::event::{use_event, EventCtx};
 use crate::pages::Column;
@@ -27,39 +27,9 @@ struct TicketTypeFields {
     access_code: RwSignal<String>,
 }
 
-impl TicketTypeFields {
-    fn input(self, form: FormState) -> Option<TicketTypeInput> {
-        let text = |s: RwSignal<String>| s.get_untracked().trim().to_string();
-        let name = text(self.name);
-        if name.is_empty() {
-            form.field_error("name", "Please name the ticket type.");
-        }
-        let price = text(self.price);
-        if price.is_empty() {
-            form.field_error("price", "Please enter a price (0 for free).");
-        }
-        let capacity = whole_number(form, "capacity", &text(self.capacity));
-        let min_per_order = whole_number(form, "min_per_order", &text(self.min_per_order));
-        let max_per_order = whole_number(form, "max_per_order", &text(self.max_per_order));
-        if form.has_errors() {
-            return None;
-        }
-        Some(TicketTypeInput {
-            name,
-            description: self.description.get_untracked().trim().to_string(),
-            price,
-            capacity: capacity?,
-            sale_starts_local: text(self.sale_starts_local),
-            sale_ends_local: text(self.sale_ends_local),
-            min_per_order: min_per_order?,
-            max_per_order: max_per_order?,
-            access_code: text(self.access_code),
-        })
-    }
-}
-
 impl ItemFields for TicketTypeFields {
     type Item = AdminTicketType;
+    type Input = TicketTypeInput;
 
     fn clear(self) {
         for field in
@@ -82,6 +52,28 @@ impl ItemFields for TicketTypeFields {
         self.max_per_order.set(t.max_per_order.to_string());
         self.access_code.set(t.access_code.clone());
     }
+
+    fn input(self, form: FormState) -> Option<TicketTypeInput> {
+        let name = form.required("name", self.name, "Please name the ticket type.");
+        let price = form.required("price", self.price, "Please enter a price (0 for free).");
+        let capacity = whole_number(form, "capacity", &trimmed(self.capacity));
+        let min_per_order = whole_number(form, "min_per_order", &trimmed(self.min_per_order));
+        let max_per_order = whole_number(form, "max_per_order", &trimmed(self.max_per_order));
+        if form.has_errors() {
+            return None;
+        }
+        Some(TicketTypeInput {
+            name,
+            description: self.description.get_untracked().trim().to_string(),
+            price,
+            capacity: capacity?,
+            sale_starts_local: trimmed(self.sale_starts_local),
+            sale_ends_local: trimmed(self.sale_ends_local),
+            min_per_order: min_per_order?,
+            max_per_order: max_per_order?,
+            access_code: trimmed(self.access_code),
+        })
+    }
 }
 
 static TEXT: TabText =
@@ -100,22 +92,14 @@ const COLUMNS: &[Column] = &[
 #[component]
 pub fn TicketTypesTab() -> impl IntoView {
     let ctx = use_event();
-    let editor = Editor::new(TicketTypeFields::default());
+    let editor = Editor::new(TicketTypeFields::default(), ctx.id, "ticket-types", FIELDS);
     let (fields, form) = (editor.fields, editor.form);
     let submit = move |ev: leptos::ev::SubmitEvent| {
-        let create_path = format!("/events/{}/ticket-types", ctx.id);
-        editor.submit(
-            ev,
-            |form| fields.input(form),
-            |id| format!("/ticket-types/{id}"),
-            create_path,
-            FIELDS,
-            move |saved: AdminTicketType| {
-                let message = format!("Saved “{}”.", saved.name);
-                ctx.event.update(|e| upsert(&mut e.ticket_types, saved, |item| item.id));
-                message
-            },
-        );
+        editor.submit(ev, move |saved: AdminTicketType| {
+            let message = format!("Saved “{}”.", saved.name);
+            ctx.event.update(|e| upsert(&mut e.ticket_types, saved, |item| item.id));
+            message
+        });
     };
 
     let rows = move || {
