@@ -1,5 +1,6 @@
 //! The storefront's pages. Each takes its data as props; none fetches for its first render.
 mod checkout;
+mod code_input;
 mod event;
 mod order;
 

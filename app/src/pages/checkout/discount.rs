@@ -5,6 +5,7 @@
 use super::fields::{set_error, FieldErrors};
 use crate::api;
 use crate::model::DiscountPreview;
+use crate::pages::code_input::CodeEntry;
 use crate::rules::limits::MAX_DISCOUNT_CODE_CHARS;
 use crate::rules::ErrorCode;
 use leptos::prelude::*;
@@ -54,41 +55,26 @@ pub(super) fn DiscountField(hold_id: String, applied: Applied, errors: FieldErro
             applying.set(false);
         });
     };
-    let apply_on_enter = {
-        let apply = apply.clone();
-        move |ev: leptos::ev::KeyboardEvent| {
-            if ev.key() == "Enter" {
-                ev.prevent_default();
-                apply();
-            }
-        }
-    };
-    let apply_on_click = move |_| apply();
     let remove_discount = move |_| {
         applied.set(None);
         discount_input.set(String::new());
         set_discount_error(errors, None);
     };
     let discount_error = move || errors.with(|errors| errors.get(DISCOUNT_FIELD).cloned());
-    let discount_invalid = move || errors.with(|errors| errors.contains_key(DISCOUNT_FIELD)).to_string();
+    let discount_invalid = Signal::derive(move || errors.with(|errors| errors.contains_key(DISCOUNT_FIELD)).to_string());
     view! {
         <div class="field discount">
-            <label for="discount-code">"Discount code"</label>
-            <div class="field-row">
-                <input
-                    id="discount-code"
-                    name="discount_code"
-                    type="text"
-                    autocomplete="off"
-                    maxlength=MAX_DISCOUNT_CODE_CHARS.to_string()
-                    bind:value=discount_input
-                    aria-invalid=discount_invalid
-                    on:keydown=apply_on_enter
-                />
-                <button type="button" class="button button-secondary" disabled=move || applying.get() on:click=apply_on_click>
-                    "Apply"
-                </button>
-            </div>
+            <CodeEntry
+                id="discount-code"
+                name="discount_code"
+                label="Discount code"
+                max_chars=MAX_DISCOUNT_CODE_CHARS
+                value=discount_input
+                invalid=discount_invalid
+                busy=applying
+                button="Apply"
+                action=apply
+            />
             <p class="field-error">{discount_error}</p>
             <Show when=move || applied.with(Option::is_some)>
                 <p class="hint muted" role="status">

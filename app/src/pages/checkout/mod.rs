@@ -10,7 +10,7 @@ mod discount;
 mod fields;
 
 use crate::api;
-use crate::model::{AnswerInput, ApiErrorBody, DiscountPreview, Hold, HoldStatus, OrderRequest, PaymentMethod, Person, Question};
+use crate::model::{AnswerInput, ApiErrorBody, DiscountPreview, Hold, HoldItem, HoldStatus, OrderRequest, PaymentMethod, Person, Question};
 use crate::money::{format_amount, format_price};
 use crate::rules::totals::payment_for;
 use crate::rules::ErrorCode;
@@ -145,18 +145,15 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
     };
 
     let currency = hold.currency.clone();
-    let summary = hold
-        .items
-        .iter()
-        .map(|item| {
-            view! {
-                <li class="summary-line">
-                    <span>{format!("{} × {}", item.quantity, item.name)}</span>
-                    <span>{format_price(item.line_total_minor, &currency)}</span>
-                </li>
-            }
-        })
-        .collect_view();
+    let summary_line = |item: &HoldItem| {
+        view! {
+            <li class="summary-line">
+                <span>{format!("{} × {}", item.quantity, item.name)}</span>
+                <span>{format_price(item.line_total_minor, &currency)}</span>
+            </li>
+        }
+    };
+    let summary = hold.items.iter().map(summary_line).collect_view();
     let attendee_forms = attendees
         .into_iter()
         .enumerate()
