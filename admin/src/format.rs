@@ -38,18 +38,8 @@ pub fn browser_time_zone() -> String {
         .unwrap_or_else(|| "UTC".to_string())
 }
 
-/// "5,743": counts on the dashboard, read at a glance.
-pub fn count(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::from(if n < 0 { "-" } else { "" });
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
+/// "5,743": counts on the dashboard, read at a glance (grouped like the storefront's prices).
+pub use app::format::thousands as count;
 
 /// "3 tickets", "1 ticket".
 pub fn plural(n: i64, one: &str, many: &str) -> String {

@@ -21,6 +21,28 @@ impl FormState {
         FormState { errors: RwSignal::new(BTreeMap::new()), banner: RwSignal::new(None), busy: RwSignal::new(false) }
     }
 
+    /// Takes a submit event: keeps the browser from sending the form itself, and starts the submit
+    /// unless one is still on its way (false: ignore this one).
+    pub fn begin(self, ev: &leptos::ev::SubmitEvent) -> bool {
+        ev.prevent_default();
+        if self.busy.get_untracked() {
+            return false;
+        }
+        self.start();
+        true
+    }
+
+    /// Starts a button's request (publish, export, delete, reorder) unless one is still on its way
+    /// (false: ignore this click): forgets the last errors and marks the form busy.
+    pub fn begin_action(self) -> bool {
+        if self.busy.get_untracked() {
+            return false;
+        }
+        self.start();
+        self.busy.set(true);
+        true
+    }
+
     /// Starts a submit: forgets the last attempt's errors.
     pub fn start(self) {
         self.errors.set(BTreeMap::new());
@@ -32,6 +54,27 @@ impl FormState {
         self.errors.update(|errors| {
             errors.insert(name.to_string(), message);
         });
+    }
+
+    /// The trimmed text of `input`, flagging `name` with `message` when it is empty.
+    pub fn required(self, name: &str, input: RwSignal<String>, message: &str) -> String {
+        let value = trimmed(input);
+        self.require(name, &value, message);
+        value
+    }
+
+    /// Flags `name` with `message` when `value` is empty (trimmed or not, as the caller read it).
+    pub fn require(self, name: &str, value: &str, message: &str) {
+        if value.is_empty() {
+            self.field_error(name, message);
+        }
+    }
+
+    /// Flags `name` with the message of a rule it breaks (`app::validate`).
+    pub fn check(self, name: &str, result: Result<(), String>) {
+        if let Err(message) = result {
+            self.field_error(name, message);
+        }
     }
 
     pub fn has_errors(self) -> bool {
@@ -73,10 +116,7 @@ pub fn FormBanner(form: FormState) -> impl IntoView {
 #[component]
 pub fn FieldError(form: FormState, #[prop(into)] name: String, #[prop(into)] id: String) -> impl IntoView {
     let error_id = format!("{id}-error");
-    move || {
-        form.error_for(&name)
-            .map(|message| view! { <p class="field-error" role="alert" id=error_id.clone()>{message}</p> })
-    }
+    move || form.error_for(&name).map(|message| view! { <p class="field-error" role="alert" id=error_id.clone()>{message}</p> })
 }
 
 /// A labelled text-like input bound to `value`, with its hint and its error.
@@ -165,6 +205,30 @@ pub fn Field(
     }
 }
 
+/// A labelled select bound to `value`; `choices` are (value, label).
+#[component]
+pub fn Select(
+    form: FormState,
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    choices: &'static [(&'static str, &'static str)],
+) -> impl IntoView {
+    view! {
+        <Field form id name label>
+            <select id=id name=name on:change=move |ev| value.set(event_target_value(&ev))>
+                {options(move || value.get(), choices)}
+            </select>
+        </Field>
+    }
+}
+
+/// What an input holds, trimmed.
+pub fn trimmed(input: RwSignal<String>) -> String {
+    input.get_untracked().trim().to_string()
+}
+
 /// Reads a whole number from a form field, or records why it is not one.
 pub fn whole_number(form: FormState, name: &str, value: &str) -> Option<i64> {
     match value.trim().parse::<i64>() {
@@ -235,14 +299,30 @@ pub fn save<I, T>(
             Some(_) => crate::api::put::<_, T>(&update_path, &input).await,
             None => crate::api::post::<_, T>(&create_path, &input).await,
         };
-        match result {
-            Ok(item) => {
-                form.busy.set(false);
-                saved(item);
-            }
-            Err(failure) => form.fail(&failure, fields),
-        }
+        settle(form, result, fields, saved);
     });
+}
+
+/// Sends a form's input (sign-in, sign-up, a new member) as a POST to `path`; the answer goes to
+/// `done`, a refusal to its field (one of `fields`) or the banner.
+pub fn post<I, T>(form: FormState, path: String, input: I, fields: &'static [&'static str], done: impl FnOnce(T) + 'static)
+where
+    I: serde::Serialize + 'static,
+    T: serde::de::DeserializeOwned + 'static,
+{
+    form.busy.set(true);
+    leptos::task::spawn_local(async move { settle(form, crate::api::post::<_, T>(&path, &input).await, fields, done) });
+}
+
+/// The end of a form's request: not busy any more, then the answer to `done` or the refusal shown.
+fn settle<T>(form: FormState, result: Result<T, crate::api::Failure>, fields: &'static [&'static str], done: impl FnOnce(T)) {
+    match result {
+        Ok(item) => {
+            form.busy.set(false);
+            done(item);
+        }
+        Err(failure) => form.fail(&failure, fields),
+    }
 }
 
 /// Replaces the item with the same id in `list`, or appends it.
@@ -257,11 +337,9 @@ pub fn upsert<T>(list: &mut Vec<T>, item: T, id: impl Fn(&T) -> i64) {
 /// Deletes one item of a list: DELETE `path`, then `deleted`; a refusal shows in the list's
 /// banner. Ignored while the list's last change is still on its way.
 pub fn delete(list_form: FormState, path: String, deleted: impl FnOnce() + 'static) {
-    if list_form.busy.get_untracked() {
+    if !list_form.begin_action() {
         return;
     }
-    list_form.start();
-    list_form.busy.set(true);
     leptos::task::spawn_local(async move {
         match crate::api::delete(&path).await {
             Ok(()) => {

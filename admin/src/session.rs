@@ -93,9 +93,7 @@ impl Session {
     /// The organisation the event list and members page are about.
     pub fn current(self) -> Option<Membership> {
         let org = self.org.get();
-        self.info.with(|info| {
-            info.as_ref().and_then(|i| i.memberships.iter().find(|m| Some(m.organisation_id) == org).cloned())
-        })
+        self.info.with(|info| info.as_ref().and_then(|i| i.memberships.iter().find(|m| Some(m.organisation_id) == org).cloned()))
     }
 
     pub fn choose(self, organisation_id: i64) {
@@ -106,11 +104,8 @@ impl Session {
     }
 
     pub fn role_in(self, organisation_id: i64) -> Option<Role> {
-        self.info.with(|info| {
-            info.as_ref()
-                .and_then(|i| i.memberships.iter().find(|m| m.organisation_id == organisation_id))
-                .map(|m| m.role)
-        })
+        self.info
+            .with(|info| info.as_ref().and_then(|i| i.memberships.iter().find(|m| m.organisation_id == organisation_id)).map(|m| m.role))
     }
 }
 

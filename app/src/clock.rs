@@ -48,10 +48,7 @@ fn browser_millis() -> i64 {
 #[cfg(not(feature = "hydrate"))]
 fn browser_millis() -> i64 {
     // Only reached on a host, where effects never run; kept so both builds share one Clock.
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as i64)
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|elapsed| elapsed.as_millis() as i64).unwrap_or_default()
 }
 
 pub fn use_clock() -> Clock {

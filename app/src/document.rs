@@ -11,17 +11,27 @@ pub const PAGE_DATA_ELEMENT_ID: &str = "page-data";
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Page {
-    Home { events: Vec<EventSummary> },
-    Event { snapshot: EventSnapshot },
+    Home {
+        events: Vec<EventSummary>,
+    },
+    Event {
+        snapshot: EventSnapshot,
+    },
     /// `questions`: the event's, asked of the buyer before the order.
     Checkout {
         hold: Hold,
         #[serde(default)]
         questions: Vec<Question>,
     },
-    Order { order: Order },
+    Order {
+        order: Order,
+    },
     /// Something to explain instead of the page asked for: not found (404), busy (503), ...
-    Problem { status: u16, heading: String, message: String },
+    Problem {
+        status: u16,
+        heading: String,
+        message: String,
+    },
 }
 
 /// A page and the moment it was rendered for. Countdowns start from `now`, so the host and the
@@ -65,9 +75,7 @@ pub fn render_document(data: &PageData, assets: &Assets) -> String {
     use leptos::prelude::*;
 
     // `<` only ever occurs inside JSON strings, where \u003c means the same and cannot end the script.
-    let json = serde_json::to_string(data)
-        .expect("page data is plain serde types")
-        .replace('<', "\\u003c");
+    let json = serde_json::to_string(data).expect("page data is plain serde types").replace('<', "\\u003c");
     let body = Owner::new().with(|| {
         let data = data.clone();
         view! { <crate::pages::App data=data /> }.to_html()
@@ -112,9 +120,7 @@ fn escape_html(text: &str) -> String {
 pub fn hydrate_page() {
     use leptos::prelude::*;
 
-    let text = document()
-        .get_element_by_id(PAGE_DATA_ELEMENT_ID)
-        .and_then(|element| element.text_content());
+    let text = document().get_element_by_id(PAGE_DATA_ELEMENT_ID).and_then(|element| element.text_content());
     let data: PageData = match text.as_deref().map(serde_json::from_str) {
         Some(Ok(data)) => data,
         Some(Err(err)) => {

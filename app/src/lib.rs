@@ -15,6 +15,7 @@
 //! under the paths the hosts have always used (`app::model`, `app::admin`, `app::validate`, ...).
 pub use contract::{admin, format, model, money, rules, validate};
 
+pub mod browser;
 pub mod clock;
 pub mod document;
 

@@ -42,11 +42,10 @@ mod tests {
 
     #[test]
     fn counts_are_grouped_by_thousands() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(5_743), "5,743");
-        assert_eq!(thousands(-1_234_567), "-1,234,567");
-        assert_eq!(thousands(i64::MIN), "-9,223,372,036,854,775,808");
+        let cases = [(0, "0"), (999, "999"), (5_743, "5,743"), (-1_234_567, "-1,234,567"), (i64::MIN, "-9,223,372,036,854,775,808")];
+        for (n, shown) in cases {
+            assert_eq!(thousands(n), shown);
+        }
     }
 
     #[test]

@@ -44,7 +44,7 @@ impl Config {
             page_fresh_ms: number("PAGE_FRESH_MS", 1_000),
             stale_while_revalidate_ms: number("STALE_WHILE_REVALIDATE_SECONDS", 60) * 1_000,
             availability_fresh_ms: number("AVAILABILITY_FRESH_MS", 1_000),
-            stale_if_error_ms: number("STALE_IF_ERROR_SECONDS", 86_400) * 1_000,
+            stale_if_error_ms: number("STALE_IF_ERROR_SECONDS", contract::rules::cache::STALE_IF_ERROR_SECONDS) * 1_000,
             origin_timeout_ms: number("ORIGIN_TIMEOUT_MS", 3_000),
             breaker_cooldown_ms: number("BREAKER_COOLDOWN_MS", 5_000),
         }

@@ -14,6 +14,7 @@ mod pages;
 mod respond;
 
 use config::Config;
+use contract::rules::{is_valid_slug, ErrorCode};
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
 #[event(fetch)]
@@ -34,12 +35,16 @@ const MAX_HEADER_BYTES: usize = 32 * 1024;
 async fn route(request: Request, config: &Config, ctx: &Context) -> Result<Response> {
     let header_bytes: usize = request.headers().entries().map(|(name, value)| name.len() + value.len() + 4).sum();
     if header_bytes > MAX_HEADER_BYTES {
-        return respond::client_error(431, "request_headers_too_large", "The request headers are too large. Clear this site's cookies and try again.");
+        return respond::client_error(
+            431,
+            ErrorCode::RequestHeadersTooLarge,
+            "The request headers are too large. Clear this site's cookies and try again.",
+        );
     }
     let path = request.path();
     // Operators scrape each origin directly; the public edge does not pass metrics through.
     if path == "/metrics" {
-        return respond::client_error(404, "not_found", "There is nothing here.");
+        return respond::client_error(404, ErrorCode::NotFound, "There is nothing here.");
     }
     let is_read = matches!(request.method(), Method::Get | Method::Head);
     if !is_read {
@@ -56,13 +61,11 @@ async fn route(request: Request, config: &Config, ctx: &Context) -> Result<Respo
             "cache_api_page_writes": cache_api_writes,
         }));
     }
-    if let Some(slug) = path.strip_prefix("/e/").filter(|slug| pages::is_slug(slug)) {
+    if let Some(slug) = path.strip_prefix("/e/").filter(|slug| is_valid_slug(slug)) {
         return pages::event_page(slug, &request, config, ctx).await;
     }
-    if let Some(slug) = path
-        .strip_prefix("/api/events/")
-        .and_then(|rest| rest.strip_suffix("/availability"))
-        .filter(|slug| pages::is_slug(slug))
+    if let Some(slug) =
+        path.strip_prefix("/api/events/").and_then(|rest| rest.strip_suffix("/availability")).filter(|slug| is_valid_slug(slug))
     {
         return pages::availability(slug, &request, config).await;
     }

@@ -43,10 +43,8 @@ impl Entry {
         let compressible = ["text/", "application/json", "application/javascript", "image/svg+xml", "application/wasm"]
             .iter()
             .any(|kind| content_type.starts_with(kind));
-        let js_body_gzip = (compressible && body.len() > 1024)
-            .then(|| gzip(&body))
-            .flatten()
-            .map(|gz| worker::js_sys::Uint8Array::from(gz.as_slice()));
+        let js_body_gzip =
+            (compressible && body.len() > 1024).then(|| gzip(&body)).flatten().map(|gz| worker::js_sys::Uint8Array::from(gz.as_slice()));
         Entry {
             js_body_gzip,
             js_body: worker::js_sys::Uint8Array::from(body.as_slice()),

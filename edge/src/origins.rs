@@ -51,7 +51,13 @@ fn mark_healthy(origin: &str) {
     SKIPPED_UNTIL.with(|s| s.borrow_mut().remove(origin));
 }
 
-async fn send_once(url: &str, method: Method, headers: &Headers, body: Option<&[u8]>, config: &Config) -> std::result::Result<Response, Failure> {
+async fn send_once(
+    url: &str,
+    method: Method,
+    headers: &Headers,
+    body: Option<&[u8]>,
+    config: &Config,
+) -> std::result::Result<Response, Failure> {
     let mut init = RequestInit::new();
     init.with_method(method).with_headers(headers.clone());
     if let Some(body) = body {
@@ -85,10 +91,16 @@ async fn send_once(url: &str, method: Method, headers: &Headers, body: Option<&[
 
 /// Sends a request to the first origin that answers. A 5xx from an origin counts as an answer for
 /// writes (it may have acted) but sends reads on to the next origin.
-pub async fn send(path_and_query: &str, method: Method, headers: &Headers, body: Option<&[u8]>, config: &Config) -> std::result::Result<(Response, u64), String> {
+pub async fn send(
+    path_and_query: &str,
+    method: Method,
+    headers: &Headers,
+    body: Option<&[u8]>,
+    config: &Config,
+) -> std::result::Result<(Response, u64), String> {
     // Orders carry an Idempotency-Key: the origins agree on one order per key, so a retry is safe.
-    let idempotent = matches!(method, Method::Get | Method::Head | Method::Options)
-        || headers.get("idempotency-key").ok().flatten().is_some();
+    let idempotent =
+        matches!(method, Method::Get | Method::Head | Method::Options) || headers.get("idempotency-key").ok().flatten().is_some();
     let mut last_error = "no origins are configured (ORIGINS)".to_string();
     for origin in origins_in_order(config) {
         let started = Date::now().as_millis();
@@ -151,7 +163,7 @@ pub async fn forward(mut request: Request, config: &Config) -> Result<Response> 
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
 fn body_too_large() -> Result<Response> {
-    respond::client_error(413, "payload_too_large", "The request body is larger than 64 KiB. Send less.")
+    respond::client_error(413, contract::rules::ErrorCode::PayloadTooLarge, "The request body is larger than 64 KiB. Send less.")
 }
 
 /// The request headers an origin should see: the browser's, less those that describe this hop,
@@ -159,7 +171,10 @@ fn body_too_large() -> Result<Response> {
 pub fn forwarded_headers(incoming: &Headers) -> Result<Headers> {
     let headers = Headers::new();
     for (name, value) in incoming.entries() {
-        if !matches!(name.as_str(), "host" | "connection" | "keep-alive" | "transfer-encoding" | "upgrade" | "cf-connecting-ip" | "x-forwarded-for") {
+        if !matches!(
+            name.as_str(),
+            "host" | "connection" | "keep-alive" | "transfer-encoding" | "upgrade" | "cf-connecting-ip" | "x-forwarded-for"
+        ) {
             headers.set(&name, &value)?;
         }
     }

@@ -9,15 +9,11 @@ use crate::config::Config;
 use crate::memory::{self, Entry, PAGES};
 use crate::{origins, respond};
 use app::document::{render_document, Assets, Page, PageData};
-use app::model::EventSnapshot;
+use contract::model::EventSnapshot;
+use contract::rules::cache;
 use worker::{Cache, Context, Date, Headers, Method, Request, Response, Result};
 
 const HTML: &str = "text/html; charset=utf-8";
-const PAGE_CACHE_CONTROL: &str = "public, max-age=1, stale-while-revalidate=10, stale-if-error=86400";
-
-pub fn is_slug(slug: &str) -> bool {
-    (1..=100).contains(&slug.len()) && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
 
 /// The event's key in the Cache API (which takes URLs: on this edge's own host). It holds a pointer
 /// to the key of the current version's page.
@@ -120,7 +116,7 @@ async fn refresh(slug: &str, key: &str, cache_api_key: &str, config: &Config) ->
             let version = snapshot.version;
             let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot } };
             let html = render_document(&data, &assets).into_bytes();
-            let entry = Entry::new(html, HTML, PAGE_CACHE_CONTROL, etag, Date::now().as_millis());
+            let entry = Entry::new(html, HTML, cache::EVENT_PAGE, etag, Date::now().as_millis());
             memory::with(&PAGES, |pages| pages.put(key, entry.clone()));
             to_cache_api(cache_api_key, version, &entry).await;
             Refreshed::Rendered
@@ -175,7 +171,7 @@ async fn from_cache_api(pointer_key: &str) -> Option<Entry> {
     let mut page = Cache::default().get(page_key.as_str(), false).await.ok()??;
     let body = page.bytes().await.ok()?;
     CACHE_API_READS.with(|count| count.set(count.get() + 1));
-    Some(Entry::new(body, HTML, PAGE_CACHE_CONTROL, etag, confirmed_at))
+    Some(Entry::new(body, HTML, cache::EVENT_PAGE, etag, confirmed_at))
 }
 
 /// Writes a page to the Cache API under a key that carries its snapshot's version and ETag, then
@@ -187,7 +183,7 @@ async fn to_cache_api(pointer_key: &str, version: i64, entry: &Entry) {
     let headers = |content_type: &str| {
         let headers = Headers::new();
         let _ = headers.set("content-type", content_type);
-        let _ = headers.set("cache-control", "public, max-age=86400");
+        let _ = headers.set("cache-control", cache::EDGE_STORE);
         headers
     };
     let Ok(page) = Response::from_bytes(entry.body.to_vec()) else {
@@ -232,7 +228,7 @@ pub async fn availability(slug: &str, request: &Request, config: &Config) -> Res
     match origins::send(&format!("/api/events/{slug}/availability"), Method::Get, &headers, None, config).await {
         Ok((mut response, origin_ms)) if response.status_code() == 200 => {
             let etag = response.headers().get("etag")?;
-            let entry = Entry::new(response.bytes().await?, "application/json", "public, max-age=1", etag, Date::now().as_millis());
+            let entry = Entry::new(response.bytes().await?, "application/json", cache::AVAILABILITY, etag, Date::now().as_millis());
             memory::with(&memory::AVAILABILITY, |store| store.put(&key, entry.clone()));
             Ok(respond::with_origin_timing(respond::cached(&entry, "miss", request)?, origin_ms))
         }
@@ -249,10 +245,11 @@ pub async fn availability(slug: &str, request: &Request, config: &Config) -> Res
 pub async fn asset(request: &Request, config: &Config) -> Result<Response> {
     let url = request.url()?;
     let key = origins::path_and_query(&url);
-    let immutable = url.query().is_some_and(|query| query.starts_with("v="));
+    let immutable = cache::is_hashed(url.query());
     let now = Date::now().as_millis();
     let cached = memory::with(&memory::ASSETS, |store| store.get(&key));
-    if let Some(entry) = cached.as_ref().filter(|entry| immutable || now.saturating_sub(entry.confirmed_at) < 300_000) {
+    if let Some(entry) = cached.as_ref().filter(|entry| immutable || now.saturating_sub(entry.confirmed_at) < cache::ASSET_SECONDS * 1_000)
+    {
         return respond::cached(entry, "hit", request);
     }
     let headers = Headers::new();
@@ -260,7 +257,7 @@ pub async fn asset(request: &Request, config: &Config) -> Result<Response> {
         Ok((mut response, origin_ms)) if response.status_code() == 200 => {
             let header = |name: &str| response.headers().get(name).ok().flatten();
             let content_type = header("content-type").unwrap_or_else(|| "application/octet-stream".into());
-            let cache_control = header("cache-control").unwrap_or_else(|| "public, max-age=300".into());
+            let cache_control = header("cache-control").unwrap_or_else(|| cache::ASSET.into());
             let etag = header("etag");
             let entry = Entry::new(response.bytes().await?, &content_type, &cache_control, etag, Date::now().as_millis());
             memory::with(&memory::ASSETS, |store| store.put(&key, entry.clone()));

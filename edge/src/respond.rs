@@ -1,6 +1,8 @@
 //! Response shapes the edge sends: cached bodies with `x-cache`, timings, and the 503 that tells a
 //! person to wait a moment rather than that something broke.
 use crate::memory::Entry;
+use contract::model::ApiErrorBody;
+use contract::rules::{cache, ErrorCode};
 use worker::{Date, Headers, Request, Response, Result};
 
 /// `x-cache`: hit (fresh from cache), stale (served from cache while refreshing, or while the
@@ -56,25 +58,29 @@ fn mutable_copy(headers: &Headers) -> Headers {
 }
 
 /// A 4xx the edge decides itself, in the API's error shape.
-pub fn client_error(status: u16, code: &str, message: &str) -> Result<Response> {
-    let body = serde_json::json!({ "error": code, "message": message });
+pub fn client_error(status: u16, code: ErrorCode, message: &str) -> Result<Response> {
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
-    headers.set("cache-control", "no-store")?;
-    Ok(Response::from_bytes(body.to_string().into_bytes())?.with_status(status).with_headers(headers))
+    headers.set("cache-control", cache::NO_STORE)?;
+    Ok(Response::from_bytes(error_body(code, message))?.with_status(status).with_headers(headers))
+}
+
+/// `{"error": code, "message": message}`: the origin's error shape, the same bytes.
+fn error_body(code: ErrorCode, message: &str) -> Vec<u8> {
+    serde_json::to_vec(&ApiErrorBody::new(code, message)).unwrap_or_default()
 }
 
 /// No origin answered: a JSON 503 with Retry-After that the storefront's pages turn into
 /// "tickets are selling fast, trying again".
 pub fn unavailable(reason: &str) -> Response {
     worker::console_warn!("no origin answered: {reason}");
-    let body = serde_json::json!({
-        "error": "busy",
-        "message": "Tickets are selling fast and we could not reach the box office just now. Trying again in a few seconds.",
-    });
+    let body = error_body(
+        ErrorCode::Busy,
+        "Tickets are selling fast and we could not reach the box office just now. Trying again in a few seconds.",
+    );
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/json");
     let _ = headers.set("retry-after", "2");
-    let _ = headers.set("cache-control", "no-store");
-    Response::builder().with_status(503).with_headers(headers).fixed(body.to_string().into_bytes())
+    let _ = headers.set("cache-control", cache::NO_STORE);
+    Response::builder().with_status(503).with_headers(headers).fixed(body)
 }

@@ -1,12 +1,10 @@
 //! Sign in and sign up. Policy: the browser checks only what it can say for certain (an empty box,
 //! an address that cannot receive mail, with the same sentences as the origin through
 //! `app::validate`); the origin decides the rest (wrong password, too many attempts, a taken email).
-use crate::api;
-use crate::forms::{FormBanner, FormState, Input};
+use crate::forms::{post, FormBanner, FormState, Input};
 use crate::session::use_session;
 use app::admin::{SessionInfo, SignIn, SignUp};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 
 #[component]
@@ -16,93 +14,60 @@ pub fn SignInPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if form.busy.get_untracked() {
+        if !form.begin(&ev) {
             return;
         }
-        form.start();
         let input = SignIn { email: email.get_untracked().trim().to_string(), password: password.get_untracked() };
-        if input.email.is_empty() {
-            form.field_error("email", "Please enter your email address.");
+        form.require("email", &input.email, "Please enter your email address.");
+        form.require("password", &input.password, "Please enter your password.");
+        if !form.has_errors() {
+            post(form, "/signin".into(), input, &["email", "password"], move |info: SessionInfo| session.accept(info));
         }
-        if input.password.is_empty() {
-            form.field_error("password", "Please enter your password.");
-        }
-        if form.has_errors() {
-            return;
-        }
-        form.busy.set(true);
-        spawn_local(async move {
-            match api::post::<_, SessionInfo>("/signin", &input).await {
-                Ok(info) => session.accept(info),
-                Err(failure) => form.fail(&failure, &["email", "password"]),
-            }
-        });
     };
     view! {
-        <section class="panel auth">
-            <h1>"Sign in"</h1>
-            <p class="muted">"Run your events: tickets, orders, the door."</p>
-            <form on:submit=submit novalidate>
-                <FormBanner form />
+        <AuthPanel title="Sign in" intro="Run your events: tickets, orders, the door." form on_submit=submit switch=SIGN_UP>
                 <Input form id="signin-email" name="email" label="Email" kind="email" value=email autocomplete="username" required=true />
                 <Input form id="signin-password" name="password" label="Password" kind="password" value=password autocomplete="current-password" required=true />
                 <button type="submit" class="primary" disabled=move || form.busy.get()>"Sign in"</button>
-            </form>
-            <p class="auth-switch">"New to Stampede? " <A href=crate::link("/signup")>"Create an account"</A></p>
-        </section>
+        </AuthPanel>
     }
+}
+
+/// What sign-up asks, as typed.
+#[derive(Clone, Copy, Default)]
+struct Account {
+    name: RwSignal<String>,
+    email: RwSignal<String>,
+    password: RwSignal<String>,
+    organisation: RwSignal<String>,
 }
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let session = use_session();
-    let form = FormState::new();
-    let name = RwSignal::new(String::new());
-    let email = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let organisation = RwSignal::new(String::new());
+    let (session, form, account) = (use_session(), FormState::new(), Account::default());
+    let Account { name, email, password, organisation } = account;
     let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if form.busy.get_untracked() {
+        if !form.begin(&ev) {
             return;
         }
-        form.start();
         let input = SignUp {
             name: name.get_untracked().trim().to_string(),
             email: email.get_untracked().trim().to_string(),
             password: password.get_untracked(),
             organisation: organisation.get_untracked().trim().to_string(),
         };
-        if let Err(message) = app::validate::name(&input.name) {
-            form.field_error("name", message);
+        form.check("name", app::validate::name(&input.name));
+        form.check("email", app::validate::email(&input.email));
+        form.require("password", &input.password, "Please choose a password.");
+        form.require("organisation", &input.organisation, "Please enter the name of your organisation.");
+        if !form.has_errors() {
+            post(form, "/signup".into(), input, &["name", "email", "password", "organisation"], move |info: SessionInfo| {
+                session.accept(info)
+            });
         }
-        if let Err(message) = app::validate::email(&input.email) {
-            form.field_error("email", message);
-        }
-        if input.password.is_empty() {
-            form.field_error("password", "Please choose a password.");
-        }
-        if input.organisation.is_empty() {
-            form.field_error("organisation", "Please enter the name of your organisation.");
-        }
-        if form.has_errors() {
-            return;
-        }
-        form.busy.set(true);
-        spawn_local(async move {
-            match api::post::<_, SessionInfo>("/signup", &input).await {
-                Ok(info) => session.accept(info),
-                Err(failure) => form.fail(&failure, &["name", "email", "password", "organisation"]),
-            }
-        });
     };
     view! {
-        <section class="panel auth">
-            <h1>"Create an account"</h1>
-            <p class="muted">"You will own a new organisation and can invite your team to it."</p>
-            <form on:submit=submit novalidate>
-                <FormBanner form />
+        <AuthPanel title="Create an account" intro="You will own a new organisation and can invite your team to it." form on_submit=submit switch=SIGN_IN>
                 <Input form id="signup-name" name="name" label="Your name" value=name autocomplete="name" required=true />
                 <Input form id="signup-email" name="email" label="Email" kind="email" value=email autocomplete="email" required=true />
                 <Input form id="signup-password" name="password" label="Password" kind="password" value=password autocomplete="new-password" required=true />
@@ -117,8 +82,38 @@ pub fn SignUpPage() -> impl IntoView {
                     required=true
                 />
                 <button type="submit" class="primary" disabled=move || form.busy.get()>"Sign up"</button>
+        </AuthPanel>
+    }
+}
+
+/// The way to the other panel: (question, path, link text).
+type Switch = (&'static str, &'static str, &'static str);
+const SIGN_UP: Switch = ("New to Stampede? ", "/signup", "Create an account");
+const SIGN_IN: Switch = ("Already have an account? ", "/signin", "Sign in");
+
+/// The sign-in and sign-up panel: a heading, a line about it, the form, and the way to the other.
+#[component]
+fn AuthPanel<S>(
+    title: &'static str,
+    intro: &'static str,
+    form: FormState,
+    on_submit: S,
+    switch: Switch,
+    children: Children,
+) -> impl IntoView
+where
+    S: FnMut(leptos::ev::SubmitEvent) + 'static,
+{
+    let (question, path, label) = switch;
+    view! {
+        <section class="panel auth">
+            <h1>{title}</h1>
+            <p class="muted">{intro}</p>
+            <form on:submit=on_submit novalidate>
+                <FormBanner form />
+                {children()}
             </form>
-            <p class="auth-switch">"Already have an account? " <A href=crate::link("/signin")>"Sign in"</A></p>
+            <p class="auth-switch">{question} <A href=crate::link(path)>{label}</A></p>
         </section>
     }
 }

@@ -20,11 +20,9 @@ pub fn CheckInTab() -> impl IntoView {
     let result = RwSignal::new(None::<CheckIn>);
     focus("checkin-code");
     let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if form.busy.get_untracked() {
+        if !form.begin(&ev) {
             return;
         }
-        form.start();
         let typed = code.get_untracked().trim().to_string();
         if typed.is_empty() {
             form.field_error("code", "Please enter or scan a ticket code.");

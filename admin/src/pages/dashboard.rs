@@ -6,13 +6,16 @@
 use crate::api;
 use crate::format::{count, minute, time};
 use crate::pages::event::use_event;
-use crate::pages::loading;
+use crate::pages::{loading, Column, DataTable};
 use app::admin::{Dashboard, MinuteSales};
 use app::money::format_amount;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+
+const COLUMNS: &[Column] =
+    &[("Ticket type", false), ("Capacity", true), ("Sold", true), ("Held", true), ("Remaining", true), ("Revenue", true)];
 
 const POLL_MS: u32 = 2_000;
 
@@ -71,19 +74,7 @@ pub fn DashboardTab() -> impl IntoView {
             <h3>"Sales per minute, last hour"</h3>
             {move || data.with(|d| d.as_ref().map(|d| chart(&d.per_minute)))}
             <h3>"Ticket types"</h3>
-            <div class="table-wrap">
-                <table class="data">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Ticket type"</th>
-                            <th scope="col" class="num">"Capacity"</th>
-                            <th scope="col" class="num">"Sold"</th>
-                            <th scope="col" class="num">"Held"</th>
-                            <th scope="col" class="num">"Remaining"</th>
-                            <th scope="col" class="num">"Revenue"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
+            <DataTable columns=COLUMNS>
                         {move || data.with(|d| {
                             d.as_ref().map(|d| {
                                 d.ticket_types
@@ -101,9 +92,7 @@ pub fn DashboardTab() -> impl IntoView {
                                     .collect_view()
                             })
                         })}
-                    </tbody>
-                </table>
-            </div>
+                    </DataTable>
         </Show>
     }
 }
@@ -115,10 +104,7 @@ fn chart(per_minute: &[MinuteSales]) -> impl IntoView {
     let peak = per_minute.iter().map(|m| m.tickets).max().unwrap_or(0);
     let total: i64 = per_minute.iter().map(|m| m.tickets).sum();
     let slot = WIDTH / per_minute.len().max(1) as f64;
-    let summary = format!(
-        "{total} tickets sold in the last {} minutes; the busiest minute sold {peak}.",
-        per_minute.len()
-    );
+    let summary = format!("{total} tickets sold in the last {} minutes; the busiest minute sold {peak}.", per_minute.len());
     let bars = per_minute
         .iter()
         .enumerate()

@@ -16,11 +16,9 @@ pub fn DetailsTab() -> impl IntoView {
     // Filled once: later changes to the event (publishing, another tab) must not overwrite typing.
     let fields = ctx.event.with_untracked(EventFields::from_event);
     let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if form.busy.get_untracked() {
+        if !form.begin(&ev) {
             return;
         }
-        form.start();
         notice.set(None);
         if !fields.check(form) {
             return;
@@ -41,18 +39,20 @@ pub fn DetailsTab() -> impl IntoView {
 
     let publish_form = FormState::new();
     let toggle_publish = move |_| {
-        if publish_form.busy.get_untracked() {
+        if !publish_form.begin_action() {
             return;
         }
-        publish_form.start();
-        publish_form.busy.set(true);
         notice.set(None);
         let action = if ctx.event.with_untracked(|e| e.published) { "unpublish" } else { "publish" };
         spawn_local(async move {
             match api::post_empty::<AdminEvent>(&format!("/events/{}/{action}", ctx.id)).await {
                 Ok(event) => {
                     publish_form.busy.set(false);
-                    let message = if event.published { "Published: the storefront page is live." } else { "Unpublished: the storefront page is hidden." };
+                    let message = if event.published {
+                        "Published: the storefront page is live."
+                    } else {
+                        "Unpublished: the storefront page is hidden."
+                    };
                     ctx.event.set(event);
                     notice.set(Some(message.to_string()));
                 }

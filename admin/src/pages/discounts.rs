@@ -1,8 +1,9 @@
 //! The Discount codes tab: the codes, how often each was used, and one form that adds a code or
 //! edits the one picked from the list.
-use crate::forms::{delete, save, upsert, focus, optional_number, options, Field, FieldError, FormBanner, FormState, Input};
+use crate::forms::{optional_number, trimmed, upsert, FieldError, FormState, Input, Select};
+use crate::pages::editor::{DeleteButton, EditButton, Editor, EditorTab, ItemFields, TabText};
 use crate::pages::event::use_event;
-use crate::pages::Notice;
+use crate::pages::Column;
 use app::admin::{Discount, DiscountInput, DiscountKind};
 use app::model::TicketTypeId;
 use app::money::format_amount;
@@ -10,7 +11,7 @@ use leptos::prelude::*;
 
 const FIELDS: &[&str] = &["code", "kind", "amount", "max_uses", "expires_local", "ticket_type_ids"];
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct DiscountFields {
     code: RwSignal<String>,
     kind: RwSignal<String>,
@@ -20,19 +21,9 @@ struct DiscountFields {
     ticket_type_ids: RwSignal<Vec<TicketTypeId>>,
 }
 
-impl DiscountFields {
-    fn new() -> DiscountFields {
-        let fields = DiscountFields {
-            code: RwSignal::new(String::new()),
-            kind: RwSignal::new(String::new()),
-            amount: RwSignal::new(String::new()),
-            max_uses: RwSignal::new(String::new()),
-            expires_local: RwSignal::new(String::new()),
-            ticket_type_ids: RwSignal::new(Vec::new()),
-        };
-        fields.clear();
-        fields
-    }
+impl ItemFields for DiscountFields {
+    type Item = Discount;
+    type Input = DiscountInput;
 
     fn clear(self) {
         for field in [self.code, self.amount, self.max_uses, self.expires_local] {
@@ -52,29 +43,26 @@ impl DiscountFields {
     }
 
     fn input(self, form: FormState) -> Option<DiscountInput> {
-        let text = |s: RwSignal<String>| s.get_untracked().trim().to_string();
-        let code = text(self.code);
-        if code.is_empty() {
-            form.field_error("code", "Please enter the code buyers will type.");
-        }
-        let amount = text(self.amount);
-        if amount.is_empty() {
-            form.field_error("amount", "Please enter how much the code takes off.");
-        }
-        let max_uses = optional_number(form, "max_uses", &text(self.max_uses));
+        let code = form.required("code", self.code, "Please enter the code buyers will type.");
+        let amount = form.required("amount", self.amount, "Please enter how much the code takes off.");
+        let max_uses = optional_number(form, "max_uses", &trimmed(self.max_uses));
         if form.has_errors() {
             return None;
         }
         Some(DiscountInput {
             code,
-            kind: text(self.kind),
+            kind: trimmed(self.kind),
             amount,
             max_uses: max_uses?,
-            expires_local: text(self.expires_local),
+            expires_local: trimmed(self.expires_local),
             ticket_type_ids: self.ticket_type_ids.get_untracked(),
         })
     }
 }
+
+const KINDS: &[(&str, &str)] = &[("percent", "Percent off"), ("fixed", "Fixed amount off each ticket")];
+static TEXT: TabText = TabText { title: "Discount codes", intro: None, noun: "discount code", empty: "No discount codes." };
+const COLUMNS: &[Column] = &[("Code", false), ("Discount", false), ("Applies to", false), ("Uses", true), ("Expires", false)];
 
 /// "12.5% off", "€5.00 off each ticket".
 fn describe(d: &Discount, currency: &str) -> String {
@@ -87,52 +75,24 @@ fn describe(d: &Discount, currency: &str) -> String {
 #[component]
 pub fn DiscountsTab() -> impl IntoView {
     let ctx = use_event();
-    let editing = RwSignal::new(None::<i64>);
-    let fields = DiscountFields::new();
-    let form = FormState::new();
-    let list_form = FormState::new();
-    let notice = RwSignal::new(None::<String>);
-
-    let edit = move |d: &Discount| {
-        form.start();
-        fields.fill(d);
-        editing.set(Some(d.id));
-        focus("discount-code");
-    };
+    let editor = Editor::new(DiscountFields::default(), ctx.id, "discounts", FIELDS);
+    let (fields, form) = (editor.fields, editor.form);
     let remove = move |id: i64, code: String| {
-        notice.set(None);
-        delete(list_form, format!("/discounts/{id}"), move || {
+        editor.delete(id, move || {
             ctx.event.update(|e| e.discounts.retain(|d| d.id != id));
-            if editing.get_untracked() == Some(id) {
-                editing.set(None);
-                fields.clear();
-            }
-            notice.set(Some(format!("Deleted the code {code}.")));
+            format!("Deleted the code {code}.")
         });
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if form.busy.get_untracked() {
-            return;
-        }
-        form.start();
-        notice.set(None);
-        let Some(input) = fields.input(form) else { return };
-        let editing_id = editing.get_untracked();
-        let update_path = format!("/discounts/{}", editing_id.unwrap_or_default());
-        let create_path = format!("/events/{}/discounts", ctx.id);
-        save(form, editing_id, update_path, create_path, input, FIELDS, move |saved: Discount| {
+        editor.submit(ev, move |saved: Discount| {
             let message = format!("Saved the code {}.", saved.code);
             ctx.event.update(|e| upsert(&mut e.discounts, saved, |item| item.id));
-            fields.clear();
-            editing.set(None);
-            notice.set(Some(message));
+            message
         });
     };
 
     let rows = move || {
-        let (discounts, types, currency) =
-            ctx.event.with(|e| (e.discounts.clone(), e.ticket_types.clone(), e.currency.clone()));
+        let (discounts, types, currency) = ctx.event.with(|e| (e.discounts.clone(), e.ticket_types.clone(), e.currency.clone()));
         let can_edit = ctx.can_edit();
         discounts
             .into_iter()
@@ -147,19 +107,18 @@ pub fn DiscountsTab() -> impl IntoView {
                     None => format!("{} (no limit)", d.uses),
                 };
                 let expires = if d.expires_local.is_empty() { "Never".to_string() } else { d.expires_local.clone() };
+                let id = d.id;
                 let controls = can_edit.then(|| {
-                    let (edit_label, delete_label) = (format!("Edit {}", d.code), format!("Delete {}", d.code));
-                    let (d_edit, id, code) = (d.clone(), d.id, d.code.clone());
+                    let (d_edit, code) = (d.clone(), d.code.clone());
                     view! {
                         <td class="row-actions" aria-label="Actions">
-                            <button type="button" class="secondary small" aria-label=edit_label on:click=move |_| edit(&d_edit)>"Edit"</button>
-                            <button type="button" class="danger small" aria-label=delete_label
-                                on:click=move |_| remove(id, code.clone())>"Delete"</button>
+                            <EditButton name=d.code.clone() on_click=move || editor.edit(&d_edit, id, "discount-code") />
+                            <DeleteButton name=d.code.clone() on_click=move || remove(id, code.clone()) />
                         </td>
                     }
                 });
                 view! {
-                    <tr class:editing=move || editing.get() == Some(d.id)>
+                    <tr class:editing=move || editor.is_editing(id)>
                         <td><code class="code">{d.code.clone()}</code></td>
                         <td>{describe(&d, &currency)}</td>
                         <td>{applies}</td>
@@ -171,7 +130,6 @@ pub fn DiscountsTab() -> impl IntoView {
             })
             .collect_view()
     };
-    let empty = move || ctx.event.with(|e| e.discounts.is_empty());
     let checkboxes = move || {
         ctx.event
             .with(|e| e.ticket_types.clone())
@@ -205,67 +163,25 @@ pub fn DiscountsTab() -> impl IntoView {
     };
 
     view! {
-        <h2>"Discount codes"</h2>
-        <FormBanner form=list_form />
-        <Notice message=notice />
-        <Show when=move || !empty() fallback=|| view! { <p class="empty">"No discount codes."</p> }>
-            <div class="table-wrap">
-                <table class="data">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Code"</th>
-                            <th scope="col">"Discount"</th>
-                            <th scope="col">"Applies to"</th>
-                            <th scope="col" class="num">"Uses"</th>
-                            <th scope="col">"Expires"</th>
-                            <Show when=move || ctx.can_edit()>
-                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                            </Show>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
+        <EditorTab editor text=&TEXT is_empty=|e| e.discounts.is_empty() columns=COLUMNS rows on_submit=submit>
+            <div class="form-grid">
+                <Input form id="discount-code" name="code" label="Code" value=fields.code
+                    hint="What buyers type at checkout, e.g. EARLYBIRD." required=true />
+                <Select form id="discount-kind" name="kind" label="Kind" value=fields.kind choices=KINDS />
+                <Input form id="discount-amount" name="amount" label="Amount" value=fields.amount inputmode="decimal"
+                    hint=move || if fields.kind.get() == "fixed" { format!("In {} per ticket, e.g. 5.00.", ctx.currency()) } else { "A percentage, e.g. 10 or 12.5.".to_string() }
+                    required=true />
+                <Input form id="discount-max-uses" name="max_uses" label="Maximum uses" kind="number" inputmode="numeric"
+                    value=fields.max_uses hint="Empty: no limit." />
+                <Input form id="discount-expires" name="expires_local" label="Expires" kind="datetime-local"
+                    value=fields.expires_local hint="Event time zone. Empty: never." />
             </div>
-        </Show>
-        <Show when=move || ctx.can_edit()>
-            <form class="subform" on:submit=submit novalidate>
-                <h3>{move || if editing.get().is_some() { "Edit discount code" } else { "Add a discount code" }}</h3>
-                <FormBanner form />
-                <div class="form-grid">
-                    <Input form id="discount-code" name="code" label="Code" value=fields.code
-                        hint="What buyers type at checkout, e.g. EARLYBIRD." required=true />
-                    <Field form id="discount-kind" name="kind" label="Kind">
-                        <select id="discount-kind" name="kind" on:change=move |ev| fields.kind.set(event_target_value(&ev))>
-                            {options(move || fields.kind.get(), &[("percent", "Percent off"), ("fixed", "Fixed amount off each ticket")])}
-                        </select>
-                    </Field>
-                    <Input form id="discount-amount" name="amount" label="Amount" value=fields.amount inputmode="decimal"
-                        hint=move || if fields.kind.get() == "fixed" { format!("In {} per ticket, e.g. 5.00.", ctx.currency()) } else { "A percentage, e.g. 10 or 12.5.".to_string() }
-                        required=true />
-                    <Input form id="discount-max-uses" name="max_uses" label="Maximum uses" kind="number" inputmode="numeric"
-                        value=fields.max_uses hint="Empty: no limit." />
-                    <Input form id="discount-expires" name="expires_local" label="Expires" kind="datetime-local"
-                        value=fields.expires_local hint="Event time zone. Empty: never." />
-                </div>
-                <fieldset class="choices">
-                    <legend>"Applies to"</legend>
-                    <p class="hint">"None ticked: every ticket type."</p>
-                    {checkboxes}
-                    <FieldError form name="ticket_type_ids" id="discount-ticket-types" />
-                </fieldset>
-                <div class="actions">
-                    <button type="submit" class="primary" disabled=move || form.busy.get()>
-                        {move || if editing.get().is_some() { "Save discount code" } else { "Add discount code" }}
-                    </button>
-                    <Show when=move || editing.get().is_some()>
-                        <button type="button" class="secondary" on:click=move |_| {
-                            form.start();
-                            fields.clear();
-                            editing.set(None);
-                        }>"Cancel"</button>
-                    </Show>
-                </div>
-            </form>
-        </Show>
+            <fieldset class="choices">
+                <legend>"Applies to"</legend>
+                <p class="hint">"None ticked: every ticket type."</p>
+                {checkboxes}
+                <FieldError form name="ticket_type_ids" id="discount-ticket-types" />
+            </fieldset>
+        </EditorTab>
     }
 }

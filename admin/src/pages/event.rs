@@ -5,13 +5,12 @@
 //! it, so every tab shows what the origin last said without reloading.
 use crate::api::{self, Failure};
 use crate::pages::events::PublishedBadge;
-use crate::pages::{load_failed, loading};
+use crate::pages::{load_failed, loading, param_id};
 use crate::session::{can_edit, role_label, use_session};
 use app::admin::{AdminEvent, Role};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Outlet, A};
-use leptos_router::hooks::use_params_map;
 
 #[derive(Clone, Copy)]
 pub struct EventCtx {
@@ -47,8 +46,7 @@ pub fn use_event() -> EventCtx {
 
 #[component]
 pub fn EventPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())));
+    let id = param_id("id");
     // A different event is a different screen: nothing of the last one's forms carries over.
     move || match id.get() {
         Some(id) => view! { <EventShell id /> }.into_any(),

@@ -2,7 +2,9 @@
 //! form itself lives here too, because the Details tab edits with the same inputs.
 use crate::api;
 use crate::forms::{Field, FormBanner, FormState, Input};
-use crate::pages::{load_failed, loading};
+use crate::pages::{load_failed, loading, Column, DataTable};
+
+const COLUMNS: &[Column] = &[("Event", false), ("When", false), ("Status", false), ("Sold", true)];
 use crate::session::{can_edit, role_label, use_session};
 use app::admin::{AdminEvent, AdminEventSummary, EventInput};
 use leptos::prelude::*;
@@ -59,21 +61,9 @@ pub fn EventsPage() -> impl IntoView {
             <p class="empty">"You are not a member of any organisation yet. Ask an owner to add you by your email address."</p>
         }
         .into_any(),
-        Some(Ok(Some(events))) if events.is_empty() => {
-            view! { <p class="empty">"No events yet."</p> }.into_any()
-        }
+        Some(Ok(Some(events))) if events.is_empty() => view! { <p class="empty">"No events yet."</p> }.into_any(),
         Some(Ok(Some(events))) => view! {
-            <div class="table-wrap">
-                <table class="data">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Event"</th>
-                            <th scope="col">"When"</th>
-                            <th scope="col">"Status"</th>
-                            <th scope="col" class="num">"Sold"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
+            <DataTable columns=COLUMNS>
                         {events
                             .into_iter()
                             .map(|e| {
@@ -90,9 +80,7 @@ pub fn EventsPage() -> impl IntoView {
                                 }
                             })
                             .collect_view()}
-                    </tbody>
-                </table>
-            </div>
+                    </DataTable>
         }
         .into_any(),
     };
@@ -137,8 +125,7 @@ pub struct EventFields {
     pub currency: RwSignal<String>,
 }
 
-pub const EVENT_FIELDS: &[&str] =
-    &["slug", "title", "description", "venue", "timezone", "starts_local", "ends_local", "currency"];
+pub const EVENT_FIELDS: &[&str] = &["slug", "title", "description", "venue", "timezone", "starts_local", "ends_local", "currency"];
 
 impl EventFields {
     pub fn new(input: EventInput) -> EventFields {
@@ -193,9 +180,11 @@ impl EventFields {
             ("ends_local", &input.ends_local, "Please enter when the event ends."),
             ("currency", &input.currency, "Please enter a currency code, e.g. EUR."),
         ] {
-            if value.is_empty() {
-                form.field_error(name, message);
-            }
+            form.require(name, value, message);
+        }
+        if !input.slug.is_empty() {
+            // The rule the origin applies, with its sentence: no round trip for a mistyped address.
+            form.check("slug", app::validate::slug(&input.slug));
         }
         !form.has_errors()
     }
@@ -220,25 +209,11 @@ pub fn EventInputs(form: FormState, fields: EventFields) -> impl IntoView {
     view! {
         <div class="form-grid">
             <Input form id="event-title" name="title" label="Title" value=fields.title required=true />
-            <Input
-                form
-                id="event-slug"
-                name="slug"
-                label="Slug"
-                value=fields.slug
-                hint="The storefront address: /e/your-slug. Lowercase letters, digits and dashes."
-                required=true
-            />
+            <Input form id="event-slug" name="slug" label="Slug" value=fields.slug required=true
+                hint="The storefront address: /e/your-slug. Lowercase letters, digits and dashes." />
             <Input form id="event-venue" name="venue" label="Venue" value=fields.venue required=true />
-            <Input
-                form
-                id="event-timezone"
-                name="timezone"
-                label="Time zone"
-                value=fields.timezone
-                hint="As in Europe/Amsterdam; the times below are local to it."
-                required=true
-            />
+            <Input form id="event-timezone" name="timezone" label="Time zone" value=fields.timezone required=true
+                hint="As in Europe/Amsterdam; the times below are local to it." />
             <Input form id="event-starts" name="starts_local" label="Starts" kind="datetime-local" value=fields.starts_local required=true />
             <Input form id="event-ends" name="ends_local" label="Ends" kind="datetime-local" value=fields.ends_local required=true />
             <Input form id="event-currency" name="currency" label="Currency" value=fields.currency hint="ISO code: EUR, USD, GBP…" required=true />
@@ -254,11 +229,8 @@ pub fn NewEventPage() -> impl IntoView {
     let session = use_session();
     let navigate = use_navigate();
     let form = FormState::new();
-    let fields = EventFields::new(EventInput {
-        timezone: crate::format::browser_time_zone(),
-        currency: "EUR".to_string(),
-        ..EventInput::default()
-    });
+    let fields =
+        EventFields::new(EventInput { timezone: crate::format::browser_time_zone(), currency: "EUR".to_string(), ..EventInput::default() });
     // The slug follows the title until someone edits it by hand.
     let last_auto_slug = StoredValue::new(String::new());
     Effect::new(move |_| {
@@ -271,11 +243,9 @@ pub fn NewEventPage() -> impl IntoView {
     });
     let current = Memo::new(move |_| session.current());
     let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if form.busy.get_untracked() {
+        if !form.begin(&ev) {
             return;
         }
-        form.start();
         let Some(org) = current.get_untracked().map(|m| m.organisation_id) else {
             form.banner("Choose an organisation first.");
             return;

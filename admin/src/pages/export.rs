@@ -30,11 +30,9 @@ pub fn ExportTab() -> impl IntoView {
         move || open.store(false, Ordering::Relaxed)
     });
     let start = move |_| {
-        if form.busy.get_untracked() {
+        if !form.begin_action() {
             return;
         }
-        form.start();
-        form.busy.set(true);
         job.set(None);
         let open = open.clone();
         spawn_local(async move {
@@ -64,7 +62,13 @@ pub fn ExportTab() -> impl IntoView {
 
     let progress = move || {
         job.get().map(|job| {
-            let percent = if job.total > 0 { job.done * 100 / job.total } else if job.status == "done" { 100 } else { 0 };
+            let percent = if job.total > 0 {
+                job.done * 100 / job.total
+            } else if job.status == "done" {
+                100
+            } else {
+                0
+            };
             let state = match job.status.as_str() {
                 "queued" => "Waiting to start…".to_string(),
                 "running" => format!("Writing tickets: {} of {}", job.done, job.total),

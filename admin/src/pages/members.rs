@@ -1,8 +1,8 @@
 //! The Members page: who belongs to the current organisation and with which role. Owners only; the
 //! origin refuses everyone else, and this page says so instead of showing controls that would fail.
 use crate::api;
-use crate::forms::{delete, options, Field, FormBanner, FormState, Input};
-use crate::pages::{load_failed, loading, Notice};
+use crate::forms::{delete, post, FormBanner, FormState, Input, Select};
+use crate::pages::{load_failed, loading, Column, DataTable, Notice};
 use crate::session::{role_label, use_session};
 use app::admin::{Member, MemberInput, Role, RoleInput};
 use leptos::prelude::*;
@@ -10,6 +10,7 @@ use leptos::task::spawn_local;
 
 const ROLES: [Role; 3] = [Role::Viewer, Role::Admin, Role::Owner];
 const ROLE_CHOICES: [(&str, &str); 3] = [("viewer", "Viewer"), ("admin", "Admin"), ("owner", "Owner")];
+const COLUMNS: &[Column] = &[("Name", false), ("Email", false), ("Role", false)];
 
 #[component]
 pub fn MembersPage() -> impl IntoView {
@@ -78,21 +79,12 @@ fn Members(org: i64, name: String) -> impl IntoView {
         });
     };
 
-    let table = move || match members.get() {
+    let table = move || {
+        match members.get() {
         None => loading(),
         Some(Err(failure)) => load_failed(&failure),
         Some(Ok(list)) => view! {
-            <div class="table-wrap">
-                <table class="data">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Name"</th>
-                            <th scope="col">"Email"</th>
-                            <th scope="col">"Role"</th>
-                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                        </tr>
-                    </thead>
-                    <tbody>
+            <DataTable columns=COLUMNS actions=true>
                         {list
                             .into_iter()
                             .map(|m| {
@@ -120,40 +112,29 @@ fn Members(org: i64, name: String) -> impl IntoView {
                                 }
                             })
                             .collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            </DataTable>
         }
         .into_any(),
+    }
     };
 
     let form = FormState::new();
     let email = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Admin.as_str().to_string());
     let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if form.busy.get_untracked() {
+        if !form.begin(&ev) {
             return;
         }
-        form.start();
         notice.set(None);
         let input = MemberInput { email: email.get_untracked().trim().to_string(), role: role.get_untracked() };
-        if let Err(message) = app::validate::email(&input.email) {
-            form.field_error("email", message);
-            return;
+        form.check("email", app::validate::email(&input.email));
+        if !form.has_errors() {
+            post(form, format!("/organisations/{org}/members"), input, &["email", "role"], move |member: Member| {
+                email.set(String::new());
+                notice.set(Some(format!("Added {} as {}.", member.name, role_label(member.role).to_lowercase())));
+                replace(member);
+            });
         }
-        form.busy.set(true);
-        spawn_local(async move {
-            match api::post::<_, Member>(&format!("/organisations/{org}/members"), &input).await {
-                Ok(member) => {
-                    form.busy.set(false);
-                    email.set(String::new());
-                    notice.set(Some(format!("Added {} as {}.", member.name, role_label(member.role).to_lowercase())));
-                    replace(member);
-                }
-                Err(failure) => form.fail(&failure, &["email", "role"]),
-            }
-        });
     };
 
     view! {
@@ -167,11 +148,7 @@ fn Members(org: i64, name: String) -> impl IntoView {
             <FormBanner form />
             <div class="form-grid">
                 <Input form id="member-email" name="email" label="Email" kind="email" value=email autocomplete="off" required=true />
-                <Field form id="member-role" name="role" label="Role">
-                    <select id="member-role" name="role" on:change=move |ev| role.set(event_target_value(&ev))>
-                        {options(move || role.get(), &ROLE_CHOICES)}
-                    </select>
-                </Field>
+                <Select form id="member-role" name="role" label="Role" value=role choices=&ROLE_CHOICES />
             </div>
             <div class="actions">
                 <button type="submit" class="primary" disabled=move || form.busy.get()>"Add member"</button>

@@ -8,13 +8,17 @@ use crate::api;
 use crate::format::{date_time, plural};
 use crate::forms::{options, Field, FormBanner, FormState};
 use crate::pages::event::use_event;
-use crate::pages::{load_failed, loading, Notice};
+use crate::pages::{load_failed, loading, param_id, Column, DataTable, Notice};
 use app::admin::{AdminOrder, OrderList};
 use app::money::format_amount;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+const ORDER_COLUMNS: &[Column] =
+    &[("Reference", false), ("Buyer", false), ("Tickets", true), ("Total", true), ("Status", false), ("Placed", false)];
+const TICKET_COLUMNS: &[Column] = &[("Code", false), ("Ticket type", false), ("Attendee", false), ("Checked in", false)];
 
 const PAGE: i64 = 50;
 
@@ -95,19 +99,7 @@ pub fn OrdersTab() -> impl IntoView {
             let (previous, next) = (previous.clone(), next.clone());
             view! {
                 <p class="muted" role="status">{format!("Showing {from}–{to} of {}", list.total)}</p>
-                <div class="table-wrap">
-                    <table class="data">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Reference"</th>
-                                <th scope="col">"Buyer"</th>
-                                <th scope="col" class="num">"Tickets"</th>
-                                <th scope="col" class="num">"Total"</th>
-                                <th scope="col">"Status"</th>
-                                <th scope="col">"Placed"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
+                <DataTable columns=ORDER_COLUMNS>
                             {list
                                 .orders
                                 .into_iter()
@@ -124,9 +116,7 @@ pub fn OrdersTab() -> impl IntoView {
                                     }
                                 })
                                 .collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                        </DataTable>
                 <div class="pager">
                     <button type="button" class="secondary" disabled=!has_previous on:click=previous>"Previous page"</button>
                     <button type="button" class="secondary" disabled=!has_next on:click=next>"Next page"</button>
@@ -156,8 +146,7 @@ pub fn OrdersTab() -> impl IntoView {
 
 #[component]
 pub fn OrderTab() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("order").and_then(|id| id.parse::<i64>().ok())));
+    let id = param_id("order");
     move || match id.get() {
         Some(id) => view! { <OrderDetail id /> }.into_any(),
         None => view! { <div class="form-error" role="alert">"That is not an order address."</div> }.into_any(),
@@ -184,11 +173,7 @@ fn OrderDetail(id: i64) -> impl IntoView {
 }
 
 #[component]
-fn OrderView(
-    order: AdminOrder,
-    notice: RwSignal<Option<String>>,
-    #[prop(into)] on_change: Callback<AdminOrder>,
-) -> impl IntoView {
+fn OrderView(order: AdminOrder, notice: RwSignal<Option<String>>, #[prop(into)] on_change: Callback<AdminOrder>) -> impl IntoView {
     let ctx = use_event();
     let form = FormState::new();
     let confirming = RwSignal::new(false);
@@ -197,11 +182,9 @@ fn OrderView(
     let refund_text = format_amount(paid.max(0), &order.currency);
     let ticket_count = order.tickets.len() as i64;
     let act = move |action: &'static str| {
-        if form.busy.get_untracked() {
+        if !form.begin_action() {
             return;
         }
-        form.start();
-        form.busy.set(true);
         notice.set(None);
         spawn_local(async move {
             match api::post_empty::<AdminOrder>(&format!("/orders/{id}/{action}")).await {
@@ -308,19 +291,7 @@ fn OrderView(
             </dl>
             {actions}
             <h3>"Tickets"</h3>
-            <div class="table-wrap">
-                <table class="data">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Code"</th>
-                            <th scope="col">"Ticket type"</th>
-                            <th scope="col">"Attendee"</th>
-                            <th scope="col">"Checked in"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{tickets}</tbody>
-                </table>
-            </div>
+            <DataTable columns=TICKET_COLUMNS>{tickets}</DataTable>
             {answers}
         </article>
     }

@@ -8,6 +8,9 @@ use crate::api;
 use crate::clock::{format_countdown, use_clock, Clock};
 use crate::model::{EventSnapshot, HoldRequest, HoldRequestItem, SaleStatus, TicketAvailability, TicketTypeSnapshot};
 use crate::money::{format_amount, format_price};
+use crate::pages::code_input::CodeEntry;
+use crate::rules::limits::MAX_ACCESS_CODE_CHARS;
+use crate::rules::totals::subtotal;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
@@ -100,7 +103,7 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
         });
     }
 
-    let total_minor = move || all_rows(true).iter().map(|(info, row)| row.quantity.get() * info.price_minor).sum::<i64>();
+    let total_minor = move || subtotal(all_rows(true).iter().map(|(info, row)| (row.quantity.get(), info.price_minor)));
     let ticket_count = move || all_rows(true).iter().map(|(_, row)| row.quantity.get()).sum::<i64>();
     let chosen_untracked = move || all_rows(false).iter().map(|(_, row)| row.quantity.get_untracked()).sum::<i64>();
 
@@ -138,10 +141,8 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
                 match outcome {
                     Ok(hold) => api::go_to(&format!("/checkout/{}", hold.id)),
                     Err(failure) => {
-                        if let api::ApiFailure::Api { body, .. } = &failure {
-                            if let Some(left) = &body.available {
-                                apply_availability(left);
-                            }
+                        if let Some(left) = failure.body().and_then(|body| body.available.as_ref()) {
+                            apply_availability(left);
                         }
                         message.set(Some(failure.message()));
                         submitting.set(false);
@@ -203,18 +204,7 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
             });
         }
     };
-    let unlock_on_enter = {
-        let unlock = unlock.clone();
-        move |ev: leptos::ev::KeyboardEvent| {
-            // Enter here unlocks; it must not submit the reservation around it.
-            if ev.key() == "Enter" {
-                ev.prevent_default();
-                unlock();
-            }
-        }
-    };
-    let unlock_on_click = move |_| unlock();
-    let unlock_invalid = move || unlock_error.with(Option::is_some).to_string();
+    let unlock_invalid = Signal::derive(move || unlock_error.with(Option::is_some).to_string());
 
     view! {
         <article class="event">
@@ -238,22 +228,17 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
                 <details class="access-code">
                     <summary>"Have an access code?"</summary>
                     <div class="field">
-                        <label for="access-code">"Access code"</label>
-                        <div class="field-row">
-                            <input
-                                id="access-code"
-                                name="access-code"
-                                type="text"
-                                autocomplete="off"
-                                maxlength="100"
-                                bind:value=code_input
-                                aria-invalid=unlock_invalid
-                                on:keydown=unlock_on_enter
-                            />
-                            <button type="button" class="button button-secondary" disabled=move || unlocking.get() on:click=unlock_on_click>
-                                "Unlock"
-                            </button>
-                        </div>
+                        <CodeEntry
+                            id="access-code"
+                            name="access-code"
+                            label="Access code"
+                            max_chars=MAX_ACCESS_CODE_CHARS
+                            value=code_input
+                            invalid=unlock_invalid
+                            busy=unlocking
+                            button="Unlock"
+                            action=unlock
+                        />
                         <p class="field-error" role="alert">{move || unlock_error.get()}</p>
                         <p class="hint muted" role="status">{move || unlock_note.get()}</p>
                     </div>
@@ -349,26 +334,23 @@ fn TicketRow(info: TicketTypeSnapshot, row: Row) -> impl IntoView {
                 {(info.max_per_order > 1).then(|| view! { <p class="ticket-limit muted">{format!("Up to {} per order", info.max_per_order)}</p> })}
             </div>
             <div class="stepper" role="group" aria-label=format!("How many {name} tickets")>
-                <button
-                    type="button"
-                    class="step"
-                    aria-label=format!("One fewer {name}")
-                    disabled=move || !can_remove()
-                    on:click=remove
-                >
-                    "−"
-                </button>
+                <StepButton label=format!("One fewer {name}") enabled=Signal::derive(can_remove) on_click=remove symbol="−" />
                 <output class="quantity" aria-live="polite">{move || quantity.get()}</output>
-                <button
-                    type="button"
-                    class="step"
-                    aria-label=format!("One more {name}")
-                    disabled=move || !can_add()
-                    on:click=add
-                >
-                    "+"
-                </button>
+                <StepButton label=format!("One more {name}") enabled=Signal::derive(can_add) on_click=add symbol="+" />
             </div>
         </li>
+    }
+}
+
+/// One of a stepper's two buttons ("−", "+"), named for a screen reader by `label`.
+#[component]
+fn StepButton<C>(label: String, enabled: Signal<bool>, on_click: C, symbol: &'static str) -> impl IntoView
+where
+    C: FnMut(leptos::ev::MouseEvent) + 'static,
+{
+    view! {
+        <button type="button" class="step" aria-label=label disabled=move || !enabled.get() on:click=on_click>
+            {symbol}
+        </button>
     }
 }

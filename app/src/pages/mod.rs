@@ -1,5 +1,6 @@
 //! The storefront's pages. Each takes its data as props; none fetches for its first render.
 mod checkout;
+mod code_input;
 mod event;
 mod order;
 
@@ -23,9 +24,7 @@ pub fn App(data: PageData) -> impl IntoView {
         Page::Event { snapshot } => view! { <event::EventPage snapshot=snapshot /> }.into_any(),
         Page::Checkout { hold, questions } => view! { <checkout::CheckoutPage hold=hold questions=questions /> }.into_any(),
         Page::Order { order } => view! { <order::OrderPage order=order /> }.into_any(),
-        Page::Problem { status, heading, message } => {
-            view! { <ProblemPage status=status heading=heading message=message /> }.into_any()
-        }
+        Page::Problem { status, heading, message } => view! { <ProblemPage status=status heading=heading message=message /> }.into_any(),
     };
     view! {
         <header class="site-header">

@@ -48,11 +48,8 @@ pub fn OrderPage(order: Order) -> impl IntoView {
         }
     });
     let answers = (!order.answers.is_empty()).then(|| {
-        let rows = order
-            .answers
-            .iter()
-            .map(|answer| view! { <dt>{answer.label.clone()}</dt> <dd>{answer.answer.clone()}</dd> })
-            .collect_view();
+        let rows =
+            order.answers.iter().map(|answer| view! { <dt>{answer.label.clone()}</dt> <dd>{answer.answer.clone()}</dd> }).collect_view();
         view! {
             <section class="order-answers">
                 <h2>"Your answers"</h2>

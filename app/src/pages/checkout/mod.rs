@@ -1,0 +1,286 @@
+//! Checkout: the hold's countdown, the buyer and one attendee per ticket, validated as the person
+//! types; submitting twice (a double tap, a retry after a dropped connection) reuses one idempotency
+//! key, so it can only ever make one order.
+//!
+//! One job a file: `countdown` (the hold's timer and its end), `fields` (the people and the
+//! questions), `discount` (the code's preview), and this page, which puts them together and places
+//! the order.
+mod countdown;
+mod discount;
+mod fields;
+
+use crate::api;
+use crate::model::{AnswerInput, ApiErrorBody, DiscountPreview, Hold, HoldItem, HoldStatus, OrderRequest, PaymentMethod, Person, Question};
+use crate::money::{format_amount, format_price};
+use crate::rules::totals::payment_for;
+use crate::rules::ErrorCode;
+use crate::validate;
+use countdown::HoldTimer;
+use discount::{DiscountField, DISCOUNT_FIELD};
+use fields::{answer_key, check_fields, FieldErrors, PersonFields, PersonInputs, QuestionField};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::collections::BTreeMap;
+
+#[component]
+pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
+    let expires_at = hold.expires_at;
+    let released = RwSignal::new(false);
+    let expired_by_server = RwSignal::new(hold.status == HoldStatus::Expired);
+    let expired = countdown::expired(expires_at, expired_by_server);
+
+    let buyer = PersonFields::new();
+    let first_is_buyer = RwSignal::new(true);
+    // One attendee form per ticket, labelled with its ticket type.
+    let attendees: Vec<(String, PersonFields)> = hold
+        .items
+        .iter()
+        .flat_map(|item| (0..item.quantity).map(move |_| item.name.clone()))
+        .map(|label| (label, PersonFields::new()))
+        .collect();
+    let attendee_fields: Vec<PersonFields> = attendees.iter().map(|(_, fields)| *fields).collect();
+    let errors: FieldErrors = RwSignal::new(BTreeMap::new());
+    let form_message = RwSignal::new(None::<String>);
+    let submitting = RwSignal::new(false);
+    // One value per question, in the event's order.
+    let answers: Vec<(Question, RwSignal<String>)> = questions.into_iter().map(|q| (q, RwSignal::new(String::new()))).collect();
+    let answer_values = StoredValue::new(answers.clone());
+
+    // The discount as previewed; the order sends its code.
+    let applied = RwSignal::new(None::<DiscountPreview>);
+    let subtotal_minor = hold.total_minor;
+    let total_untracked = move || applied.with_untracked(|preview| preview.as_ref().map_or(subtotal_minor, |preview| preview.total_minor));
+    let total = move || applied.with(|preview| preview.as_ref().map_or(subtotal_minor, |preview| preview.total_minor));
+    let payment = move || payment_for(total());
+
+    let hold_id = hold.id.clone();
+    let submit = {
+        let attendee_fields = attendee_fields.clone();
+        let hold_id = hold_id.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if submitting.get_untracked() || expired.get_untracked() {
+                return;
+            }
+            let buyer_value = buyer.value();
+            let attendee_values: Vec<Person> = attendee_fields
+                .iter()
+                .enumerate()
+                .map(|(i, fields)| if i == 0 && first_is_buyer.get_untracked() { buyer_value.clone() } else { fields.value() })
+                .collect();
+            let mut found = check_fields(&buyer_value, &attendee_values, first_is_buyer.get_untracked());
+            let answer_inputs: Vec<AnswerInput> = answer_values.with_value(|answers| {
+                answers
+                    .iter()
+                    .filter_map(|(question, value)| {
+                        let answer = value.get_untracked().trim().to_string();
+                        if let Err(message) = validate::answer(question, &answer) {
+                            found.insert(answer_key(question.id), message);
+                        }
+                        (!answer.is_empty()).then_some(AnswerInput { question_id: question.id, answer })
+                    })
+                    .collect()
+            });
+            let has_errors = !found.is_empty();
+            // A refused discount code stays flagged until it is changed or removed.
+            let discount_error = errors.with_untracked(|errors| errors.get(DISCOUNT_FIELD).cloned());
+            if let Some(message) = discount_error {
+                found.insert(DISCOUNT_FIELD.to_string(), message);
+            }
+            errors.set(found);
+            if has_errors {
+                form_message.set(Some("Please check the highlighted fields.".to_string()));
+                return;
+            }
+            form_message.set(None);
+            submitting.set(true);
+            let discount_code = applied.with_untracked(|preview| preview.as_ref().map(|preview| preview.code.clone()));
+            let payment = payment_for(total_untracked());
+            let request = OrderRequest { buyer: buyer_value, attendees: attendee_values, payment, discount_code, answers: answer_inputs };
+            let hold_id = hold_id.clone();
+            spawn_local(async move {
+                let key = idempotency_key(&hold_id);
+                match api::place_order(&hold_id, &key, &request).await {
+                    Ok(order) => api::go_to(&order.url),
+                    Err(failure) => {
+                        submitting.set(false);
+                        if failure.code() == Some(ErrorCode::HoldExpired) {
+                            expired_by_server.set(true);
+                        } else if let Some(ApiErrorBody { field: Some(field), message, .. }) = failure.body() {
+                            if field == DISCOUNT_FIELD {
+                                // Refused for real (used up or expired since the preview): the
+                                // total goes back, and placing the order again goes without it.
+                                applied.set(None);
+                            }
+                            errors.update(|errors| {
+                                errors.insert(field.clone(), message.clone());
+                            });
+                            form_message.set(Some(if field == DISCOUNT_FIELD {
+                                "The discount code could not be used. You can place the order without it.".to_string()
+                            } else {
+                                "Please check the highlighted fields.".to_string()
+                            }));
+                        } else {
+                            form_message.set(Some(failure.message()));
+                        }
+                    }
+                }
+            });
+        }
+    };
+
+    let event_url = format!("/e/{}", hold.event_slug);
+    let release = {
+        let hold_id = hold_id.clone();
+        let event_url = event_url.clone();
+        move |_| {
+            let hold_id = hold_id.clone();
+            let event_url = event_url.clone();
+            released.set(true);
+            spawn_local(async move {
+                let _ = api::release_hold(&hold_id).await;
+                api::go_to(&event_url);
+            });
+        }
+    };
+
+    let currency = hold.currency.clone();
+    let summary_line = |item: &HoldItem| {
+        view! {
+            <li class="summary-line">
+                <span>{format!("{} × {}", item.quantity, item.name)}</span>
+                <span>{format_price(item.line_total_minor, &currency)}</span>
+            </li>
+        }
+    };
+    let summary = hold.items.iter().map(summary_line).collect_view();
+    let attendee_forms = attendees
+        .into_iter()
+        .enumerate()
+        .map(|(i, (label, fields))| {
+            let fieldset = view! {
+                <fieldset class="attendee">
+                    <legend>{format!("Ticket {} · {label}", i + 1)}</legend>
+                    <PersonInputs fields=fields prefix=format!("attendees[{i}]") errors=errors />
+                </fieldset>
+            };
+            if i == 0 {
+                view! {
+                    <div class="attendee-first">
+                        <label class="check">
+                            <input type="checkbox" name="first-is-buyer" bind:checked=first_is_buyer />
+                            "Ticket 1 is for me"
+                        </label>
+                        <div hidden=move || first_is_buyer.get()>{fieldset}</div>
+                    </div>
+                }
+                .into_any()
+            } else {
+                fieldset.into_any()
+            }
+        })
+        .collect_view();
+
+    let discount_currency = currency.clone();
+    let discount_line = move || {
+        applied.get().map(|preview| {
+            view! {
+                <li class="summary-line summary-discount">
+                    <span>{format!("Discount ({})", preview.code)}</span>
+                    <span>{format!("−{}", format_amount(preview.discount_minor, &discount_currency))}</span>
+                </li>
+            }
+        })
+    };
+    let total_currency = currency.clone();
+    let question_fields = (!answers.is_empty()).then(|| {
+        let fields = answers
+            .into_iter()
+            .map(|(question, value)| view! { <QuestionField question=question value=value errors=errors /> })
+            .collect_view();
+        view! {
+            <fieldset class="questions">
+                <legend>"A few questions"</legend>
+                {fields}
+            </fieldset>
+        }
+    });
+
+    view! {
+        <article class="checkout">
+            <header class="checkout-header">
+                <p class="eyebrow">{hold.event_when_display.clone()}</p>
+                <h1>{hold.event_title.clone()}</h1>
+            </header>
+            <HoldTimer expires_at=expires_at expired=expired event_url=event_url />
+            <section class="summary">
+                <h2>"Your order"</h2>
+                <ul class="summary-lines">{summary.clone()} {discount_line}</ul>
+                <p class="summary-total">
+                    <span>"Total"</span>
+                    <strong>{move || format_price(total(), &total_currency)}</strong>
+                </p>
+                <DiscountField hold_id=hold_id applied=applied errors=errors expired_by_server=expired_by_server />
+            </section>
+            <form class="checkout-form" novalidate=true on:submit=submit>
+                <fieldset class="buyer">
+                    <legend>"Your details"</legend>
+                    <PersonInputs fields=buyer prefix="buyer".to_string() errors=errors />
+                    <p class="hint muted">"We send your tickets to this address."</p>
+                </fieldset>
+                {attendee_forms}
+                {question_fields}
+                <section class="payment">
+                    <h2>"Payment"</h2>
+                    <p>
+                        {move || match payment() {
+                            PaymentMethod::Free => "Nothing to pay: these tickets are free.",
+                            PaymentMethod::Offline => "Pay at the door or by invoice. Your tickets are issued now; bring them to the event.",
+                        }}
+                    </p>
+                </section>
+                <p class="form-message" role="alert">{move || form_message.get()}</p>
+                <button
+                    type="submit"
+                    class="button button-primary button-block"
+                    disabled=move || submitting.get() || expired.get() || released.get()
+                >
+                    {move || if submitting.get() { "Placing your order…" } else { "Place order" }}
+                </button>
+                <button
+                    type="button"
+                    class="button button-link"
+                    disabled=move || submitting.get() || released.get()
+                    on:click=release
+                >
+                    "Cancel and release these tickets"
+                </button>
+            </form>
+        </article>
+    }
+}
+
+/// One key per hold, kept for the tab's life: a reload and a second tap send the same key.
+fn idempotency_key(hold_id: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let storage_key = format!("stampede.order-key.{hold_id}");
+        let storage = window().session_storage().ok().flatten();
+        if let Some(existing) = storage.as_ref().and_then(|s| s.get_item(&storage_key).ok().flatten()) {
+            return existing;
+        }
+        let mut bytes = [0u8; 16];
+        if let Ok(crypto) = window().crypto() {
+            let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+        }
+        let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        if let Some(storage) = storage {
+            let _ = storage.set_item(&storage_key, &key);
+        }
+        key
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        format!("host-{hold_id}")
+    }
+}
