@@ -1,10 +1,10 @@
 //! The Discount codes tab: the codes, how often each was used, and one form that adds a code or
 //! edits the one picked from the list.
-use crate::forms::{optional_number, trimmed, upsert, FieldError, FormState, Input, Select};
+use crate::forms::{optional_number, trimmed, FieldError, FormState, Input, Select};
 use crate::pages::editor::{DeleteButton, EditButton, Editor, EditorTab, ItemFields, TabText};
 use crate::pages::event::use_event;
 use crate::pages::Column;
-use app::admin::{Discount, DiscountInput, DiscountKind};
+use app::admin::{AdminEvent, Discount, DiscountInput, DiscountKind};
 use app::model::TicketTypeId;
 use app::money::format_amount;
 use leptos::prelude::*;
@@ -58,6 +58,14 @@ impl ItemFields for DiscountFields {
             ticket_type_ids: self.ticket_type_ids.get_untracked(),
         })
     }
+
+    fn list(event: &mut AdminEvent) -> &mut Vec<Self::Item> {
+        &mut event.discounts
+    }
+
+    fn id(item: &Self::Item) -> i64 {
+        item.id
+    }
 }
 
 const KINDS: &[(&str, &str)] = &[("percent", "Percent off"), ("fixed", "Fixed amount off each ticket")];
@@ -75,21 +83,10 @@ fn describe(d: &Discount, currency: &str) -> String {
 #[component]
 pub fn DiscountsTab() -> impl IntoView {
     let ctx = use_event();
-    let editor = Editor::new(DiscountFields::default(), ctx.id, "discounts", FIELDS);
+    let editor = Editor::new(DiscountFields::default(), ctx, "discounts", FIELDS);
     let (fields, form) = (editor.fields, editor.form);
-    let remove = move |id: i64, code: String| {
-        editor.delete(id, move || {
-            ctx.event.update(|e| e.discounts.retain(|d| d.id != id));
-            format!("Deleted the code {code}.")
-        });
-    };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        editor.submit(ev, move |saved: Discount| {
-            let message = format!("Saved the code {}.", saved.code);
-            ctx.event.update(|e| upsert(&mut e.discounts, saved, |item| item.id));
-            message
-        });
-    };
+    let remove = move |id: i64, code: String| editor.delete(id, format!("Deleted the code {code}."));
+    let submit = move |ev: leptos::ev::SubmitEvent| editor.submit(ev, |saved| format!("Saved the code {}.", saved.code));
 
     let rows = move || {
         let (discounts, types, currency) = ctx.event.with(|e| (e.discounts.clone(), e.ticket_types.clone(), e.currency.clone()));

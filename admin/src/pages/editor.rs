@@ -6,15 +6,15 @@
 //! its first input; "Cancel" and a save empty it; a delete of the item being edited empties it
 //! too. A save or delete puts the origin's answer into the event (so no tab reloads it) and says
 //! so in the notice; a refusal shows at its input or in the banner, and what was typed stays.
-use crate::forms::{delete, focus, save, FormBanner, FormState};
-use crate::pages::event::use_event;
+use crate::forms::{delete, focus, save, upsert, FormBanner, FormState};
+use crate::pages::event::{use_event, EventCtx};
 use crate::pages::{Column, DataTable, Notice};
 use app::admin::AdminEvent;
 use leptos::prelude::*;
 
 /// The form's inputs for one kind of item.
 pub trait ItemFields: Copy + Send + Sync + 'static {
-    type Item;
+    type Item: serde::de::DeserializeOwned + 'static;
     /// What the form sends.
     type Input: serde::Serialize + 'static;
     /// Empties the inputs (or sets the defaults of a new item).
@@ -23,6 +23,9 @@ pub trait ItemFields: Copy + Send + Sync + 'static {
     fn fill(self, item: &Self::Item);
     /// Reads the inputs, flagging on `form` what the browser can check itself; None when flagged.
     fn input(self, form: FormState) -> Option<Self::Input>;
+    /// Where the event keeps the items.
+    fn list(event: &mut AdminEvent) -> &mut Vec<Self::Item>;
+    fn id(item: &Self::Item) -> i64;
 }
 
 /// One tab's editing state: its inputs, the form and the list's banners, which item is in the form,
@@ -30,7 +33,7 @@ pub trait ItemFields: Copy + Send + Sync + 'static {
 /// `/events/{event}/{collection}`; `api_fields` are the inputs a 422 may name.
 pub struct Editor<F> {
     pub fields: F,
-    event: i64,
+    ctx: EventCtx,
     collection: &'static str,
     api_fields: &'static [&'static str],
     pub form: FormState,
@@ -49,10 +52,10 @@ impl<F: Copy> Clone for Editor<F> {
 impl<F: Copy> Copy for Editor<F> {}
 
 impl<F: ItemFields> Editor<F> {
-    pub fn new(fields: F, event: i64, collection: &'static str, api_fields: &'static [&'static str]) -> Editor<F> {
+    pub fn new(fields: F, ctx: EventCtx, collection: &'static str, api_fields: &'static [&'static str]) -> Editor<F> {
         fields.clear();
         let (form, list_form) = (FormState::new(), FormState::new());
-        Editor { fields, event, collection, api_fields, form, list_form, editing: RwSignal::new(None), notice: RwSignal::new(None) }
+        Editor { fields, ctx, collection, api_fields, form, list_form, editing: RwSignal::new(None), notice: RwSignal::new(None) }
     }
 
     /// Puts `item` (whose id is `id`) into the form and the cursor into the input `focus_id`.
@@ -76,11 +79,8 @@ impl<F: ItemFields> Editor<F> {
     }
 
     /// Submits the form: PUT to the item when editing, POST to the event's collection otherwise;
-    /// `saved` puts the answer into the event and returns the notice.
-    pub fn submit<T>(self, ev: leptos::ev::SubmitEvent, saved: impl FnOnce(T) -> String + 'static)
-    where
-        T: serde::de::DeserializeOwned + 'static,
-    {
+    /// the answer goes into the event, and `notice` says what was saved.
+    pub fn submit(self, ev: leptos::ev::SubmitEvent, notice: impl FnOnce(&F::Item) -> String + 'static) {
         if !self.form.begin(&ev) {
             return;
         }
@@ -88,9 +88,10 @@ impl<F: ItemFields> Editor<F> {
         let Some(input) = self.fields.input(self.form) else { return };
         let editing_id = self.editing.get_untracked();
         let (update_path, create_path) =
-            (self.item_path(editing_id.unwrap_or_default()), format!("/events/{}/{}", self.event, self.collection));
-        save(self.form, editing_id, update_path, create_path, input, self.api_fields, move |item: T| {
-            let message = saved(item);
+            (self.item_path(editing_id.unwrap_or_default()), format!("/events/{}/{}", self.ctx.id, self.collection));
+        save(self.form, editing_id, update_path, create_path, input, self.api_fields, move |item: F::Item| {
+            let message = notice(&item);
+            self.ctx.event.update(|e| upsert(F::list(e), item, F::id));
             self.fields.clear();
             self.editing.set(None);
             self.notice.set(Some(message));
@@ -101,11 +102,11 @@ impl<F: ItemFields> Editor<F> {
         format!("/{}/{id}", self.collection)
     }
 
-    /// Deletes item `id`; `deleted` takes it out of the event and returns the notice.
-    pub fn delete(self, id: i64, deleted: impl FnOnce() -> String + 'static) {
+    /// Deletes item `id`, takes it out of the event, and says `message`.
+    pub fn delete(self, id: i64, message: String) {
         self.notice.set(None);
         delete(self.list_form, self.item_path(id), move || {
-            let message = deleted();
+            self.ctx.event.update(|e| F::list(e).retain(|item| F::id(item) != id));
             if self.editing.get_untracked() == Some(id) {
                 self.editing.set(None);
                 self.fields.clear();

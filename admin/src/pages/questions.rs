@@ -1,10 +1,10 @@
 //! The Questions tab: what checkout asks each attendee, and one form that adds a question or edits
 //! the one picked from the list.
-use crate::forms::{upsert, Field, FormState, Input, Select};
+use crate::forms::{Field, FormState, Input, Select};
 use crate::pages::editor::{DeleteButton, EditButton, Editor, EditorTab, ItemFields, TabText};
 use crate::pages::event::use_event;
 use crate::pages::Column;
-use app::admin::{Question, QuestionInput, QuestionKind};
+use app::admin::{AdminEvent, Question, QuestionInput, QuestionKind};
 use leptos::prelude::*;
 
 const FIELDS: &[&str] = &["label", "kind", "options"];
@@ -59,6 +59,14 @@ impl ItemFields for QuestionFields {
         }
         Some(QuestionInput { label, kind, options, required: self.required.get_untracked() })
     }
+
+    fn list(event: &mut AdminEvent) -> &mut Vec<Self::Item> {
+        &mut event.questions
+    }
+
+    fn id(item: &Self::Item) -> i64 {
+        item.id
+    }
 }
 
 const KINDS: &[(&str, &str)] = &[("text", "Free text"), ("choice", "Choice from a list")];
@@ -73,20 +81,10 @@ const COLUMNS: &[Column] = &[("Question", false), ("Answer", false), ("Required"
 #[component]
 pub fn QuestionsTab() -> impl IntoView {
     let ctx = use_event();
-    let editor = Editor::new(QuestionFields::default(), ctx.id, "questions", FIELDS);
+    let editor = Editor::new(QuestionFields::default(), ctx, "questions", FIELDS);
     let (fields, form) = (editor.fields, editor.form);
-    let remove = move |id: i64| {
-        editor.delete(id, move || {
-            ctx.event.update(|e| e.questions.retain(|q| q.id != id));
-            "Question deleted.".to_string()
-        });
-    };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        editor.submit(ev, move |saved: Question| {
-            ctx.event.update(|e| upsert(&mut e.questions, saved, |item| item.id));
-            "Question saved.".to_string()
-        });
-    };
+    let remove = move |id: i64| editor.delete(id, "Question deleted.".to_string());
+    let submit = move |ev: leptos::ev::SubmitEvent| editor.submit(ev, |_| "Question saved.".to_string());
 
     let rows = move || {
         let mut questions = ctx.event.with(|e| e.questions.clone());

@@ -1,11 +1,11 @@
 //! The Ticket types tab: what is for sale, how much of it is gone, the display order, and one form
 //! that adds a type or edits the one picked from the table.
 use crate::api;
-use crate::forms::{trimmed, upsert, whole_number, FormState, Input};
+use crate::forms::{trimmed, whole_number, FormState, Input};
 use crate::pages::editor::{EditButton, Editor, EditorTab, ItemFields, TabText};
 use crate::pages::event::{use_event, EventCtx};
 use crate::pages::Column;
-use app::admin::{AdminTicketType, TicketTypeInput, TicketTypeOrder};
+use app::admin::{AdminEvent, AdminTicketType, TicketTypeInput, TicketTypeOrder};
 use app::model::TicketTypeId;
 use app::money::format_price;
 use leptos::prelude::*;
@@ -74,6 +74,14 @@ impl ItemFields for TicketTypeFields {
             access_code: trimmed(self.access_code),
         })
     }
+
+    fn list(event: &mut AdminEvent) -> &mut Vec<Self::Item> {
+        &mut event.ticket_types
+    }
+
+    fn id(item: &Self::Item) -> i64 {
+        item.id
+    }
 }
 
 static TEXT: TabText =
@@ -92,15 +100,9 @@ const COLUMNS: &[Column] = &[
 #[component]
 pub fn TicketTypesTab() -> impl IntoView {
     let ctx = use_event();
-    let editor = Editor::new(TicketTypeFields::default(), ctx.id, "ticket-types", FIELDS);
+    let editor = Editor::new(TicketTypeFields::default(), ctx, "ticket-types", FIELDS);
     let (fields, form) = (editor.fields, editor.form);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        editor.submit(ev, move |saved: AdminTicketType| {
-            let message = format!("Saved “{}”.", saved.name);
-            ctx.event.update(|e| upsert(&mut e.ticket_types, saved, |item| item.id));
-            message
-        });
-    };
+    let submit = move |ev: leptos::ev::SubmitEvent| editor.submit(ev, |saved| format!("Saved “{}”.", saved.name));
 
     let rows = move || {
         let (types, currency) = ctx.event.with(|e| (e.ticket_types.clone(), e.currency.clone()));
