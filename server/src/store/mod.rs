@@ -45,6 +45,7 @@ pub use postgres::PostgresStore;
 pub use questions::*;
 pub use sqlite::SqliteStore;
 pub use ticket_types::*;
+pub use unique::Unique;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
