@@ -2,8 +2,8 @@
 //! edit), money also as the decimal the organiser typed.
 use super::inputs::{minor_to_decimal, to_local, to_local_opt};
 use crate::store::{
-    AdminEventRecord, AdminOrderRecord, AdminTicketTypeRecord, DiscountRecord, ExportRecord, MemberRecord, MembershipRecord,
-    OrderSummaryRecord, QuestionRecord, UserRecord,
+    AdminEventRecord, AdminOrderRecord, DiscountRecord, ExportRecord, MemberRecord, MembershipRecord,
+    OrderSummaryRecord, QuestionRecord, TicketTypeRecord, UserRecord,
 };
 use crate::storefront::when_display;
 use app::admin::{
@@ -44,7 +44,7 @@ pub fn event_summary(record: &AdminEventRecord) -> AdminEventSummary {
 
 pub fn event(
     record: &AdminEventRecord,
-    ticket_types: &[AdminTicketTypeRecord],
+    ticket_types: &[TicketTypeRecord],
     questions: &[QuestionRecord],
     discounts: &[DiscountRecord],
 ) -> AdminEvent {
@@ -72,7 +72,7 @@ pub fn event(
     }
 }
 
-pub fn ticket_type(t: &AdminTicketTypeRecord, tz: Tz) -> AdminTicketType {
+pub fn ticket_type(t: &TicketTypeRecord, tz: Tz) -> AdminTicketType {
     AdminTicketType {
         id: t.id,
         name: t.name.clone(),
