@@ -17,7 +17,7 @@ use crate::metrics::Metrics;
 use crate::payments::Payments;
 use crate::snapshots::{LoadedEvent, SecretTicketType, SnapshotCache};
 use crate::store::{
-    self, AppliedDiscount, DiscountCode, EventRecord, HoldItemRecord, HoldOutcome, HoldRecord, NewHold, NewOrder, NewTicket,
+    self, AppliedDiscount, DiscountRecord, EventRecord, HoldItemRecord, HoldOutcome, HoldRecord, NewHold, NewOrder, NewTicket,
     OrderOutcome, OrderRecord, Store, TicketTypeRecord,
 };
 use app::model::{
@@ -286,7 +286,7 @@ impl Storefront {
 
     /// The code (upper-cased, not blank) and what it takes off `hold` at `now`, or why it does not
     /// apply, as a message on the `discount_code` field.
-    async fn check_discount(&self, event_id: i64, code: &str, hold: &HoldRecord, now: DateTime<Utc>) -> Result<(DiscountCode, i64), ApiError> {
+    async fn check_discount(&self, event_id: i64, code: &str, hold: &HoldRecord, now: DateTime<Utc>) -> Result<(DiscountRecord, i64), ApiError> {
         let found = if code.chars().count() > discounts::MAX_CODE_CHARS {
             None
         } else {

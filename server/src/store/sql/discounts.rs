@@ -2,7 +2,7 @@
 use super::{Backend, Db, Tx};
 use crate::store::columns::IdList;
 use crate::store::unique::is_foreign_key_violation;
-use crate::store::{DiscountChange, DiscountCode, DiscountRecord, Discounts, Removed, Saved, StoreResult, Unique};
+use crate::store::{DiscountChange, DiscountRecord, Discounts, Removed, Saved, StoreResult, Unique};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -49,7 +49,7 @@ pub(super) async fn take_discount_use(tx: &mut Tx, code_id: i64, now: DateTime<U
 #[async_trait]
 impl Discounts for Backend {
     #[tracing::instrument(skip(self, code))]
-    async fn discount_code(&self, event_id: i64, code: &str) -> StoreResult<Option<DiscountCode>> {
+    async fn discount_code(&self, event_id: i64, code: &str) -> StoreResult<Option<DiscountRecord>> {
         let sql = format!("SELECT {DISCOUNT_COLUMNS} FROM discount_codes WHERE event_id = $1 AND code = $2");
         Ok(sqlx::query_as(&sql).bind(event_id).bind(code).fetch_optional(&self.pool).await?)
     }
