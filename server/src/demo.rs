@@ -98,7 +98,7 @@ async fn demo_account(store: &dyn Store) -> anyhow::Result<i64> {
         organisation: DEMO_ORGANISATION.into(),
         created_at: store::now(),
     };
-    match store.admin().create_account(&account).await? {
+    match store.create_account(&account).await? {
         AccountOutcome::Created { organiser_id, .. } => Ok(organiser_id),
         AccountOutcome::EmailTaken => anyhow::bail!("{DEMO_EMAIL} exists in a database without the demo event"),
     }

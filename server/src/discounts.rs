@@ -5,7 +5,7 @@
 //! Policy: the organiser never gives more than advertised. A percentage is rounded down to the
 //! minor unit; a fixed amount comes off each eligible ticket but never below that ticket's price;
 //! an order's total never goes below zero.
-use crate::store::{DiscountCode, HoldItemRecord};
+use crate::store::{DiscountRecord, HoldItemRecord};
 use chrono::{DateTime, Utc};
 use contract::admin::DiscountKind;
 use contract::money::format_amount;
@@ -25,7 +25,7 @@ pub enum Refusal {
 }
 
 /// The discount, in minor units, that `code` gives the hold's items at `now`.
-pub fn discount_for(code: &DiscountCode, items: &[HoldItemRecord], now: DateTime<Utc>) -> Result<i64, Refusal> {
+pub fn discount_for(code: &DiscountRecord, items: &[HoldItemRecord], now: DateTime<Utc>) -> Result<i64, Refusal> {
     if code.expires_at.is_some_and(|expires| expires <= now) {
         return Err(Refusal::Expired);
     }
@@ -80,8 +80,18 @@ pub fn describe(kind: DiscountKind, amount: i64, currency: &str) -> String {
 mod tests {
     use super::*;
 
-    fn code(kind: DiscountKind, amount: i64) -> DiscountCode {
-        DiscountCode { id: 1, code: "SAVE".into(), kind, amount, max_uses: None, uses: 0, expires_at: None, ticket_type_ids: Vec::new() }
+    fn code(kind: DiscountKind, amount: i64) -> DiscountRecord {
+        DiscountRecord {
+            id: 1,
+            event_id: 1,
+            code: "SAVE".into(),
+            kind,
+            amount,
+            max_uses: None,
+            uses: 0,
+            expires_at: None,
+            ticket_type_ids: Vec::new(),
+        }
     }
 
     fn item(ticket_type_id: i64, unit_price_minor: i64, quantity: i64) -> HoldItemRecord {

@@ -107,7 +107,7 @@ impl Admin {
             organisation: organisation.to_string(),
             created_at: store::now(),
         };
-        match self.store.admin().create_account(&account).await? {
+        match self.store.create_account(&account).await? {
             AccountOutcome::Created { user_id, .. } => Ok(user_id),
             AccountOutcome::EmailTaken => Err(ApiError::Conflict {
                 field: Some("email".into()),
@@ -127,7 +127,7 @@ impl Admin {
             return Err(ApiError::invalid_field("password", "Please enter your password."));
         }
         self.sign_in_limiter.check(&email)?;
-        let user = self.store.admin().user_by_email(&email).await?;
+        let user = self.store.user_by_email(&email).await?;
         let hash = user.as_ref().map_or_else(dummy_hash, |user| user.password_hash.clone());
         let matches = verify_password(input.password.clone(), hash).await?;
         match user {
@@ -141,17 +141,17 @@ impl Admin {
         let Some(user_id) = user_id else {
             return Ok(SessionInfo { csrf_token, user: None, memberships: Vec::new() });
         };
-        let Some(user) = self.store.admin().user_by_id(user_id).await? else {
+        let Some(user) = self.store.user_by_id(user_id).await? else {
             return Ok(SessionInfo { csrf_token, user: None, memberships: Vec::new() });
         };
-        let memberships = self.store.admin().memberships(user_id).await?;
+        let memberships = self.store.memberships(user_id).await?;
         Ok(SessionInfo { csrf_token, user: Some(views::user(&user)), memberships: memberships.iter().map(views::membership).collect() })
     }
 
     #[tracing::instrument(skip(self))]
     pub async fn members(&self, user_id: i64, organiser_id: i64) -> Result<Vec<Member>, ApiError> {
         self.organisation_access(user_id, organiser_id, Role::Viewer).await?;
-        Ok(self.store.admin().members(organiser_id).await?.iter().map(views::member).collect())
+        Ok(self.store.members(organiser_id).await?.iter().map(views::member).collect())
     }
 
     #[tracing::instrument(skip(self, input))]
@@ -159,13 +159,13 @@ impl Admin {
         self.organisation_access(user_id, organiser_id, Role::Owner).await?;
         let role = parse_role(&input.role)?;
         validate::email(&input.email).map_err(|message| ApiError::invalid_field("email", message))?;
-        let Some(user) = self.store.admin().user_by_email(&normalise_email(&input.email)).await? else {
+        let Some(user) = self.store.user_by_email(&normalise_email(&input.email)).await? else {
             return Err(ApiError::invalid_field(
                 "email",
                 "No one has signed up with this email yet. Ask them to sign up first, then add them.",
             ));
         };
-        match self.store.admin().add_member(organiser_id, user.id, role, store::now()).await? {
+        match self.store.add_member(organiser_id, user.id, role, store::now()).await? {
             Saved::Saved(()) => Ok(Member { user_id: user.id, name: user.name, email: user.email, role }),
             _ => Err(ApiError::Conflict {
                 field: Some("email".into()),
@@ -178,12 +178,12 @@ impl Admin {
     pub async fn set_role(&self, user_id: i64, organiser_id: i64, member_id: i64, input: &RoleInput) -> Result<Member, ApiError> {
         self.organisation_access(user_id, organiser_id, Role::Owner).await?;
         let role = parse_role(&input.role)?;
-        match self.store.admin().set_role(organiser_id, member_id, role).await? {
+        match self.store.set_role(organiser_id, member_id, role).await? {
             Saved::Saved(Some(())) => {}
             Saved::Saved(None) => return Err(last_owner()),
             _ => return Err(ApiError::NotFound("There is no such member of this organisation.".into())),
         }
-        let members = self.store.admin().members(organiser_id).await?;
+        let members = self.store.members(organiser_id).await?;
         members
             .iter()
             .find(|member| member.user_id == member_id)
@@ -194,7 +194,7 @@ impl Admin {
     #[tracing::instrument(skip(self))]
     pub async fn remove_member(&self, user_id: i64, organiser_id: i64, member_id: i64) -> Result<(), ApiError> {
         self.organisation_access(user_id, organiser_id, Role::Owner).await?;
-        match self.store.admin().remove_member(organiser_id, member_id).await? {
+        match self.store.remove_member(organiser_id, member_id).await? {
             Saved::Saved(Some(())) => Ok(()),
             Saved::Saved(None) => Err(last_owner()),
             _ => Err(ApiError::NotFound("There is no such member of this organisation.".into())),

@@ -21,14 +21,14 @@ impl Admin {
     #[tracing::instrument(skip(self))]
     pub async fn events(&self, user_id: i64, organiser_id: i64) -> Result<Vec<AdminEventSummary>, ApiError> {
         self.organisation_access(user_id, organiser_id, Role::Viewer).await?;
-        Ok(self.store.admin().organisation_events(organiser_id).await?.iter().map(views::event_summary).collect())
+        Ok(self.store.organisation_events(organiser_id).await?.iter().map(views::event_summary).collect())
     }
 
     #[tracing::instrument(skip(self, input))]
     pub async fn create_event(&self, user_id: i64, organiser_id: i64, input: &EventInput) -> Result<AdminEvent, ApiError> {
         self.organisation_access(user_id, organiser_id, Role::Admin).await?;
         let change = inputs::event(input)?;
-        match self.store.admin().insert_event(organiser_id, &change).await? {
+        match self.store.insert_event(organiser_id, &change).await? {
             Saved::Saved(event_id) => self.load_event(event_id).await,
             _ => Err(slug_taken()),
         }
@@ -44,7 +44,7 @@ impl Admin {
     pub async fn update_event(&self, user_id: i64, event_id: i64, input: &EventInput) -> Result<AdminEvent, ApiError> {
         self.access(user_id, Resource::Event, event_id, Role::Admin).await?;
         let change = inputs::event(input)?;
-        match self.store.admin().update_event(event_id, &change).await? {
+        match self.store.update_event(event_id, &change).await? {
             Saved::Saved(()) => {}
             Saved::Taken => return Err(slug_taken()),
             Saved::NotFound => return Err(super::not_found(Resource::Event)),
@@ -56,13 +56,13 @@ impl Admin {
     #[tracing::instrument(skip(self))]
     pub async fn set_published(&self, user_id: i64, event_id: i64, published: bool) -> Result<AdminEvent, ApiError> {
         self.access(user_id, Resource::Event, event_id, Role::Admin).await?;
-        if published && self.store.admin().admin_ticket_types(event_id).await?.is_empty() {
+        if published && self.store.ticket_types(event_id, store::now()).await?.is_empty() {
             return Err(ApiError::Conflict {
                 field: None,
                 message: "Add at least one ticket type before publishing: attendees would find nothing to buy.".into(),
             });
         }
-        self.store.admin().set_published(event_id, published).await?;
+        self.store.set_published(event_id, published).await?;
         let event = self.load_event(event_id).await?;
         self.changed(event_id).await;
         Ok(event)
@@ -74,7 +74,7 @@ impl Admin {
         let event = self.event_record(event_id).await?;
         let tz = views::zone(&event.timezone);
         let change = inputs::ticket_type(input, tz)?;
-        let record = self.store.admin().insert_ticket_type(event_id, &change).await?;
+        let record = self.store.insert_ticket_type(event_id, &change).await?;
         self.changed(event_id).await;
         Ok(views::ticket_type(&record, tz))
     }
@@ -90,7 +90,7 @@ impl Admin {
         let event = self.event_record(owner.event_id).await?;
         let tz = views::zone(&event.timezone);
         let change = inputs::ticket_type(input, tz)?;
-        let record = match self.store.admin().update_ticket_type(ticket_type_id, &change).await? {
+        let record = match self.store.update_ticket_type(ticket_type_id, &change).await? {
             TicketTypeUpdate::Updated(record) => record,
             TicketTypeUpdate::NotFound => return Err(super::not_found(Resource::TicketType)),
             TicketTypeUpdate::CapacityBelowSold { sold, held } => {
@@ -124,7 +124,7 @@ impl Admin {
         if given != current {
             return Err(ApiError::invalid_field("ids", "Send every ticket type of this event exactly once, in the new order."));
         }
-        self.store.admin().reorder_ticket_types(event_id, &order.ids).await?;
+        self.store.reorder_ticket_types(event_id, &order.ids).await?;
         self.changed(event_id).await;
         Ok(self.load_event(event_id).await?.ticket_types)
     }
@@ -134,7 +134,7 @@ impl Admin {
         self.access(user_id, Resource::Event, event_id, Role::Admin).await?;
         let (tz, types) = self.zone_and_types(event_id).await?;
         let change = inputs::discount(input, tz, &types)?;
-        match self.store.admin().insert_discount(event_id, &change, store::now()).await? {
+        match self.store.insert_discount(event_id, &change, store::now()).await? {
             Saved::Saved(record) => Ok(views::discount(&record, tz)),
             _ => Err(code_taken()),
         }
@@ -145,7 +145,7 @@ impl Admin {
         let owner = self.access(user_id, Resource::Discount, discount_id, Role::Admin).await?;
         let (tz, types) = self.zone_and_types(owner.event_id).await?;
         let change = inputs::discount(input, tz, &types)?;
-        match self.store.admin().update_discount(discount_id, &change).await? {
+        match self.store.update_discount(discount_id, &change).await? {
             Saved::Saved(record) => Ok(views::discount(&record, tz)),
             Saved::Taken => Err(code_taken()),
             Saved::NotFound => Err(super::not_found(Resource::Discount)),
@@ -155,7 +155,7 @@ impl Admin {
     #[tracing::instrument(skip(self))]
     pub async fn delete_discount(&self, user_id: i64, discount_id: i64) -> Result<(), ApiError> {
         self.access(user_id, Resource::Discount, discount_id, Role::Admin).await?;
-        match self.store.admin().delete_discount(discount_id).await? {
+        match self.store.delete_discount(discount_id).await? {
             Removed::Removed => Ok(()),
             Removed::NotFound => Err(super::not_found(Resource::Discount)),
             Removed::InUse => Err(ApiError::Conflict {
@@ -170,7 +170,7 @@ impl Admin {
     pub async fn create_question(&self, user_id: i64, event_id: i64, input: &QuestionInput) -> Result<Question, ApiError> {
         self.access(user_id, Resource::Event, event_id, Role::Admin).await?;
         let change = inputs::question(input)?;
-        let record = self.store.admin().insert_question(event_id, &change).await?;
+        let record = self.store.insert_question(event_id, &change).await?;
         self.changed(event_id).await;
         Ok(views::question(&record))
     }
@@ -179,7 +179,7 @@ impl Admin {
     pub async fn update_question(&self, user_id: i64, question_id: i64, input: &QuestionInput) -> Result<Question, ApiError> {
         let owner = self.access(user_id, Resource::Question, question_id, Role::Admin).await?;
         let change = inputs::question(input)?;
-        let record = self.store.admin().update_question(question_id, &change).await?.ok_or_else(|| super::not_found(Resource::Question))?;
+        let record = self.store.update_question(question_id, &change).await?.ok_or_else(|| super::not_found(Resource::Question))?;
         self.changed(owner.event_id).await;
         Ok(views::question(&record))
     }
@@ -187,7 +187,7 @@ impl Admin {
     #[tracing::instrument(skip(self))]
     pub async fn delete_question(&self, user_id: i64, question_id: i64) -> Result<(), ApiError> {
         let owner = self.access(user_id, Resource::Question, question_id, Role::Admin).await?;
-        match self.store.admin().delete_question(question_id).await? {
+        match self.store.delete_question(question_id).await? {
             Removed::Removed => {
                 self.changed(owner.event_id).await;
                 Ok(())
@@ -198,9 +198,9 @@ impl Admin {
 
     /// The event with everything an organiser edits. Access must have been checked.
     pub(super) async fn load_event(&self, event_id: i64) -> Result<AdminEvent, ApiError> {
-        let admin = self.store.admin();
+        let admin = &self.store;
         let record = admin.admin_event(event_id).await?.ok_or_else(|| super::not_found(Resource::Event))?;
-        let types = admin.admin_ticket_types(event_id).await?;
+        let types = self.store.ticket_types(event_id, store::now()).await?;
         let questions = admin.questions(event_id).await?;
         let discounts = admin.discounts(event_id).await?;
         Ok(views::event(&record, &types, &questions, &discounts))
@@ -215,7 +215,7 @@ impl Admin {
     /// What a discount form is read against: the event's time zone and its ticket types' ids.
     async fn zone_and_types(&self, event_id: i64) -> Result<(chrono_tz::Tz, Vec<i64>), ApiError> {
         let event = self.event_record(event_id).await?;
-        let types = self.store.admin().admin_ticket_types(event_id).await?.iter().map(|t| t.id).collect();
+        let types = self.store.ticket_types(event_id, store::now()).await?.iter().map(|t| t.id).collect();
         Ok((views::zone(&event.timezone), types))
     }
 }

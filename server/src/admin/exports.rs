@@ -20,14 +20,14 @@ impl Admin {
     #[tracing::instrument(skip(self))]
     pub async fn start_export(&self, user_id: i64, event_id: i64) -> Result<ExportJob, ApiError> {
         self.access(user_id, Resource::Event, event_id, Role::Viewer).await?;
-        let record = self.store.admin().insert_export(event_id, user_id, store::now()).await?;
+        let record = self.store.insert_export(event_id, user_id, store::now()).await?;
         Ok(views::export(&record))
     }
 
     #[tracing::instrument(skip(self))]
     pub async fn export(&self, user_id: i64, export_id: i64) -> Result<ExportJob, ApiError> {
         self.access(user_id, Resource::Export, export_id, Role::Viewer).await?;
-        let record = self.store.admin().export(export_id).await?.ok_or_else(|| super::not_found(Resource::Export))?;
+        let record = self.store.export(export_id).await?.ok_or_else(|| super::not_found(Resource::Export))?;
         Ok(views::export(&record))
     }
 
@@ -35,7 +35,7 @@ impl Admin {
     #[tracing::instrument(skip(self))]
     pub async fn export_csv(&self, user_id: i64, export_id: i64) -> Result<(String, String), ApiError> {
         let owner = self.access(user_id, Resource::Export, export_id, Role::Viewer).await?;
-        let csv = self.store.admin().export_csv(export_id).await?.ok_or_else(|| ApiError::Conflict {
+        let csv = self.store.export_csv(export_id).await?.ok_or_else(|| ApiError::Conflict {
             field: None,
             message: "This export is not ready yet: wait until its progress reaches the end.".into(),
         })?;
@@ -55,7 +55,7 @@ pub fn spawn_worker(store: Arc<dyn Store>, interval: Duration) -> tokio::task::J
 /// Runs every queued export (this worker's share of them, with several origins).
 pub async fn run_queued(store: &dyn Store) {
     loop {
-        let job = match store.admin().claim_export(store::now()).await {
+        let job = match store.claim_export(store::now()).await {
             Ok(Some(job)) => job,
             Ok(None) => return,
             Err(err) => {
@@ -67,14 +67,14 @@ pub async fn run_queued(store: &dyn Store) {
             tracing::error!(export = job.id, error = %err, "export failed");
             "The export failed on our side. Please start it again.".to_string()
         });
-        if let Err(err) = store.admin().finish_export(job.id, result, store::now()).await {
+        if let Err(err) = store.finish_export(job.id, result, store::now()).await {
             tracing::warn!(export = job.id, error = %err, "could not record the export's end");
         }
     }
 }
 
 async fn build_csv(store: &dyn Store, export_id: i64, event_id: i64) -> Result<String, ApiError> {
-    let admin = store.admin();
+    let admin = store;
     let total = admin.count_attendees(event_id).await?;
     admin.export_progress(export_id, 0, total).await?;
     // Today's questions first, in their order; then labels only old answers have.

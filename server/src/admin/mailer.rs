@@ -16,7 +16,7 @@ pub fn spawn(store: Arc<dyn Store>, interval: Duration) -> tokio::task::JoinHand
 }
 
 pub async fn send_queued(store: &dyn Store) {
-    let emails = match store.admin().unsent_emails(BATCH).await {
+    let emails = match store.unsent_emails(BATCH).await {
         Ok(emails) => emails,
         Err(err) => {
             tracing::warn!(error = %err, "could not read the outbox");
@@ -30,11 +30,11 @@ pub async fn send_queued(store: &dyn Store) {
         tracing::info!(to = %email.recipient, subject = %email.subject, bytes = email.body.len(), "email sent (log transport)");
     }
     let ids: Vec<i64> = emails.iter().map(|email| email.id).collect();
-    if let Err(err) = store.admin().mark_sent(&ids, store::now()).await {
+    if let Err(err) = store.mark_sent(&ids, store::now()).await {
         tracing::warn!(error = %err, "could not mark emails sent; they will be sent again");
     }
     // Expired admin sessions go with the same sweep: nothing else reads them.
-    if let Err(err) = store.admin().delete_expired_sessions(store::now()).await {
+    if let Err(err) = store.delete_expired_sessions(store::now()).await {
         tracing::debug!(error = %err, "could not delete expired admin sessions");
     }
 }

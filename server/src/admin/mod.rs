@@ -47,8 +47,8 @@ impl Admin {
 
     /// The thing `id` names, if the user may do what `need` allows with it.
     async fn access(&self, user_id: i64, resource: Resource, id: i64, need: Role) -> Result<Owner, ApiError> {
-        let owner = self.store.admin().owner_of(resource, id).await?.ok_or_else(|| not_found(resource))?;
-        let role = self.store.admin().role_of(user_id, owner.organiser_id).await?.ok_or_else(|| not_found(resource))?;
+        let owner = self.store.owner_of(resource, id).await?.ok_or_else(|| not_found(resource))?;
+        let role = self.store.role_of(user_id, owner.organiser_id).await?.ok_or_else(|| not_found(resource))?;
         allow(role, need)?;
         Ok(owner)
     }
@@ -57,7 +57,6 @@ impl Admin {
     async fn organisation_access(&self, user_id: i64, organiser_id: i64, need: Role) -> Result<Role, ApiError> {
         let role = self
             .store
-            .admin()
             .role_of(user_id, organiser_id)
             .await?
             .ok_or_else(|| ApiError::NotFound("You are not a member of this organisation.".into()))?;

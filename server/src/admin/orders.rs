@@ -45,7 +45,7 @@ impl Admin {
             return Err(ApiError::invalid_field("q", "Please search for something shorter."));
         }
         let filter = OrderFilter { query: query.q.clone(), cancelled, limit, offset };
-        let (total, orders) = self.store.admin().search_orders(event_id, &filter).await?;
+        let (total, orders) = self.store.search_orders(event_id, &filter).await?;
         Ok(OrderList { total, orders: orders.iter().map(views::order_summary).collect() })
     }
 
@@ -72,7 +72,7 @@ impl Admin {
     #[tracing::instrument(skip(self))]
     pub async fn resend_confirmation(&self, user_id: i64, order_id: i64) -> Result<AdminOrder, ApiError> {
         self.access(user_id, Resource::Order, order_id, Role::Admin).await?;
-        let order = self.store.admin().admin_order(order_id).await?.ok_or_else(|| super::not_found(Resource::Order))?;
+        let order = self.store.admin_order(order_id).await?.ok_or_else(|| super::not_found(Resource::Order))?;
         if order.cancelled_at.is_some() {
             return Err(ApiError::Conflict { field: None, message: "This order is cancelled: its tickets are no longer valid.".into() });
         }
@@ -95,7 +95,7 @@ impl Admin {
             ),
             created_at: store::now(),
         };
-        self.store.admin().queue_email(&email).await?;
+        self.store.queue_email(&email).await?;
         self.load_order(order_id).await
     }
 
@@ -115,7 +115,7 @@ impl Admin {
             order_reference: ticket.as_ref().map(|t| t.order_reference.clone()),
             checked_in_at: ticket.and_then(|t| t.checked_in_at),
         };
-        Ok(match self.store.admin().check_in(event_id, code, store::now()).await? {
+        Ok(match self.store.check_in(event_id, code, store::now()).await? {
             CheckInOutcome::CheckedIn(ticket) => {
                 result("valid", format!("Valid: welcome, {} ({}).", ticket.attendee_name, ticket.ticket_type_name), Some(ticket))
             }
@@ -139,10 +139,10 @@ impl Admin {
         self.access(user_id, Resource::Event, event_id, Role::Viewer).await?;
         let now = store::now();
         let event = self.event_record(event_id).await?;
-        let types = self.store.admin().admin_ticket_types(event_id).await?;
+        let types = self.store.ticket_types(event_id, store::now()).await?;
         let this_minute = now.duration_trunc(TimeDelta::minutes(1)).map_err(anyhow::Error::from)?;
         let since = this_minute - TimeDelta::minutes(CHART_MINUTES - 1);
-        let sales = self.store.admin().sales(event_id, since).await?;
+        let sales = self.store.sales(event_id, since).await?;
         let per_minute = (0..CHART_MINUTES)
             .map(|i| {
                 let minute = since + TimeDelta::minutes(i);
@@ -158,7 +158,7 @@ impl Admin {
                 capacity: t.capacity,
                 sold: t.sold,
                 held: t.held,
-                remaining: (t.capacity - t.sold - t.held).max(0),
+                remaining: t.available(),
                 revenue_minor: sales.revenue_by_type.iter().find(|(id, _)| *id == t.id).map_or(0, |(_, r)| *r),
             })
             .collect();
@@ -176,7 +176,7 @@ impl Admin {
     }
 
     async fn load_order(&self, order_id: i64) -> Result<AdminOrder, ApiError> {
-        let order = self.store.admin().admin_order(order_id).await?.ok_or_else(|| super::not_found(Resource::Order))?;
+        let order = self.store.admin_order(order_id).await?.ok_or_else(|| super::not_found(Resource::Order))?;
         Ok(views::order(&order))
     }
 }

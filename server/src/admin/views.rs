@@ -3,8 +3,8 @@
 use super::inputs::{minor_to_decimal, to_local, to_local_opt};
 use crate::events::when_display;
 use crate::store::{
-    AdminEventRecord, AdminOrderRecord, AdminTicketTypeRecord, DiscountRecord, ExportRecord, MemberRecord, MembershipRecord,
-    OrderSummaryRecord, QuestionRecord, UserRecord,
+    AdminEventRecord, AdminOrderRecord, DiscountRecord, ExportRecord, MemberRecord, MembershipRecord,
+    OrderSummaryRecord, QuestionRecord, TicketTypeRecord, UserRecord,
 };
 use chrono_tz::Tz;
 use contract::admin::{
@@ -44,7 +44,7 @@ pub fn event_summary(record: &AdminEventRecord) -> AdminEventSummary {
 
 pub fn event(
     record: &AdminEventRecord,
-    ticket_types: &[AdminTicketTypeRecord],
+    ticket_types: &[TicketTypeRecord],
     questions: &[QuestionRecord],
     discounts: &[DiscountRecord],
 ) -> AdminEvent {
@@ -72,7 +72,7 @@ pub fn event(
     }
 }
 
-pub fn ticket_type(t: &AdminTicketTypeRecord, tz: Tz) -> AdminTicketType {
+pub fn ticket_type(t: &TicketTypeRecord, tz: Tz) -> AdminTicketType {
     AdminTicketType {
         id: t.id,
         name: t.name.clone(),
@@ -82,7 +82,7 @@ pub fn ticket_type(t: &AdminTicketTypeRecord, tz: Tz) -> AdminTicketType {
         capacity: t.capacity,
         sold: t.sold,
         held: t.held,
-        available: (t.capacity - t.sold - t.held).max(0),
+        available: t.available(),
         sale_starts_local: to_local_opt(t.sale_starts_at, tz),
         sale_ends_local: to_local_opt(t.sale_ends_at, tz),
         min_per_order: t.min_per_order,

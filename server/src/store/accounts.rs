@@ -7,7 +7,7 @@
 //! table signs nobody in.
 use super::columns::Text;
 use super::{Saved, StoreResult};
-use app::admin::Role;
+use contract::admin::Role;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 

@@ -4,7 +4,7 @@
 //! capacity, counters equal to what tickets and holds add up to, no orphans, no hold outliving its
 //! expiry); the load tool and the tests call it rather than restating any of them.
 use super::StoreResult;
-use app::model::TicketTypeId;
+use contract::model::TicketTypeId;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::time::Duration;

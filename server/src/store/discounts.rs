@@ -7,36 +7,21 @@
 //! refuse it), which stops the code as the organiser meant.
 use super::columns::{IdList, Text};
 use super::{Removed, Saved, StoreResult};
-use app::admin::DiscountKind;
-use app::model::TicketTypeId;
+use contract::admin::DiscountKind;
+use contract::model::TicketTypeId;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-/// A discount code as checkout needs it.
+/// A discount code, as checkout applies it and organisers configure it.
 #[derive(Clone, Debug, sqlx::FromRow)]
-pub struct DiscountCode {
+pub struct DiscountRecord {
     pub id: i64,
+    pub event_id: i64,
     /// Upper case, as stored.
     pub code: String,
     #[sqlx(try_from = "Text")]
     pub kind: DiscountKind,
     /// Percent: hundredths of a percent; fixed: minor units off each eligible ticket.
-    pub amount: i64,
-    pub max_uses: Option<i64>,
-    pub uses: i64,
-    pub expires_at: Option<DateTime<Utc>>,
-    /// Empty: every ticket type of the event.
-    #[sqlx(try_from = "IdList")]
-    pub ticket_type_ids: Vec<TicketTypeId>,
-}
-
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct DiscountRecord {
-    pub id: i64,
-    pub event_id: i64,
-    pub code: String,
-    #[sqlx(try_from = "Text")]
-    pub kind: DiscountKind,
     pub amount: i64,
     pub max_uses: Option<i64>,
     pub uses: i64,
@@ -59,7 +44,7 @@ pub struct DiscountChange {
 #[async_trait]
 pub trait Discounts: Send + Sync {
     /// The event's discount code `code` (already upper-cased), if there is one.
-    async fn discount_code(&self, event_id: i64, code: &str) -> StoreResult<Option<DiscountCode>>;
+    async fn discount_code(&self, event_id: i64, code: &str) -> StoreResult<Option<DiscountRecord>>;
     async fn discounts(&self, event_id: i64) -> StoreResult<Vec<DiscountRecord>>;
     async fn insert_discount(&self, event_id: i64, change: &DiscountChange, now: DateTime<Utc>) -> StoreResult<Saved<DiscountRecord>>;
     async fn update_discount(&self, id: i64, change: &DiscountChange) -> StoreResult<Saved<DiscountRecord>>;

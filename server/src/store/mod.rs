@@ -45,6 +45,7 @@ pub use postgres::PostgresStore;
 pub use questions::*;
 pub use sqlite::SqliteStore;
 pub use ticket_types::*;
+pub use unique::Unique;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -112,16 +113,8 @@ pub trait Store:
     /// "postgres" or "sqlite", for logs and health output.
     fn backend(&self) -> &'static str;
     fn pool_state(&self) -> PoolState;
-    /// The organisers' side of the same database (accounts, configuration, back-office actions).
-    fn admin(&self) -> &dyn AdminStore;
     async fn ping(&self) -> StoreResult<()>;
 }
-
-/// The tables the organisers' service works with. Every store is one; the name stays because the
-/// admin service asks for `store.admin()`, which documents which side of the house a call is from.
-pub trait AdminStore: Accounts + Events + TicketTypes + Discounts + Questions + Orders + CheckIns + Exports + Outbox {}
-
-impl<T> AdminStore for T where T: Accounts + Events + TicketTypes + Discounts + Questions + Orders + CheckIns + Exports + Outbox + ?Sized {}
 
 /// Bounds on every wait the database can impose.
 #[derive(Clone, Debug)]

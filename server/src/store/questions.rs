@@ -5,8 +5,8 @@
 //! event's version.
 use super::columns::{Options, Text};
 use super::{Removed, StoreResult};
-use app::admin::QuestionKind;
-use app::model::Question;
+use contract::admin::QuestionKind;
+use contract::model::Question;
 use async_trait::async_trait;
 
 #[derive(Clone, Debug, sqlx::FromRow)]

@@ -6,7 +6,7 @@
 //! turns that into an answer, [`TicketTypeUpdate::CapacityBelowSold`]). Holds and orders move the
 //! counters, in their own modules.
 use super::StoreResult;
-use app::model::TicketTypeId;
+use contract::model::TicketTypeId;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -20,7 +20,9 @@ pub struct TicketTypeRecord {
     pub capacity: i64,
     pub sold: i64,
     pub held: i64,
-    /// Held by holds that have expired but not been reaped yet: available again already.
+    /// Held by holds that have expired but not been reaped yet: available again already. Counted
+    /// by [`TicketTypes::ticket_types`] only (the storefront's availability); 0 in the organisers'
+    /// reads, which show the counters as they are.
     #[sqlx(default)]
     pub held_by_expired: i64,
     pub sale_starts_at: Option<DateTime<Utc>>,
@@ -33,8 +35,9 @@ pub struct TicketTypeRecord {
 }
 
 impl TicketTypeRecord {
+    /// What may be sold now (`contract::rules::stock`: unreaped expired holds count as available).
     pub fn available(&self) -> i64 {
-        (self.capacity - self.sold - self.held + self.held_by_expired).max(0)
+        contract::rules::stock::available(self.capacity, self.sold, self.held, self.held_by_expired)
     }
 }
 
@@ -60,24 +63,6 @@ pub struct Stock {
     pub held: i64,
 }
 
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct AdminTicketTypeRecord {
-    pub id: TicketTypeId,
-    pub event_id: i64,
-    pub name: String,
-    pub description: String,
-    pub price_minor: i64,
-    pub capacity: i64,
-    pub sold: i64,
-    pub held: i64,
-    pub sale_starts_at: Option<DateTime<Utc>>,
-    pub sale_ends_at: Option<DateTime<Utc>>,
-    pub min_per_order: i64,
-    pub max_per_order: i64,
-    pub access_code: Option<String>,
-    pub position: i64,
-}
-
 #[derive(Clone, Debug)]
 pub struct TicketTypeChange {
     pub name: String,
@@ -93,7 +78,7 @@ pub struct TicketTypeChange {
 
 #[derive(Clone, Debug)]
 pub enum TicketTypeUpdate {
-    Updated(AdminTicketTypeRecord),
+    Updated(TicketTypeRecord),
     NotFound,
     /// The new capacity is below what is sold and held right now.
     CapacityBelowSold {
@@ -119,9 +104,8 @@ pub trait TicketTypes: Send + Sync {
     /// reaped still counting as held): what the inventory gate is loaded with.
     async fn stock_levels(&self, event_id: i64) -> StoreResult<Vec<(TicketTypeId, i64)>>;
 
-    async fn admin_ticket_types(&self, event_id: i64) -> StoreResult<Vec<AdminTicketTypeRecord>>;
     /// Appended after the event's last type.
-    async fn insert_ticket_type(&self, event_id: i64, change: &TicketTypeChange) -> StoreResult<AdminTicketTypeRecord>;
+    async fn insert_ticket_type(&self, event_id: i64, change: &TicketTypeChange) -> StoreResult<TicketTypeRecord>;
     async fn update_ticket_type(&self, id: TicketTypeId, change: &TicketTypeChange) -> StoreResult<TicketTypeUpdate>;
     /// `ids` must be exactly the event's ticket types (the caller checks); positions follow it.
     async fn reorder_ticket_types(&self, event_id: i64, ids: &[TicketTypeId]) -> StoreResult<()>;

@@ -5,7 +5,7 @@ use super::holds::hold_not_live;
 use super::Storefront;
 use crate::discounts::{self, Refusal};
 use crate::error::ApiError;
-use crate::store::{self, DiscountCode, HoldRecord};
+use crate::store::{self, DiscountRecord, HoldRecord};
 use chrono::{DateTime, Utc};
 use contract::model::{Answer, AnswerInput, DiscountPreview, OrderRequest, Person, Question};
 use contract::rules::limits::MAX_DISCOUNT_CODE_CHARS;
@@ -46,7 +46,7 @@ impl Storefront {
         code: &str,
         hold: &HoldRecord,
         now: DateTime<Utc>,
-    ) -> Result<(DiscountCode, i64), ApiError> {
+    ) -> Result<(DiscountRecord, i64), ApiError> {
         let found = if code.chars().count() > MAX_DISCOUNT_CODE_CHARS { None } else { self.store.discount_code(event_id, code).await? };
         let Some(found) = found else {
             return Err(discount_refused(code, None));

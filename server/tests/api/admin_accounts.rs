@@ -49,7 +49,7 @@ async fn signing_up_signs_in_with_a_safe_cookie(backend: Backend) {
     assert_eq!(body["field"], "email");
 
     // The password is stored as an argon2id hash, never as given.
-    let user = app.store().admin().user_by_email("ada@example.com").await.unwrap().unwrap();
+    let user = app.store().user_by_email("ada@example.com").await.unwrap().unwrap();
     assert!(user.password_hash.starts_with("$argon2id$"), "{}", user.password_hash);
     assert!(!user.password_hash.contains(PASSWORD));
 }

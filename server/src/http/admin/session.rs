@@ -1,5 +1,5 @@
 //! Admin sessions: `tower-sessions` runs them (cookie, expiry, id cycling), the database keeps them
-//! (`admin_sessions`, through [`AdminStore`](crate::store::AdminStore)), so any origin can serve
+//! (`admin_sessions`, through [`Accounts`](crate::store::Accounts)), so any origin can serve
 //! any organiser and a restart signs nobody out. Rows are keyed by the SHA-256 of the session id:
 //! the table alone cannot be replayed as cookies.
 //!
@@ -58,7 +58,7 @@ impl SessionStore for DatabaseSessions {
     async fn create(&self, record: &mut Record) -> SessionStoreResult<()> {
         // A fresh id until one is free: 128 random bits make a second try all but impossible.
         loop {
-            if self.store.admin().session_create(&id_hash(&record.id), &encode(record)?, expiry(record)?).await.map_err(backend)? {
+            if self.store.session_create(&id_hash(&record.id), &encode(record)?, expiry(record)?).await.map_err(backend)? {
                 return Ok(());
             }
             record.id = Id::default();
@@ -66,11 +66,11 @@ impl SessionStore for DatabaseSessions {
     }
 
     async fn save(&self, record: &Record) -> SessionStoreResult<()> {
-        self.store.admin().session_save(&id_hash(&record.id), &encode(record)?, expiry(record)?).await.map_err(backend)
+        self.store.session_save(&id_hash(&record.id), &encode(record)?, expiry(record)?).await.map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> SessionStoreResult<Option<Record>> {
-        let Some(json) = self.store.admin().session_load(&id_hash(id), store::now()).await.map_err(backend)? else {
+        let Some(json) = self.store.session_load(&id_hash(id), store::now()).await.map_err(backend)? else {
             return Ok(None);
         };
         let record: Record = serde_json::from_str(&json).map_err(|err| SessionStoreError::Decode(err.to_string()))?;
@@ -79,7 +79,7 @@ impl SessionStore for DatabaseSessions {
     }
 
     async fn delete(&self, id: &Id) -> SessionStoreResult<()> {
-        self.store.admin().session_delete(&id_hash(id)).await.map_err(backend)
+        self.store.session_delete(&id_hash(id)).await.map_err(backend)
     }
 }
 

@@ -4,7 +4,7 @@ use crate::store::columns::Text;
 use crate::store::{
     AccountOutcome, Accounts, MemberRecord, MembershipRecord, NewAccount, NewOrganiser, Owner, Resource, Saved, StoreResult, UserRecord,
 };
-use app::admin::Role;
+use contract::admin::Role;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 

@@ -2,8 +2,7 @@
 use super::{Backend, Db, Tx};
 use crate::store::columns::IdList;
 use crate::store::unique::is_foreign_key_violation;
-use crate::store::unique::is_unique_violation;
-use crate::store::{DiscountChange, DiscountCode, DiscountRecord, Discounts, Removed, Saved, StoreResult};
+use crate::store::{DiscountChange, DiscountRecord, Discounts, Removed, Saved, StoreResult, Unique};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -27,7 +26,7 @@ fn saved(written: Result<Option<DiscountRecord>, sqlx::Error>) -> StoreResult<Sa
     match written {
         Ok(Some(record)) => Ok(Saved::Saved(record)),
         Ok(None) => Ok(Saved::NotFound),
-        Err(err) if is_unique_violation(&err) => Ok(Saved::Taken),
+        Err(err) if Unique::violated_by(&err) == Some(Unique::DiscountCode) => Ok(Saved::Taken),
         Err(err) => Err(err.into()),
     }
 }
@@ -50,7 +49,7 @@ pub(super) async fn take_discount_use(tx: &mut Tx, code_id: i64, now: DateTime<U
 #[async_trait]
 impl Discounts for Backend {
     #[tracing::instrument(skip(self, code))]
-    async fn discount_code(&self, event_id: i64, code: &str) -> StoreResult<Option<DiscountCode>> {
+    async fn discount_code(&self, event_id: i64, code: &str) -> StoreResult<Option<DiscountRecord>> {
         let sql = format!("SELECT {DISCOUNT_COLUMNS} FROM discount_codes WHERE event_id = $1 AND code = $2");
         Ok(sqlx::query_as(&sql).bind(event_id).bind(code).fetch_optional(&self.pool).await?)
     }

@@ -2,8 +2,7 @@
 //! `insert_event` both go through [`insert`]), and the version bump every page-visible change
 //! makes in its own transaction.
 use super::{Backend, Db, Tx};
-use crate::store::unique::is_unique_violation;
-use crate::store::{AdminEventRecord, EventChange, EventRecord, Events, NewEvent, Saved, StoreError, StoreResult};
+use crate::store::{AdminEventRecord, EventChange, EventRecord, Events, NewEvent, Saved, StoreError, StoreResult, Unique};
 use async_trait::async_trait;
 
 const EVENT_COLUMNS: &str = "id, slug, title, description, venue, timezone, starts_at, ends_at, currency, published, version";
@@ -49,7 +48,7 @@ impl Backend {
         .bind(organiser_id);
         match bind_event(query, change).bind(published).fetch_one(&self.pool).await {
             Ok(id) => Ok(Saved::Saved(id)),
-            Err(err) if is_unique_violation(&err) => Ok(Saved::Taken),
+            Err(err) if Unique::violated_by(&err) == Some(Unique::EventSlug) => Ok(Saved::Taken),
             Err(err) => Err(err.into()),
         }
     }
@@ -125,7 +124,7 @@ impl Events for Backend {
         match bind_event(query, change).fetch_optional(&self.pool).await {
             Ok(Some(_)) => Ok(Saved::Saved(())),
             Ok(None) => Ok(Saved::NotFound),
-            Err(err) if is_unique_violation(&err) => Ok(Saved::Taken),
+            Err(err) if Unique::violated_by(&err) == Some(Unique::EventSlug) => Ok(Saved::Taken),
             Err(err) => Err(err.into()),
         }
     }

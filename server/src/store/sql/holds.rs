@@ -5,7 +5,7 @@
 use super::{Backend, Db, Tx, LOCK, SKIP_LOCKED};
 use crate::store::columns::{per_ticket_type, Text};
 use crate::store::{ExpiredHolds, HoldItemRecord, HoldOutcome, HoldRecord, Holds, NewHold, ReturnedStock, StoreError, StoreResult};
-use app::model::{HoldStatus, TicketTypeId};
+use contract::model::{HoldStatus, TicketTypeId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};

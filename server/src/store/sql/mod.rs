@@ -27,7 +27,7 @@ mod questions;
 mod ticket_types;
 
 use super::{Backend, Db, LOCK, NAME, ORDER_MINUTE, SKIP_LOCKED};
-use crate::store::{AdminStore, PoolState, Store, StoreResult};
+use crate::store::{PoolState, Store, StoreResult};
 use async_trait::async_trait;
 
 type Tx = sqlx::Transaction<'static, Db>;
@@ -40,10 +40,6 @@ impl Store for Backend {
 
     fn pool_state(&self) -> PoolState {
         PoolState { open: self.pool.size(), idle: self.pool.num_idle() as u32, max: self.pool.options().get_max_connections() }
-    }
-
-    fn admin(&self) -> &dyn AdminStore {
-        self
     }
 
     #[tracing::instrument(skip(self))]

@@ -3,17 +3,18 @@
 use super::discounts::take_discount_use;
 use super::order_writes::{move_held_to_sold, replay};
 use super::{Backend, ORDER_MINUTE};
-use crate::store::unique::{is_foreign_key_violation, is_unique_violation};
+use crate::store::unique::is_foreign_key_violation;
 use crate::store::{
     AdminOrderRecord, CancelOutcome, NewOrder, OrderFilter, OrderOutcome, OrderRecord, OrderSummaryRecord, Orders, Questions, SalesRecord,
-    StoreError, StoreResult,
+    StoreError, StoreResult, Unique,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 impl Backend {
-    /// [`Orders::place_order`], one transaction.
-    async fn try_place_order(&self, order: &NewOrder) -> StoreResult<OrderOutcome> {
+    /// One attempt at [`Orders::place_order`]. None: the order's reference was taken by another
+    /// order (it is random: rare, and no fault of the buyer's); nothing was written.
+    async fn try_place_order(&self, order: &NewOrder) -> StoreResult<Option<OrderOutcome>> {
         // The happy path is one transaction of five statements. A reused key is caught by the
         // UNIQUE constraint on idempotency_key rather than by a lookup before every order.
         let mut tx = self.begin_write().await?;
@@ -28,30 +29,36 @@ impl Backend {
                 if let Some(discount) = &order.discount {
                     if !take_discount_use(&mut tx, discount.code_id, order.created_at).await? {
                         tx.rollback().await?;
-                        return Ok(OrderOutcome::DiscountRefused);
+                        return Ok(Some(OrderOutcome::DiscountRefused));
                     }
                 }
                 tx.commit().await?;
-                Ok(OrderOutcome::Created(records.swap_remove(0).expect("checked above")))
+                Ok(Some(OrderOutcome::Created(records.swap_remove(0).expect("checked above"))))
             }
             Ok(_) => {
                 tx.rollback().await?;
-                self.order_not_made(order).await
+                self.order_not_made(order).await.map(Some)
             }
             // The order named a discount code that was removed after it was checked.
             Err(err) if order.discount.is_some() && is_foreign_key_violation(&err) => {
                 tx.rollback().await?;
-                Ok(OrderOutcome::DiscountRefused)
+                Ok(Some(OrderOutcome::DiscountRefused))
             }
-            Err(err) if is_unique_violation(&err) => {
-                tx.rollback().await?;
-                // The key made an order before: for this hold (a replay) or another.
-                match self.order_by_key(&order.idempotency_key).await? {
-                    Some(existing) => Ok(replay(existing, order)),
-                    None => Err(StoreError::Unexpected(anyhow::anyhow!("an order collided on a unique column: {err}"))),
+            Err(err) => match Unique::violated_by(&err) {
+                Some(Unique::OrderIdempotencyKey) => {
+                    tx.rollback().await?;
+                    match self.order_by_key(&order.idempotency_key).await? {
+                        Some(existing) => Ok(Some(replay(existing, order))),
+                        None => Err(StoreError::Unexpected(anyhow::anyhow!("a reused idempotency key has no order: {err}"))),
+                    }
                 }
-            }
-            Err(err) => Err(err.into()),
+                Some(Unique::OrderReference) => {
+                    tx.rollback().await?;
+                    Ok(None)
+                }
+                Some(other) => Err(StoreError::Unexpected(anyhow::anyhow!("an order collided on {other:?}: {err}"))),
+                None => Err(err.into()),
+            },
         }
     }
 }
@@ -60,7 +67,15 @@ impl Backend {
 impl Orders for Backend {
     #[tracing::instrument(skip(self, order), fields(hold_id = %order.hold_id))]
     async fn place_order(&self, order: &NewOrder) -> StoreResult<OrderOutcome> {
-        self.try_place_order(order).await
+        if let Some(outcome) = self.try_place_order(order).await? {
+            return Ok(outcome);
+        }
+        // References are random; a collision is retried once with a new one (the buyer has not
+        // seen the first). Two in a row means the generator is broken: say so.
+        let retry = NewOrder { reference: crate::codes::order_reference(), ..order.clone() };
+        self.try_place_order(&retry).await?.ok_or_else(|| {
+            StoreError::Unexpected(anyhow::anyhow!("order references {} and {} were both taken", order.reference, retry.reference))
+        })
     }
 
     #[tracing::instrument(skip(self, orders), fields(batch = orders.len()))]

@@ -2,10 +2,8 @@
 //! `held`; a capacity change is conditional on what is sold and held.
 use super::events::bump_version;
 use super::{Backend, Db};
-use crate::store::{
-    AdminTicketTypeRecord, NewTicketType, Stock, StoreResult, TicketTypeChange, TicketTypeRecord, TicketTypeUpdate, TicketTypes,
-};
-use app::model::TicketTypeId;
+use crate::store::{NewTicketType, Stock, StoreResult, TicketTypeChange, TicketTypeRecord, TicketTypeUpdate, TicketTypes};
+use contract::model::TicketTypeId;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -13,7 +11,7 @@ use std::collections::HashMap;
 const TICKET_TYPE_COLUMNS: &str = "id, event_id, name, description, price_minor, capacity, sold, held, \
      sale_starts_at, sale_ends_at, min_per_order, max_per_order, access_code, position";
 
-type TicketTypeQuery<'q> = sqlx::query::QueryAs<'q, Db, AdminTicketTypeRecord, <Db as sqlx::Database>::Arguments<'q>>;
+type TicketTypeQuery<'q> = sqlx::query::QueryAs<'q, Db, TicketTypeRecord, <Db as sqlx::Database>::Arguments<'q>>;
 
 /// Binds a ticket type form's fields as the next nine parameters.
 fn bind_ticket_type<'q>(query: TicketTypeQuery<'q>, change: &'q TicketTypeChange) -> TicketTypeQuery<'q> {
@@ -114,14 +112,8 @@ impl TicketTypes for Backend {
         Ok(levels.into_iter().map(|(id, available)| (id, available.max(0))).collect())
     }
 
-    #[tracing::instrument(skip(self))]
-    async fn admin_ticket_types(&self, event_id: i64) -> StoreResult<Vec<AdminTicketTypeRecord>> {
-        let sql = format!("SELECT {TICKET_TYPE_COLUMNS} FROM ticket_types WHERE event_id = $1 ORDER BY position, id");
-        Ok(sqlx::query_as(&sql).bind(event_id).fetch_all(&self.pool).await?)
-    }
-
     #[tracing::instrument(skip(self, change))]
-    async fn insert_ticket_type(&self, event_id: i64, change: &TicketTypeChange) -> StoreResult<AdminTicketTypeRecord> {
+    async fn insert_ticket_type(&self, event_id: i64, change: &TicketTypeChange) -> StoreResult<TicketTypeRecord> {
         let mut tx = self.begin_write().await?;
         let sql = format!(
             "INSERT INTO ticket_types (event_id, name, description, price_minor, capacity, sale_starts_at, sale_ends_at, \
