@@ -4,7 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 // Two storefronts on fresh SQLite databases: one as shipped, one with short holds for expiry tests.
-// The binary and the built site come from `make test` (see the Makefile).
+// The binary and the built site come from `make test` (see the Makefile). No test needs the demo
+// event: each makes its own through the admin API (tests/fixtures.ts), so the demo stays off.
 const home = process.env.HOME ?? "/root";
 const bin = process.env.STAMPEDE_BIN ?? `${home}/.cache/stampede/target/debug/stampede`;
 const site = process.env.SITE_ROOT ?? `${home}/.cache/stampede/target/site`;
@@ -30,6 +31,7 @@ function storefront(port: number, env: Record<string, string>) {
       DATABASE_URL: `sqlite://${dataDir}/storefront-${port}.db`,
       SITE_ROOT: site,
       RUST_LOG: "warn",
+      STAMPEDE_DEMO: "false",
       ...env,
     },
   };
@@ -48,7 +50,8 @@ const chromium = {
   ],
 };
 
-export default defineConfig({
+// `origin`: where a project's tests make their events, when its baseURL is not an origin.
+export default defineConfig<{ origin?: string }>({
   testDir: "./tests",
   timeout: 60_000,
   expect: { timeout: 10_000 },
@@ -71,7 +74,7 @@ export default defineConfig({
       name: "pixel-7-via-edge",
       testMatch: /purchase\.spec/,
       grep: /an attendee on a phone/,
-      use: { ...devices["Pixel 7"], launchOptions: chromium, baseURL: `http://127.0.0.1:${EDGE_PORT}` },
+      use: { ...devices["Pixel 7"], launchOptions: chromium, baseURL: `http://127.0.0.1:${EDGE_PORT}`, origin: `http://127.0.0.1:${MAIN_PORT}` },
     },
     // The edge's own behaviour: caching, failover, origins going away. Starts its own processes.
     { name: "edge", testMatch: /edge\.spec/, use: { launchOptions: chromium } },

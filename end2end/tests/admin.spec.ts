@@ -1,11 +1,11 @@
 import { devices, Page } from "@playwright/test";
 import * as fs from "node:fs";
 import { test, expect, openHydrated, ticketRow } from "./fixtures";
+import { PASSWORD, uniqueStamp } from "./organiser";
 
 // One on-sale from both sides: an organiser at a desk sets it up in the admin app, an attendee on a
 // phone buys with a discount code, and the organiser follows the sale, exports, checks in and
-// cancels. Every name is new per run, so the story runs on a storefront other tests share.
-const PASSWORD = "correct horse battery";
+// cancels. Every name is new per test, so the story runs on a storefront other tests share.
 
 /** Fails the test on console errors or page errors of a page the fixtures do not watch. */
 function watch(page: Page, problems: string[]) {
@@ -57,7 +57,7 @@ async function placeOrder(page: Page): Promise<string> {
 
 test("an organiser runs an on-sale from sign-up to the door", async ({ page, browser }) => {
   test.setTimeout(120_000);
-  const stamp = Date.now().toString(36);
+  const stamp = uniqueStamp();
   const slug = `launch-${stamp}`;
 
   // The organiser signs up and creates an event with two ticket types and a discount code.
@@ -147,7 +147,7 @@ test("an organiser runs an on-sale from sign-up to the door", async ({ page, bro
 });
 
 test("every admin form shows the server's message next to the field", async ({ page, consoleProblems }) => {
-  const stamp = Date.now().toString(36);
+  const stamp = uniqueStamp();
   await page.goto("/admin/signup");
   await page.getByLabel("Your name").fill("Olivia Organiser");
   await page.getByLabel("Email").fill(`short-${stamp}@example.com`);
@@ -219,7 +219,7 @@ test("every admin form shows the server's message next to the field", async ({ p
 });
 
 test("a secret ticket type is sold only to who has its code", async ({ page, browser }) => {
-  const stamp = Date.now().toString(36);
+  const stamp = uniqueStamp();
   const slug = `crew-${stamp}`;
   await signUp(page, stamp);
   await page.getByRole("link", { name: "New event" }).click();

@@ -1,8 +1,36 @@
 import { test as base, expect, Page } from "@playwright/test";
+import { CreatedEvent, Organiser, showcase, uniqueStamp } from "./organiser";
+
+type TestFixtures = {
+  consoleProblems: string[];
+  /** The origin behind the test's storefront, where its events are made: `baseURL` unless set. */
+  origin: string | undefined;
+  /** An event of the test's own, on its origin, shaped like the demo (see `showcase`). */
+  event: CreatedEvent;
+};
+type WorkerFixtures = { organisers: Organisers };
+
+/** One organiser account per origin per worker, signed up when a test first needs it. */
+class Organisers {
+  private readonly byOrigin = new Map<string, Promise<Organiser>>();
+  on(origin: string): Promise<Organiser> {
+    let organiser = this.byOrigin.get(origin);
+    if (!organiser) {
+      organiser = Organiser.signUp(origin);
+      this.byOrigin.set(origin, organiser);
+      // A failed sign-up is not kept: the next test tries again.
+      organiser.catch(() => this.byOrigin.delete(origin));
+    }
+    return organiser;
+  }
+  async dispose() {
+    for (const organiser of this.byOrigin.values()) await (await organiser.catch(() => undefined))?.dispose();
+  }
+}
 
 // Every test fails on any console error or warning (hydration mismatches show up there) and on any
 // uncaught exception in the page.
-export const test = base.extend<{ consoleProblems: string[] }>({
+export const test = base.extend<TestFixtures, WorkerFixtures>({
   consoleProblems: [
     async ({ page }, use) => {
       const problems: string[] = [];
@@ -17,11 +45,23 @@ export const test = base.extend<{ consoleProblems: string[] }>({
     },
     { auto: true },
   ],
+  origin: [undefined, { option: true }],
+  organisers: [
+    async ({}, use) => {
+      const organisers = new Organisers();
+      await use(organisers);
+      await organisers.dispose();
+    },
+    { scope: "worker" },
+  ],
+  event: async ({ organisers, origin, baseURL }, use, testInfo) => {
+    const home = origin ?? baseURL!;
+    const project = testInfo.project.name.replace(/[^a-z0-9]+/g, "-");
+    await use(await showcase(await organisers.on(home), `${project}-${uniqueStamp()}`));
+  },
 });
 
 export { expect };
-
-export const DEMO = "/e/stampede-live";
 
 /** Opens a page and waits until the browser has hydrated it. */
 export async function openHydrated(page: Page, path: string) {
@@ -34,8 +74,9 @@ export function ticketRow(page: Page, name: string) {
   return page.locator("li.ticket", { has: page.getByRole("heading", { name, exact: true }) });
 }
 
-export async function availableOf(page: Page, ticketName: string): Promise<number> {
-  const snapshot = await (await page.request.get(`/api/events/stampede-live`)).json();
+/** What the storefront's API says is left of a type (the page's own request context, no cache). */
+export async function availableOf(page: Page, slug: string, ticketName: string): Promise<number> {
+  const snapshot = await (await page.request.get(`/api/events/${slug}`)).json();
   const type = snapshot.ticket_types.find((t: { name: string }) => t.name === ticketName);
   return type.available;
 }

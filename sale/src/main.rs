@@ -14,11 +14,13 @@
 //! one journey each, think time, abandonment, retries on refusal), and the check that matters is
 //! in the database afterwards. tokio, reqwest and hdrhistogram do that in a few hundred lines.
 mod buyers;
+mod cli;
 mod options;
 mod stats;
 mod storefront;
 
 use buyers::Sale;
+use clap::Parser;
 use options::{Options, Scenario};
 use stampede::store::Audit;
 use stats::{Step, Summary};
@@ -29,14 +31,8 @@ use std::time::{Duration, Instant};
 use storefront::Storefront;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let options = match Options::parse(&args) {
-        Ok(options) => options,
-        Err(err) => {
-            eprintln!("{err}");
-            return ExitCode::from(2);
-        }
-    };
+    // Help exits 0; a mistake on the command line prints why and exits 2.
+    let options = Options::from_cli(cli::Cli::parse()).unwrap_or_else(|err| err.exit());
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("sale-buyer").enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -192,7 +188,11 @@ async fn sell(options: &Options, storefront: &Storefront) -> anyhow::Result<RunR
 
     let summary = sale.recorder.summary();
     let peak_buyers = sale.peak_active.load(Ordering::Relaxed);
-    println!("   buyers done in {:.1} s (peak {peak_buyers} at once); holds settled {:.1} s later", selling.as_secs_f64(), settling.as_secs_f64());
+    println!(
+        "   buyers done in {:.1} s (peak {peak_buyers} at once); holds settled {:.1} s later",
+        selling.as_secs_f64(),
+        settling.as_secs_f64()
+    );
     summary.print();
     println!(
         "   books: capacity {} sold {} held {} tickets {} orders {} oversold {}",

@@ -1,5 +1,8 @@
-//! Command-line options. Parsed by hand: a dozen `--name value` pairs do not need a parser crate.
-use anyhow::{anyhow, bail, Context};
+//! The options of a run, resolved from the command line (`cli`): what the buyers, the storefront
+//! and the report read.
+use crate::cli::{Cli, ScenarioCommand};
+use clap::error::ErrorKind;
+use clap::CommandFactory;
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,120 +43,44 @@ pub struct Options {
     pub keep_db: bool,
 }
 
-pub const USAGE: &str = "usage: stampede-sale <flash|ample> [options]
-
-  flash   10,000 buyers arrive within 10 s (a spike at the on-sale moment) for 800 tickets
-  ample   buyers arrive at --rate per second for --duration-secs against ample stock
-
-Where:
-  --server-bin PATH       start this stampede binary for the run (default target/release/stampede)
-  --target URL            or sell through a storefront already running on 127.0.0.1
-  --database-url URL      spawn mode: PostgreSQL admin URL (a fresh database is made and dropped)
-                          or sqlite:; target mode: the storefront's database
-                          (default postgres://postgres@127.0.0.1:5432/test)
-  --redis-url URL         Redis for the gate (spawn mode)
-  --gate redis|local|off  the main run's gate (default: redis with --redis-url, else local)
-  --baseline              run the same sale again with the gate off and one transaction per
-                          hold (the database alone), and print the ratio
-  --server-env KEY=VALUE  more settings for the spawned storefront (repeatable)
-
-The sale:
-  --buyers N --window-secs S --capacity N       (flash: 10000, 10, 800)
-  --rate R --duration-secs S                    (ample: 1500, 10)
-  --hold-ttl-secs S (flash 10, ample 60)  --abandon-rate F (flash 0.05, ample 0.1)  --think-ms MIN-MAX
-  --patience-secs S (45)  --poll-ms MS (3000)   --with-page (ample: open the page too)
-  --max-connections N (2000)  --max-secs S (240)  --seed N  --keep-db";
-
 impl Options {
-    pub fn parse(args: &[String]) -> anyhow::Result<Options> {
-        let scenario = match args.first().map(String::as_str) {
-            Some("flash") => Scenario::Flash,
-            Some("ample") => Scenario::Ample,
-            Some("-h" | "--help") | None => bail!("{USAGE}"),
-            Some(other) => bail!("unknown scenario {other:?}\n\n{USAGE}"),
+    /// The options of a run, from the command line: the scenario's defaults for what was not
+    /// given, and the checks that concern more than one flag.
+    pub fn from_cli(cli: Cli) -> Result<Options, clap::Error> {
+        let (scenario, args) = match cli.scenario {
+            ScenarioCommand::Flash(args) => (Scenario::Flash, args),
+            ScenarioCommand::Ample(args) => (Scenario::Ample, args),
         };
         let flash = scenario == Scenario::Flash;
-        let mut options = Options {
+        let gate = args.gate.unwrap_or_else(|| if args.redis_url.is_some() { "redis".into() } else { "local".into() });
+        if gate == "redis" && args.redis_url.is_none() && args.target.is_none() {
+            return Err(usage_error(scenario, ErrorKind::MissingRequiredArgument, "--gate redis needs --redis-url"));
+        }
+        Ok(Options {
             scenario,
-            target: None,
-            server_bin: "target/release/stampede".into(),
-            database_url: "postgres://postgres@127.0.0.1:5432/test".into(),
-            redis_url: None,
-            gate: String::new(),
-            baseline: false,
-            server_env: Vec::new(),
-            buyers: 10_000,
-            window: Duration::from_secs(10),
-            capacity: if flash { 800 } else { 10_000_000 },
-            rate: 1_500.0,
-            duration: Duration::from_secs(10),
-            hold_ttl_secs: if flash { 10 } else { 60 },
-            abandon_rate: if flash { 0.05 } else { 0.1 },
-            think_ms: if flash { (2_000, 6_000) } else { (0, 1_000) },
-            patience: Duration::from_secs(45),
-            poll: Duration::from_millis(3_000),
-            with_page: flash,
-            max_connections: 2_000,
-            max_run: Duration::from_secs(240),
-            seed: 7,
-            keep_db: false,
-        };
-        let mut rest = args[1..].iter();
-        while let Some(flag) = rest.next() {
-            let mut value = || rest.next().cloned().ok_or_else(|| anyhow!("{flag} needs a value"));
-            match flag.as_str() {
-                "--target" => options.target = Some(value()?),
-                "--server-bin" => options.server_bin = value()?,
-                "--database-url" => options.database_url = value()?,
-                "--redis-url" => options.redis_url = Some(value()?),
-                "--gate" => options.gate = value()?,
-                "--baseline" => options.baseline = true,
-                "--with-page" => options.with_page = true,
-                "--keep-db" => options.keep_db = true,
-                "--server-env" => {
-                    let pair = value()?;
-                    let (key, value) = pair.split_once('=').ok_or_else(|| anyhow!("--server-env wants KEY=VALUE, got {pair:?}"))?;
-                    options.server_env.push((key.into(), value.into()));
-                }
-                "--buyers" => options.buyers = number(&value()?, flag)?,
-                "--window-secs" => options.window = Duration::from_secs_f64(number(&value()?, flag)?),
-                "--capacity" => options.capacity = number(&value()?, flag)?,
-                "--rate" => options.rate = number(&value()?, flag)?,
-                "--duration-secs" => options.duration = Duration::from_secs_f64(number(&value()?, flag)?),
-                "--hold-ttl-secs" => options.hold_ttl_secs = number(&value()?, flag)?,
-                "--abandon-rate" => options.abandon_rate = number(&value()?, flag)?,
-                "--patience-secs" => options.patience = Duration::from_secs_f64(number(&value()?, flag)?),
-                "--poll-ms" => options.poll = Duration::from_millis(number(&value()?, flag)?),
-                "--max-connections" => options.max_connections = number(&value()?, flag)?,
-                "--max-secs" => options.max_run = Duration::from_secs_f64(number(&value()?, flag)?),
-                "--seed" => options.seed = number(&value()?, flag)?,
-                "--think-ms" => {
-                    let range = value()?;
-                    let (min, max) = range.split_once('-').ok_or_else(|| anyhow!("--think-ms wants MIN-MAX, got {range:?}"))?;
-                    options.think_ms = (number(min, flag)?, number(max, flag)?);
-                }
-                other => bail!("unknown option {other:?}\n\n{USAGE}"),
-            }
-        }
-        if options.gate.is_empty() {
-            options.gate = if options.redis_url.is_some() { "redis".into() } else { "local".into() };
-        }
-        if !matches!(options.gate.as_str(), "redis" | "local" | "off") {
-            bail!("--gate must be redis, local or off");
-        }
-        if options.gate == "redis" && options.redis_url.is_none() && options.target.is_none() {
-            bail!("--gate redis needs --redis-url");
-        }
-        if !(0.0..=1.0).contains(&options.abandon_rate) || options.think_ms.0 > options.think_ms.1 {
-            bail!("--abandon-rate must be within 0..1 and --think-ms MIN-MAX with MIN <= MAX");
-        }
-        if options.buyers == 0 || options.rate <= 0.0 || options.max_connections == 0 || options.hold_ttl_secs == 0 {
-            bail!("--buyers, --rate, --max-connections and --hold-ttl-secs must be positive");
-        }
-        if let Some(target) = &options.target {
-            check_loopback(target)?;
-        }
-        Ok(options)
+            target: args.target,
+            server_bin: args.server_bin,
+            database_url: args.database_url,
+            redis_url: args.redis_url,
+            gate,
+            baseline: args.baseline,
+            server_env: args.server_env,
+            buyers: args.buyers,
+            window: args.window,
+            capacity: args.capacity.unwrap_or(if flash { 800 } else { 10_000_000 }),
+            rate: args.rate,
+            duration: args.duration,
+            hold_ttl_secs: args.hold_ttl_secs.unwrap_or(if flash { 10 } else { 60 }),
+            abandon_rate: args.abandon_rate.unwrap_or(if flash { 0.05 } else { 0.1 }),
+            think_ms: args.think_ms.unwrap_or(if flash { (2_000, 6_000) } else { (0, 1_000) }),
+            patience: args.patience,
+            poll: Duration::from_millis(args.poll_ms),
+            with_page: flash || args.with_page,
+            max_connections: args.max_connections,
+            max_run: args.max_run,
+            seed: args.seed,
+            keep_db: args.keep_db,
+        })
     }
 
     /// How many buyers the run schedules.
@@ -165,35 +92,88 @@ impl Options {
     }
 }
 
-fn number<T: std::str::FromStr>(value: &str, flag: &str) -> anyhow::Result<T> {
-    value.trim().parse().ok().with_context(|| format!("{flag} wants a number, got {value:?}"))
-}
-
-/// This tool sends bursts of traffic: only ever to this machine.
-pub fn check_loopback(url: &str) -> anyhow::Result<()> {
-    let rest = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+/// A mistake on the command line that clap cannot see alone, told as clap tells its own: with the
+/// scenario's usage, exit code 2.
+fn usage_error(scenario: Scenario, kind: ErrorKind, message: &str) -> clap::Error {
+    let mut command = Cli::command();
+    command.build();
+    let name = match scenario {
+        Scenario::Flash => "flash",
+        Scenario::Ample => "ample",
     };
-    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
-    if !loopback {
-        bail!("{url} is not on this machine: the simulator only sends traffic to 127.0.0.1 (or ::1, localhost)");
+    match command.find_subcommand_mut(name) {
+        Some(subcommand) => subcommand.error(kind, message),
+        None => command.error(kind, message),
     }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    fn parse(line: &str) -> Result<Options, clap::Error> {
+        Options::from_cli(Cli::try_parse_from(std::iter::once("stampede-sale").chain(line.split_whitespace()))?)
+    }
 
     #[test]
-    fn only_loopback_targets() {
-        assert!(check_loopback("http://127.0.0.1:3000").is_ok());
-        assert!(check_loopback("http://localhost:3000/").is_ok());
-        assert!(check_loopback("http://[::1]:3000").is_ok());
-        assert!(check_loopback("http://10.0.0.5:3000").is_err());
-        assert!(check_loopback("https://tickets.example.com").is_err());
+    fn each_scenario_has_its_defaults() {
+        let flash = parse("flash").unwrap();
+        assert_eq!((flash.scenario, flash.capacity, flash.hold_ttl_secs, flash.think_ms), (Scenario::Flash, 800, 10, (2_000, 6_000)));
+        assert_eq!((flash.abandon_rate, flash.with_page, flash.gate.as_str(), flash.total_buyers()), (0.05, true, "local", 10_000));
+        assert_eq!((flash.window, flash.patience, flash.poll, flash.max_run), (secs(10), secs(45), secs(3), secs(240)));
+        assert_eq!(
+            (flash.server_bin.as_str(), flash.database_url.as_str()),
+            ("target/release/stampede", "postgres://postgres@127.0.0.1:5432/test")
+        );
+        let ample = parse("ample").unwrap();
+        assert_eq!((ample.scenario, ample.capacity, ample.hold_ttl_secs, ample.think_ms), (Scenario::Ample, 10_000_000, 60, (0, 1_000)));
+        assert_eq!((ample.abandon_rate, ample.with_page, ample.total_buyers(), ample.seed), (0.1, false, 15_000, 7));
+    }
+
+    fn secs(secs: u64) -> Duration {
+        Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn what_make_and_the_scripts_pass() {
+        let sale = parse("flash --baseline --server-bin bin/stampede --database-url postgres://db --redis-url redis://r --buyers 2000 --window-secs 5 --capacity 200").unwrap();
+        assert!(sale.baseline);
+        assert_eq!(
+            (sale.server_bin.as_str(), sale.database_url.as_str(), sale.redis_url.as_deref()),
+            ("bin/stampede", "postgres://db", Some("redis://r"))
+        );
+        assert_eq!((sale.gate.as_str(), sale.buyers, sale.window, sale.capacity), ("redis", 2_000, secs(5), 200));
+        // scripts/profile-checkout.sh: options after its own override them.
+        let profile = parse("ample --abandon-rate 0 --server-bin s --database-url d --redis-url r --rate 2500 --abandon-rate 0.2").unwrap();
+        assert_eq!((profile.abandon_rate, profile.rate), (0.2, 2_500.0));
+        let custom =
+            parse("ample --gate off --server-env A=1 --server-env B=2 --think-ms 5-10 --with-page --hold-ttl-secs 120 --keep-db").unwrap();
+        assert_eq!(custom.server_env, [("A".to_string(), "1".to_string()), ("B".to_string(), "2".to_string())]);
+        assert_eq!(
+            (custom.gate.as_str(), custom.think_ms, custom.with_page, custom.hold_ttl_secs, custom.keep_db),
+            ("off", (5, 10), true, 120, true)
+        );
+    }
+
+    #[test]
+    fn refuses_what_cannot_run() {
+        for line in [
+            "",
+            "rush",
+            "flash --gate redis",
+            "flash --gate sometimes",
+            "flash --buyers 0",
+            "flash --buyers many",
+            "ample --rate 0",
+            "ample --abandon-rate 2",
+            "ample --think-ms 9-1",
+            "ample --hold-ttl-secs 0",
+            "ample --target http://10.0.0.5:3000",
+            "ample --unknown",
+        ] {
+            assert!(parse(line).is_err(), "{line:?} was accepted");
+        }
+        assert!(parse("flash --target http://127.0.0.1:3000 --gate redis").is_ok(), "a running storefront has its own gate");
     }
 }

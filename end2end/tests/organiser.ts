@@ -1,0 +1,196 @@
+import { APIRequestContext, APIResponse, expect, request } from "@playwright/test";
+import { randomBytes } from "node:crypto";
+
+// An organiser on an origin, through the admin API as the admin app uses it (docs/api.md#admin-api):
+// a session and its CSRF token, sign-up, then events, ticket types and publishing. Tests make their
+// own events with it, so each knows exactly what is on sale.
+export const PASSWORD = "correct horse battery";
+
+/** Different in every call, across workers and runs: for slugs, emails and names. */
+export function uniqueStamp(): string {
+  return `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
+}
+
+export type TicketTypeSpec = {
+  name: string;
+  /** Decimal in the event's currency: "35.00", "0". */
+  price: string;
+  capacity: number;
+  min_per_order?: number;
+  max_per_order?: number;
+  description?: string;
+  /** Wall-clock time in the event's time zone (UTC here): "2030-06-01T20:00:00"; empty: on sale now. */
+  sale_starts_local?: string;
+  access_code?: string;
+};
+
+export type EventSpec = { slug: string; title: string; types: TicketTypeSpec[] };
+
+export type CreatedEvent = {
+  id: number;
+  slug: string;
+  /** The storefront page: `/e/<slug>`. */
+  path: string;
+  title: string;
+  /** Ticket type ids by name. */
+  typeIds: Record<string, number>;
+};
+
+/** The events here run in UTC, so wall-clock times are ISO times without the zone. */
+export function utcLocal(at: Date): string {
+  return at.toISOString().slice(0, 19);
+}
+
+async function expectStatus(response: APIResponse, status: number, what: string) {
+  expect(response.status(), `${what}: ${await response.text()}`).toBe(status);
+}
+
+export class Organiser {
+  private constructor(
+    readonly origin: string,
+    private readonly api: APIRequestContext,
+    private readonly csrfToken: string,
+    readonly organisationId: number,
+  ) {}
+
+  /** A new account and organisation on `origin` (each call its own email). */
+  static async signUp(origin: string): Promise<Organiser> {
+    const api = await request.newContext({ baseURL: origin });
+    const session = await api.get("/admin/api/session");
+    await expectStatus(session, 200, "GET /admin/api/session");
+    const stamp = uniqueStamp();
+    const signUp = await api.post("/admin/api/signup", {
+      headers: { "x-csrf-token": (await session.json()).csrf_token },
+      data: { name: "Test Organiser", email: `organiser-${stamp}@example.com`, password: PASSWORD, organisation: `Test Events ${stamp}` },
+    });
+    await expectStatus(signUp, 201, "POST /admin/api/signup");
+    // Signing up gives the session a new id and a new token.
+    const info = await signUp.json();
+    return new Organiser(origin, api, info.csrf_token, info.memberships[0].organisation_id);
+  }
+
+  private async send(method: "POST" | "PUT", path: string, expected: number, data?: object) {
+    const response = await this.api.fetch(`/admin/api${path}`, { method, headers: { "x-csrf-token": this.csrfToken }, data });
+    await expectStatus(response, expected, `${method} /admin/api${path}`);
+    return response.json();
+  }
+
+  eventInput(slug: string, title: string) {
+    return {
+      slug,
+      title,
+      description: "Made by a test, for that test alone.",
+      venue: "De Remise, Amsterdam",
+      timezone: "UTC",
+      starts_local: "2030-06-01T20:00",
+      ends_local: "2030-06-01T23:30",
+      currency: "EUR",
+    };
+  }
+
+  /** Creates the event with its ticket types, in order, and publishes it. */
+  async createEvent(spec: EventSpec): Promise<CreatedEvent> {
+    const created = await this.send("POST", `/organisations/${this.organisationId}/events`, 201, this.eventInput(spec.slug, spec.title));
+    const event: CreatedEvent = { id: created.id, slug: spec.slug, path: `/e/${spec.slug}`, title: spec.title, typeIds: {} };
+    for (const type of spec.types) await this.addTicketType(event, type);
+    await this.publish(event.id);
+    return event;
+  }
+
+  /** Adds a ticket type (last in order) and notes its id in `event.typeIds`. */
+  async addTicketType(event: CreatedEvent, type: TicketTypeSpec) {
+    const created = await this.send("POST", `/events/${event.id}/ticket-types`, 201, {
+      min_per_order: 1,
+      max_per_order: 10,
+      description: "",
+      sale_starts_local: "",
+      sale_ends_local: "",
+      access_code: "",
+      ...type,
+    });
+    event.typeIds[type.name] = created.id;
+  }
+
+  /** Puts the event's ticket types in this order (every one of them, by name). */
+  async orderTicketTypes(event: CreatedEvent, names: string[]) {
+    await this.send("PUT", `/events/${event.id}/ticket-types/order`, 200, { ids: names.map((name) => event.typeIds[name]) });
+  }
+
+  async publish(eventId: number) {
+    await this.send("POST", `/events/${eventId}/publish`, 200);
+  }
+
+  async unpublish(eventId: number) {
+    await this.send("POST", `/events/${eventId}/unpublish`, 200);
+  }
+
+  async retitle(eventId: number, slug: string, title: string) {
+    await this.send("PUT", `/events/${eventId}`, 200, this.eventInput(slug, title));
+  }
+
+  async dispose() {
+    await this.api.dispose();
+  }
+}
+
+/**
+ * Buys `quantity` tickets of a type through the public API (a hold, then its order), as a buyer
+ * would: stock is sold through real orders, never written into the database.
+ */
+export async function buyThroughApi(origin: string, slug: string, ticketTypeId: number, quantity: number) {
+  const api = await request.newContext({ baseURL: origin });
+  try {
+    const hold = await api.post(`/api/events/${slug}/holds`, { data: { items: [{ ticket_type_id: ticketTypeId, quantity }] } });
+    await expectStatus(hold, 201, `POST /api/events/${slug}/holds`);
+    const { id, total_minor } = await hold.json();
+    const buyer = { name: "Box Office", email: "box-office@example.com" };
+    const order = await api.post(`/api/holds/${id}/order`, {
+      headers: { "idempotency-key": `test-${id}` },
+      data: { buyer, attendees: Array.from({ length: quantity }, () => buyer), payment: total_minor === 0 ? "free" : "offline" },
+    });
+    await expectStatus(order, 201, `POST /api/holds/${id}/order`);
+  } finally {
+    await api.dispose();
+  }
+}
+
+/** What the origin's snapshot API says is left of a ticket type. */
+export async function availableOn(origin: string, slug: string, ticketName: string): Promise<number> {
+  const snapshot = await (await fetch(`${origin}/api/events/${slug}`)).json();
+  return snapshot.ticket_types.find((t: { name: string }) => t.name === ticketName).available;
+}
+
+/** How far ahead the showcase's Late Release goes on sale when the event is made. */
+export const LATE_RELEASE_IN_MS = 3 * 60_000;
+
+/**
+ * The demo's shape with small exact numbers: plenty of General Admission (100), Front Row with 3
+ * left, Early Bird sold out (through a real order), Late Release on sale in three minutes, and a
+ * free Community Pass at most two per order.
+ */
+export async function showcase(organiser: Organiser, slug: string): Promise<CreatedEvent> {
+  const types: TicketTypeSpec[] = [
+    { name: "General Admission", description: "Standing, the whole floor.", price: "35.00", capacity: 100 },
+    { name: "Front Row", description: "The first metres by the barrier.", price: "89.00", capacity: 3, max_per_order: 4 },
+    { name: "Early Bird", description: "The first tickets, at a lower price.", price: "25.00", capacity: 2 },
+    {
+      name: "Late Release",
+      description: "The final release of standing tickets.",
+      price: "45.00",
+      capacity: 500,
+      max_per_order: 6,
+      sale_starts_local: utcLocal(new Date(Date.now() + LATE_RELEASE_IN_MS)),
+    },
+    { name: "Community Pass", description: "Free for volunteers and neighbours.", price: "0", capacity: 200, max_per_order: 2 },
+  ];
+  // The Early Bird goes on sale first and sells out; then the organiser adds the rest and puts
+  // them in order. The origin shows stock up to SNAPSHOT_CACHE_MS old, but forgets what it cached of
+  // an event at each organiser's change: so the sold-out Early Bird shows at once.
+  const earlyBird = types.find((type) => type.name === "Early Bird")!;
+  const event = await organiser.createEvent({ slug, title: "Stampede Live: Night of the Herd", types: [earlyBird] });
+  await buyThroughApi(organiser.origin, slug, event.typeIds["Early Bird"], earlyBird.capacity);
+  for (const type of types.filter((type) => type !== earlyBird)) await organiser.addTicketType(event, type);
+  await organiser.orderTicketTypes(event, types.map((type) => type.name));
+  await expect.poll(() => availableOn(organiser.origin, slug, "Early Bird"), { intervals: [100] }).toBe(0);
+  return event;
+}
