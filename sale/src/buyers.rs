@@ -149,11 +149,7 @@ async fn journey(sale: &Sale, rng: &mut StdRng, buyer: usize) {
     if options.with_page {
         sale.send(Step::Page, sale.client.get(sale.url(&format!("/e/{}", sale.slug))), 200).await;
     }
-    let wanted: i64 = if flash {
-        *[1, 1, 2, 2, 2, 3, 4].get(rng.gen_range(0..7)).unwrap_or(&1)
-    } else {
-        rng.gen_range(1..=2)
-    };
+    let wanted: i64 = if flash { *[1, 1, 2, 2, 2, 3, 4].get(rng.gen_range(0..7)).unwrap_or(&1) } else { rng.gen_range(1..=2) };
     let patience_ends = Instant::now() + options.patience;
     let mut busy_retries = 0;
     let hold = loop {
@@ -208,11 +204,7 @@ async fn journey(sale: &Sale, rng: &mut StdRng, buyer: usize) {
     };
     let key = uuid::Uuid::new_v4().to_string();
     for attempt in 0..4 {
-        let post = sale
-            .client
-            .post(sale.url(&format!("/api/holds/{}/order", hold.id)))
-            .header("Idempotency-Key", &key)
-            .json(&order);
+        let post = sale.client.post(sale.url(&format!("/api/holds/{}/order", hold.id))).header("Idempotency-Key", &key).json(&order);
         match sale.send(Step::Order, post, 201).await {
             Outcome::Status(status, _, _) if status < 500 => return,
             Outcome::Status(_, _, retry_after) => pause(sale, retry_after.unwrap_or(Duration::from_millis(500))).await,

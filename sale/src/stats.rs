@@ -132,7 +132,10 @@ impl Summary {
     }
 
     pub fn print(&self) {
-        println!("  {:<13} {:>7} {:>9} {:>8} {:>8} {:>8} {:>8}  responses", "step", "count", "ok/s", "p50 ms", "p95 ms", "p99 ms", "max ms");
+        println!(
+            "  {:<13} {:>7} {:>9} {:>8} {:>8} {:>8} {:>8}  responses",
+            "step", "count", "ok/s", "p50 ms", "p95 ms", "p99 ms", "max ms"
+        );
         for s in &self.steps {
             if s.count == 0 {
                 continue;

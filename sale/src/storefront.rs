@@ -99,10 +99,8 @@ impl Storefront {
     /// One published event with one ticket type, going on sale `lead` from now.
     pub async fn seed(&self, options: &Options, lead: Duration) -> anyhow::Result<SaleEvent> {
         let unique = uuid::Uuid::new_v4().simple().to_string();
-        let organiser_id = self
-            .store
-            .create_organiser(&NewOrganiser { name: "Sale Simulator".into(), email: format!("{unique}@sale.example") })
-            .await?;
+        let organiser_id =
+            self.store.create_organiser(&NewOrganiser { name: "Sale Simulator".into(), email: format!("{unique}@sale.example") }).await?;
         let slug = format!("sale-{}", &unique[..10]);
         let now = store::now();
         let starts_at = now + chrono::Duration::days(30);
@@ -208,9 +206,7 @@ async fn fresh_database(admin_url: &str, run: usize) -> anyhow::Result<FreshData
         let url = format!("sqlite://{}", dir.path().join("sale.db").display());
         return Ok((url, None, Some(dir)));
     }
-    let mut admin = sqlx::PgConnection::connect(admin_url)
-        .await
-        .with_context(|| format!("PostgreSQL is required at {admin_url}"))?;
+    let mut admin = sqlx::PgConnection::connect(admin_url).await.with_context(|| format!("PostgreSQL is required at {admin_url}"))?;
     let name = format!("stampede_sale_{}_{run}", std::process::id());
     sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut admin).await?;
     sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut admin).await?;

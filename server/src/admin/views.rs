@@ -3,8 +3,8 @@
 use super::inputs::{minor_to_decimal, to_local, to_local_opt};
 use crate::events::when_display;
 use crate::store::{
-    AdminEventRecord, AdminOrderRecord, DiscountRecord, ExportRecord, MemberRecord, MembershipRecord,
-    OrderSummaryRecord, QuestionRecord, TicketTypeRecord, UserRecord,
+    AdminEventRecord, AdminOrderRecord, DiscountRecord, ExportRecord, MemberRecord, MembershipRecord, OrderSummaryRecord, QuestionRecord,
+    TicketTypeRecord, UserRecord,
 };
 use chrono_tz::Tz;
 use contract::admin::{

@@ -7,9 +7,9 @@
 //! table signs nobody in.
 use super::columns::Text;
 use super::{Saved, StoreResult};
-use contract::admin::Role;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use contract::admin::Role;
 
 #[derive(Clone, Debug)]
 pub struct NewOrganiser {

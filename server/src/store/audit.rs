@@ -4,9 +4,9 @@
 //! capacity, counters equal to what tickets and holds add up to, no orphans, no hold outliving its
 //! expiry); the load tool and the tests call it rather than restating any of them.
 use super::StoreResult;
-use contract::model::TicketTypeId;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use contract::model::TicketTypeId;
 use std::time::Duration;
 
 /// What an event's books say after a sale, checked against each other (see [`Audit::problems`]).

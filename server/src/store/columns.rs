@@ -7,9 +7,9 @@
 //! sqlx's traits for them; a `TryFrom<Text>` for them is allowed because `Text` is ours.
 //! Writing goes the other way through each type's `as_str` (and [`payment_str`], which `app` does
 //! not have).
+use chrono::{DateTime, Utc};
 use contract::admin::{DiscountKind, QuestionKind, Role};
 use contract::model::{HoldStatus, OrderStatus, PaymentMethod, TicketTypeId};
-use chrono::{DateTime, Utc};
 
 /// A text column on its way to a typed value.
 #[derive(sqlx::Type)]

@@ -7,10 +7,10 @@
 //! refuse it), which stops the code as the organiser meant.
 use super::columns::{IdList, Text};
 use super::{Removed, Saved, StoreResult};
-use contract::admin::DiscountKind;
-use contract::model::TicketTypeId;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use contract::admin::DiscountKind;
+use contract::model::TicketTypeId;
 
 /// A discount code, as checkout applies it and organisers configure it.
 #[derive(Clone, Debug, sqlx::FromRow)]

@@ -6,9 +6,9 @@
 //! the same hold exactly one wins. A hold past `expires_at` but not reaped yet counts as expired
 //! everywhere (its stock is for sale, it cannot become an order).
 use super::{StoreError, StoreResult};
-use contract::model::{HoldStatus, TicketTypeId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use contract::model::{HoldStatus, TicketTypeId};
 use uuid::Uuid;
 
 #[derive(Clone, Debug)]

@@ -8,9 +8,9 @@
 //! transaction. The status an organiser sees is decided in one place, `columns::OrderState`.
 use super::columns::{OrderState, Payment, Text};
 use super::{AnswerRecord, ReturnedStock, StoreResult};
-use contract::model::{Answer, HoldStatus, OrderStatus, PaymentMethod, TicketTypeId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use contract::model::{Answer, HoldStatus, OrderStatus, PaymentMethod, TicketTypeId};
 use uuid::Uuid;
 
 #[derive(Clone, Debug)]

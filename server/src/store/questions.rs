@@ -5,9 +5,9 @@
 //! event's version.
 use super::columns::{Options, Text};
 use super::{Removed, StoreResult};
+use async_trait::async_trait;
 use contract::admin::QuestionKind;
 use contract::model::Question;
-use async_trait::async_trait;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct QuestionRecord {

@@ -6,9 +6,9 @@
 //! turns that into an answer, [`TicketTypeUpdate::CapacityBelowSold`]). Holds and orders move the
 //! counters, in their own modules.
 use super::StoreResult;
-use contract::model::TicketTypeId;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use contract::model::TicketTypeId;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct TicketTypeRecord {

@@ -4,9 +4,9 @@ use crate::store::columns::Text;
 use crate::store::{
     AccountOutcome, Accounts, MemberRecord, MembershipRecord, NewAccount, NewOrganiser, Owner, Resource, Saved, StoreResult, UserRecord,
 };
-use contract::admin::Role;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use contract::admin::Role;
 
 /// Locks the organisation's owner rows and counts them: taken first by every change that could
 /// remove an owner, so two such changes queue and the second sees the first's result.

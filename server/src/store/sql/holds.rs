@@ -5,9 +5,9 @@
 use super::{Backend, Db, Tx, LOCK, SKIP_LOCKED};
 use crate::store::columns::{per_ticket_type, Text};
 use crate::store::{ExpiredHolds, HoldItemRecord, HoldOutcome, HoldRecord, Holds, NewHold, ReturnedStock, StoreError, StoreResult};
-use contract::model::{HoldStatus, TicketTypeId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use contract::model::{HoldStatus, TicketTypeId};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 

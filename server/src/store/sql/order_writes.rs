@@ -4,8 +4,8 @@
 use super::{Backend, Db, Tx};
 use crate::store::columns::{payment_str, per_ticket_type, Text};
 use crate::store::{AnswerRecord, NewOrder, NewTicket, OrderOutcome, OrderRecord, StoreError, StoreResult, TicketRecord};
-use contract::model::{Answer, HoldStatus, TicketTypeId};
 use chrono::{DateTime, Utc};
+use contract::model::{Answer, HoldStatus, TicketTypeId};
 use std::collections::HashMap;
 use uuid::Uuid;
 

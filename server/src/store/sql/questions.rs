@@ -3,8 +3,8 @@ use super::events::bump_version;
 use super::{Backend, Db};
 use crate::store::columns::Options;
 use crate::store::{AnswerRecord, QuestionChange, QuestionRecord, Questions, Removed, StoreResult};
-use contract::model::Question;
 use async_trait::async_trait;
+use contract::model::Question;
 
 const QUESTION_COLUMNS: &str = "id, event_id, label, kind, options, required, position";
 

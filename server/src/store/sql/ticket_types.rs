@@ -3,9 +3,9 @@
 use super::events::bump_version;
 use super::{Backend, Db};
 use crate::store::{NewTicketType, Stock, StoreResult, TicketTypeChange, TicketTypeRecord, TicketTypeUpdate, TicketTypes};
-use contract::model::TicketTypeId;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use contract::model::TicketTypeId;
 use std::collections::HashMap;
 
 const TICKET_TYPE_COLUMNS: &str = "id, event_id, name, description, price_minor, capacity, sold, held, \
