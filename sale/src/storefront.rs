@@ -3,7 +3,7 @@
 use crate::options::{Options, Scenario};
 use anyhow::{bail, Context};
 use sqlx::Connection;
-use stampede::store::{self, Audit, DatabaseSettings, NewEvent, NewOrganiser, NewTicketType, Store};
+use stampede::store::{self, Audit, DatabaseSettings, EventDetails, NewOrganiser, Store, TicketTypeChange};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -106,35 +106,41 @@ impl Storefront {
         let starts_at = now + chrono::Duration::days(30);
         let id = self
             .store
-            .create_event(&NewEvent {
+            .create_event(
                 organiser_id,
-                slug: slug.clone(),
-                title: "The Stampede Sale".into(),
-                description: "A simulated on-sale.".into(),
-                venue: "Loopback Arena".into(),
-                timezone: "Europe/Amsterdam".into(),
-                starts_at,
-                ends_at: starts_at + chrono::Duration::hours(4),
-                currency: "EUR".into(),
-                published: true,
-            })
-            .await?;
+                &EventDetails {
+                    slug: slug.clone(),
+                    title: "The Stampede Sale".into(),
+                    description: "A simulated on-sale.".into(),
+                    venue: "Loopback Arena".into(),
+                    timezone: "Europe/Amsterdam".into(),
+                    starts_at,
+                    ends_at: starts_at + chrono::Duration::hours(4),
+                    currency: "EUR".into(),
+                },
+                true,
+            )
+            .await?
+            .saved("the sale's event address")?;
         let on_sale_at = store::truncate_to_millis(now + chrono::Duration::from_std(lead)?);
         let ticket_type_id = self
             .store
-            .create_ticket_type(&NewTicketType {
-                event_id: id,
-                name: "General Admission".into(),
-                description: String::new(),
-                price_minor: 4_500,
-                capacity: options.capacity,
-                sale_starts_at: Some(on_sale_at),
-                sale_ends_at: Some(on_sale_at + chrono::Duration::days(1)),
-                min_per_order: 1,
-                max_per_order: if options.scenario == Scenario::Flash { 4 } else { 10 },
-                position: 0,
-            })
-            .await?;
+            .create_ticket_type(
+                id,
+                &TicketTypeChange {
+                    name: "General Admission".into(),
+                    description: String::new(),
+                    price_minor: 4_500,
+                    capacity: options.capacity,
+                    sale_starts_at: Some(on_sale_at),
+                    sale_ends_at: Some(on_sale_at + chrono::Duration::days(1)),
+                    min_per_order: 1,
+                    max_per_order: if options.scenario == Scenario::Flash { 4 } else { 10 },
+                    access_code: None,
+                },
+            )
+            .await?
+            .id;
         Ok(SaleEvent { id, slug, ticket_type_id, on_sale_at })
     }
 

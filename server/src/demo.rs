@@ -2,7 +2,7 @@
 //! stock, one nearly sold out, one sold out, one going on sale in a few minutes, and a free one.
 //! Sold stock is sold through real holds and orders, so every sold ticket belongs to an order.
 use crate::admin::hash_password;
-use crate::store::{self, AccountOutcome, NewAccount, NewEvent, NewTicketType, Store};
+use crate::store::{self, AccountOutcome, EventDetails, NewAccount, Store, TicketTypeChange};
 use crate::storefront::Storefront;
 use chrono::Duration;
 use contract::model::{HoldRequest, HoldRequestItem, OrderRequest, PaymentMethod, Person};
@@ -27,22 +27,25 @@ pub async fn seed_or_refresh(store: &dyn Store, storefront: &Storefront) -> anyh
     let organiser_id = demo_account(store).await?;
     let starts_at = evening_in_a_month(now);
     let event_id = store
-        .create_event(&NewEvent {
+        .create_event(
             organiser_id,
-            slug: DEMO_SLUG.into(),
-            title: "Stampede Live: Night of the Herd".into(),
-            description: "An evening of loud guitars and louder crowds, in the old tram depot.\n\n\
+            &EventDetails {
+                slug: DEMO_SLUG.into(),
+                title: "Stampede Live: Night of the Herd".into(),
+                description: "An evening of loud guitars and louder crowds, in the old tram depot.\n\n\
                           Doors open at 19:00, the first band is on at 20:00. Standing tickets give you the floor; \
                           Front Row tickets the barrier. Bring your ticket on your phone: the QR code is all you need."
-                .into(),
-            venue: "De Remise, Amsterdam".into(),
-            timezone: "Europe/Amsterdam".into(),
-            starts_at,
-            ends_at: starts_at + Duration::hours(4),
-            currency: "EUR".into(),
-            published: true,
-        })
-        .await?;
+                    .into(),
+                venue: "De Remise, Amsterdam".into(),
+                timezone: "Europe/Amsterdam".into(),
+                starts_at,
+                ends_at: starts_at + Duration::hours(4),
+                currency: "EUR".into(),
+            },
+            true,
+        )
+        .await?
+        .saved("the demo event's address")?;
     let on_sale_since = Some(now - Duration::days(1));
     let types = [
         ("General Admission", "Standing, the whole floor.", 3_500, 5_000, on_sale_since, 1, 10),
@@ -52,22 +55,25 @@ pub async fn seed_or_refresh(store: &dyn Store, storefront: &Storefront) -> anyh
         ("Community Pass", "Free for volunteers and neighbours. Two per order.", 0, 200, on_sale_since, 1, 2),
     ];
     let mut ids = Vec::new();
-    for (position, (name, description, price_minor, capacity, sale_starts_at, min, max)) in types.into_iter().enumerate() {
+    for (name, description, price_minor, capacity, sale_starts_at, min, max) in types {
         ids.push(
             store
-                .create_ticket_type(&NewTicketType {
+                .create_ticket_type(
                     event_id,
-                    name: name.into(),
-                    description: description.into(),
-                    price_minor,
-                    capacity,
-                    sale_starts_at,
-                    sale_ends_at: Some(starts_at),
-                    min_per_order: min,
-                    max_per_order: max,
-                    position: position as i64,
-                })
-                .await?,
+                    &TicketTypeChange {
+                        name: name.into(),
+                        description: description.into(),
+                        price_minor,
+                        capacity,
+                        sale_starts_at,
+                        sale_ends_at: Some(starts_at),
+                        min_per_order: min,
+                        max_per_order: max,
+                        access_code: None,
+                    },
+                )
+                .await?
+                .id,
         );
     }
     // Front Row: 37 of 40 sold, so 3 left. Early Bird: all 100 sold.

@@ -28,7 +28,7 @@ impl Admin {
     pub async fn create_event(&self, user_id: i64, organiser_id: i64, input: &EventInput) -> Result<AdminEvent, ApiError> {
         self.organisation_access(user_id, organiser_id, Role::Admin).await?;
         let change = inputs::event(input)?;
-        match self.store.insert_event(organiser_id, &change).await? {
+        match self.store.create_event(organiser_id, &change, false).await? {
             Saved::Saved(event_id) => self.load_event(event_id).await,
             _ => Err(slug_taken()),
         }
@@ -74,7 +74,7 @@ impl Admin {
         let event = self.event_record(event_id).await?;
         let tz = views::zone(&event.timezone);
         let change = inputs::ticket_type(input, tz)?;
-        let record = self.store.insert_ticket_type(event_id, &change).await?;
+        let record = self.store.create_ticket_type(event_id, &change).await?;
         self.changed(event_id).await;
         Ok(views::ticket_type(&record, tz))
     }

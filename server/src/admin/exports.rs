@@ -39,7 +39,7 @@ impl Admin {
             field: None,
             message: "This export is not ready yet: wait until its progress reaches the end.".into(),
         })?;
-        let slug = self.store.event_by_id(owner.event_id).await?.map_or_else(|| "event".to_string(), |e| e.slug);
+        let slug = self.store.event_by_id(owner.event_id).await?.map_or_else(|| "event".to_string(), |e| e.details.slug);
         Ok((format!("{slug}-attendees-{export_id}.csv"), csv))
     }
 }

@@ -2,7 +2,7 @@
 //! refusal names its field (the form's input name) with a sentence the organiser can act on; the
 //! SPA shows it next to that input. Times are the event's wall-clock time, as the form shows them.
 use crate::error::ApiError;
-use crate::store::{DiscountChange, EventChange, QuestionChange, TicketTypeChange};
+use crate::store::{DiscountChange, EventDetails, QuestionChange, TicketTypeChange};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use contract::admin::{DiscountInput, DiscountKind, EventInput, QuestionInput, QuestionKind, TicketTypeInput};
@@ -109,7 +109,7 @@ pub fn slug(value: &str) -> Result<String, ApiError> {
     Ok(slug.to_string())
 }
 
-pub fn event(input: &EventInput) -> Result<EventChange, ApiError> {
+pub fn event(input: &EventInput) -> Result<EventDetails, ApiError> {
     let slug = slug(&input.slug)?;
     let title = text("title", &input.title, "the event's name", MAX_TITLE_CHARS)?;
     let description = optional_text("description", &input.description, MAX_DESCRIPTION_CHARS)?;
@@ -124,7 +124,7 @@ pub fn event(input: &EventInput) -> Result<EventChange, ApiError> {
     if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(invalid("currency", "Please give the currency as its three-letter code, like EUR, USD or GBP."));
     }
-    Ok(EventChange { slug, title, description, venue, timezone: tz.name().to_string(), starts_at, ends_at, currency })
+    Ok(EventDetails { slug, title, description, venue, timezone: tz.name().to_string(), starts_at, ends_at, currency })
 }
 
 /// An access code or a discount code: what people type on phones and read out loud.

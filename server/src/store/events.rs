@@ -8,37 +8,29 @@ use super::{Saved, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+/// An event's row: what its organiser set, and what the store keeps of it (publication, version).
+/// It derefs to its details, so `event.slug` reads as the column it is.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct EventRecord {
     pub id: i64,
-    pub slug: String,
-    pub title: String,
-    pub description: String,
-    pub venue: String,
-    pub timezone: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub currency: String,
+    #[sqlx(flatten)]
+    pub details: EventDetails,
     pub published: bool,
     pub version: i64,
 }
 
-#[derive(Clone, Debug)]
-pub struct NewEvent {
-    pub organiser_id: i64,
-    pub slug: String,
-    pub title: String,
-    pub description: String,
-    pub venue: String,
-    pub timezone: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub currency: String,
-    pub published: bool,
+impl std::ops::Deref for EventRecord {
+    type Target = EventDetails;
+
+    fn deref(&self) -> &EventDetails {
+        &self.details
+    }
 }
 
-#[derive(Clone, Debug)]
-pub struct EventChange {
+/// What an organiser sets of an event: written by [`Events::create_event`] and
+/// [`Events::update_event`], read back inside [`EventRecord`].
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct EventDetails {
     pub slug: String,
     pub title: String,
     pub description: String,
@@ -63,7 +55,8 @@ pub struct AdminEventRecord {
 
 #[async_trait]
 pub trait Events: Send + Sync {
-    async fn create_event(&self, event: &NewEvent) -> StoreResult<i64>;
+    /// The one way an event is made (by organisers, the demo, tests and the simulator alike).
+    async fn create_event(&self, organiser_id: i64, details: &EventDetails, published: bool) -> StoreResult<Saved<i64>>;
     async fn count_events(&self) -> StoreResult<i64>;
     async fn published_events(&self) -> StoreResult<Vec<EventRecord>>;
     async fn event_by_slug(&self, slug: &str) -> StoreResult<Option<EventRecord>>;
@@ -71,8 +64,7 @@ pub trait Events: Send + Sync {
 
     async fn organisation_events(&self, organiser_id: i64) -> StoreResult<Vec<AdminEventRecord>>;
     async fn admin_event(&self, event_id: i64) -> StoreResult<Option<AdminEventRecord>>;
-    async fn insert_event(&self, organiser_id: i64, change: &EventChange) -> StoreResult<Saved<i64>>;
     /// Bumps the event's version, so pages and caches pick the change up.
-    async fn update_event(&self, event_id: i64, change: &EventChange) -> StoreResult<Saved<()>>;
+    async fn update_event(&self, event_id: i64, change: &EventDetails) -> StoreResult<Saved<()>>;
     async fn set_published(&self, event_id: i64, published: bool) -> StoreResult<()>;
 }

@@ -89,6 +89,17 @@ pub enum Saved<T> {
     NotFound,
 }
 
+impl<T> Saved<T> {
+    /// For seeders (the demo, tests, the simulator), which choose names that cannot be taken.
+    pub fn saved(self, what: &str) -> StoreResult<T> {
+        match self {
+            Saved::Saved(value) => Ok(value),
+            Saved::Taken => Err(StoreError::Unexpected(anyhow::anyhow!("{what} is taken already"))),
+            Saved::NotFound => Err(StoreError::Unexpected(anyhow::anyhow!("{what}: what it belongs to is gone"))),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Removed {
     Removed,

@@ -41,20 +41,6 @@ impl TicketTypeRecord {
     }
 }
 
-#[derive(Clone, Debug)]
-pub struct NewTicketType {
-    pub event_id: i64,
-    pub name: String,
-    pub description: String,
-    pub price_minor: i64,
-    pub capacity: i64,
-    pub sale_starts_at: Option<DateTime<Utc>>,
-    pub sale_ends_at: Option<DateTime<Utc>>,
-    pub min_per_order: i64,
-    pub max_per_order: i64,
-    pub position: i64,
-}
-
 /// A ticket type's counters as the database has them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Stock {
@@ -89,7 +75,6 @@ pub enum TicketTypeUpdate {
 
 #[async_trait]
 pub trait TicketTypes: Send + Sync {
-    async fn create_ticket_type(&self, ticket_type: &NewTicketType) -> StoreResult<TicketTypeId>;
     /// Moves a ticket type's sale window; bumps the event's version.
     async fn set_sale_window(
         &self,
@@ -105,7 +90,8 @@ pub trait TicketTypes: Send + Sync {
     async fn stock_levels(&self, event_id: i64) -> StoreResult<Vec<(TicketTypeId, i64)>>;
 
     /// Appended after the event's last type.
-    async fn insert_ticket_type(&self, event_id: i64, change: &TicketTypeChange) -> StoreResult<TicketTypeRecord>;
+    /// The one way a ticket type is made: appended after the event's last type.
+    async fn create_ticket_type(&self, event_id: i64, change: &TicketTypeChange) -> StoreResult<TicketTypeRecord>;
     async fn update_ticket_type(&self, id: TicketTypeId, change: &TicketTypeChange) -> StoreResult<TicketTypeUpdate>;
     /// `ids` must be exactly the event's ticket types (the caller checks); positions follow it.
     async fn reorder_ticket_types(&self, event_id: i64, ids: &[TicketTypeId]) -> StoreResult<()>;

@@ -5,7 +5,7 @@ use serde_json::Value;
 use sqlx::Connection;
 use stampede::config::Settings;
 use stampede::startup::{Application, Parts};
-use stampede::store::{self, NewEvent, NewOrganiser, NewTicketType, Stock, Store};
+use stampede::store::{self, EventDetails, NewOrganiser, Stock, Store, TicketTypeChange};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
@@ -196,38 +196,45 @@ impl TestApp {
         let slug = format!("event-{}", &unique[..12]);
         let starts_at = store::truncate_to_millis(Utc::now() + Duration::days(10));
         let event_id = store
-            .create_event(&NewEvent {
+            .create_event(
                 organiser_id,
-                slug: slug.clone(),
-                title: "Test Night".into(),
-                description: "A test event.".into(),
-                venue: "Test Hall".into(),
-                timezone: "Europe/Amsterdam".into(),
-                starts_at,
-                ends_at: starts_at + Duration::hours(3),
-                currency: "EUR".into(),
-                published: true,
-            })
+                &EventDetails {
+                    slug: slug.clone(),
+                    title: "Test Night".into(),
+                    description: "A test event.".into(),
+                    venue: "Test Hall".into(),
+                    timezone: "Europe/Amsterdam".into(),
+                    starts_at,
+                    ends_at: starts_at + Duration::hours(3),
+                    currency: "EUR".into(),
+                },
+                true,
+            )
             .await
+            .unwrap()
+            .saved("the test event's address")
             .unwrap();
         let mut type_ids = Vec::new();
-        for (position, spec) in types.iter().enumerate() {
+        for spec in types {
             type_ids.push(
                 store
-                    .create_ticket_type(&NewTicketType {
+                    .create_ticket_type(
                         event_id,
-                        name: spec.name.into(),
-                        description: String::new(),
-                        price_minor: spec.price_minor,
-                        capacity: spec.capacity,
-                        sale_starts_at: spec.sale_starts_at.map(store::truncate_to_millis),
-                        sale_ends_at: spec.sale_ends_at.map(store::truncate_to_millis),
-                        min_per_order: spec.min_per_order,
-                        max_per_order: spec.max_per_order,
-                        position: position as i64,
-                    })
+                        &TicketTypeChange {
+                            name: spec.name.into(),
+                            description: String::new(),
+                            price_minor: spec.price_minor,
+                            capacity: spec.capacity,
+                            sale_starts_at: spec.sale_starts_at.map(store::truncate_to_millis),
+                            sale_ends_at: spec.sale_ends_at.map(store::truncate_to_millis),
+                            min_per_order: spec.min_per_order,
+                            max_per_order: spec.max_per_order,
+                            access_code: None,
+                        },
+                    )
                     .await
-                    .unwrap(),
+                    .unwrap()
+                    .id,
             );
         }
         SeededEvent { slug, type_ids }

@@ -1,8 +1,7 @@
-//! `events`: one write path for new events (the seeders' `create_event` and the organisers'
-//! `insert_event` both go through [`insert`]), and the version bump every page-visible change
-//! makes in its own transaction.
+//! `events`: one write path for new events (`create_event`, for organisers and seeders alike), and
+//! the version bump every page-visible change makes in its own transaction.
 use super::{Backend, Db, Tx};
-use crate::store::{AdminEventRecord, EventChange, EventRecord, Events, NewEvent, Saved, StoreError, StoreResult, Unique};
+use crate::store::{AdminEventRecord, EventDetails, EventRecord, Events, Saved, StoreResult, Unique};
 use async_trait::async_trait;
 
 const EVENT_COLUMNS: &str = "id, slug, title, description, venue, timezone, starts_at, ends_at, currency, published, version";
@@ -21,7 +20,7 @@ fn admin_event_select() -> String {
 type IdQuery<'q> = sqlx::query::QueryScalar<'q, Db, i64, <Db as sqlx::Database>::Arguments<'q>>;
 
 /// Binds an event form's fields as the next eight parameters, in the order the statements list them.
-fn bind_event<'q>(query: IdQuery<'q>, change: &'q EventChange) -> IdQuery<'q> {
+fn bind_event<'q>(query: IdQuery<'q>, change: &'q EventDetails) -> IdQuery<'q> {
     query
         .bind(&change.slug)
         .bind(&change.title)
@@ -39,39 +38,19 @@ pub(super) async fn bump_version(tx: &mut Tx, event_id: i64) -> StoreResult<()> 
     Ok(())
 }
 
-impl Backend {
-    async fn insert(&self, organiser_id: i64, change: &EventChange, published: bool) -> StoreResult<Saved<i64>> {
+#[async_trait]
+impl Events for Backend {
+    #[tracing::instrument(skip(self, details), fields(slug = %details.slug))]
+    async fn create_event(&self, organiser_id: i64, details: &EventDetails, published: bool) -> StoreResult<Saved<i64>> {
         let query = sqlx::query_scalar(
             "INSERT INTO events (organiser_id, slug, title, description, venue, timezone, starts_at, ends_at, currency, published) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(organiser_id);
-        match bind_event(query, change).bind(published).fetch_one(&self.pool).await {
+        match bind_event(query, details).bind(published).fetch_one(&self.pool).await {
             Ok(id) => Ok(Saved::Saved(id)),
             Err(err) if Unique::violated_by(&err) == Some(Unique::EventSlug) => Ok(Saved::Taken),
             Err(err) => Err(err.into()),
-        }
-    }
-}
-
-#[async_trait]
-impl Events for Backend {
-    async fn create_event(&self, event: &NewEvent) -> StoreResult<i64> {
-        let change = EventChange {
-            slug: event.slug.clone(),
-            title: event.title.clone(),
-            description: event.description.clone(),
-            venue: event.venue.clone(),
-            timezone: event.timezone.clone(),
-            starts_at: event.starts_at,
-            ends_at: event.ends_at,
-            currency: event.currency.clone(),
-        };
-        match self.insert(event.organiser_id, &change, event.published).await? {
-            Saved::Saved(id) => Ok(id),
-            Saved::Taken | Saved::NotFound => {
-                Err(StoreError::Unexpected(anyhow::anyhow!("an event with the slug {:?} exists already", event.slug)))
-            }
         }
     }
 
@@ -110,12 +89,7 @@ impl Events for Backend {
     }
 
     #[tracing::instrument(skip(self, change), fields(slug = %change.slug))]
-    async fn insert_event(&self, organiser_id: i64, change: &EventChange) -> StoreResult<Saved<i64>> {
-        self.insert(organiser_id, change, false).await
-    }
-
-    #[tracing::instrument(skip(self, change), fields(slug = %change.slug))]
-    async fn update_event(&self, event_id: i64, change: &EventChange) -> StoreResult<Saved<()>> {
+    async fn update_event(&self, event_id: i64, change: &EventDetails) -> StoreResult<Saved<()>> {
         let query = sqlx::query_scalar(
             "UPDATE events SET slug = $2, title = $3, description = $4, venue = $5, timezone = $6, starts_at = $7, \
              ends_at = $8, currency = $9, version = version + 1 WHERE id = $1 RETURNING id",

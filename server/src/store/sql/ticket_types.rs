@@ -2,7 +2,7 @@
 //! `held`; a capacity change is conditional on what is sold and held.
 use super::events::bump_version;
 use super::{Backend, Db};
-use crate::store::{NewTicketType, Stock, StoreResult, TicketTypeChange, TicketTypeRecord, TicketTypeUpdate, TicketTypes};
+use crate::store::{Stock, StoreResult, TicketTypeChange, TicketTypeRecord, TicketTypeUpdate, TicketTypes};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use contract::model::TicketTypeId;
@@ -29,29 +29,6 @@ fn bind_ticket_type<'q>(query: TicketTypeQuery<'q>, change: &'q TicketTypeChange
 
 #[async_trait]
 impl TicketTypes for Backend {
-    async fn create_ticket_type(&self, t: &NewTicketType) -> StoreResult<TicketTypeId> {
-        let mut tx = self.begin_write().await?;
-        let id = sqlx::query_scalar(
-            "INSERT INTO ticket_types (event_id, name, description, price_minor, capacity, sale_starts_at, sale_ends_at, \
-             min_per_order, max_per_order, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        )
-        .bind(t.event_id)
-        .bind(&t.name)
-        .bind(&t.description)
-        .bind(t.price_minor)
-        .bind(t.capacity)
-        .bind(t.sale_starts_at)
-        .bind(t.sale_ends_at)
-        .bind(t.min_per_order)
-        .bind(t.max_per_order)
-        .bind(t.position)
-        .fetch_one(&mut *tx)
-        .await?;
-        bump_version(&mut tx, t.event_id).await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
     async fn set_sale_window(
         &self,
         ticket_type_id: TicketTypeId,
@@ -113,7 +90,7 @@ impl TicketTypes for Backend {
     }
 
     #[tracing::instrument(skip(self, change))]
-    async fn insert_ticket_type(&self, event_id: i64, change: &TicketTypeChange) -> StoreResult<TicketTypeRecord> {
+    async fn create_ticket_type(&self, event_id: i64, change: &TicketTypeChange) -> StoreResult<TicketTypeRecord> {
         let mut tx = self.begin_write().await?;
         let sql = format!(
             "INSERT INTO ticket_types (event_id, name, description, price_minor, capacity, sale_starts_at, sale_ends_at, \
