@@ -5,8 +5,8 @@
 //! times are the event's local wall-clock time ("2026-12-12T20:00", as an `<input type=datetime-local>`
 //! gives it), so every mistake is found by the origin and named by its field (`ApiErrorBody::field`),
 //! never swallowed by a JSON parse error that cannot say which box was wrong.
-use crate::model::TicketTypeId;
 pub use crate::model::{Answer, Question, QuestionKind};
+use crate::model::{OrderStatus, PaymentMethod, TicketTypeId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -284,9 +284,46 @@ pub struct AdminOrderSummary {
     pub tickets: i64,
     pub total_minor: i64,
     pub currency: String,
-    /// "confirmed", "awaiting_payment" or "cancelled".
-    pub status: String,
+    pub status: AdminOrderStatus,
     pub created_at: DateTime<Utc>,
+}
+
+/// An order's status as organisers see it: a cancellation wins over the payment state. Serialised
+/// as "confirmed", "awaiting_payment" or "cancelled".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdminOrderStatus {
+    Confirmed,
+    AwaitingPayment,
+    Cancelled,
+}
+
+impl AdminOrderStatus {
+    /// The status of an order in `status`, cancelled or not.
+    pub fn of(status: OrderStatus, cancelled: bool) -> AdminOrderStatus {
+        match (cancelled, status) {
+            (true, _) => AdminOrderStatus::Cancelled,
+            (false, OrderStatus::Confirmed) => AdminOrderStatus::Confirmed,
+            (false, OrderStatus::AwaitingPayment) => AdminOrderStatus::AwaitingPayment,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdminOrderStatus::Confirmed => "confirmed",
+            AdminOrderStatus::AwaitingPayment => "awaiting_payment",
+            AdminOrderStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// What the admin app shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            AdminOrderStatus::Confirmed => "Confirmed",
+            AdminOrderStatus::AwaitingPayment => "Awaiting payment",
+            AdminOrderStatus::Cancelled => "Cancelled",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -294,8 +331,8 @@ pub struct AdminOrder {
     pub id: i64,
     pub event_id: i64,
     pub reference: String,
-    pub status: String,
-    pub payment: String,
+    pub status: AdminOrderStatus,
+    pub payment: PaymentMethod,
     pub buyer_name: String,
     pub buyer_email: String,
     pub total_minor: i64,

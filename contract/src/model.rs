@@ -217,6 +217,20 @@ pub enum PaymentMethod {
     Offline,
 }
 
+impl PaymentMethod {
+    /// As serialised and as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Free => "free",
+            PaymentMethod::Offline => "offline",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PaymentMethod> {
+        [PaymentMethod::Free, PaymentMethod::Offline].into_iter().find(|method| method.as_str() == s)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OrderRequest {
     pub buyer: Person,

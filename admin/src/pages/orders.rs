@@ -9,7 +9,7 @@ use crate::format::{date_time, plural};
 use crate::forms::{options, Field, FormBanner, FormState};
 use crate::pages::event::use_event;
 use crate::pages::{load_failed, loading, param_id, Column, DataTable, Notice};
-use app::admin::{AdminOrder, OrderList};
+use app::admin::{AdminOrder, AdminOrderStatus, OrderList};
 use app::money::format_amount;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -22,18 +22,9 @@ const TICKET_COLUMNS: &[Column] = &[("Code", false), ("Ticket type", false), ("A
 
 const PAGE: i64 = 50;
 
-fn status_label(status: &str) -> &str {
-    match status {
-        "confirmed" => "Confirmed",
-        "awaiting_payment" => "Awaiting payment",
-        "cancelled" => "Cancelled",
-        other => other,
-    }
-}
-
-fn status_badge(status: String) -> impl IntoView {
-    let class = format!("badge badge-{status}");
-    view! { <span class=class>{status_label(&status).to_string()}</span> }
+fn status_badge(status: AdminOrderStatus) -> impl IntoView {
+    let class = format!("badge badge-{}", status.as_str());
+    view! { <span class=class>{status.label()}</span> }
 }
 
 #[component]
@@ -204,7 +195,7 @@ fn OrderView(order: AdminOrder, notice: RwSignal<Option<String>>, #[prop(into)] 
             }
         });
     };
-    let cancelled = order.status == "cancelled";
+    let cancelled = order.status == AdminOrderStatus::Cancelled;
     let actions = move || {
         if !ctx.can_edit() {
             return None;
@@ -265,7 +256,7 @@ fn OrderView(order: AdminOrder, notice: RwSignal<Option<String>>, #[prop(into)] 
         <article class="order-detail">
             <div class="page-head">
                 <h2>"Order " <code>{order.reference.clone()}</code></h2>
-                {status_badge(order.status.clone())}
+                {status_badge(order.status)}
             </div>
             <FormBanner form />
             <Notice message=notice />
@@ -281,7 +272,7 @@ fn OrderView(order: AdminOrder, notice: RwSignal<Option<String>>, #[prop(into)] 
                     <dd><code>{code}</code> " · " {format_amount(order.discount_minor, &currency)} " off"</dd>
                 })}
                 <dt>"Payment"</dt>
-                <dd>{order.payment.clone()}</dd>
+                <dd>{order.payment.as_str()}</dd>
                 {order.cancelled_at.map(|at| view! {
                     <dt>"Cancelled"</dt>
                     <dd>{date_time(at)} " · " {format_amount(order.refunded_minor, &currency)} " refunded"</dd>

@@ -49,6 +49,10 @@ pub const MAX_CAPACITY: i64 = 1_000_000;
 pub const MAX_PER_ORDER: i64 = 100;
 /// A million in any currency, in minor units: a typo guard, not a business rule.
 pub const MAX_PRICE_MINOR: i64 = 100_000_000;
+/// What door staff may type or scan at check-in (a ticket code is 20 characters; longer is no ticket).
+pub const MAX_CHECK_IN_CODE_CHARS: usize = 100;
+/// An organiser's order search (reference, buyer name or email).
+pub const MAX_SEARCH_CHARS: usize = 200;
 
 #[cfg(test)]
 mod tests {

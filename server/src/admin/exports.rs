@@ -130,7 +130,7 @@ async fn build_csv(store: &dyn Store, export_id: i64, event_id: i64) -> Result<S
             row.order_reference.clone(),
             row.buyer_name.clone(),
             row.buyer_email.clone(),
-            row.order_status.clone(),
+            row.order_status.as_str().to_string(),
             row.ordered_at.to_rfc3339(),
             row.checked_in_at.map(|at| at.to_rfc3339()).unwrap_or_default(),
         ];

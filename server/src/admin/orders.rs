@@ -7,6 +7,7 @@ use crate::store::{self, CancelOutcome, CheckInOutcome, CheckInTicket, NewEmail,
 use chrono::{DurationRound, TimeDelta};
 use contract::admin::{AdminOrder, CheckIn, Dashboard, DashboardTicketType, MinuteSales, OrderList, Role};
 use contract::money::format_amount;
+use contract::rules::limits::{MAX_CHECK_IN_CODE_CHARS, MAX_SEARCH_CHARS};
 
 pub const ORDERS_PAGE_MAX: i64 = 200;
 /// The dashboard's chart: this many minutes, the current one last.
@@ -41,7 +42,7 @@ impl Admin {
         if offset < 0 {
             return Err(ApiError::invalid_field("offset", "The offset cannot be negative."));
         }
-        if query.q.chars().count() > 200 {
+        if query.q.chars().count() > MAX_SEARCH_CHARS {
             return Err(ApiError::invalid_field("q", "Please search for something shorter."));
         }
         let filter = OrderFilter { query: query.q.clone(), cancelled, limit, offset };
@@ -104,7 +105,7 @@ impl Admin {
         // Door staff may be viewers: checking in changes no sale.
         self.access(user_id, Resource::Event, event_id, Role::Viewer).await?;
         let code = code.trim();
-        if code.is_empty() || code.chars().count() > 100 {
+        if code.is_empty() || code.chars().count() > MAX_CHECK_IN_CODE_CHARS {
             return Err(ApiError::invalid_field("code", "Enter or scan the code printed under the ticket's QR code."));
         }
         let result = |result: &str, message: String, ticket: Option<CheckInTicket>| CheckIn {

@@ -124,7 +124,7 @@ pub fn order_summary(o: &OrderSummaryRecord) -> AdminOrderSummary {
         tickets: o.tickets,
         total_minor: o.total_minor,
         currency: o.currency.clone(),
-        status: o.status.clone(),
+        status: o.status,
         created_at: o.created_at,
     }
 }
@@ -134,8 +134,8 @@ pub fn order(o: &AdminOrderRecord) -> AdminOrder {
         id: o.id,
         event_id: o.event_id,
         reference: o.reference.clone(),
-        status: o.status.clone(),
-        payment: o.payment.clone(),
+        status: o.status,
+        payment: o.payment,
         buyer_name: o.buyer_name.clone(),
         buyer_email: o.buyer_email.clone(),
         total_minor: o.total_minor,

@@ -3,12 +3,11 @@
 //! Policy: a column that holds a status, a role or a kind is read as [`Text`] and converted with
 //! `TryFrom` at decode time (`#[sqlx(try_from = "Text")]` on a record's field), so a record never
 //! carries an unchecked string and an unknown value in the database is a decode error that names
-//! the value, not a default. The types themselves live in `app`, where the orphan rule forbids
+//! the value, not a default. The types themselves live in `contract`, where the orphan rule forbids
 //! sqlx's traits for them; a `TryFrom<Text>` for them is allowed because `Text` is ours.
-//! Writing goes the other way through each type's `as_str` (and [`payment_str`], which `app` does
-//! not have).
+//! Writing goes the other way through each type's `as_str`.
 use chrono::{DateTime, Utc};
-use contract::admin::{DiscountKind, QuestionKind, Role};
+use contract::admin::{AdminOrderStatus, DiscountKind, QuestionKind, Role};
 use contract::model::{HoldStatus, OrderStatus, PaymentMethod, TicketTypeId};
 
 /// A text column on its way to a typed value.
@@ -39,26 +38,8 @@ parsed_from_text!(
     Role => "role",
     DiscountKind => "discount kind",
     QuestionKind => "question kind",
+    PaymentMethod => "payment method",
 );
-
-impl TryFrom<Text> for PaymentMethod {
-    type Error = String;
-
-    fn try_from(text: Text) -> Result<Self, String> {
-        match text.0.as_str() {
-            "free" => Ok(PaymentMethod::Free),
-            "offline" => Ok(PaymentMethod::Offline),
-            other => Err(unknown("payment method", other)),
-        }
-    }
-}
-
-pub(crate) fn payment_str(payment: PaymentMethod) -> &'static str {
-    match payment {
-        PaymentMethod::Free => "free",
-        PaymentMethod::Offline => "offline",
-    }
-}
 
 /// A discount's ticket types, stored as "3,5,8" (empty: all of the event's).
 #[derive(sqlx::Type)]
@@ -113,25 +94,9 @@ pub(crate) struct OrderState {
     cancelled_at: Option<DateTime<Utc>>,
 }
 
-impl From<OrderState> for String {
-    fn from(state: OrderState) -> String {
-        match state.cancelled_at {
-            Some(_) => "cancelled".to_owned(),
-            None => state.status.as_str().to_owned(),
-        }
-    }
-}
-
-/// An order's payment method, checked, for records that show it as text.
-#[derive(sqlx::FromRow)]
-pub(crate) struct Payment {
-    #[sqlx(try_from = "Text")]
-    payment: PaymentMethod,
-}
-
-impl From<Payment> for String {
-    fn from(payment: Payment) -> String {
-        payment_str(payment.payment).to_owned()
+impl From<OrderState> for AdminOrderStatus {
+    fn from(state: OrderState) -> AdminOrderStatus {
+        AdminOrderStatus::of(state.status, state.cancelled_at.is_some())
     }
 }
 

@@ -7,6 +7,7 @@ use super::columns::OrderState;
 use super::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use contract::admin::AdminOrderStatus;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ExportRecord {
@@ -35,7 +36,7 @@ pub struct AttendeeRow {
     pub buyer_email: String,
     /// As organisers see it (see `columns::OrderState`).
     #[sqlx(flatten, try_from = "OrderState")]
-    pub order_status: String,
+    pub order_status: AdminOrderStatus,
     pub cancelled: bool,
     pub checked_in_at: Option<DateTime<Utc>>,
     pub ordered_at: DateTime<Utc>,

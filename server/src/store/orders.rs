@@ -6,10 +6,11 @@
 //! `unique.rs`: only that constraint means "replay"). Ordering moves the hold's stock from held to
 //! sold; cancelling moves it from sold back to sale and gives a discount's use back, in the same
 //! transaction. The status an organiser sees is decided in one place, `columns::OrderState`.
-use super::columns::{OrderState, Payment, Text};
+use super::columns::{OrderState, Text};
 use super::{AnswerRecord, ReturnedStock, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use contract::admin::AdminOrderStatus;
 use contract::model::{Answer, HoldStatus, OrderStatus, PaymentMethod, TicketTypeId};
 use uuid::Uuid;
 
@@ -119,9 +120,9 @@ pub struct OrderSummaryRecord {
     pub tickets: i64,
     pub total_minor: i64,
     pub currency: String,
-    /// "confirmed", "awaiting_payment" or "cancelled" (see `columns::OrderState`).
+    /// As organisers see it (see `columns::OrderState`).
     #[sqlx(flatten, try_from = "OrderState")]
-    pub status: String,
+    pub status: AdminOrderStatus,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
@@ -132,11 +133,11 @@ pub struct AdminOrderRecord {
     pub event_id: i64,
     pub reference: String,
     pub access_token: String,
-    /// "confirmed", "awaiting_payment" or "cancelled" (see `columns::OrderState`).
+    /// As organisers see it (see `columns::OrderState`).
     #[sqlx(flatten, try_from = "OrderState")]
-    pub status: String,
-    #[sqlx(flatten, try_from = "Payment")]
-    pub payment: String,
+    pub status: AdminOrderStatus,
+    #[sqlx(try_from = "super::columns::Text")]
+    pub payment: PaymentMethod,
     pub buyer_name: String,
     pub buyer_email: String,
     pub total_minor: i64,

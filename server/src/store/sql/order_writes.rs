@@ -2,7 +2,7 @@
 //! holds, read their items, insert the orders, their tickets, their answers), then one UPDATE per
 //! ticket type moving the stock from held to sold, last.
 use super::{Backend, Db, Tx};
-use crate::store::columns::{payment_str, per_ticket_type, Text};
+use crate::store::columns::{per_ticket_type, Text};
 use crate::store::{AnswerRecord, NewOrder, NewTicket, OrderOutcome, OrderRecord, StoreError, StoreResult, TicketRecord};
 use chrono::{DateTime, Utc};
 use contract::model::{Answer, HoldStatus, TicketTypeId};
@@ -127,7 +127,7 @@ impl Backend {
                     .push_bind(&order.buyer_name)
                     .push_bind(&order.buyer_email)
                     .push_bind(order.status.as_str())
-                    .push_bind(payment_str(order.payment))
+                    .push_bind(order.payment.as_str())
                     .push_bind(order.total_minor)
                     .push_bind(&order.currency)
                     .push_bind(order.created_at)
