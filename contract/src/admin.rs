@@ -288,6 +288,38 @@ pub struct AdminOrderSummary {
     pub created_at: DateTime<Utc>,
 }
 
+/// Where an export job is: serialised as "queued", "running", "done" or "failed".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl ExportStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportStatus::Queued => "queued",
+            ExportStatus::Running => "running",
+            ExportStatus::Done => "done",
+            ExportStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ExportStatus> {
+        [ExportStatus::Queued, ExportStatus::Running, ExportStatus::Done, ExportStatus::Failed]
+            .into_iter()
+            .find(|status| status.as_str() == s)
+    }
+
+    /// No more progress will come.
+    pub fn is_finished(self) -> bool {
+        matches!(self, ExportStatus::Done | ExportStatus::Failed)
+    }
+}
+
 /// An order's status as organisers see it: a cancellation wins over the payment state. Serialised
 /// as "confirmed", "awaiting_payment" or "cancelled".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -396,8 +428,7 @@ pub struct MinuteSales {
 pub struct ExportJob {
     pub id: i64,
     pub event_id: i64,
-    /// "queued", "running", "done" or "failed".
-    pub status: String,
+    pub status: ExportStatus,
     /// Tickets written so far, of `total`.
     pub done: i64,
     pub total: i64,

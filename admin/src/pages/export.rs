@@ -7,7 +7,7 @@ use crate::api;
 use crate::format::time;
 use crate::forms::{FormBanner, FormState};
 use crate::pages::event::use_event;
-use app::admin::ExportJob;
+use app::admin::{ExportJob, ExportStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,7 +16,7 @@ use std::sync::Arc;
 const POLL_MS: u32 = 1_000;
 
 fn finished(job: &ExportJob) -> bool {
-    job.status == "done" || job.status == "failed"
+    job.status.is_finished()
 }
 
 #[component]
@@ -64,22 +64,22 @@ pub fn ExportTab() -> impl IntoView {
         job.get().map(|job| {
             let percent = if job.total > 0 {
                 job.done * 100 / job.total
-            } else if job.status == "done" {
+            } else if job.status == ExportStatus::Done {
                 100
             } else {
                 0
             };
-            let state = match job.status.as_str() {
-                "queued" => "Waiting to start…".to_string(),
-                "running" => format!("Writing tickets: {} of {}", job.done, job.total),
-                "done" => format!("Done: {} tickets.", job.total),
-                _ => "The export failed.".to_string(),
+            let state = match job.status {
+                ExportStatus::Queued => "Waiting to start…".to_string(),
+                ExportStatus::Running => format!("Writing tickets: {} of {}", job.done, job.total),
+                ExportStatus::Done => format!("Done: {} tickets.", job.total),
+                ExportStatus::Failed => "The export failed.".to_string(),
             };
-            let link = (job.status == "done").then(|| {
+            let link = (job.status == ExportStatus::Done).then(|| {
                 let href = api::url(&format!("/exports/{}/csv", job.id));
                 view! { <a class="button primary" href=href download="">"Download CSV"</a> }
             });
-            let failed = job.error.clone().filter(|_| job.status == "failed").map(|error| {
+            let failed = job.error.clone().filter(|_| job.status == ExportStatus::Failed).map(|error| {
                 view! { <div class="form-error" role="alert">{format!("The export failed: {error}")}</div> }
             });
             view! {

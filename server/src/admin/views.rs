@@ -170,7 +170,7 @@ pub fn export(e: &ExportRecord) -> ExportJob {
     ExportJob {
         id: e.id,
         event_id: e.event_id,
-        status: e.status.clone(),
+        status: e.status,
         done: e.done,
         total: e.total,
         created_at: e.created_at,

@@ -7,7 +7,7 @@
 //! sqlx's traits for them; a `TryFrom<Text>` for them is allowed because `Text` is ours.
 //! Writing goes the other way through each type's `as_str`.
 use chrono::{DateTime, Utc};
-use contract::admin::{AdminOrderStatus, DiscountKind, QuestionKind, Role};
+use contract::admin::{AdminOrderStatus, DiscountKind, ExportStatus, QuestionKind, Role};
 use contract::model::{HoldStatus, OrderStatus, PaymentMethod, TicketTypeId};
 
 /// A text column on its way to a typed value.
@@ -39,6 +39,7 @@ parsed_from_text!(
     DiscountKind => "discount kind",
     QuestionKind => "question kind",
     PaymentMethod => "payment method",
+    ExportStatus => "export status",
 );
 
 /// A discount's ticket types, stored as "3,5,8" (empty: all of the event's).

@@ -7,14 +7,14 @@ use super::columns::OrderState;
 use super::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use contract::admin::AdminOrderStatus;
+use contract::admin::{AdminOrderStatus, ExportStatus};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ExportRecord {
     pub id: i64,
     pub event_id: i64,
-    /// "queued", "running", "done" or "failed".
-    pub status: String,
+    #[sqlx(try_from = "super::columns::Text")]
+    pub status: ExportStatus,
     pub done: i64,
     pub total: i64,
     pub created_at: DateTime<Utc>,

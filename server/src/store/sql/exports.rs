@@ -3,6 +3,7 @@ use super::Backend;
 use crate::store::{AttendeeRow, ExportRecord, Exports, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use contract::admin::ExportStatus;
 
 const EXPORT_COLUMNS: &str = "id, event_id, status, done, total, created_at, finished_at, error";
 
@@ -47,12 +48,12 @@ impl Exports for Backend {
     #[tracing::instrument(skip(self, result))]
     async fn finish_export(&self, id: i64, result: Result<String, String>, now: DateTime<Utc>) -> StoreResult<()> {
         let (status, csv, error) = match result {
-            Ok(csv) => ("done", Some(csv), None),
-            Err(error) => ("failed", None, Some(error)),
+            Ok(csv) => (ExportStatus::Done, Some(csv), None),
+            Err(error) => (ExportStatus::Failed, None, Some(error)),
         };
         sqlx::query("UPDATE exports SET status = $2, csv = $3, error = $4, finished_at = $5 WHERE id = $1")
             .bind(id)
-            .bind(status)
+            .bind(status.as_str())
             .bind(csv)
             .bind(error)
             .bind(now)
