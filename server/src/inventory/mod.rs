@@ -109,9 +109,11 @@ impl Inventory {
         if !matches!(outcome, HoldOutcome::Short(_)) {
             return Ok(outcome);
         }
-        // Stock may be sitting in holds that expired since the reaper last ran: free it, try once
-        // more. Only the database path gets here with such stock (the reaper refills the gate),
-        // and then the database was asked anyway.
+        // Stock may be sitting in holds that expired since the reaper last ran, which neither the
+        // database's counters nor the gate count as for sale yet: free it, try once more. This
+        // asks the database for a refusal the gate made too (one UPDATE that usually finds
+        // nothing), the price of expired stock being for sale at once rather than at the next
+        // reaper round.
         if self.expire(hold.created_at, EXPIRE_FOR_A_BUYER).await? == 0 {
             return Ok(outcome);
         }
