@@ -288,6 +288,16 @@ pub struct AdminOrderSummary {
     pub created_at: DateTime<Utc>,
 }
 
+/// What the door is told about a ticket: serialised as "valid" (checked in now),
+/// "already_checked_in" or "invalid".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckInResult {
+    Valid,
+    AlreadyCheckedIn,
+    Invalid,
+}
+
 /// Where an export job is: serialised as "queued", "running", "done" or "failed".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -445,8 +455,7 @@ pub struct CheckInRequest {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CheckIn {
-    /// "valid" (checked in now), "already_checked_in" or "invalid".
-    pub result: String,
+    pub result: CheckInResult,
     pub message: String,
     pub attendee_name: Option<String>,
     pub ticket_type_name: Option<String>,

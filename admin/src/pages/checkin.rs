@@ -8,7 +8,7 @@ use crate::api;
 use crate::format::time;
 use crate::forms::{focus, FieldError, FormBanner, FormState};
 use crate::pages::event::use_event;
-use app::admin::{CheckIn, CheckInRequest};
+use app::admin::{CheckIn, CheckInRequest, CheckInResult};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -48,10 +48,10 @@ pub fn CheckInTab() -> impl IntoView {
 
     let panel = move || {
         result.get().map(|r| {
-            let class = match r.result.as_str() {
-                "valid" => "checkin-result result-valid",
-                "already_checked_in" => "checkin-result result-warn",
-                _ => "checkin-result result-invalid",
+            let class = match r.result {
+                CheckInResult::Valid => "checkin-result result-valid",
+                CheckInResult::AlreadyCheckedIn => "checkin-result result-warn",
+                CheckInResult::Invalid => "checkin-result result-invalid",
             };
             let details = [
                 r.attendee_name.clone().map(|name| ("Attendee", name)),

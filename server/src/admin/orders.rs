@@ -5,7 +5,7 @@ use super::{views, Admin};
 use crate::error::ApiError;
 use crate::store::{self, CancelOutcome, CheckInOutcome, CheckInTicket, NewEmail, OrderFilter, Resource};
 use chrono::{DurationRound, TimeDelta};
-use contract::admin::{AdminOrder, CheckIn, Dashboard, DashboardTicketType, MinuteSales, OrderList, Role};
+use contract::admin::{AdminOrder, CheckIn, CheckInResult, Dashboard, DashboardTicketType, MinuteSales, OrderList, Role};
 use contract::money::format_amount;
 use contract::rules::limits::{MAX_CHECK_IN_CODE_CHARS, MAX_SEARCH_CHARS};
 
@@ -108,8 +108,8 @@ impl Admin {
         if code.is_empty() || code.chars().count() > MAX_CHECK_IN_CODE_CHARS {
             return Err(ApiError::invalid_field("code", "Enter or scan the code printed under the ticket's QR code."));
         }
-        let result = |result: &str, message: String, ticket: Option<CheckInTicket>| CheckIn {
-            result: result.to_string(),
+        let result = |result: CheckInResult, message: String, ticket: Option<CheckInTicket>| CheckIn {
+            result,
             message,
             attendee_name: ticket.as_ref().map(|t| t.attendee_name.clone()),
             ticket_type_name: ticket.as_ref().map(|t| t.ticket_type_name.clone()),
@@ -117,21 +117,23 @@ impl Admin {
             checked_in_at: ticket.and_then(|t| t.checked_in_at),
         };
         Ok(match self.store.check_in(event_id, code, store::now()).await? {
-            CheckInOutcome::CheckedIn(ticket) => {
-                result("valid", format!("Valid: welcome, {} ({}).", ticket.attendee_name, ticket.ticket_type_name), Some(ticket))
-            }
+            CheckInOutcome::CheckedIn(ticket) => result(
+                CheckInResult::Valid,
+                format!("Valid: welcome, {} ({}).", ticket.attendee_name, ticket.ticket_type_name),
+                Some(ticket),
+            ),
             CheckInOutcome::Already(ticket) => {
                 let when = ticket.checked_in_at.map(|at| at.format("%H:%M:%S UTC on %d %b").to_string()).unwrap_or_default();
                 result(
-                    "already_checked_in",
+                    CheckInResult::AlreadyCheckedIn,
                     format!("Already checked in at {when}: {} ({}).", ticket.attendee_name, ticket.ticket_type_name),
                     Some(ticket),
                 )
             }
             CheckInOutcome::Cancelled(ticket) => {
-                result("invalid", format!("Not valid: order {} was cancelled.", ticket.order_reference), Some(ticket))
+                result(CheckInResult::Invalid, format!("Not valid: order {} was cancelled.", ticket.order_reference), Some(ticket))
             }
-            CheckInOutcome::Unknown => result("invalid", "Not valid: no ticket for this event has this code.".into(), None),
+            CheckInOutcome::Unknown => result(CheckInResult::Invalid, "Not valid: no ticket for this event has this code.".into(), None),
         })
     }
 
