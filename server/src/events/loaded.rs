@@ -70,7 +70,7 @@ pub struct TaggedJson {
 }
 
 impl TaggedJson {
-    pub fn of<T: serde::Serialize>(value: &T) -> TaggedJson {
+    fn of<T: serde::Serialize>(value: &T) -> TaggedJson {
         let mut content = serde_json::to_value(value).expect("API types serialise");
         let body = serde_json::to_vec(&content).expect("JSON values serialise");
         if let Some(fields) = content.as_object_mut() {
