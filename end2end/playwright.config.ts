@@ -13,9 +13,11 @@ const site = process.env.SITE_ROOT ?? `${home}/.cache/stampede/target/site`;
 process.env.STAMPEDE_E2E_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "stampede-e2e-"));
 const dataDir = process.env.STAMPEDE_E2E_DIR;
 
-export const MAIN_PORT = 3100;
-export const SHORT_HOLD_PORT = 3101;
-export const EDGE_PORT = 8788;
+// E2E_PORT_OFFSET moves every port of a run, so two checkouts can run their suites at once.
+export const PORT_OFFSET = Number(process.env.E2E_PORT_OFFSET ?? 0);
+export const MAIN_PORT = 3100 + PORT_OFFSET;
+export const SHORT_HOLD_PORT = 3101 + PORT_OFFSET;
+export const EDGE_PORT = 8788 + PORT_OFFSET;
 const root = path.resolve(__dirname, "..");
 
 function storefront(port: number, env: Record<string, string>) {

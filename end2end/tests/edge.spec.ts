@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CreatedEvent, Organiser, showcase, uniqueStamp } from "./organiser";
+import { PORT_OFFSET } from "../playwright.config";
 
 // The edge in front of two origins that share one database, all started here so the tests can stop
 // and restart origins. Ports are this file's own.
@@ -11,10 +12,10 @@ const home = process.env.HOME ?? "/root";
 const bin = process.env.STAMPEDE_BIN ?? `${home}/.cache/stampede/target/debug/stampede`;
 const site = process.env.SITE_ROOT ?? `${home}/.cache/stampede/target/site`;
 const root = path.resolve(__dirname, "../..");
-const ORIGIN_A = 3210;
-const ORIGIN_B = 3211;
-const EDGE = 8790;
-const EDGE_TWIN = 8792;
+const ORIGIN_A = 3210 + PORT_OFFSET;
+const ORIGIN_B = 3211 + PORT_OFFSET;
+const EDGE = 8790 + PORT_OFFSET;
+const EDGE_TWIN = 8792 + PORT_OFFSET;
 const EDGE_URL = `http://127.0.0.1:${EDGE}`;
 // The edge's page cache, as started here: fresh for a second, then served stale for two more
 // while it is refreshed in the background; older pages are confirmed before they are served.

@@ -1,4 +1,5 @@
 import { test, expect, openHydrated, ticketRow, availableOf } from "./fixtures";
+import { SHORT_HOLD_PORT } from "../playwright.config";
 
 // Each test buys from an event of its own (the `event` fixture: the demo's shape with small
 // numbers), so every count it sees is exactly what it did.
@@ -118,7 +119,7 @@ test.describe("an attendee on a phone", () => {
 });
 
 test.describe("a hold that runs out", () => {
-  test.use({ baseURL: "http://127.0.0.1:3101" });
+  test.use({ baseURL: `http://127.0.0.1:${SHORT_HOLD_PORT}` });
 
   test("shows the expiry message, and its stock comes back", async ({ page, event }) => {
     await openHydrated(page, event.path);

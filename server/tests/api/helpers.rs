@@ -119,13 +119,14 @@ async fn fresh_postgres_database() -> String {
         .unwrap_or_else(|err| panic!("PostgreSQL at {admin_url} is required for these tests: {err}"));
     CLEANED
         .get_or_init(|| async {
-            // Databases left by earlier runs (a test that panicked does not clean up).
+            // Databases left by earlier runs (a test that panicked does not clean up). Not WITH (FORCE):
+            // a database still in use belongs to a run going on beside this one, and stays.
             let old: Vec<(String,)> = sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'stampede_test_%'")
                 .fetch_all(&admin_url_conn(&admin_url).await)
                 .await
                 .unwrap_or_default();
             for (name,) in old {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\""))
                     .execute(&admin_url_conn(&admin_url).await)
                     .await;
             }
