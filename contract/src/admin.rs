@@ -6,7 +6,7 @@
 //! gives it), so every mistake is found by the origin and named by its field (`ApiErrorBody::field`),
 //! never swallowed by a JSON parse error that cannot say which box was wrong.
 pub use crate::model::{Answer, Question, QuestionKind};
-use crate::model::{OrderStatus, PaymentMethod, TicketTypeId};
+use crate::model::{EventDetails, OrderStatus, PaymentMethod, TicketTypeId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -24,19 +24,7 @@ pub enum Role {
     Owner,
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Admin => "admin",
-            Role::Owner => "owner",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        [Role::Viewer, Role::Admin, Role::Owner].into_iter().find(|role| role.as_str() == s)
-    }
-}
+words!(Role { Viewer => "viewer", Admin => "admin", Owner => "owner" });
 
 /// `GET /session`: who is signed in (if anyone) and the CSRF token to send back.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -131,23 +119,25 @@ pub struct AdminEventSummary {
 pub struct AdminEvent {
     pub id: i64,
     pub organisation_id: i64,
-    pub slug: String,
-    pub title: String,
-    pub description: String,
-    pub venue: String,
-    pub timezone: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub event: EventDetails,
     pub starts_local: String,
     pub ends_local: String,
     pub when_display: String,
-    pub currency: String,
     pub published: bool,
     /// Where attendees buy: `/e/{slug}`.
     pub storefront_url: String,
     pub ticket_types: Vec<AdminTicketType>,
     pub questions: Vec<Question>,
     pub discounts: Vec<Discount>,
+}
+
+impl std::ops::Deref for AdminEvent {
+    type Target = EventDetails;
+
+    fn deref(&self) -> &EventDetails {
+        &self.event
+    }
 }
 
 /// `POST /events/{id}/ticket-types`, `PUT /ticket-types/{id}`.
@@ -226,18 +216,7 @@ pub enum DiscountKind {
     Fixed,
 }
 
-impl DiscountKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DiscountKind::Percent => "percent",
-            DiscountKind::Fixed => "fixed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<DiscountKind> {
-        [DiscountKind::Percent, DiscountKind::Fixed].into_iter().find(|kind| kind.as_str() == s)
-    }
-}
+words!(DiscountKind { Percent => "percent", Fixed => "fixed" });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Discount {
@@ -276,6 +255,7 @@ pub struct OrderList {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct AdminOrderSummary {
     pub id: i64,
     pub reference: String,
@@ -284,6 +264,7 @@ pub struct AdminOrderSummary {
     pub tickets: i64,
     pub total_minor: i64,
     pub currency: String,
+    #[cfg_attr(feature = "sqlx", sqlx(flatten, try_from = "crate::columns::OrderState"))]
     pub status: AdminOrderStatus,
     pub created_at: DateTime<Utc>,
 }
@@ -308,22 +289,9 @@ pub enum ExportStatus {
     Failed,
 }
 
+words!(ExportStatus { Queued => "queued", Running => "running", Done => "done", Failed => "failed" });
+
 impl ExportStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExportStatus::Queued => "queued",
-            ExportStatus::Running => "running",
-            ExportStatus::Done => "done",
-            ExportStatus::Failed => "failed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ExportStatus> {
-        [ExportStatus::Queued, ExportStatus::Running, ExportStatus::Done, ExportStatus::Failed]
-            .into_iter()
-            .find(|status| status.as_str() == s)
-    }
-
     /// No more progress will come.
     pub fn is_finished(self) -> bool {
         matches!(self, ExportStatus::Done | ExportStatus::Failed)
@@ -340,6 +308,8 @@ pub enum AdminOrderStatus {
     Cancelled,
 }
 
+words!(AdminOrderStatus { Confirmed => "confirmed", AwaitingPayment => "awaiting_payment", Cancelled => "cancelled" });
+
 impl AdminOrderStatus {
     /// The status of an order in `status`, cancelled or not.
     pub fn of(status: OrderStatus, cancelled: bool) -> AdminOrderStatus {
@@ -347,14 +317,6 @@ impl AdminOrderStatus {
             (true, _) => AdminOrderStatus::Cancelled,
             (false, OrderStatus::Confirmed) => AdminOrderStatus::Confirmed,
             (false, OrderStatus::AwaitingPayment) => AdminOrderStatus::AwaitingPayment,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AdminOrderStatus::Confirmed => "confirmed",
-            AdminOrderStatus::AwaitingPayment => "awaiting_payment",
-            AdminOrderStatus::Cancelled => "cancelled",
         }
     }
 
@@ -368,11 +330,15 @@ impl AdminOrderStatus {
     }
 }
 
+/// One order with its tickets and answers. The row derives from the `orders` table; `tickets` and
+/// `answers` are read by their own statements.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct AdminOrder {
     pub id: i64,
     pub event_id: i64,
     pub reference: String,
+    #[cfg_attr(feature = "sqlx", sqlx(flatten, try_from = "crate::columns::OrderState"))]
     pub status: AdminOrderStatus,
     pub payment: PaymentMethod,
     pub buyer_name: String,
@@ -384,13 +350,16 @@ pub struct AdminOrder {
     pub created_at: DateTime<Utc>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub refunded_minor: i64,
+    #[cfg_attr(feature = "sqlx", sqlx(skip))]
     pub tickets: Vec<AdminTicket>,
+    #[cfg_attr(feature = "sqlx", sqlx(skip))]
     pub answers: Vec<Answer>,
     /// When a confirmation was last queued for sending.
     pub confirmation_sent_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct AdminTicket {
     pub code: String,
     pub ticket_type_id: TicketTypeId,
@@ -435,6 +404,7 @@ pub struct MinuteSales {
 /// `POST /events/{id}/exports` starts one; `GET /exports/{id}` reports on it; `GET /exports/{id}/csv`
 /// downloads it once `status` is "done".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct ExportJob {
     pub id: i64,
     pub event_id: i64,

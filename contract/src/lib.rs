@@ -5,9 +5,14 @@
 //! (the slug, text and code limits, sale status, hold liveness, availability, totals, the public
 //! cache policy, the error codes) is written once in [`rules`] and called from everywhere else; the
 //! JSON shapes are [`model`] (the storefront API) and [`admin`] (the admin API). This crate is plain
-//! Rust (serde and chrono only) so that every part can depend on it, the server without pulling in
+//! Rust (serde and chrono only; sqlx's row traits behind the server's `sqlx` feature) so that every part can depend on it, the server without pulling in
 //! a UI framework and the UI without pulling in a server.
+#[macro_use]
+mod words;
+
 pub mod admin;
+#[cfg(feature = "sqlx")]
+pub mod columns;
 pub mod format;
 pub mod model;
 pub mod money;

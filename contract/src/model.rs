@@ -16,20 +16,31 @@ pub struct EventSummary {
     pub when_display: String,
 }
 
-/// Everything the event page shows, as of `generated_at`. `version` changes whenever the organiser
-/// edits the event or its ticket types; availability changes do not bump it.
+/// What an organiser sets of an event: the store's columns, and the same fields in the storefront's
+/// snapshot and the admin API (flattened there, so the JSON has them at the top level).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EventSnapshot {
-    pub version: i64,
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct EventDetails {
     pub slug: String,
     pub title: String,
     pub description: String,
     pub venue: String,
+    /// IANA name ("Europe/London"): the wall clock the event's times are shown and edited in.
     pub timezone: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    pub when_display: String,
     pub currency: String,
+}
+
+/// Everything the event page shows, as of `generated_at`. `version` changes whenever the organiser
+/// edits the event or its ticket types; availability changes do not bump it. It derefs to its
+/// details, so `snapshot.title` reads as the field it is in the JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventSnapshot {
+    pub version: i64,
+    #[serde(flatten)]
+    pub event: EventDetails,
+    pub when_display: String,
     /// Public ticket types only: a type with an access code is never here, because snapshots (and
     /// the pages made from them) are cached publicly. Buyers with a code get it from `unlock`.
     pub ticket_types: Vec<TicketTypeSnapshot>,
@@ -39,6 +50,14 @@ pub struct EventSnapshot {
     pub questions: Vec<Question>,
 }
 
+impl std::ops::Deref for EventSnapshot {
+    type Target = EventDetails;
+
+    fn deref(&self) -> &EventDetails {
+        &self.event
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionKind {
@@ -46,18 +65,7 @@ pub enum QuestionKind {
     Choice,
 }
 
-impl QuestionKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QuestionKind::Text => "text",
-            QuestionKind::Choice => "choice",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<QuestionKind> {
-        [QuestionKind::Text, QuestionKind::Choice].into_iter().find(|kind| kind.as_str() == s)
-    }
-}
+words!(QuestionKind { Text => "text", Choice => "choice" });
 
 /// An event's checkout question: in the public snapshot (the storefront asks it) and in the admin
 /// API (organisers edit it).
@@ -158,20 +166,7 @@ pub enum HoldStatus {
     Ordered,
 }
 
-impl HoldStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HoldStatus::Active => "active",
-            HoldStatus::Expired => "expired",
-            HoldStatus::Released => "released",
-            HoldStatus::Ordered => "ordered",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<HoldStatus> {
-        [HoldStatus::Active, HoldStatus::Expired, HoldStatus::Released, HoldStatus::Ordered].into_iter().find(|status| status.as_str() == s)
-    }
-}
+words!(HoldStatus { Active => "active", Expired => "expired", Released => "released", Ordered => "ordered" });
 
 /// Tickets set aside for one buyer until `expires_at`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -217,19 +212,7 @@ pub enum PaymentMethod {
     Offline,
 }
 
-impl PaymentMethod {
-    /// As serialised and as stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PaymentMethod::Free => "free",
-            PaymentMethod::Offline => "offline",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<PaymentMethod> {
-        [PaymentMethod::Free, PaymentMethod::Offline].into_iter().find(|method| method.as_str() == s)
-    }
-}
+words!(PaymentMethod { Free => "free", Offline => "offline" });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OrderRequest {
@@ -253,6 +236,7 @@ pub struct AnswerInput {
 
 /// An answer as stored with an order: the question's label as it was asked.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct Answer {
     pub question_id: i64,
     pub label: String,
@@ -282,18 +266,7 @@ pub enum OrderStatus {
     AwaitingPayment,
 }
 
-impl OrderStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::Confirmed => "confirmed",
-            OrderStatus::AwaitingPayment => "awaiting_payment",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<OrderStatus> {
-        [OrderStatus::Confirmed, OrderStatus::AwaitingPayment].into_iter().find(|status| status.as_str() == s)
-    }
-}
+words!(OrderStatus { Confirmed => "confirmed", AwaitingPayment => "awaiting_payment" });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Order {

@@ -1,7 +1,7 @@
 //! The Discount codes tab: the codes, how often each was used, and one form that adds a code or
 //! edits the one picked from the list.
 use crate::forms::{optional_number, trimmed, FieldError, FormState, Input, Select};
-use crate::pages::editor::{DeleteButton, EditButton, Editor, EditorTab, ItemFields, TabText};
+use crate::pages::editor::{Editor, EditorTab, ItemFields, ItemRow, TabText};
 use crate::pages::event::use_event;
 use crate::pages::Column;
 use app::admin::{AdminEvent, Discount, DiscountInput, DiscountKind};
@@ -85,12 +85,10 @@ pub fn DiscountsTab() -> impl IntoView {
     let ctx = use_event();
     let editor = Editor::new(DiscountFields::default(), ctx, "discounts", FIELDS);
     let (fields, form) = (editor.fields, editor.form);
-    let remove = move |id: i64, code: String| editor.delete(id, format!("Deleted the code {code}."));
     let submit = move |ev: leptos::ev::SubmitEvent| editor.submit(ev, |saved| format!("Saved the code {}.", saved.code));
 
     let rows = move || {
         let (discounts, types, currency) = ctx.event.with(|e| (e.discounts.clone(), e.ticket_types.clone(), e.currency.clone()));
-        let can_edit = ctx.can_edit();
         discounts
             .into_iter()
             .map(|d| {
@@ -104,25 +102,15 @@ pub fn DiscountsTab() -> impl IntoView {
                     None => format!("{} (no limit)", d.uses),
                 };
                 let expires = if d.expires_local.is_empty() { "Never".to_string() } else { d.expires_local.clone() };
-                let id = d.id;
-                let controls = can_edit.then(|| {
-                    let (d_edit, code) = (d.clone(), d.code.clone());
-                    view! {
-                        <td class="row-actions" aria-label="Actions">
-                            <EditButton name=d.code.clone() on_click=move || editor.edit(&d_edit, id, "discount-code") />
-                            <DeleteButton name=d.code.clone() on_click=move || remove(id, code.clone()) />
-                        </td>
-                    }
-                });
+                let (code, described) = (d.code.clone(), describe(&d, &currency));
                 view! {
-                    <tr class:editing=move || editor.is_editing(id)>
-                        <td><code class="code">{d.code.clone()}</code></td>
-                        <td>{describe(&d, &currency)}</td>
+                    <ItemRow editor item=d name=code.clone() focus="discount-code" deleted=format!("Deleted the code {code}.")>
+                        <td><code class="code">{code}</code></td>
+                        <td>{described}</td>
                         <td>{applies}</td>
                         <td class="num">{uses}</td>
                         <td>{expires}</td>
-                        {controls}
-                    </tr>
+                    </ItemRow>
                 }
             })
             .collect_view()

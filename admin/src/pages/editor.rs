@@ -179,14 +179,49 @@ where
     }
 }
 
+/// One item's row in the tab's table, marked while the item is in the form. For who may edit, its
+/// last cell holds `actions` (if any), "Edit" (which fills the form and focuses `focus`) and, where
+/// `deleted` gives the notice to show afterwards, "Delete". `children` are the item's cells.
+#[component]
+pub fn ItemRow<F: ItemFields>(
+    editor: Editor<F>,
+    item: F::Item,
+    /// What the buttons are named after ("Edit VIP").
+    name: String,
+    focus: &'static str,
+    #[prop(optional, into)] deleted: Option<String>,
+    #[prop(optional)] actions: Option<AnyView>,
+    children: Children,
+) -> impl IntoView {
+    let id = F::id(&item);
+    let controls = use_event().can_edit().then(|| {
+        let delete = deleted.map(|message| {
+            view! { <DeleteButton name=name.clone() on_click=move || editor.delete(id, message.clone()) /> }
+        });
+        view! {
+            <td class="row-actions" aria-label="Actions">
+                {actions}
+                <EditButton name on_click=move || editor.edit(&item, id, focus) />
+                {delete}
+            </td>
+        }
+    });
+    view! {
+        <tr class:editing=move || editor.is_editing(id)>
+            {children()}
+            {controls}
+        </tr>
+    }
+}
+
 /// A row's "Edit" button, named after the row ("Edit VIP").
 #[component]
-pub fn EditButton(name: String, on_click: impl Fn() + 'static) -> impl IntoView {
+fn EditButton(name: String, on_click: impl Fn() + 'static) -> impl IntoView {
     view! { <button type="button" class="secondary small" aria-label=format!("Edit {name}") on:click=move |_| on_click()>"Edit"</button> }
 }
 
 /// A row's "Delete" button, named after the row ("Delete EARLY").
 #[component]
-pub fn DeleteButton(name: String, on_click: impl Fn() + 'static) -> impl IntoView {
+fn DeleteButton(name: String, on_click: impl Fn() + 'static) -> impl IntoView {
     view! { <button type="button" class="danger small" aria-label=format!("Delete {name}") on:click=move |_| on_click()>"Delete"</button> }
 }

@@ -1,7 +1,7 @@
 //! The Questions tab: what checkout asks each attendee, and one form that adds a question or edits
 //! the one picked from the list.
 use crate::forms::{Field, FormState, Input, Select};
-use crate::pages::editor::{DeleteButton, EditButton, Editor, EditorTab, ItemFields, TabText};
+use crate::pages::editor::{Editor, EditorTab, ItemFields, ItemRow, TabText};
 use crate::pages::event::use_event;
 use crate::pages::Column;
 use app::admin::{AdminEvent, Question, QuestionInput, QuestionKind};
@@ -83,13 +83,11 @@ pub fn QuestionsTab() -> impl IntoView {
     let ctx = use_event();
     let editor = Editor::new(QuestionFields::default(), ctx, "questions", FIELDS);
     let (fields, form) = (editor.fields, editor.form);
-    let remove = move |id: i64| editor.delete(id, "Question deleted.".to_string());
     let submit = move |ev: leptos::ev::SubmitEvent| editor.submit(ev, |_| "Question saved.".to_string());
 
     let rows = move || {
         let mut questions = ctx.event.with(|e| e.questions.clone());
         questions.sort_by_key(|q| q.position);
-        let can_edit = ctx.can_edit();
         questions
             .into_iter()
             .map(|q| {
@@ -97,23 +95,13 @@ pub fn QuestionsTab() -> impl IntoView {
                     QuestionKind::Text => "Free text".to_string(),
                     QuestionKind::Choice => format!("Choice: {}", q.options.join(" / ")),
                 };
-                let id = q.id;
-                let controls = can_edit.then(|| {
-                    let q_edit = q.clone();
-                    view! {
-                        <td class="row-actions" aria-label="Actions">
-                            <EditButton name=q.label.clone() on_click=move || editor.edit(&q_edit, id, "question-label") />
-                            <DeleteButton name=q.label.clone() on_click=move || remove(id) />
-                        </td>
-                    }
-                });
+                let (label, required) = (q.label.clone(), if q.required { "Required" } else { "Optional" });
                 view! {
-                    <tr class:editing=move || editor.is_editing(id)>
-                        <td>{q.label.clone()}</td>
+                    <ItemRow editor item=q name=label.clone() focus="question-label" deleted="Question deleted.">
+                        <td>{label}</td>
                         <td>{kind}</td>
-                        <td>{if q.required { "Required" } else { "Optional" }}</td>
-                        {controls}
-                    </tr>
+                        <td>{required}</td>
+                    </ItemRow>
                 }
             })
             .collect_view()

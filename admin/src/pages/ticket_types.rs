@@ -2,7 +2,7 @@
 //! that adds a type or edits the one picked from the table.
 use crate::api;
 use crate::forms::{trimmed, whole_number, FormState, Input};
-use crate::pages::editor::{EditButton, Editor, EditorTab, ItemFields, TabText};
+use crate::pages::editor::{Editor, EditorTab, ItemFields, ItemRow, TabText};
 use crate::pages::event::{use_event, EventCtx};
 use crate::pages::Column;
 use app::admin::{AdminEvent, AdminTicketType, TicketTypeInput, TicketTypeOrder};
@@ -107,7 +107,6 @@ pub fn TicketTypesTab() -> impl IntoView {
     let rows = move || {
         let (types, currency) = ctx.event.with(|e| (e.ticket_types.clone(), e.currency.clone()));
         let count = types.len();
-        let can_edit = ctx.can_edit();
         types
             .into_iter()
             .enumerate()
@@ -126,34 +125,31 @@ pub fn TicketTypesTab() -> impl IntoView {
                     view! { <span class="badge badge-secret">"Secret: " <code>{t.access_code.clone()}</code></span> }.into_any()
                 };
                 let id = t.id;
-                let controls = can_edit.then(|| {
-                    let (up_label, down_label) = (format!("Move {} up", t.name), format!("Move {} down", t.name));
-                    let t_edit = t.clone();
-                    view! {
-                        <td class="row-actions" aria-label="Actions">
-                            <button type="button" class="icon" aria-label=up_label disabled=index == 0
-                                on:click=move |_| reorder(ctx, editor.list_form, id, -1)>"↑"</button>
-                            <button type="button" class="icon" aria-label=down_label disabled=index + 1 == count
-                                on:click=move |_| reorder(ctx, editor.list_form, id, 1)>"↓"</button>
-                            <EditButton name=t.name.clone() on_click=move || editor.edit(&t_edit, id, "tt-name") />
-                        </td>
-                    }
-                });
+                let (up_label, down_label) = (format!("Move {} up", t.name), format!("Move {} down", t.name));
+                let moves = view! {
+                    <button type="button" class="icon" aria-label=up_label disabled=index == 0
+                        on:click=move |_| reorder(ctx, editor.list_form, id, -1)>"↑"</button>
+                    <button type="button" class="icon" aria-label=down_label disabled=index + 1 == count
+                        on:click=move |_| reorder(ctx, editor.list_form, id, 1)>"↓"</button>
+                }
+                .into_any();
+                let cells = view! {
+                    <td>
+                        <strong>{t.name.clone()}</strong>
+                        <div class="muted small">{t.description.clone()}</div>
+                    </td>
+                    <td class="num">{format_price(t.price_minor, &currency)}</td>
+                    <td class="num">{t.capacity}</td>
+                    <td class="num">{t.sold}</td>
+                    <td class="num">{t.held}</td>
+                    <td class="num">{t.available}</td>
+                    <td class="small">{on_sale}</td>
+                    <td>{access}</td>
+                };
                 view! {
-                    <tr class:editing=move || editor.is_editing(id)>
-                        <td>
-                            <strong>{t.name.clone()}</strong>
-                            <div class="muted small">{t.description.clone()}</div>
-                        </td>
-                        <td class="num">{format_price(t.price_minor, &currency)}</td>
-                        <td class="num">{t.capacity}</td>
-                        <td class="num">{t.sold}</td>
-                        <td class="num">{t.held}</td>
-                        <td class="num">{t.available}</td>
-                        <td class="small">{on_sale}</td>
-                        <td>{access}</td>
-                        {controls}
-                    </tr>
+                    <ItemRow editor name=t.name.clone() item=t focus="tt-name" actions=moves>
+                        {cells}
+                    </ItemRow>
                 }
             })
             .collect_view()

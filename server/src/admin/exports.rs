@@ -5,10 +5,10 @@
 //!
 //! Cells that a spreadsheet would run as a formula (=, +, -, @ first) are prefixed with a quote:
 //! attendees type their own names.
-use super::{views, Admin};
+use super::Admin;
 use crate::error::ApiError;
-use crate::store::{self, AnswerRecord, AttendeeRow, Resource, Store};
-use contract::admin::{ExportJob, Role};
+use crate::store::{self, AttendeeRow, Resource, Store};
+use contract::admin::{Answer, ExportJob, Role};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,15 +20,13 @@ impl Admin {
     #[tracing::instrument(skip(self))]
     pub async fn start_export(&self, user_id: i64, event_id: i64) -> Result<ExportJob, ApiError> {
         self.access(user_id, Resource::Event, event_id, Role::Viewer).await?;
-        let record = self.store.insert_export(event_id, user_id, store::now()).await?;
-        Ok(views::export(&record))
+        Ok(self.store.insert_export(event_id, user_id, store::now()).await?)
     }
 
     #[tracing::instrument(skip(self))]
     pub async fn export(&self, user_id: i64, export_id: i64) -> Result<ExportJob, ApiError> {
         self.access(user_id, Resource::Export, export_id, Role::Viewer).await?;
-        let record = self.store.export(export_id).await?.ok_or_else(|| super::not_found(Resource::Export))?;
-        Ok(views::export(&record))
+        self.store.export(export_id).await?.ok_or_else(|| super::not_found(Resource::Export))
     }
 
     /// The file's name and content, once the export is done.
@@ -89,12 +87,12 @@ async fn build_csv(store: &dyn Store, export_id: i64, event_id: i64) -> Result<S
         let mut order_ids: Vec<i64> = page.iter().map(|row| row.order_id).collect();
         order_ids.sort_unstable();
         order_ids.dedup();
-        let mut answers: BTreeMap<i64, Vec<AnswerRecord>> = BTreeMap::new();
-        for answer in admin.answers_of(&order_ids).await? {
-            if !columns.iter().any(|(id, _)| *id == answer.question_id) {
-                columns.push((answer.question_id, answer.label.clone()));
+        let mut answers: BTreeMap<i64, Vec<Answer>> = BTreeMap::new();
+        for record in admin.answers_of(&order_ids).await? {
+            if !columns.iter().any(|(id, _)| *id == record.answer.question_id) {
+                columns.push((record.answer.question_id, record.answer.label.clone()));
             }
-            answers.entry(answer.order_id).or_default().push(answer);
+            answers.entry(record.order_id).or_default().push(record.answer);
         }
         for row in page {
             let of_order =

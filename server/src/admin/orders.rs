@@ -1,7 +1,7 @@
 //! What happens to orders after the sale: finding them, cancelling and refunding (the stock goes
 //! back on sale, in the database and then in the inventory gate), resending confirmations, the
 //! door's check-in and the live sales dashboard.
-use super::{views, Admin};
+use super::Admin;
 use crate::error::ApiError;
 use crate::store::{self, CancelOutcome, CheckInOutcome, CheckInTicket, NewEmail, OrderFilter, Resource};
 use chrono::{DurationRound, TimeDelta};
@@ -47,7 +47,7 @@ impl Admin {
         }
         let filter = OrderFilter { query: query.q.clone(), cancelled, limit, offset };
         let (total, orders) = self.store.search_orders(event_id, &filter).await?;
-        Ok(OrderList { total, orders: orders.iter().map(views::order_summary).collect() })
+        Ok(OrderList { total, orders })
     }
 
     #[tracing::instrument(skip(self))]
@@ -73,7 +73,8 @@ impl Admin {
     #[tracing::instrument(skip(self))]
     pub async fn resend_confirmation(&self, user_id: i64, order_id: i64) -> Result<AdminOrder, ApiError> {
         self.access(user_id, Resource::Order, order_id, Role::Admin).await?;
-        let order = self.store.admin_order(order_id).await?.ok_or_else(|| super::not_found(Resource::Order))?;
+        let record = self.store.admin_order(order_id).await?.ok_or_else(|| super::not_found(Resource::Order))?;
+        let order = &record.order;
         if order.cancelled_at.is_some() {
             return Err(ApiError::Conflict { field: None, message: "This order is cancelled: its tickets are no longer valid.".into() });
         }
@@ -92,7 +93,7 @@ impl Admin {
                 order.reference,
                 format_amount(order.total_minor, &order.currency),
                 tickets.join("\n"),
-                order.access_token,
+                record.access_token,
             ),
             created_at: store::now(),
         };
@@ -179,7 +180,6 @@ impl Admin {
     }
 
     async fn load_order(&self, order_id: i64) -> Result<AdminOrder, ApiError> {
-        let order = self.store.admin_order(order_id).await?.ok_or_else(|| super::not_found(Resource::Order))?;
-        Ok(views::order(&order))
+        Ok(self.store.admin_order(order_id).await?.ok_or_else(|| super::not_found(Resource::Order))?.order)
     }
 }

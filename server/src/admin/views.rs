@@ -2,15 +2,9 @@
 //! edit), money also as the decimal the organiser typed.
 use super::inputs::{minor_to_decimal, to_local, to_local_opt};
 use crate::events::when_display;
-use crate::store::{
-    AdminEventRecord, AdminOrderRecord, DiscountRecord, ExportRecord, MemberRecord, MembershipRecord, OrderSummaryRecord, QuestionRecord,
-    TicketTypeRecord, UserRecord,
-};
+use crate::store::{AdminEventRecord, DiscountRecord, MemberRecord, MembershipRecord, QuestionRecord, TicketTypeRecord, UserRecord};
 use chrono_tz::Tz;
-use contract::admin::{
-    AdminEvent, AdminEventSummary, AdminOrder, AdminOrderSummary, AdminTicket, AdminTicketType, Answer, Discount, DiscountKind, ExportJob,
-    Member, Membership, Question, User,
-};
+use contract::admin::{AdminEvent, AdminEventSummary, AdminTicketType, Discount, DiscountKind, Member, Membership, Question, User};
 
 pub fn user(user: &UserRecord) -> User {
     User { id: user.id, name: user.name.clone(), email: user.email.clone() }
@@ -53,17 +47,10 @@ pub fn event(
     AdminEvent {
         id: e.id,
         organisation_id: record.organiser_id,
-        slug: e.slug.clone(),
-        title: e.title.clone(),
-        description: e.description.clone(),
-        venue: e.venue.clone(),
-        timezone: e.timezone.clone(),
-        starts_at: e.starts_at,
-        ends_at: e.ends_at,
+        event: e.details.clone(),
         starts_local: to_local(e.starts_at, tz),
         ends_local: to_local(e.ends_at, tz),
         when_display: when_display(e),
-        currency: e.currency.clone(),
         published: e.published,
         storefront_url: format!("/e/{}", e.slug),
         ticket_types: ticket_types.iter().map(|t| ticket_type(t, tz)).collect(),
@@ -113,68 +100,4 @@ pub fn discount(d: &DiscountRecord, tz: Tz) -> Discount {
 
 pub fn question(q: &QuestionRecord) -> Question {
     Question { id: q.id, label: q.label.clone(), kind: q.kind, options: q.options.clone(), required: q.required, position: q.position }
-}
-
-pub fn order_summary(o: &OrderSummaryRecord) -> AdminOrderSummary {
-    AdminOrderSummary {
-        id: o.id,
-        reference: o.reference.clone(),
-        buyer_name: o.buyer_name.clone(),
-        buyer_email: o.buyer_email.clone(),
-        tickets: o.tickets,
-        total_minor: o.total_minor,
-        currency: o.currency.clone(),
-        status: o.status,
-        created_at: o.created_at,
-    }
-}
-
-pub fn order(o: &AdminOrderRecord) -> AdminOrder {
-    AdminOrder {
-        id: o.id,
-        event_id: o.event_id,
-        reference: o.reference.clone(),
-        status: o.status,
-        payment: o.payment,
-        buyer_name: o.buyer_name.clone(),
-        buyer_email: o.buyer_email.clone(),
-        total_minor: o.total_minor,
-        discount_minor: o.discount_minor,
-        discount_code: o.discount_code.clone(),
-        currency: o.currency.clone(),
-        created_at: o.created_at,
-        cancelled_at: o.cancelled_at,
-        refunded_minor: o.refunded_minor,
-        tickets: o
-            .tickets
-            .iter()
-            .map(|t| AdminTicket {
-                code: t.code.clone(),
-                ticket_type_id: t.ticket_type_id,
-                ticket_type_name: t.ticket_type_name.clone(),
-                attendee_name: t.attendee_name.clone(),
-                attendee_email: t.attendee_email.clone(),
-                checked_in_at: t.checked_in_at,
-            })
-            .collect(),
-        answers: o
-            .answers
-            .iter()
-            .map(|a| Answer { question_id: a.question_id, label: a.label.clone(), answer: a.answer.clone() })
-            .collect(),
-        confirmation_sent_at: o.confirmation_sent_at,
-    }
-}
-
-pub fn export(e: &ExportRecord) -> ExportJob {
-    ExportJob {
-        id: e.id,
-        event_id: e.event_id,
-        status: e.status,
-        done: e.done,
-        total: e.total,
-        created_at: e.created_at,
-        finished_at: e.finished_at,
-        error: e.error.clone(),
-    }
 }

@@ -34,15 +34,8 @@ pub async fn load(store: &dyn Store, slug: &str) -> StoreResult<Option<LoadedEve
 pub fn build_snapshot(event: &EventRecord, types: &[TicketTypeRecord], questions: &[Question], now: DateTime<Utc>) -> EventSnapshot {
     EventSnapshot {
         version: event.version,
-        slug: event.slug.clone(),
-        title: event.title.clone(),
-        description: event.description.clone(),
-        venue: event.venue.clone(),
-        timezone: event.timezone.clone(),
-        starts_at: event.starts_at,
-        ends_at: event.ends_at,
+        event: event.details.clone(),
         when_display: when_display(event),
-        currency: event.currency.clone(),
         ticket_types: types.iter().filter(|t| secret_code(t).is_none()).map(|t| type_snapshot(event, t, now)).collect(),
         generated_at: now,
         questions: questions.to_vec(),

@@ -5,7 +5,6 @@
 //! organisation's owner rows first, so two organisers demoting each other at once cannot both see
 //! "another owner remains". Sessions are stored by the hash of their id only, so a copy of the
 //! table signs nobody in.
-use super::columns::Text;
 use super::{Saved, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -44,7 +43,6 @@ pub enum AccountOutcome {
 pub struct MembershipRecord {
     pub organiser_id: i64,
     pub organisation_name: String,
-    #[sqlx(try_from = "Text")]
     pub role: Role,
 }
 
@@ -53,7 +51,6 @@ pub struct MemberRecord {
     pub user_id: i64,
     pub name: String,
     pub email: String,
-    #[sqlx(try_from = "Text")]
     pub role: Role,
 }
 

@@ -1,46 +1,10 @@
-//! How values that the database keeps as text become typed values, each in one place.
+//! Columns whose stored form is not their typed form, each converted in one place.
 //!
-//! Policy: a column that holds a status, a role or a kind is read as [`Text`] and converted with
-//! `TryFrom` at decode time (`#[sqlx(try_from = "Text")]` on a record's field), so a record never
-//! carries an unchecked string and an unknown value in the database is a decode error that names
-//! the value, not a default. The types themselves live in `contract`, where the orphan rule forbids
-//! sqlx's traits for them; a `TryFrom<Text>` for them is allowed because `Text` is ours.
-//! Writing goes the other way through each type's `as_str`.
-use chrono::{DateTime, Utc};
-use contract::admin::{AdminOrderStatus, DiscountKind, ExportStatus, QuestionKind, Role};
-use contract::model::{HoldStatus, OrderStatus, PaymentMethod, TicketTypeId};
-
-/// A text column on its way to a typed value.
-#[derive(sqlx::Type)]
-#[sqlx(transparent)]
-pub(crate) struct Text(String);
-
-fn unknown(what: &str, value: &str) -> String {
-    format!("unknown {what} {value:?} in the database")
-}
-
-/// Implements `TryFrom<Text>` for `app` types that have `parse(&str) -> Option<Self>`.
-macro_rules! parsed_from_text {
-    ($($ty:ty => $what:literal),* $(,)?) => {$(
-        impl TryFrom<Text> for $ty {
-            type Error = String;
-
-            fn try_from(text: Text) -> Result<Self, String> {
-                <$ty>::parse(&text.0).ok_or_else(|| unknown($what, &text.0))
-            }
-        }
-    )*};
-}
-
-parsed_from_text!(
-    OrderStatus => "order status",
-    HoldStatus => "hold status",
-    Role => "role",
-    DiscountKind => "discount kind",
-    QuestionKind => "question kind",
-    PaymentMethod => "payment method",
-    ExportStatus => "export status",
-);
+//! Policy: a column that holds a status, a role or a kind decodes itself (see `contract::columns`);
+//! the ones here are the store's own encodings, lists kept in one text column, read through a
+//! newtype with `#[sqlx(try_from = "...")]` so a record never carries the raw text. Writing goes
+//! the other way through each newtype's `new`.
+use contract::model::TicketTypeId;
 
 /// A discount's ticket types, stored as "3,5,8" (empty: all of the event's).
 #[derive(sqlx::Type)]
@@ -86,21 +50,6 @@ impl TryFrom<Options> for Vec<String> {
     }
 }
 
-/// An order's status as organisers see it: cancellation wins over the payment state. Read from
-/// the `status` and `cancelled_at` columns (`#[sqlx(flatten, try_from = "OrderState")]`).
-#[derive(sqlx::FromRow)]
-pub(crate) struct OrderState {
-    #[sqlx(try_from = "Text")]
-    status: OrderStatus,
-    cancelled_at: Option<DateTime<Utc>>,
-}
-
-impl From<OrderState> for AdminOrderStatus {
-    fn from(state: OrderState) -> AdminOrderStatus {
-        AdminOrderStatus::of(state.status, state.cancelled_at.is_some())
-    }
-}
-
 /// Aggregates items per ticket type, sorted by id: the order in which rows are locked.
 pub(crate) fn per_ticket_type(items: impl IntoIterator<Item = (TicketTypeId, i64)>) -> Vec<(TicketTypeId, i64)> {
     let mut totals = std::collections::BTreeMap::new();
@@ -125,12 +74,16 @@ mod tests {
         assert_eq!(ids, vec![3, 5]);
     }
 
-    #[test]
-    fn unknown_values_are_errors_that_name_them() {
-        let err = OrderStatus::try_from(Text("shipped".into())).unwrap_err();
-        assert!(err.contains("\"shipped\""), "{err}");
-        assert_eq!(PaymentMethod::try_from(Text("offline".into())), Ok(PaymentMethod::Offline));
-        assert_eq!(Role::try_from(Text("owner".into())), Ok(Role::Owner));
+    /// Typed columns decode through `contract::columns`; an unknown value is an error naming it.
+    #[tokio::test]
+    async fn unknown_values_are_decode_errors_that_name_them() {
+        use contract::admin::Role;
+        use contract::model::OrderStatus;
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let err = sqlx::query_scalar::<_, OrderStatus>("SELECT 'shipped'").fetch_one(&pool).await.unwrap_err();
+        assert!(err.to_string().contains("unknown order status \"shipped\""), "{err}");
+        let role: Role = sqlx::query_scalar("SELECT 'owner'").fetch_one(&pool).await.unwrap();
+        assert_eq!(role, Role::Owner);
     }
 
     #[test]

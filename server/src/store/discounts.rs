@@ -5,7 +5,7 @@
 //! N times however many buyers race for it. A code that orders refer to can be limited or
 //! expired, not deleted. A limit lowered below the uses so far is raised to them (the CHECK would
 //! refuse it), which stops the code as the organiser meant.
-use super::columns::{IdList, Text};
+use super::columns::IdList;
 use super::{Removed, Saved, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -19,7 +19,6 @@ pub struct DiscountRecord {
     pub event_id: i64,
     /// Upper case, as stored.
     pub code: String,
-    #[sqlx(try_from = "Text")]
     pub kind: DiscountKind,
     /// Percent: hundredths of a percent; fixed: minor units off each eligible ticket.
     pub amount: i64,

@@ -6,7 +6,7 @@
 //! revalidation. The slug is unique; a write that would reuse one answers `Saved::Taken`.
 use super::{Saved, StoreResult};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+pub use contract::model::EventDetails;
 
 /// An event's row: what its organiser set, and what the store keeps of it (publication, version).
 /// It derefs to its details, so `event.slug` reads as the column it is.
@@ -25,20 +25,6 @@ impl std::ops::Deref for EventRecord {
     fn deref(&self) -> &EventDetails {
         &self.details
     }
-}
-
-/// What an organiser sets of an event: written by [`Events::create_event`] and
-/// [`Events::update_event`], read back inside [`EventRecord`].
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct EventDetails {
-    pub slug: String,
-    pub title: String,
-    pub description: String,
-    pub venue: String,
-    pub timezone: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub currency: String,
 }
 
 /// An event as its organisers list it: with its owner and its totals over all ticket types.

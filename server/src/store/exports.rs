@@ -3,24 +3,11 @@
 //!
 //! Policy: an export reads tickets in pages by id (keyset, not OFFSET), so a big event is read in
 //! bounded statements and tickets sold meanwhile cannot shift a page.
-use super::columns::OrderState;
 use super::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use contract::admin::{AdminOrderStatus, ExportStatus};
-
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct ExportRecord {
-    pub id: i64,
-    pub event_id: i64,
-    #[sqlx(try_from = "super::columns::Text")]
-    pub status: ExportStatus,
-    pub done: i64,
-    pub total: i64,
-    pub created_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
-    pub error: Option<String>,
-}
+use contract::admin::{AdminOrderStatus, ExportJob};
+use contract::columns::OrderState;
 
 /// One ticket as the attendee export lists it.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -34,7 +21,7 @@ pub struct AttendeeRow {
     pub order_reference: String,
     pub buyer_name: String,
     pub buyer_email: String,
-    /// As organisers see it (see `columns::OrderState`).
+    /// As organisers see it (see `contract::columns::OrderState`).
     #[sqlx(flatten, try_from = "OrderState")]
     pub order_status: AdminOrderStatus,
     pub cancelled: bool,
@@ -44,11 +31,11 @@ pub struct AttendeeRow {
 
 #[async_trait]
 pub trait Exports: Send + Sync {
-    async fn insert_export(&self, event_id: i64, user_id: i64, now: DateTime<Utc>) -> StoreResult<ExportRecord>;
-    async fn export(&self, id: i64) -> StoreResult<Option<ExportRecord>>;
+    async fn insert_export(&self, event_id: i64, user_id: i64, now: DateTime<Utc>) -> StoreResult<ExportJob>;
+    async fn export(&self, id: i64) -> StoreResult<Option<ExportJob>>;
     async fn export_csv(&self, id: i64) -> StoreResult<Option<String>>;
     /// Takes the oldest queued export for this worker (none if another took it).
-    async fn claim_export(&self, now: DateTime<Utc>) -> StoreResult<Option<ExportRecord>>;
+    async fn claim_export(&self, now: DateTime<Utc>) -> StoreResult<Option<ExportJob>>;
     async fn export_progress(&self, id: i64, done: i64, total: i64) -> StoreResult<()>;
     async fn finish_export(&self, id: i64, result: Result<String, String>, now: DateTime<Utc>) -> StoreResult<()>;
     async fn count_attendees(&self, event_id: i64) -> StoreResult<i64>;

@@ -33,7 +33,6 @@ pub enum HoldOutcome {
 pub struct HoldRecord {
     pub id: Uuid,
     pub event_id: i64,
-    #[sqlx(try_from = "super::columns::Text")]
     pub status: HoldStatus,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,

@@ -5,12 +5,11 @@
 //! transaction, and at most once per idempotency key (the UNIQUE constraint decides, see
 //! `unique.rs`: only that constraint means "replay"). Ordering moves the hold's stock from held to
 //! sold; cancelling moves it from sold back to sale and gives a discount's use back, in the same
-//! transaction. The status an organiser sees is decided in one place, `columns::OrderState`.
-use super::columns::{OrderState, Text};
-use super::{AnswerRecord, ReturnedStock, StoreResult};
+//! transaction. The status an organiser sees is decided in one place, `contract::columns::OrderState`.
+use super::{ReturnedStock, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use contract::admin::AdminOrderStatus;
+use contract::admin::{AdminOrder, AdminOrderSummary};
 use contract::model::{Answer, HoldStatus, OrderStatus, PaymentMethod, TicketTypeId};
 use uuid::Uuid;
 
@@ -75,9 +74,7 @@ pub struct OrderRecord {
     pub event_id: i64,
     pub buyer_name: String,
     pub buyer_email: String,
-    #[sqlx(try_from = "Text")]
     pub status: OrderStatus,
-    #[sqlx(try_from = "Text")]
     pub payment: PaymentMethod,
     pub total_minor: i64,
     pub discount_minor: i64,
@@ -111,59 +108,13 @@ pub struct OrderFilter {
     pub offset: i64,
 }
 
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct OrderSummaryRecord {
-    pub id: i64,
-    pub reference: String,
-    pub buyer_name: String,
-    pub buyer_email: String,
-    pub tickets: i64,
-    pub total_minor: i64,
-    pub currency: String,
-    /// As organisers see it (see `columns::OrderState`).
-    #[sqlx(flatten, try_from = "OrderState")]
-    pub status: AdminOrderStatus,
-    pub cancelled_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-}
-
+/// One order as organisers open it: the contract's [`AdminOrder`], and the token of its buyer's
+/// order page (which the admin API never shows, but a resent confirmation links to).
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AdminOrderRecord {
-    pub id: i64,
-    pub event_id: i64,
-    pub reference: String,
+    #[sqlx(flatten)]
+    pub order: AdminOrder,
     pub access_token: String,
-    /// As organisers see it (see `columns::OrderState`).
-    #[sqlx(flatten, try_from = "OrderState")]
-    pub status: AdminOrderStatus,
-    #[sqlx(try_from = "super::columns::Text")]
-    pub payment: PaymentMethod,
-    pub buyer_name: String,
-    pub buyer_email: String,
-    pub total_minor: i64,
-    pub discount_minor: i64,
-    pub discount_code: Option<String>,
-    pub currency: String,
-    pub created_at: DateTime<Utc>,
-    pub cancelled_at: Option<DateTime<Utc>>,
-    pub refunded_minor: i64,
-    pub confirmation_sent_at: Option<DateTime<Utc>>,
-    /// Read by their own statement.
-    #[sqlx(skip)]
-    pub tickets: Vec<AdminTicketRecord>,
-    /// Read by their own statement.
-    #[sqlx(skip)]
-    pub answers: Vec<AnswerRecord>,
-}
-
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct AdminTicketRecord {
-    pub code: String,
-    pub ticket_type_id: TicketTypeId,
-    pub ticket_type_name: String,
-    pub attendee_name: String,
-    pub attendee_email: String,
-    pub checked_in_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug)]
@@ -198,7 +149,7 @@ pub trait Orders: Send + Sync {
     async fn place_orders(&self, orders: &[NewOrder]) -> StoreResult<Vec<OrderOutcome>>;
     async fn order_by_token(&self, access_token: &str) -> StoreResult<Option<OrderRecord>>;
 
-    async fn search_orders(&self, event_id: i64, filter: &OrderFilter) -> StoreResult<(i64, Vec<OrderSummaryRecord>)>;
+    async fn search_orders(&self, event_id: i64, filter: &OrderFilter) -> StoreResult<(i64, Vec<AdminOrderSummary>)>;
     async fn admin_order(&self, order_id: i64) -> StoreResult<Option<AdminOrderRecord>>;
     /// Cancels and refunds in full; the tickets' stock goes back on sale and a discount use is
     /// given back, in the same transaction.

@@ -3,18 +3,17 @@
 //! Policy: an answer keeps a copy of its question's label, so an order reads the same after the
 //! question is edited or deleted; questions change the event's page, so each change bumps the
 //! event's version.
-use super::columns::{Options, Text};
+use super::columns::Options;
 use super::{Removed, StoreResult};
 use async_trait::async_trait;
 use contract::admin::QuestionKind;
-use contract::model::Question;
+use contract::model::{Answer, Question};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct QuestionRecord {
     pub id: i64,
     pub event_id: i64,
     pub label: String,
-    #[sqlx(try_from = "Text")]
     pub kind: QuestionKind,
     #[sqlx(try_from = "Options")]
     pub options: Vec<String>,
@@ -39,9 +38,8 @@ pub struct QuestionChange {
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AnswerRecord {
     pub order_id: i64,
-    pub question_id: i64,
-    pub label: String,
-    pub answer: String,
+    #[sqlx(flatten)]
+    pub answer: Answer,
 }
 
 #[async_trait]

@@ -100,7 +100,8 @@ async fn the_database_wins_when_the_gate_is_wrong(backend: Backend) {
 
 async fn expired_holds_return_their_stock_to_the_gate(backend: Backend) {
     for gate in [Gate::Local, Gate::Redis] {
-        let options = AppOptions { hold_ttl_seconds: 1, reaper_interval_ms: 100, ..AppOptions::default() };
+        // Three seconds: the second hold must still meet the first one live on a machine busy with builds.
+        let options = AppOptions { hold_ttl_seconds: 3, reaper_interval_ms: 100, ..AppOptions::default() };
         let app = app_with_gate(backend, gate, options).await;
         let event = app.seed_event(&[TypeSpec::on_sale("Standing", 2_000, 3)]).await;
         let id = event.type_ids[0];

@@ -1,6 +1,5 @@
 //! `users`, `organisers`, `memberships`, `admin_sessions`, and whose a resource is.
 use super::{Backend, Tx, LOCK};
-use crate::store::columns::Text;
 use crate::store::{
     AccountOutcome, Accounts, MemberRecord, MembershipRecord, NewAccount, NewOrganiser, Owner, Resource, Saved, StoreResult, UserRecord,
 };
@@ -17,12 +16,11 @@ async fn lock_owners(tx: &mut Tx, organiser_id: i64) -> StoreResult<i64> {
 }
 
 async fn role_in(tx: &mut Tx, organiser_id: i64, user_id: i64) -> StoreResult<Option<Role>> {
-    let role: Option<Text> = sqlx::query_scalar("SELECT role FROM memberships WHERE organiser_id = $1 AND user_id = $2")
+    Ok(sqlx::query_scalar("SELECT role FROM memberships WHERE organiser_id = $1 AND user_id = $2")
         .bind(organiser_id)
         .bind(user_id)
         .fetch_optional(&mut **tx)
-        .await?;
-    Ok(role.map(Role::try_from).transpose().map_err(anyhow::Error::msg)?)
+        .await?)
 }
 
 #[async_trait]
@@ -95,12 +93,11 @@ impl Accounts for Backend {
 
     #[tracing::instrument(skip(self))]
     async fn role_of(&self, user_id: i64, organiser_id: i64) -> StoreResult<Option<Role>> {
-        let role: Option<Text> = sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = $1 AND organiser_id = $2")
+        Ok(sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = $1 AND organiser_id = $2")
             .bind(user_id)
             .bind(organiser_id)
             .fetch_optional(&self.pool)
-            .await?;
-        Ok(role.map(Role::try_from).transpose().map_err(anyhow::Error::msg)?)
+            .await?)
     }
 
     #[tracing::instrument(skip(self))]

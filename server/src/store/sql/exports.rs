@@ -1,8 +1,9 @@
 //! `exports`, the job queue of attendee exports, and the pages of tickets they read.
 use super::Backend;
-use crate::store::{AttendeeRow, ExportRecord, Exports, StoreResult};
+use crate::store::{AttendeeRow, Exports, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use contract::admin::ExportJob;
 use contract::admin::ExportStatus;
 
 const EXPORT_COLUMNS: &str = "id, event_id, status, done, total, created_at, finished_at, error";
@@ -10,7 +11,7 @@ const EXPORT_COLUMNS: &str = "id, event_id, status, done, total, created_at, fin
 #[async_trait]
 impl Exports for Backend {
     #[tracing::instrument(skip(self))]
-    async fn insert_export(&self, event_id: i64, user_id: i64, now: DateTime<Utc>) -> StoreResult<ExportRecord> {
+    async fn insert_export(&self, event_id: i64, user_id: i64, now: DateTime<Utc>) -> StoreResult<ExportJob> {
         let sql = format!(
             "INSERT INTO exports (event_id, requested_by, status, created_at) VALUES ($1, $2, 'queued', $3) RETURNING {EXPORT_COLUMNS}"
         );
@@ -18,7 +19,7 @@ impl Exports for Backend {
     }
 
     #[tracing::instrument(skip(self))]
-    async fn export(&self, id: i64) -> StoreResult<Option<ExportRecord>> {
+    async fn export(&self, id: i64) -> StoreResult<Option<ExportJob>> {
         let sql = format!("SELECT {EXPORT_COLUMNS} FROM exports WHERE id = $1");
         Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?)
     }
@@ -31,7 +32,7 @@ impl Exports for Backend {
     }
 
     #[tracing::instrument(skip(self))]
-    async fn claim_export(&self, now: DateTime<Utc>) -> StoreResult<Option<ExportRecord>> {
+    async fn claim_export(&self, now: DateTime<Utc>) -> StoreResult<Option<ExportJob>> {
         let sql = format!(
             "UPDATE exports SET status = 'running', started_at = $1 WHERE id = \
              (SELECT id FROM exports WHERE status = 'queued' ORDER BY created_at, id LIMIT 1) AND status = 'queued' \

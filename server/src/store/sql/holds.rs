@@ -3,7 +3,7 @@
 //! "Stock: the database decides"): one read per ticket type, multi-row inserts, then one
 //! conditional UPDATE per ticket type, last.
 use super::{Backend, Db, Tx, LOCK, SKIP_LOCKED};
-use crate::store::columns::{per_ticket_type, Text};
+use crate::store::columns::per_ticket_type;
 use crate::store::{ExpiredHolds, HoldItemRecord, HoldOutcome, HoldRecord, Holds, NewHold, ReturnedStock, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -186,9 +186,9 @@ impl Holds for Backend {
                 .await?;
         if released.is_none() {
             tx.rollback().await?;
-            let status: Option<Text> =
+            let status: Option<HoldStatus> =
                 sqlx::query_scalar("SELECT status FROM holds WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
-            return status.map(|status| Ok((HoldStatus::try_from(status).map_err(anyhow::Error::msg)?, Vec::new()))).transpose();
+            return Ok(status.map(|status| (status, Vec::new())));
         }
         let returned = give_back_stock(&mut tx, &[id]).await?;
         tx.commit().await?;

@@ -2,10 +2,11 @@
 //! holds, read their items, insert the orders, their tickets, their answers), then one UPDATE per
 //! ticket type moving the stock from held to sold, last.
 use super::{Backend, Db, Tx};
-use crate::store::columns::{per_ticket_type, Text};
+use crate::store::columns::per_ticket_type;
 use crate::store::{AnswerRecord, NewOrder, NewTicket, OrderOutcome, OrderRecord, StoreError, StoreResult, TicketRecord};
 use chrono::{DateTime, Utc};
 use contract::model::{Answer, HoldStatus, TicketTypeId};
+use contract::rules::hold::displayed_status;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -229,16 +230,10 @@ impl Backend {
         if let Some(existing) = self.order_by_key(&order.idempotency_key).await? {
             return Ok(replay(existing, order));
         }
-        let hold: Option<(Text, DateTime<Utc>)> =
+        let hold: Option<(HoldStatus, DateTime<Utc>)> =
             sqlx::query_as("SELECT status, expires_at FROM holds WHERE id = $1").bind(order.hold_id).fetch_optional(&self.pool).await?;
-        let status = match hold {
-            None => None,
-            Some((status, expires_at)) => {
-                let status = HoldStatus::try_from(status).map_err(anyhow::Error::msg)?;
-                // Past its expiry but not reaped yet: expired all the same.
-                Some(if status == HoldStatus::Active && expires_at <= order.created_at { HoldStatus::Expired } else { status })
-            }
-        };
+        // Past its expiry but not reaped yet: expired all the same.
+        let status = hold.map(|(status, expires_at)| displayed_status(status, expires_at, order.created_at));
         Ok(OrderOutcome::HoldNotLive(status))
     }
 
@@ -265,7 +260,7 @@ impl Backend {
         .bind(order.id)
         .fetch_all(&self.pool)
         .await?;
-        order.answers = answers.into_iter().map(|a| Answer { question_id: a.question_id, label: a.label, answer: a.answer }).collect();
+        order.answers = answers.into_iter().map(|record| record.answer).collect();
         Ok(Some(order))
     }
 }

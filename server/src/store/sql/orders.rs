@@ -5,11 +5,12 @@ use super::order_writes::{move_held_to_sold, replay};
 use super::{Backend, ORDER_MINUTE};
 use crate::store::unique::is_foreign_key_violation;
 use crate::store::{
-    AdminOrderRecord, CancelOutcome, NewOrder, OrderFilter, OrderOutcome, OrderRecord, OrderSummaryRecord, Orders, Questions, SalesRecord,
-    StoreError, StoreResult, Unique,
+    AdminOrderRecord, CancelOutcome, NewOrder, OrderFilter, OrderOutcome, OrderRecord, Orders, Questions, SalesRecord, StoreError,
+    StoreResult, Unique,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use contract::admin::AdminOrderSummary;
 
 impl Backend {
     /// One attempt at [`Orders::place_order`]. None: the order's reference was taken by another
@@ -105,7 +106,7 @@ impl Orders for Backend {
     }
 
     #[tracing::instrument(skip(self, filter))]
-    async fn search_orders(&self, event_id: i64, filter: &OrderFilter) -> StoreResult<(i64, Vec<OrderSummaryRecord>)> {
+    async fn search_orders(&self, event_id: i64, filter: &OrderFilter) -> StoreResult<(i64, Vec<AdminOrderSummary>)> {
         let pattern = format!("%{}%", filter.query.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         let status = match filter.cancelled {
             None => "",
@@ -143,18 +144,18 @@ impl Orders for Backend {
         .bind(order_id)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(mut order) = order else {
+        let Some(mut record) = order else {
             return Ok(None);
         };
-        order.tickets = sqlx::query_as(
+        record.order.tickets = sqlx::query_as(
             "SELECT tk.code, tk.ticket_type_id, t.name AS ticket_type_name, tk.attendee_name, tk.attendee_email, tk.checked_in_at \
              FROM tickets tk JOIN ticket_types t ON t.id = tk.ticket_type_id WHERE tk.order_id = $1 ORDER BY tk.position",
         )
         .bind(order_id)
         .fetch_all(&self.pool)
         .await?;
-        order.answers = self.answers_of(&[order_id]).await?;
-        Ok(Some(order))
+        record.order.answers = self.answers_of(&[order_id]).await?.into_iter().map(|record| record.answer).collect();
+        Ok(Some(record))
     }
 
     #[tracing::instrument(skip(self))]
