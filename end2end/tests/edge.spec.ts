@@ -21,6 +21,9 @@ const EDGE_URL = `http://127.0.0.1:${EDGE}`;
 // while it is refreshed in the background; older pages are confirmed before they are served.
 const PAGE_FRESH_MS = 1_000;
 const STALE_WHILE_REVALIDATE_MS = 2_000;
+// Opens /__edge/stats, which the tests read.
+const OPERATOR_TOKEN = `operator-${uniqueStamp()}`;
+const asOperator = { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } };
 
 let dataDir: string;
 // The event these tests sell, made by an organiser of their own on origin A (the origins share the
@@ -84,6 +87,7 @@ test.describe("the edge", () => {
         STALE_WHILE_REVALIDATE_SECONDS: String(STALE_WHILE_REVALIDATE_MS / 1_000),
         ORIGIN_TIMEOUT_MS: "2000",
         EDGE_TWIN_ADDRESS: `127.0.0.1:${EDGE_TWIN}`,
+        OPERATOR_TOKEN,
       },
       stdio: "ignore",
     });
@@ -134,7 +138,7 @@ test.describe("the edge", () => {
     // The origin's confirmation makes the page fresh again: the next request is a hit.
     expect((await fetch(PAGE)).headers.get("x-cache")).toBe("hit");
     // Rendered pages also go to the Cache API, so a new isolate starts warm.
-    const stats = await (await fetch(`${EDGE_URL}/__edge/stats`)).json();
+    const stats = await (await fetch(`${EDGE_URL}/__edge/stats`, asOperator)).json();
     expect(stats.cache_api_page_writes).toBeGreaterThan(0);
     const asset = await fetch(`${EDGE_URL}/favicon.svg`);
     expect(asset.status).toBe(200);
@@ -200,7 +204,7 @@ test.describe("the edge", () => {
     const twin = await fetch(`http://127.0.0.1:${EDGE_TWIN}/e/${slug}`);
     expect(twin.status).toBe(200);
     expect(await twin.text()).toContain("General Admission");
-    const twinStats = await (await fetch(`http://127.0.0.1:${EDGE_TWIN}/__edge/stats`)).json();
+    const twinStats = await (await fetch(`http://127.0.0.1:${EDGE_TWIN}/__edge/stats`, asOperator)).json();
     expect(twinStats.cache_api_page_reads).toBe(1);
 
     const general = event.typeIds["General Admission"];
