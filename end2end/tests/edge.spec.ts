@@ -4,14 +4,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CreatedEvent, Organiser, showcase, uniqueStamp } from "./organiser";
+import { bin, root, site, waitFor } from "./processes";
 import { PORT_OFFSET } from "../playwright.config";
 
 // The edge in front of two origins that share one database, all started here so the tests can stop
 // and restart origins. Ports are this file's own.
-const home = process.env.HOME ?? "/root";
-const bin = process.env.STAMPEDE_BIN ?? `${home}/.cache/stampede/target/debug/stampede`;
-const site = process.env.SITE_ROOT ?? `${home}/.cache/stampede/target/site`;
-const root = path.resolve(__dirname, "../..");
 const ORIGIN_A = 3210 + PORT_OFFSET;
 const ORIGIN_B = 3211 + PORT_OFFSET;
 const EDGE = 8790 + PORT_OFFSET;
@@ -33,11 +30,6 @@ let event: CreatedEvent;
 let slug: string;
 let PAGE: string;
 const running = new Map<number, ChildProcess>();
-
-async function waitFor(url: string, up = true, timeoutMs = 30_000) {
-  const answers = () => fetch(url).then((r) => r.ok, () => false);
-  await expect.poll(answers, { message: `${url} did not become ${up ? "ready" : "unreachable"}`, timeout: timeoutMs, intervals: [100] }).toBe(up);
-}
 
 async function startOrigin(port: number) {
   const child = spawn(bin, ["serve"], {
