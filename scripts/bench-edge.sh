@@ -15,6 +15,9 @@ views=${BENCH_VIEWS:-100000}
 command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
 
 work=$(mktemp -d)
+# /__edge/stats, which counts the origin requests below, answers operators only.
+export OPERATOR_TOKEN=${OPERATOR_TOKEN:-bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+stats() { curl -fs -H "Authorization: Bearer $OPERATOR_TOKEN" "http://127.0.0.1:$edge_port/__edge/stats"; }
 SITE_ROOT="$target/site" PORT=$origin_port DATABASE_URL="sqlite://$work/bench.db" RUST_LOG=warn \
   STAMPEDE_DEMO=true "$target/release/stampede" serve >"$work/origin.log" 2>&1 &
 origin=$!
@@ -42,12 +45,12 @@ run "http://127.0.0.1:$edge_port/__edge/health" "floor: /__edge/health" floor
 run "$page" "cached event page" page
 python3 -c "import sys; f,p=float(sys.argv[1]),float(sys.argv[2]); print(f'cached page at {p/f*100:.0f}% of the floor')" "$(cat "$work/floor.rps")" "$(cat "$work/page.rps")"
 
-before=$(curl -fs "http://127.0.0.1:$edge_port/__edge/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["origin_requests"])')
+before=$(stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["origin_requests"])')
 # As long as the cached page rate above needs to serve the views, then count what reached the origin.
 seconds=$(python3 -c "import math,sys; print(max(1, math.ceil(float(sys.argv[1]) / float(sys.argv[2]))))" "$views" "$(cat "$work/page.rps")")
 started=$(date +%s.%N)
 wrk -t2 -c"$connections" -d"${seconds}s" -H "Accept-Encoding: gzip" "$page" >"$work/views.txt"
 elapsed=$(python3 -c "import sys,time; print(f'{time.time()-float(sys.argv[1]):.1f}')" "$started")
-after=$(curl -fs "http://127.0.0.1:$edge_port/__edge/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["origin_requests"])')
+after=$(stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["origin_requests"])')
 served=$(awk '/requests in/ {print $1}' "$work/views.txt")
 echo "page views served: $served in ${elapsed}s; origin requests meanwhile: $((after - before))"

@@ -3,8 +3,12 @@
 #   ADDRESS  where the edge listens (default 127.0.0.1:8787)
 #   ORIGINS  comma-separated origin URLs (default http://127.0.0.1:3000)
 # PAGE_FRESH_MS, STALE_WHILE_REVALIDATE_SECONDS, STALE_IF_ERROR_SECONDS and ORIGIN_TIMEOUT_MS are
-# passed on from the environment. EDGE_TWIN_ADDRESS, when set, also serves a second isolate of the
-# edge there, sharing the first one's Cache API (tests use it to see pages survive a new isolate).
+# passed on from the environment. So are, when set, EDGE_KEY, OPERATOR_TOKEN, TRUST_CF_CONNECTING_IP,
+# BODY_TIMEOUT_MS, HOLD_RATE_BURST and HOLD_RATE_PER_MINUTE: workerd reads those from its own
+# environment (the config's fromEnvironment bindings), so no secret is written to disk, and an
+# unset one takes the edge's default (docs/operations.md). EDGE_TWIN_ADDRESS, when set, also serves
+# a second isolate of the edge there, sharing the first one's Cache API (tests use it to see pages
+# survive a new isolate).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$HOME/.cache/stampede/target}

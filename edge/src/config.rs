@@ -1,5 +1,7 @@
-//! The edge's settings, from the worker's environment (wrangler.toml `[vars]`, or the workerd
-//! config's text bindings). Every value has a default except ORIGINS.
+//! The edge's settings, from the worker's environment (wrangler.toml `[vars]` and secrets, or the
+//! workerd config's bindings). Every value has a default except ORIGINS; docs/operations.md lists
+//! them. A value that cannot be read is reported in the log and its default used: the edge has no
+//! way to refuse to start, and a wrong number must not take the storefront down.
 use worker::Env;
 
 #[derive(Clone, Debug)]
@@ -19,6 +21,20 @@ pub struct Config {
     pub origin_timeout_ms: u64,
     /// How long a failing origin is skipped.
     pub breaker_cooldown_ms: u64,
+    /// The longest wait for a request's whole body (`BODY_TIMEOUT_MS`).
+    pub body_timeout_ms: u64,
+    /// The bearer token that opens the operators' views (`/__edge/stats`); none: they stay closed.
+    pub operator_token: Option<String>,
+    /// Sent to the origins as `x-stampede-edge-key`, so they can tell the edge from a browser.
+    pub edge_key: Option<String>,
+    /// `cf-connecting-ip` is Cloudflare's and can be trusted (`TRUST_CF_CONNECTING_IP=true`): on
+    /// Cloudflare only, where the browser cannot set it.
+    pub trust_cf_connecting_ip: bool,
+    /// Holds one client may ask for in a row (`HOLD_RATE_BURST`).
+    pub hold_rate_burst: u32,
+    /// Holds one client may ask for per minute after that (`HOLD_RATE_PER_MINUTE`; 0: no limit at
+    /// the edge).
+    pub hold_rate_per_minute: u32,
 }
 
 thread_local! {
@@ -32,8 +48,29 @@ impl Config {
     }
 
     fn from_env(env: &Env) -> Config {
-        let text = |name: &str| env.var(name).ok().map(|value| value.to_string());
-        let number = |name: &str, default: u64| text(name).and_then(|v| v.trim().parse().ok()).unwrap_or(default);
+        // A binding may be missing, empty, or null (workerd's `fromEnvironment` of an unset
+        // variable): all three mean "not set".
+        let text = |name: &str| {
+            worker::js_sys::Reflect::get(env.as_ref(), &name.into())
+                .ok()
+                .and_then(|value| value.as_string())
+                .map(|value| value.trim().to_string())
+                .filter(|value| !value.is_empty())
+        };
+        let number = |name: &str, default: u64| match text(name).map(|value| value.parse::<u64>()) {
+            None => default,
+            Some(Ok(value)) => value,
+            Some(Err(_)) => ignored(name, "a whole number", default),
+        };
+        let flag = |name: &str| match text(name).as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => ignored(name, "true or false", false),
+        };
+        let at_least_one = |name: &str, default: u64| match number(name, default) {
+            0 => ignored(name, "at least 1", default),
+            value => value,
+        };
         Config {
             origins: text("ORIGINS")
                 .unwrap_or_default()
@@ -47,6 +84,18 @@ impl Config {
             stale_if_error_ms: number("STALE_IF_ERROR_SECONDS", contract::rules::cache::STALE_IF_ERROR_SECONDS) * 1_000,
             origin_timeout_ms: number("ORIGIN_TIMEOUT_MS", 3_000),
             breaker_cooldown_ms: number("BREAKER_COOLDOWN_MS", 5_000),
+            body_timeout_ms: at_least_one("BODY_TIMEOUT_MS", 10_000),
+            operator_token: text("OPERATOR_TOKEN"),
+            edge_key: text("EDGE_KEY"),
+            trust_cf_connecting_ip: flag("TRUST_CF_CONNECTING_IP"),
+            hold_rate_burst: u32::try_from(at_least_one("HOLD_RATE_BURST", 10)).unwrap_or(u32::MAX),
+            hold_rate_per_minute: u32::try_from(number("HOLD_RATE_PER_MINUTE", 30)).unwrap_or(u32::MAX),
         }
     }
+}
+
+/// Logs a setting that was set but could not be used, and gives the default instead.
+fn ignored<T: std::fmt::Display>(name: &str, expected: &str, default: T) -> T {
+    worker::console_error!("{name} must be {expected}; using the default, {default}");
+    default
 }

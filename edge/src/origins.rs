@@ -3,8 +3,9 @@
 //! Requests that change something (POST, PUT, PATCH, DELETE) are retried on another origin only when
 //! the first surely never received them (the connection was refused), never after a timeout, unless
 //! they carry an Idempotency-Key, which makes a retry harmless.
+use crate::admit::Target;
 use crate::config::Config;
-use crate::respond;
+use crate::{body, client, respond};
 use futures_util::future::{select, Either};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -101,6 +102,7 @@ pub async fn send(
     // Orders carry an Idempotency-Key: the origins agree on one order per key, so a retry is safe.
     let idempotent =
         matches!(method, Method::Get | Method::Head | Method::Options) || headers.get("idempotency-key").ok().flatten().is_some();
+    client::sign(headers, config).map_err(|err| err.to_string())?;
     let mut last_error = "no origins are configured (ORIGINS)".to_string();
     for origin in origins_in_order(config) {
         let started = Date::now().as_millis();
@@ -129,57 +131,20 @@ pub async fn send(
     Err(last_error)
 }
 
-/// What an origin is asked for: the path and the query of the browser's URL.
-pub fn path_and_query(url: &worker::Url) -> String {
-    match url.query() {
-        Some(query) => format!("{}?{query}", url.path()),
-        None => url.path().to_string(),
-    }
-}
-
-/// Forwards the browser's request as it is, and the origin's answer as it is.
-pub async fn forward(mut request: Request, config: &Config) -> Result<Response> {
-    let path_and_query = path_and_query(&request.url()?);
-    let method = request.method();
-    let declared = request.headers().get("content-length")?.and_then(|length| length.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
-        return body_too_large();
-    }
-    let body = match method {
-        Method::Get | Method::Head => None,
-        _ => Some(request.bytes().await?),
+/// Forwards the browser's request to the URL the edge decided on (`target`), with its body read
+/// in full first, and the origin's answer as it is.
+pub async fn forward(mut request: Request, target: &Target, config: &Config) -> Result<Response> {
+    let body = if target.is_read() {
+        None
+    } else {
+        match body::read(&mut request, config).await {
+            Ok(body) => Some(body),
+            Err(refusal) => return refusal,
+        }
     };
-    if body.as_ref().is_some_and(|body| body.len() > MAX_BODY_BYTES) {
-        return body_too_large();
-    }
-    let headers = forwarded_headers(request.headers())?;
-    match send(&path_and_query, method, &headers, body.as_deref(), config).await {
+    let headers = client::forwarded_headers(request.headers(), config)?;
+    match send(&target.path_and_query(), target.method.clone(), &headers, body.as_deref(), config).await {
         Ok((response, origin_ms)) => Ok(respond::with_origin_timing(response, origin_ms)),
         Err(reason) => Ok(respond::unavailable(&reason)),
     }
-}
-
-/// The origin refuses larger bodies anyway; the edge does not carry them there.
-const MAX_BODY_BYTES: usize = 64 * 1024;
-
-fn body_too_large() -> Result<Response> {
-    respond::client_error(413, contract::rules::ErrorCode::PayloadTooLarge, "The request body is larger than 64 KiB. Send less.")
-}
-
-/// The request headers an origin should see: the browser's, less those that describe this hop,
-/// plus who the browser is (`x-forwarded-for`, from Cloudflare's `cf-connecting-ip`).
-pub fn forwarded_headers(incoming: &Headers) -> Result<Headers> {
-    let headers = Headers::new();
-    for (name, value) in incoming.entries() {
-        if !matches!(
-            name.as_str(),
-            "host" | "connection" | "keep-alive" | "transfer-encoding" | "upgrade" | "cf-connecting-ip" | "x-forwarded-for"
-        ) {
-            headers.set(&name, &value)?;
-        }
-    }
-    if let Some(client) = incoming.get("cf-connecting-ip")? {
-        headers.set("x-forwarded-for", &client)?;
-    }
-    Ok(headers)
 }

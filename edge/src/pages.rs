@@ -5,6 +5,7 @@
 //! refresh per page asks the origin (with the snapshot's ETag, so an unchanged event costs a 304).
 //! Older pages are revalidated before they are served. When no origin answers, the last good page
 //! keeps being served for up to `STALE_IF_ERROR_SECONDS`. The rendered page also goes to the Cache API, so a new isolate starts warm.
+use crate::admit::Target;
 use crate::config::Config;
 use crate::memory::{self, Entry, PAGES};
 use crate::{origins, respond};
@@ -22,7 +23,7 @@ fn cache_api_key(request: &Request, slug: &str) -> Result<String> {
     Ok(format!("{}://{}/__edge/page/{slug}", url.scheme(), url.host_str().unwrap_or("edge")))
 }
 
-pub async fn event_page(slug: &str, request: &Request, config: &Config, ctx: &Context) -> Result<Response> {
+pub async fn event_page(slug: &str, request: &Request, target: &Target, config: &Config, ctx: &Context) -> Result<Response> {
     let now = Date::now().as_millis();
     let key = slug.to_string();
     let mut cached = memory::with(&PAGES, |pages| pages.get(&key));
@@ -54,7 +55,7 @@ pub async fn event_page(slug: &str, request: &Request, config: &Config, ctx: &Co
         Refreshed::Unchanged => "revalidated",
         Refreshed::Rendered => "miss",
         // Unpublished or renamed: never serve the old page again; the origin says what is there.
-        Refreshed::Gone => return origins::forward(request.clone()?, config).await,
+        Refreshed::Gone => return origins::forward(request.clone()?, target, config).await,
         Refreshed::Failed => "",
     };
     if !state.is_empty() {
@@ -67,7 +68,7 @@ pub async fn event_page(slug: &str, request: &Request, config: &Config, ctx: &Co
         return respond::cached(&entry, "stale", request);
     }
     // Unknown event, or no origin: the origin's own page says which, if it can be reached.
-    origins::forward(request.clone()?, config).await
+    origins::forward(request.clone()?, target, config).await
 }
 
 /// What asking the origin for an event's snapshot came to.
@@ -242,10 +243,9 @@ pub async fn availability(slug: &str, request: &Request, config: &Config) -> Res
 
 /// Assets: a URL with a content hash (`?v=`) never changes, so it is kept for the isolate's life;
 /// others for five minutes.
-pub async fn asset(request: &Request, config: &Config) -> Result<Response> {
-    let url = request.url()?;
-    let key = origins::path_and_query(&url);
-    let immutable = cache::is_hashed(url.query());
+pub async fn asset(request: &Request, target: &Target, config: &Config) -> Result<Response> {
+    let key = target.path_and_query();
+    let immutable = cache::is_hashed(target.query.as_deref());
     let now = Date::now().as_millis();
     let cached = memory::with(&memory::ASSETS, |store| store.get(&key));
     if let Some(entry) = cached.as_ref().filter(|entry| immutable || now.saturating_sub(entry.confirmed_at) < cache::ASSET_SECONDS * 1_000)

@@ -84,3 +84,12 @@ pub fn unavailable(reason: &str) -> Response {
     let _ = headers.set("cache-control", cache::NO_STORE);
     Response::builder().with_status(503).with_headers(headers).fixed(body)
 }
+
+/// "1 second", "10 seconds": for messages that say how long.
+pub fn seconds(count: u64) -> String {
+    if count == 1 {
+        "1 second".to_string()
+    } else {
+        format!("{count} seconds")
+    }
+}

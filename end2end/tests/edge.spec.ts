@@ -4,14 +4,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CreatedEvent, Organiser, showcase, uniqueStamp } from "./organiser";
+import { bin, root, site, waitFor } from "./processes";
 import { PORT_OFFSET } from "../playwright.config";
 
 // The edge in front of two origins that share one database, all started here so the tests can stop
 // and restart origins. Ports are this file's own.
-const home = process.env.HOME ?? "/root";
-const bin = process.env.STAMPEDE_BIN ?? `${home}/.cache/stampede/target/debug/stampede`;
-const site = process.env.SITE_ROOT ?? `${home}/.cache/stampede/target/site`;
-const root = path.resolve(__dirname, "../..");
 const ORIGIN_A = 3210 + PORT_OFFSET;
 const ORIGIN_B = 3211 + PORT_OFFSET;
 const EDGE = 8790 + PORT_OFFSET;
@@ -21,6 +18,9 @@ const EDGE_URL = `http://127.0.0.1:${EDGE}`;
 // while it is refreshed in the background; older pages are confirmed before they are served.
 const PAGE_FRESH_MS = 1_000;
 const STALE_WHILE_REVALIDATE_MS = 2_000;
+// Opens /__edge/stats, which the tests read.
+const OPERATOR_TOKEN = `operator-${uniqueStamp()}`;
+const asOperator = { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } };
 
 let dataDir: string;
 // The event these tests sell, made by an organiser of their own on origin A (the origins share the
@@ -30,11 +30,6 @@ let event: CreatedEvent;
 let slug: string;
 let PAGE: string;
 const running = new Map<number, ChildProcess>();
-
-async function waitFor(url: string, up = true, timeoutMs = 30_000) {
-  const answers = () => fetch(url).then((r) => r.ok, () => false);
-  await expect.poll(answers, { message: `${url} did not become ${up ? "ready" : "unreachable"}`, timeout: timeoutMs, intervals: [100] }).toBe(up);
-}
 
 async function startOrigin(port: number) {
   const child = spawn(bin, ["serve"], {
@@ -84,6 +79,7 @@ test.describe("the edge", () => {
         STALE_WHILE_REVALIDATE_SECONDS: String(STALE_WHILE_REVALIDATE_MS / 1_000),
         ORIGIN_TIMEOUT_MS: "2000",
         EDGE_TWIN_ADDRESS: `127.0.0.1:${EDGE_TWIN}`,
+        OPERATOR_TOKEN,
       },
       stdio: "ignore",
     });
@@ -134,7 +130,7 @@ test.describe("the edge", () => {
     // The origin's confirmation makes the page fresh again: the next request is a hit.
     expect((await fetch(PAGE)).headers.get("x-cache")).toBe("hit");
     // Rendered pages also go to the Cache API, so a new isolate starts warm.
-    const stats = await (await fetch(`${EDGE_URL}/__edge/stats`)).json();
+    const stats = await (await fetch(`${EDGE_URL}/__edge/stats`, asOperator)).json();
     expect(stats.cache_api_page_writes).toBeGreaterThan(0);
     const asset = await fetch(`${EDGE_URL}/favicon.svg`);
     expect(asset.status).toBe(200);
@@ -200,7 +196,7 @@ test.describe("the edge", () => {
     const twin = await fetch(`http://127.0.0.1:${EDGE_TWIN}/e/${slug}`);
     expect(twin.status).toBe(200);
     expect(await twin.text()).toContain("General Admission");
-    const twinStats = await (await fetch(`http://127.0.0.1:${EDGE_TWIN}/__edge/stats`)).json();
+    const twinStats = await (await fetch(`http://127.0.0.1:${EDGE_TWIN}/__edge/stats`, asOperator)).json();
     expect(twinStats.cache_api_page_reads).toBe(1);
 
     const general = event.typeIds["General Admission"];
