@@ -57,6 +57,7 @@ test-rust:
 	cargo test -p stampede-app --features ssr
 	cargo test -p stampede-server
 	cargo test -p stampede-sale
+	cargo test -p stampede-edge --lib
 
 test-e2e: build-server edge
 	cd end2end && STAMPEDE_BIN=$(CARGO_TARGET_DIR)/debug/stampede SITE_ROOT=$(SITE) $(NODE_BIN)/playwright test
