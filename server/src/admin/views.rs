@@ -3,13 +3,13 @@
 use super::inputs::{minor_to_decimal, to_local, to_local_opt};
 use crate::events::when_display;
 use crate::store::{
-    AdminEventRecord, AdminOrderRecord, DiscountRecord, ExportRecord, MemberRecord, MembershipRecord, OrderSummaryRecord, QuestionRecord,
-    TicketTypeRecord, UserRecord,
+    AdminEventRecord, AdminOrderRecord, DiscountRecord, ExportRecord, InvitationRecord, MemberRecord, MembershipRecord, OrderSummaryRecord,
+    QuestionRecord, TicketTypeRecord, UserRecord,
 };
 use chrono_tz::Tz;
 use contract::admin::{
     AdminEvent, AdminEventSummary, AdminOrder, AdminOrderSummary, AdminTicket, AdminTicketType, Answer, Discount, DiscountKind, ExportJob,
-    Member, Membership, Question, User,
+    Invitation, Member, Membership, Question, User,
 };
 
 pub fn user(user: &UserRecord) -> User {
@@ -22,6 +22,17 @@ pub fn membership(m: &MembershipRecord) -> Membership {
 
 pub fn member(m: &MemberRecord) -> Member {
     Member { user_id: m.user_id, name: m.name.clone(), email: m.email.clone(), role: m.role }
+}
+
+pub fn invitation(i: &InvitationRecord) -> Invitation {
+    Invitation {
+        id: i.id,
+        email: i.email.clone(),
+        role: i.role,
+        invited_by: i.invited_by_name.clone(),
+        created_at: i.created_at,
+        expires_at: i.expires_at,
+    }
 }
 
 pub fn zone(timezone: &str) -> Tz {

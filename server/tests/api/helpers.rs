@@ -126,9 +126,7 @@ async fn fresh_postgres_database() -> String {
                 .await
                 .unwrap_or_default();
             for (name,) in old {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\""))
-                    .execute(&admin_url_conn(&admin_url).await)
-                    .await;
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\"")).execute(&admin_url_conn(&admin_url).await).await;
             }
         })
         .await;
