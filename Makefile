@@ -23,16 +23,16 @@ EDGE_PORT ?= 8787
 # The origin on :$(PORT) and the edge in front of it on :$(EDGE_PORT); open the edge.
 run: tools site edge
 	cargo build --release -p stampede-server
-	@STAMPEDE_DEMO=true SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/release/stampede serve & origin=$$!; \
+	@STAMPEDE_DEMO=true MAIL_DIR=data/mail SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/release/stampede serve & origin=$$!; \
 	trap 'kill $$origin 2>/dev/null' EXIT INT TERM; \
 	for _ in $$(seq 1 100); do curl -fs http://127.0.0.1:$(PORT)/readyz >/dev/null && break; sleep 0.1; done; \
-	echo; echo "Stampede is running. Open http://127.0.0.1:$(EDGE_PORT)/e/stampede-live (the edge; the origin is at http://127.0.0.1:$(PORT)). Organisers: http://127.0.0.1:$(PORT)/admin (demo: demo@stampede.example / stampede-demo). Ctrl-C stops both."; echo; \
+	echo; echo "Stampede is running. Open http://127.0.0.1:$(EDGE_PORT)/e/stampede-live (the edge; the origin is at http://127.0.0.1:$(PORT)). Organisers: http://127.0.0.1:$(PORT)/admin (demo: demo@stampede.example / stampede-demo; emails with sign-up links land in data/mail). Ctrl-C stops both."; echo; \
 	scripts/run-edge.sh 127.0.0.1:$(EDGE_PORT) http://127.0.0.1:$(PORT)
 
 # The origin alone, without the edge.
 run-origin: tools site
 	cargo build --release -p stampede-server
-	STAMPEDE_DEMO=true SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/release/stampede serve
+	STAMPEDE_DEMO=true MAIL_DIR=data/mail SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/release/stampede serve
 
 test: tools tools-test site edge
 	$(MAKE) lint

@@ -12,6 +12,8 @@ const site = process.env.SITE_ROOT ?? `${home}/.cache/stampede/target/site`;
 // Workers inherit the environment, so every process agrees on one data dir per run.
 process.env.STAMPEDE_E2E_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "stampede-e2e-"));
 const dataDir = process.env.STAMPEDE_E2E_DIR;
+// Every origin of the run writes its emails here (MAIL_DIR); tests read sign-up links from it.
+process.env.MAIL_DIR ??= path.join(dataDir, "mail");
 
 // E2E_PORT_OFFSET moves every port of a run, so two checkouts can run their suites at once.
 export const PORT_OFFSET = Number(process.env.E2E_PORT_OFFSET ?? 0);
@@ -34,6 +36,10 @@ function storefront(port: number, env: Record<string, string>) {
       SITE_ROOT: site,
       RUST_LOG: "warn",
       STAMPEDE_DEMO: "false",
+      MAIL_DIR: process.env.MAIL_DIR!,
+      // Every test signs up and in from 127.0.0.1: one client, to the origin's limits.
+      SIGN_UP_CLIENT_BURST: "1000",
+      SIGN_IN_CLIENT_BURST: "1000",
       ...env,
     },
   };

@@ -52,19 +52,25 @@ pub fn App() -> impl IntoView {
 #[component]
 fn SignedOutRoutes() -> impl IntoView {
     use pages::auth::{SignInPage, SignUpPage};
+    use pages::links::{ConfirmPage, InvitationPage};
     view! {
         <Routes fallback=SignInPage>
             <Route path=path!("/signup") view=SignUpPage />
+            // The emailed links' pages: app::admin::{CONFIRM_PAGE, INVITATION_PAGE}.
+            <Route path=path!("/confirm") view=ConfirmPage />
+            <Route path=path!("/invitation") view=InvitationPage />
         </Routes>
     }
 }
 
 #[component]
 fn SignedInRoutes() -> impl IntoView {
-    use pages::{checkin, dashboard, details, discounts, event, events, export, members, orders, questions, ticket_types};
+    use pages::{checkin, dashboard, details, discounts, event, events, export, links, members, orders, questions, ticket_types};
     view! {
         <Routes fallback=NotFound>
             <Route path=path!("/") view=events::EventsPage />
+            <Route path=path!("/confirm") view=links::ConfirmPage />
+            <Route path=path!("/invitation") view=links::InvitationPage />
             <Route path=path!("/signin") view=|| view! { <Redirect path="/" /> } />
             <Route path=path!("/signup") view=|| view! { <Redirect path="/" /> } />
             <Route path=path!("/members") view=members::MembersPage />

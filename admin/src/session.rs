@@ -2,7 +2,8 @@
 //!
 //! Policy: the origin is the authority on the session. The app asks `GET /session` on start and after
 //! sign-out or a 401, and takes the `SessionInfo` that sign-in and sign-up return, because each of
-//! them changes the CSRF token. The chosen organisation is remembered in localStorage, which is only a
+//! them changes the CSRF token (before sign-in, the token is the origin's signed cookie's; after,
+//! the session's). The chosen organisation is remembered in localStorage, which is only a
 //! preference: it falls back to the first membership when it no longer matches one.
 use crate::api;
 use app::admin::{Membership, Role, SessionInfo};
@@ -84,6 +85,10 @@ impl Session {
 
     pub fn user_name(self) -> Option<String> {
         self.info.with(|info| info.as_ref().and_then(|i| i.user.as_ref()).map(|u| u.name.clone()))
+    }
+
+    pub fn user_email(self) -> Option<String> {
+        self.info.with(|info| info.as_ref().and_then(|i| i.user.as_ref()).map(|u| u.email.clone()))
     }
 
     pub fn memberships(self) -> Vec<Membership> {

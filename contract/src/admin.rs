@@ -48,7 +48,7 @@ pub struct Membership {
     pub role: Role,
 }
 
-/// `POST /signup`: a new user and the organisation they own.
+/// `POST /signup`: a new user and the organisation they own, once the address is confirmed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SignUp {
     pub name: String,
@@ -56,6 +56,26 @@ pub struct SignUp {
     pub password: String,
     pub organisation: String,
 }
+
+/// The answer to `POST /signup` (202), the same whether the address has an account or not: a
+/// link went to the address (or, if it has an account, a note saying someone tried).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignUpSent {
+    pub email: String,
+    pub message: String,
+}
+
+/// The token of an emailed link, as the admin app posts it back (`POST /signup/confirm`,
+/// `POST /invitations/lookup`, `POST /invitations/accept`). Tokens travel in bodies, never in
+/// URLs: the emailed link carries it in its fragment, which browsers do not send.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinkToken {
+    pub token: String,
+}
+
+/// Where the emailed links lead in the admin app (under `/admin`), with the token after `#`.
+pub const CONFIRM_PAGE: &str = "/confirm";
+pub const INVITATION_PAGE: &str = "/invitation";
 
 /// `POST /signin`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -72,11 +92,41 @@ pub struct Member {
     pub role: Role,
 }
 
-/// `POST /organisations/{id}/members`: adds someone who has signed up, by email.
+/// `POST /organisations/{id}/invitations`: invites an address (with or without an account) to
+/// become a member with this role, once they accept.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MemberInput {
     pub email: String,
     pub role: String,
+}
+
+/// A pending invitation, as the organisation's members see it (`GET /organisations/{id}/invitations`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `POST /invitations/lookup`: what an invitation link is for, shown before accepting.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvitationDetails {
+    pub organisation_name: String,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `POST /invitations/signup`: a new account for the invited address, a member at once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvitedSignUp {
+    pub token: String,
+    pub name: String,
+    pub password: String,
 }
 
 /// `PUT /organisations/{id}/members/{user_id}`.

@@ -1,5 +1,7 @@
 import { APIRequestContext, APIResponse, expect, request } from "@playwright/test";
 import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 // An organiser on an origin, through the admin API as the admin app uses it (docs/api.md#admin-api):
 // a session and its CSRF token, sign-up, then events, ticket types and publishing. Tests make their
@@ -41,6 +43,33 @@ export function utcLocal(at: Date): string {
   return at.toISOString().slice(0, 19);
 }
 
+/** The emails every origin of the run writes to MAIL_DIR (playwright.config.ts), newest first. */
+function mails(): string[] {
+  const dir = process.env.MAIL_DIR!;
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => name.endsWith(".eml")) : [];
+  return names.sort().reverse().map((name) => fs.readFileSync(path.join(dir, name), "utf8"));
+}
+
+/**
+ * The link to the admin app's `page` ("/confirm", "/invitation") in the newest email to `to`, once
+ * the mailer has written it: what a person would click.
+ */
+export async function emailedLink(to: string, page: string): Promise<string> {
+  const pattern = new RegExp(`https?://\\S+/admin${page}#[0-9a-z]+`);
+  let link: string | undefined;
+  await expect
+    .poll(
+      () => {
+        const mail = mails().find((text) => text.startsWith(`To: ${to}\r\n`) && pattern.test(text));
+        link = mail?.match(pattern)?.[0];
+        return link;
+      },
+      { message: `an email to ${to} with a ${page} link`, intervals: [100] },
+    )
+    .toBeTruthy();
+  return link!;
+}
+
 async function expectStatus(response: APIResponse, status: number, what: string) {
   expect(response.status(), `${what}: ${await response.text()}`).toBe(status);
 }
@@ -53,19 +82,24 @@ export class Organiser {
     readonly organisationId: number,
   ) {}
 
-  /** A new account and organisation on `origin` (each call its own email). */
+  /** A new account and organisation on `origin` (each call its own email), confirmed through the emailed link. */
   static async signUp(origin: string): Promise<Organiser> {
     const api = await request.newContext({ baseURL: origin });
     const session = await api.get("/admin/api/session");
     await expectStatus(session, 200, "GET /admin/api/session");
+    const csrf = (await session.json()).csrf_token;
     const stamp = uniqueStamp();
+    const email = `organiser-${stamp}@example.com`;
     const signUp = await api.post("/admin/api/signup", {
-      headers: { "x-csrf-token": (await session.json()).csrf_token },
-      data: { name: "Test Organiser", email: `organiser-${stamp}@example.com`, password: PASSWORD, organisation: `Test Events ${stamp}` },
+      headers: { "x-csrf-token": csrf },
+      data: { name: "Test Organiser", email, password: PASSWORD, organisation: `Test Events ${stamp}` },
     });
-    await expectStatus(signUp, 201, "POST /admin/api/signup");
-    // Signing up gives the session a new id and a new token.
-    const info = await signUp.json();
+    await expectStatus(signUp, 202, "POST /admin/api/signup");
+    const token = (await emailedLink(email, "/confirm")).split("#")[1];
+    const confirmed = await api.post("/admin/api/signup/confirm", { headers: { "x-csrf-token": csrf }, data: { token } });
+    await expectStatus(confirmed, 201, "POST /admin/api/signup/confirm");
+    // Confirming signs in: a new session with a new token.
+    const info = await confirmed.json();
     return new Organiser(origin, api, info.csrf_token, info.memberships[0].organisation_id);
   }
 

@@ -38,6 +38,13 @@ pub fn looks_like_access_token(token: &str) -> bool {
     token.len() == 32 && token.bytes().all(|b| CROCKFORD.contains(&b.to_ascii_uppercase()))
 }
 
+/// How a secret someone holds (a session id, an emailed link's token) is kept in the database: its
+/// SHA-256, so a copy of the table can be used for nothing.
+pub fn secret_hash(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! Policy: a value that cannot be read is a startup error naming the variable, never a silent
 //! default. Switches are read by one parser ([`flag`]); demo data is seeded only when asked for
 //! (`STAMPEDE_DEMO=true`, which `make run` sets), never by default, so production never has it.
+use crate::http::EdgeTrust;
 use crate::inventory::gate::{RedisSettings, RedisTarget};
 use crate::inventory::{BatchSettings, InventorySettings};
 use crate::store::DatabaseSettings;
@@ -33,20 +34,74 @@ pub struct Settings {
     pub gate: GateChoice,
     pub inventory: InventorySettings,
     pub admin: AdminSettings,
+    /// `STAMPEDE_EDGE_KEY`: requests that carry it may name their client (`http::client`).
+    pub edge_trust: EdgeTrust,
 }
 
 /// The organisers' back office.
 #[derive(Clone, Debug)]
 pub struct AdminSettings {
-    /// Mark the session cookie Secure (behind HTTPS, as in production).
+    /// Mark the admin cookies Secure. On unless the origin is plain http on loopback
+    /// ([`secure_by_default`]); `ADMIN_SECURE_COOKIES` overrides.
     pub secure_cookies: bool,
     /// How long a signed-in session lasts without use.
     pub session_idle: Duration,
-    /// Sign-in attempts per email address: this many at once, then `sign_in_per_hour`.
-    pub sign_in_burst: u32,
-    pub sign_in_per_hour: u32,
+    /// How often expired sessions, sign-up links and invitations are deleted.
+    pub sweep_interval: Duration,
+    /// Sign-in attempts per client (`SIGN_IN_CLIENT_*`), every attempt counted.
+    pub sign_in_per_client: Rate,
+    /// Failed sign-ins per address *and* client (`SIGN_IN_*`): a guesser's failures use up the
+    /// budget of the guesser's client only, never the owner's.
+    pub sign_in_failures: Rate,
+    /// Sign-ups (and sign-ups through an invitation) per client (`SIGN_UP_CLIENT_*`).
+    pub sign_up_per_client: Rate,
+    /// Password hashes (argon2id, 19 MiB each) that may run at once.
+    pub hash_concurrency: usize,
+    /// How long a sign-in or sign-up waits for a hashing slot before it is answered 503.
+    pub hash_wait: Duration,
+    /// The storefront's address as people reach it, for links in emails ("https://tickets.example.com").
+    pub public_url: String,
+    /// Where the mailer writes each email as a file (`MAIL_DIR`); unset: the log transport.
+    pub mail_dir: Option<PathBuf>,
     /// How often the export worker and the mailer look for work.
     pub worker_interval: Duration,
+}
+
+/// A keyed rate limit: `burst` at once, then `per_hour` spread over the hour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    pub burst: u32,
+    pub per_hour: u32,
+}
+
+/// Secure cookies unless the origin is plain http on a loopback address (a developer's machine,
+/// the tests): a browser sends a Secure cookie over https only, and treats loopback as trusted.
+pub fn secure_by_default(public_url: &str) -> bool {
+    let Some(rest) = public_url.strip_prefix("http://") else {
+        return true;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    !loopback
+}
+
+fn public_url(value: Option<String>, host: IpAddr, port: u16) -> anyhow::Result<String> {
+    let Some(url) = value else {
+        return Ok(match host {
+            IpAddr::V6(v6) => format!("http://[{v6}]:{port}"),
+            IpAddr::V4(v4) => format!("http://{v4}:{port}"),
+        });
+    };
+    let url = url.trim().trim_end_matches('/').to_string();
+    let host_part = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or_default();
+    if host_part.is_empty() || host_part.contains(char::is_whitespace) {
+        return Err(anyhow!("PUBLIC_URL must be an http:// or https:// address like https://tickets.example.com, got {url:?}"));
+    }
+    Ok(url)
 }
 
 /// Which inventory gate stands in front of the database.
@@ -96,9 +151,25 @@ impl Settings {
         if hold_ttl == 0 {
             return Err(anyhow!("HOLD_TTL_SECONDS must be at least 1"));
         }
+        let edge_trust = match get("STAMPEDE_EDGE_KEY") {
+            None => EdgeTrust::none(),
+            Some(key) => EdgeTrust::with_key(&key).map_err(|message| anyhow!(message))?,
+        };
+        let host: IpAddr = get("HOST").unwrap_or_else(|| "127.0.0.1".into()).parse().context("HOST must be an IP address")?;
+        let port: u16 = number("PORT", 3000)?.try_into().context("PORT must be below 65536")?;
+        let public_url = public_url(get("PUBLIC_URL"), host, port)?;
+        let rate = |prefix: &str, burst: u64, per_hour: u64| -> anyhow::Result<Rate> {
+            Ok(Rate {
+                burst: number(&format!("{prefix}_BURST"), burst)?.clamp(1, 100_000) as u32,
+                per_hour: number(&format!("{prefix}_PER_HOUR"), per_hour)?.clamp(1, 1_000_000) as u32,
+            })
+        };
+        // One argon2 hash keeps a core busy: more at once than cores only queues them on the CPU.
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Settings {
-            host: get("HOST").unwrap_or_else(|| "127.0.0.1".into()).parse().context("HOST must be an IP address")?,
-            port: number("PORT", 3000)?.try_into().context("PORT must be below 65536")?,
+            edge_trust,
+            host,
+            port,
             database: DatabaseSettings {
                 url,
                 max_connections,
@@ -114,10 +185,16 @@ impl Settings {
             gate,
             inventory,
             admin: AdminSettings {
-                secure_cookies: switch("ADMIN_SECURE_COOKIES", false)?,
+                secure_cookies: switch("ADMIN_SECURE_COOKIES", secure_by_default(&public_url))?,
                 session_idle: Duration::from_secs(number("ADMIN_SESSION_IDLE_MINUTES", 12 * 60)?.max(1) * 60),
-                sign_in_burst: number("SIGN_IN_BURST", 5)?.clamp(1, 1_000) as u32,
-                sign_in_per_hour: number("SIGN_IN_PER_HOUR", 30)?.clamp(1, 100_000) as u32,
+                sweep_interval: Duration::from_secs(number("SESSION_SWEEP_INTERVAL_SECONDS", 300)?.max(1)),
+                sign_in_per_client: rate("SIGN_IN_CLIENT", 20, 120)?,
+                sign_in_failures: rate("SIGN_IN", 5, 30)?,
+                sign_up_per_client: rate("SIGN_UP_CLIENT", 5, 20)?,
+                hash_concurrency: number("PASSWORD_HASH_CONCURRENCY", cores as u64)?.clamp(1, 1_000) as usize,
+                hash_wait: Duration::from_millis(number("PASSWORD_HASH_WAIT_MS", 2_000)?),
+                public_url,
+                mail_dir: get("MAIL_DIR").map(PathBuf::from),
                 worker_interval: Duration::from_millis(number("WORKER_INTERVAL_MS", 500)?.max(50)),
             },
         })
@@ -192,8 +269,34 @@ mod tests {
         assert!(s.database.url.starts_with("sqlite:"));
         assert_eq!(s.hold_ttl.as_secs(), 900);
         assert!(!s.demo, "demo data only when asked for");
-        assert!(!s.admin.secure_cookies);
+        assert!(!s.admin.secure_cookies, "plain http on loopback: a developer's machine");
         assert!(matches!(s.gate, super::GateChoice::Local));
+    }
+
+    #[test]
+    fn cookies_are_secure_unless_plain_http_on_loopback() {
+        let secure = |pairs: &[(&str, &str)]| settings(pairs).unwrap().admin.secure_cookies;
+        assert!(secure(&[("HOST", "0.0.0.0")]), "listening for the world");
+        assert!(!secure(&[("HOST", "::1")]));
+        assert!(secure(&[("PUBLIC_URL", "https://tickets.example.com")]));
+        assert!(secure(&[("PUBLIC_URL", "http://tickets.example.com")]), "plain http off loopback still gets Secure");
+        assert!(!secure(&[("HOST", "0.0.0.0"), ("PUBLIC_URL", "http://localhost:3000/")]));
+        assert!(!secure(&[("PUBLIC_URL", "http://[::1]:3000")]));
+        assert!(!secure(&[("PUBLIC_URL", "https://tickets.example.com"), ("ADMIN_SECURE_COOKIES", "false")]), "the switch wins");
+        assert_eq!(settings(&[("PUBLIC_URL", "https://tickets.example.com/")]).unwrap().admin.public_url, "https://tickets.example.com");
+        assert_eq!(settings(&[("PORT", "8080")]).unwrap().admin.public_url, "http://127.0.0.1:8080");
+        assert!(settings(&[("PUBLIC_URL", "tickets.example.com")]).is_err());
+    }
+
+    #[test]
+    fn account_limits_have_defaults_and_read_strictly() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.admin.sign_in_failures, super::Rate { burst: 5, per_hour: 30 });
+        assert!(s.admin.hash_concurrency >= 1);
+        let s = settings(&[("SIGN_IN_CLIENT_BURST", "3"), ("PASSWORD_HASH_CONCURRENCY", "4")]).unwrap();
+        assert_eq!(s.admin.sign_in_per_client.burst, 3);
+        assert_eq!(s.admin.hash_concurrency, 4);
+        assert!(settings(&[("SIGN_UP_CLIENT_PER_HOUR", "lots")]).is_err());
     }
 
     #[test]
@@ -222,6 +325,14 @@ mod tests {
         assert!(err.contains("PORT"), "{err}");
         assert!(settings(&[("HOLD_TTL_SECONDS", "0")]).is_err());
         assert!(settings(&[("STAMPEDE_DEMO", "maybe")]).is_err());
+    }
+
+    #[test]
+    fn the_edge_key_is_optional_and_must_be_long() {
+        assert!(!settings(&[]).unwrap().edge_trust.is_set(), "unset: no header is believed");
+        assert!(settings(&[("STAMPEDE_EDGE_KEY", "0123456789abcdef")]).unwrap().edge_trust.is_set());
+        let err = settings(&[("STAMPEDE_EDGE_KEY", "secret")]).unwrap_err().to_string();
+        assert!(err.contains("STAMPEDE_EDGE_KEY"), "{err}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Prometheus metrics at `/metrics`: request latency per route, holds and orders by outcome, holds
 //! expired, the inventory gate's decisions and Redis's state, the hold batches, the database path
-//! and the database pool. Recording is a few atomic operations on the request path;
-//! encoding happens only when a scraper asks.
+//! and the database pool, and password hashing against its bound. Recording is a few atomic
+//! operations on the request path; encoding happens only when a scraper asks.
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -40,6 +40,9 @@ pub struct Metrics {
     gate_generation: Gauge,
     database_path: Family<OutcomeLabels, Counter>,
     batches: Family<OutcomeLabels, Histogram, fn() -> Histogram>,
+    password_hashes: Family<OutcomeLabels, Counter>,
+    password_hashes_running: Gauge,
+    password_hashes_peak: Gauge,
 }
 
 fn batch_histogram() -> Histogram {
@@ -78,7 +81,36 @@ impl Default for Metrics {
         );
         let batches = Family::<OutcomeLabels, Histogram, fn() -> Histogram>::new_with_constructor(batch_histogram as fn() -> Histogram);
         registry.register("batch_size", "Requests per database transaction, by kind (holds, orders)", batches.clone());
-        Metrics { registry, requests, holds, orders, holds_expired, pool, gate, gate_up, gate_generation, database_path, batches }
+        let password_hashes = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "password_hashes",
+            "Password hashes by outcome (hashed; busy: no slot in time, answered 503)",
+            password_hashes.clone(),
+        );
+        let password_hashes_running = Gauge::default();
+        registry.register(
+            "password_hashes_running",
+            "Password hashes running now (at most PASSWORD_HASH_CONCURRENCY)",
+            password_hashes_running.clone(),
+        );
+        let password_hashes_peak = Gauge::default();
+        registry.register("password_hashes_peak", "The most password hashes that ran at once since start", password_hashes_peak.clone());
+        Metrics {
+            registry,
+            requests,
+            holds,
+            orders,
+            holds_expired,
+            pool,
+            gate,
+            gate_up,
+            gate_generation,
+            database_path,
+            batches,
+            password_hashes,
+            password_hashes_running,
+            password_hashes_peak,
+        }
     }
 }
 
@@ -110,6 +142,16 @@ impl Metrics {
 
     pub fn observe_batch(&self, kind: &str, size: usize) {
         self.batches.get_or_create(&OutcomeLabels { outcome: kind.to_string() }).observe(size as f64);
+    }
+
+    pub fn count_password_hash(&self, outcome: &str) {
+        self.password_hashes.get_or_create(&OutcomeLabels { outcome: outcome.to_string() }).inc();
+    }
+
+    pub fn password_hashes_running(&self, running: usize) {
+        let running = running as i64;
+        self.password_hashes_running.set(running);
+        self.password_hashes_peak.inner().fetch_max(running, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The text exposition, with the pool's and the gate's state as of now.

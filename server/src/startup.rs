@@ -2,9 +2,11 @@
 //! Nothing else constructs a store, a cache, the inventory or a worker.
 //!
 //! `Application::build` binds the port (0 for tests) before serving, so callers know where it is.
-use crate::admin::{exports, mailer, Admin, SignInLimiter};
+use crate::admin::accounts::{self, AccountLimits, Hashing, Letters};
+use crate::admin::{exports, mailer, Admin, Doors};
 use crate::config::{GateChoice, Settings};
 use crate::events::EventCache;
+use crate::http::admin::csrf::SignInCsrf;
 use crate::http::{self, AppState, SiteAssets};
 use crate::inventory::gate::{Gate, LocalGate, RedisGate};
 use crate::inventory::{self, reaper, Inventory};
@@ -52,16 +54,36 @@ impl Application {
             demo::seed_or_refresh(store.as_ref(), &storefront).await?;
         }
         let assets = Arc::new(SiteAssets::load(&settings.site_root));
-        let sign_in_limiter = SignInLimiter::new(settings.admin.sign_in_burst, settings.admin.sign_in_per_hour);
-        let admin = Arc::new(Admin::new(store.clone(), events.clone(), inventory.clone(), sign_in_limiter));
-        let state = AppState { storefront: storefront.clone(), admin, assets, store: store.clone(), gate, metrics };
+        let account_settings = &settings.admin;
+        let doors = Doors {
+            limits: AccountLimits::new(
+                account_settings.sign_in_per_client,
+                account_settings.sign_in_failures,
+                account_settings.sign_up_per_client,
+            ),
+            hashing: Hashing::new(account_settings.hash_concurrency, account_settings.hash_wait, metrics.clone()),
+            letters: Letters::new(&account_settings.public_url),
+        };
+        let admin = Arc::new(Admin::new(store.clone(), events.clone(), inventory.clone(), doors));
+        let admin_csrf = Arc::new(SignInCsrf::load(store.as_ref(), account_settings.secure_cookies).await?);
+        let state = AppState {
+            storefront: storefront.clone(),
+            admin,
+            assets,
+            store: store.clone(),
+            gate,
+            metrics,
+            edge_trust: settings.edge_trust.clone(),
+            admin_csrf,
+        };
         let router = http::router(state, settings.request_timeout, &settings.admin);
         let listener = TcpListener::bind(SocketAddr::new(settings.host, settings.port)).await?;
         let background = vec![
             reaper::spawn(inventory.clone(), settings.reaper_interval),
             inventory::spawn_keeper(inventory.clone(), GATE_KEEPER_INTERVAL),
             exports::spawn_worker(store.clone(), settings.admin.worker_interval),
-            mailer::spawn(store.clone(), settings.admin.worker_interval),
+            mailer::spawn(store.clone(), settings.admin.worker_interval, mailer::Transport::new(settings.admin.mail_dir.clone())),
+            accounts::spawn_sweeper(store.clone(), settings.admin.sweep_interval),
         ];
         let parts = Parts { store, events, inventory, storefront };
         Ok(Application { listener, router, parts, background })
@@ -77,7 +99,9 @@ impl Application {
 
     /// Serves until ctrl-c or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let result = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await;
+        let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await;
         for task in self.background {
             task.abort();
         }

@@ -1,9 +1,11 @@
 //! Sign in and sign up. Policy: the browser checks only what it can say for certain (an empty box,
-//! an address that cannot receive mail, with the same sentences as the origin through
-//! `app::validate`); the origin decides the rest (wrong password, too many attempts, a taken email).
+//! an address that cannot receive mail, a password on the commonest list, with the same sentences
+//! as the origin through `app::validate`); the origin decides the rest (wrong password, too many
+//! attempts). Sign-up ends in "check your email" whatever the address: the account is made when
+//! the emailed link is opened (`pages::links`).
 use crate::forms::{post, FormBanner, FormState, Input};
 use crate::session::use_session;
-use app::admin::{SessionInfo, SignIn, SignUp};
+use app::admin::{SessionInfo, SignIn, SignUp, SignUpSent};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -44,8 +46,9 @@ struct Account {
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let (session, form, account) = (use_session(), FormState::new(), Account::default());
+    let (form, account) = (FormState::new(), Account::default());
     let Account { name, email, password, organisation } = account;
+    let sent = RwSignal::new(None::<SignUpSent>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         if !form.begin(&ev) {
             return;
@@ -58,14 +61,30 @@ pub fn SignUpPage() -> impl IntoView {
         };
         form.check("name", app::validate::name(&input.name));
         form.check("email", app::validate::email(&input.email));
-        form.require("password", &input.password, "Please choose a password.");
+        form.check("password", app::validate::password(&input.password));
         form.require("organisation", &input.organisation, "Please enter the name of your organisation.");
+        form.check("organisation", app::validate::single_line("The organisation's name", &input.organisation));
         if !form.has_errors() {
-            post(form, "/signup".into(), input, &["name", "email", "password", "organisation"], move |info: SessionInfo| {
-                session.accept(info)
+            post(form, "/signup".into(), input, &["name", "email", "password", "organisation"], move |answer: SignUpSent| {
+                sent.set(Some(answer))
             });
         }
     };
+    move || match sent.get() {
+        Some(answer) => view! {
+            <section class="panel auth">
+                <h1>"Check your email"</h1>
+                <p role="status">{answer.message}</p>
+                <p class="auth-switch">"Already confirmed? " <A href=crate::link("/signin")>"Sign in"</A></p>
+            </section>
+        }
+        .into_any(),
+        None => sign_up_form(form, account, submit).into_any(),
+    }
+}
+
+fn sign_up_form(form: FormState, account: Account, submit: impl FnMut(leptos::ev::SubmitEvent) + 'static) -> impl IntoView {
+    let Account { name, email, password, organisation } = account;
     view! {
         <AuthPanel title="Create an account" intro="You will own a new organisation and can invite your team to it." form on_submit=submit switch=SIGN_IN>
                 <Input form id="signup-name" name="name" label="Your name" value=name autocomplete="name" required=true />
@@ -93,7 +112,7 @@ const SIGN_IN: Switch = ("Already have an account? ", "/signin", "Sign in");
 
 /// The sign-in and sign-up panel: a heading, a line about it, the form, and the way to the other.
 #[component]
-fn AuthPanel<S>(
+pub fn AuthPanel<S>(
     title: &'static str,
     intro: &'static str,
     form: FormState,

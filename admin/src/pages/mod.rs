@@ -14,6 +14,7 @@ pub mod editor;
 pub mod event;
 pub mod events;
 pub mod export;
+pub mod links;
 pub mod members;
 pub mod orders;
 pub mod questions;

@@ -15,10 +15,12 @@
 //! | what an order costs | [`totals::line_total`], [`totals::subtotal`], [`totals::total_after_discount`] |
 //! | how public responses are cached | [`cache`] |
 //! | the API's error codes | [`ErrorCode`] |
+//! | what a password may be | [`password::weakness`], [`password::MIN_CHARS`] |
 pub mod cache;
 pub mod error_code;
 pub mod hold;
 pub mod limits;
+pub mod password;
 pub mod sale;
 pub mod slug;
 pub mod stock;

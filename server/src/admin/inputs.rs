@@ -11,6 +11,7 @@ use contract::rules;
 use contract::rules::limits::{
     MAX_CAPACITY, MAX_CODE_CHARS, MAX_DESCRIPTION_CHARS, MAX_OPTIONS, MAX_OPTION_CHARS, MAX_PER_ORDER, MAX_PRICE_MINOR, MAX_TITLE_CHARS,
 };
+use contract::validate;
 
 fn invalid(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::invalid_field(field, message)
@@ -34,6 +35,11 @@ fn optional_text(field: &str, value: &str, max: usize) -> Result<String, ApiErro
         return Err(invalid(field, "This contains characters that cannot be shown."));
     }
     Ok(trimmed.to_string())
+}
+
+/// Text that can reach an email header ([`validate::single_line`]), refused on its field.
+pub fn one_line(field: &str, what: &str, value: &str) -> Result<(), ApiError> {
+    validate::single_line(what, value).map_err(|message| invalid(field, message))
 }
 
 pub fn timezone(value: &str) -> Result<Tz, ApiError> {
@@ -112,8 +118,10 @@ pub fn slug(value: &str) -> Result<String, ApiError> {
 pub fn event(input: &EventInput) -> Result<EventDetails, ApiError> {
     let slug = slug(&input.slug)?;
     let title = text("title", &input.title, "the event's name", MAX_TITLE_CHARS)?;
+    one_line("title", "The event's title", &title)?;
     let description = optional_text("description", &input.description, MAX_DESCRIPTION_CHARS)?;
     let venue = text("venue", &input.venue, "where it happens", MAX_TITLE_CHARS)?;
+    one_line("venue", "The venue", &venue)?;
     let tz = timezone(&input.timezone)?;
     let starts_at = local_time("starts_local", &input.starts_local, tz)?;
     let ends_at = local_time("ends_local", &input.ends_local, tz)?;

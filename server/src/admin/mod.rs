@@ -6,7 +6,7 @@
 //! read by `inputs`), then the store decides whether it can be done. Something that belongs to
 //! another organisation is "not found", exactly as something that does not exist, so ids cannot be
 //! probed; a viewer who tries to change something is told their role does not allow it.
-mod accounts;
+pub mod accounts;
 mod catalogue;
 pub mod exports;
 pub mod inputs;
@@ -14,7 +14,7 @@ pub mod mailer;
 mod orders;
 mod views;
 
-pub use accounts::{hash_password, SignInLimiter};
+pub use accounts::{hash_password, Doors};
 pub use orders::OrderQuery;
 
 use crate::error::ApiError;
@@ -30,12 +30,13 @@ pub struct Admin {
     events: Arc<EventCache>,
     /// Cancellations give stock back through it; capacity changes make it reload the event.
     inventory: Arc<Inventory>,
-    sign_in_limiter: SignInLimiter,
+    /// Sign-in and sign-up: their limits, the bounded password hashing, the emails.
+    doors: Doors,
 }
 
 impl Admin {
-    pub fn new(store: Arc<dyn Store>, events: Arc<EventCache>, inventory: Arc<Inventory>, sign_in_limiter: SignInLimiter) -> Admin {
-        Admin { store, events, inventory, sign_in_limiter }
+    pub fn new(store: Arc<dyn Store>, events: Arc<EventCache>, inventory: Arc<Inventory>, doors: Doors) -> Admin {
+        Admin { store, events, inventory, doors }
     }
 
     /// Every change to an event (its details, types, codes, questions, orders) ends here: the

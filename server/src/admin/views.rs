@@ -2,9 +2,9 @@
 //! edit), money also as the decimal the organiser typed.
 use super::inputs::{minor_to_decimal, to_local, to_local_opt};
 use crate::events::when_display;
-use crate::store::{AdminEventRecord, DiscountRecord, MemberRecord, MembershipRecord, QuestionRecord, TicketTypeRecord, UserRecord};
+use crate::store::{AdminEventRecord, DiscountRecord, InvitationRecord, MemberRecord, MembershipRecord, QuestionRecord, TicketTypeRecord, UserRecord};
 use chrono_tz::Tz;
-use contract::admin::{AdminEvent, AdminEventSummary, AdminTicketType, Discount, DiscountKind, Member, Membership, Question, User};
+use contract::admin::{AdminEvent, AdminEventSummary, AdminTicketType, Discount, DiscountKind, Invitation, Member, Membership, Question, User};
 
 pub fn user(user: &UserRecord) -> User {
     User { id: user.id, name: user.name.clone(), email: user.email.clone() }
@@ -16,6 +16,17 @@ pub fn membership(m: &MembershipRecord) -> Membership {
 
 pub fn member(m: &MemberRecord) -> Member {
     Member { user_id: m.user_id, name: m.name.clone(), email: m.email.clone(), role: m.role }
+}
+
+pub fn invitation(i: &InvitationRecord) -> Invitation {
+    Invitation {
+        id: i.id,
+        email: i.email.clone(),
+        role: i.role,
+        invited_by: i.invited_by_name.clone(),
+        created_at: i.created_at,
+        expires_at: i.expires_at,
+    }
 }
 
 pub fn zone(timezone: &str) -> Tz {

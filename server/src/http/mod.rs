@@ -3,6 +3,7 @@
 pub mod admin;
 mod api;
 mod assets;
+pub mod client;
 mod extract;
 mod health;
 mod observe;
@@ -10,6 +11,7 @@ mod pages;
 mod response;
 
 pub use assets::SiteAssets;
+pub use client::{ClientAddress, EdgeTrust};
 
 use crate::admin::Admin;
 use crate::config::AdminSettings;
@@ -40,6 +42,16 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub gate: Option<Arc<dyn Gate>>,
     pub metrics: Arc<Metrics>,
+    /// Whether a request may name its client ([`ClientAddress`]).
+    pub edge_trust: EdgeTrust,
+    /// Signs the admin's CSRF cookie before sign-in.
+    pub admin_csrf: Arc<admin::csrf::SignInCsrf>,
+}
+
+impl axum::extract::FromRef<AppState> for EdgeTrust {
+    fn from_ref(state: &AppState) -> EdgeTrust {
+        state.edge_trust.clone()
+    }
 }
 
 pub fn router(state: AppState, request_timeout: Duration, admin_settings: &AdminSettings) -> Router {
@@ -50,7 +62,7 @@ pub fn router(state: AppState, request_timeout: Duration, admin_settings: &Admin
         .route("/checkout/{hold_id}", get(pages::checkout))
         .route("/o/{token}", get(pages::order))
         .nest("/api", api::routes())
-        .nest("/admin/api", admin::routes(state.store.clone(), admin_settings))
+        .nest("/admin/api", admin::routes(&state, admin_settings))
         .route("/admin", get(assets::admin_app))
         .route("/admin/", get(assets::admin_app))
         .route("/admin/{*path}", get(assets::admin_app))

@@ -4,7 +4,8 @@
 //! Policy: an organisation always keeps an owner. Demoting or removing an owner locks the
 //! organisation's owner rows first, so two organisers demoting each other at once cannot both see
 //! "another owner remains". Sessions are stored by the hash of their id only, so a copy of the
-//! table signs nobody in.
+//! table signs nobody in. Memberships are made by spending an invitation (`account_links`), never
+//! by an owner naming an address.
 use super::{Saved, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -82,8 +83,6 @@ pub trait Accounts: Send + Sync {
     async fn memberships(&self, user_id: i64) -> StoreResult<Vec<MembershipRecord>>;
     async fn role_of(&self, user_id: i64, organiser_id: i64) -> StoreResult<Option<Role>>;
     async fn members(&self, organiser_id: i64) -> StoreResult<Vec<MemberRecord>>;
-    /// `Taken`: already a member.
-    async fn add_member(&self, organiser_id: i64, user_id: i64, role: Role, now: DateTime<Utc>) -> StoreResult<Saved<()>>;
     /// Changes a member's role unless that would leave the organisation without an owner
     /// (`Ok(None)` then). `NotFound` when not a member.
     async fn set_role(&self, organiser_id: i64, user_id: i64, role: Role) -> StoreResult<Saved<Option<()>>>;
@@ -97,6 +96,9 @@ pub trait Accounts: Send + Sync {
     async fn session_save(&self, id_hash: &str, record: &str, expires_at: DateTime<Utc>) -> StoreResult<()>;
     async fn session_delete(&self, id_hash: &str) -> StoreResult<()>;
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+
+    /// The secret every origin shares under `name`: the stored one, or `candidate` if none is yet.
+    async fn server_key(&self, name: &str, candidate: &str) -> StoreResult<String>;
 
     async fn owner_of(&self, resource: Resource, id: i64) -> StoreResult<Option<Owner>>;
 }

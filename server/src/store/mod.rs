@@ -16,6 +16,7 @@
 //!
 //! The SQL is written once, in `sql/`, and compiled once per backend (see `sql/mod.rs`); what is
 //! decoded from a column (statuses, kinds, id lists) is decoded in one place, `columns.rs`.
+mod account_links;
 mod accounts;
 mod audit;
 mod checkins;
@@ -32,6 +33,7 @@ mod sqlite;
 mod ticket_types;
 mod unique;
 
+pub use account_links::*;
 pub use accounts::*;
 pub use audit::*;
 pub use checkins::*;
@@ -119,7 +121,21 @@ pub struct PoolState {
 /// The whole database: every table's operations, and the connection's own.
 #[async_trait]
 pub trait Store:
-    Events + TicketTypes + Holds + Orders + Accounts + Discounts + Questions + CheckIns + Exports + Outbox + Audits + Send + Sync + 'static
+    Events
+    + TicketTypes
+    + Holds
+    + Orders
+    + Accounts
+    + AccountLinks
+    + Discounts
+    + Questions
+    + CheckIns
+    + Exports
+    + Outbox
+    + Audits
+    + Send
+    + Sync
+    + 'static
 {
     /// "postgres" or "sqlite", for logs and health output.
     fn backend(&self) -> &'static str;

@@ -1,8 +1,9 @@
 //! An organiser at a desk, as the admin SPA is: a cookie jar, the session's CSRF token on every
-//! change, JSON in and out.
-use crate::helpers::TestApp;
+//! change, JSON in and out; and their mailbox, read from the outbox (the links sent to them).
+use crate::helpers::{Backend, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use sqlx::Connection;
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -23,28 +24,95 @@ pub async fn browser(app: &TestApp) -> (reqwest::Client, String) {
     (client, session["csrf_token"].as_str().expect("a csrf token").to_string())
 }
 
+/// An email as the outbox holds it.
+#[derive(Clone, Debug)]
+pub struct Mail {
+    pub subject: String,
+    pub body: String,
+}
+
+impl Mail {
+    /// The token of the link to `page` ("/confirm", "/invitation") in the body: what follows `#`.
+    pub fn token(&self, page: &str) -> String {
+        let marker = format!("/admin{page}#");
+        let start = self.body.find(&marker).unwrap_or_else(|| panic!("no {marker} link in: {}", self.body)) + marker.len();
+        self.body[start..].chars().take_while(char::is_ascii_alphanumeric).collect()
+    }
+}
+
+/// Every email queued for `recipient`, oldest first (sent or not).
+pub async fn mail_to(app: &TestApp, recipient: &str) -> Vec<Mail> {
+    let query = "SELECT subject, body FROM outbox_emails WHERE recipient = $1 ORDER BY id";
+    let rows: Vec<(String, String)> = match app.backend {
+        Backend::Sqlite => {
+            let mut connection = sqlx::SqliteConnection::connect(&app.database_url).await.expect("connect to SQLite");
+            sqlx::query_as(query).bind(recipient).fetch_all(&mut connection).await.unwrap()
+        }
+        Backend::Postgres => {
+            let mut connection = sqlx::PgConnection::connect(&app.database_url).await.expect("connect to PostgreSQL");
+            sqlx::query_as(query).bind(recipient).fetch_all(&mut connection).await.unwrap()
+        }
+    };
+    rows.into_iter().map(|(subject, body)| Mail { subject, body }).collect()
+}
+
+/// The last email to `recipient`; fails when there is none.
+pub async fn last_mail_to(app: &TestApp, recipient: &str) -> Mail {
+    mail_to(app, recipient).await.pop().unwrap_or_else(|| panic!("no email to {recipient}"))
+}
+
+pub fn email_of(name: &str) -> String {
+    format!("{}@example.com", name.to_lowercase().replace(' ', "."))
+}
+
+/// A POST to the admin API (`path` under `/admin/api`) from `client`, with its CSRF token, as the
+/// SPA sends it.
+pub async fn post_from(app: &TestApp, client: &reqwest::Client, csrf: &str, path: &str, body: &Value) -> reqwest::Response {
+    client.post(format!("{}/admin/api{path}", app.address)).header("x-csrf-token", csrf).json(body).send().await.unwrap()
+}
+
+/// `POST /signup` from a browser, as the sign-up form sends it.
+pub async fn start_sign_up(app: &TestApp, client: &reqwest::Client, csrf: &str, name: &str, email: &str) -> reqwest::Response {
+    let body = json!({"name": name, "email": email, "password": PASSWORD, "organisation": format!("{name}'s Events")});
+    post_from(app, client, csrf, "/signup", &body).await
+}
+
 impl Organiser {
-    /// Signs up `name` (email `name@example.com`) with an organisation of their own.
+    /// Signs up `name` (email `name@example.com`) with an organisation of their own: the form,
+    /// then the link in the email, opened in the same browser.
     pub async fn sign_up(app: &TestApp, name: &str) -> Organiser {
         let (client, csrf) = browser(app).await;
-        let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
-        let response = client
-            .post(format!("{}/admin/api/signup", app.address))
-            .header("x-csrf-token", &csrf)
-            .json(&json!({"name": name, "email": email, "password": PASSWORD, "organisation": format!("{name}'s Events")}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::CREATED, "sign up: {}", response.text().await.unwrap());
+        let email = email_of(name);
+        let response = start_sign_up(app, &client, &csrf, name, &email).await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED, "sign up: {}", response.text().await.unwrap());
+        let token = last_mail_to(app, &email).await.token("/confirm");
+        let response = post_from(app, &client, &csrf, "/signup/confirm", &json!({ "token": token })).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "confirm: {}", response.text().await.unwrap());
         let session: Value = response.json().await.unwrap();
+        // The link has been read: the mailer sends it, so tests that count what the outbox holds
+        // see only their own emails.
+        stampede::admin::mailer::send_queued(app.store().as_ref(), &stampede::admin::mailer::Transport::Log).await;
+        Organiser::from_session(app, client, &session, email)
+    }
+
+    /// The organiser whose browser got `session` (a `SessionInfo`) back.
+    pub fn from_session(app: &TestApp, client: reqwest::Client, session: &Value, email: String) -> Organiser {
         Organiser {
             client,
             address: app.address.clone(),
             csrf: session["csrf_token"].as_str().unwrap().to_string(),
             user_id: session["user"]["id"].as_i64().unwrap(),
-            org: session["memberships"][0]["organisation_id"].as_i64().unwrap(),
+            org: session["memberships"][0]["organisation_id"].as_i64().unwrap_or_default(),
             email,
         }
+    }
+
+    /// Invites `member` with `role`, and they accept through the link emailed to them.
+    pub async fn invite_and_accept(&self, app: &TestApp, member: &Organiser, role: &str) {
+        let invited = self.post(&format!("/organisations/{}/invitations", self.org), json!({"email": member.email, "role": role})).await;
+        self.expect(invited, 201).await;
+        let token = last_mail_to(app, &member.email).await.token("/invitation");
+        member.expect(member.post("/invitations/accept", json!({ "token": token })).await, 200).await;
     }
 
     pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> reqwest::Response {

@@ -17,6 +17,7 @@ struct Ids {
     question: i64,
     order: i64,
     export: i64,
+    invitation: i64,
     ticket_code: String,
 }
 
@@ -43,6 +44,14 @@ async fn alices_world(app: &crate::helpers::TestApp, alice: &Organiser) -> Ids {
     let order: Value = order.json().await.unwrap();
     let orders = alice.expect(alice.get(&format!("/events/{event}/orders")).await, 200).await;
     let export = alice.expect(alice.post(&format!("/events/{event}/exports"), json!({})).await, 202).await;
+    let invitation = alice
+        .expect(
+            alice
+                .post(&format!("/organisations/{}/invitations", alice.org), json!({"email": "pending@example.com", "role": "admin"}))
+                .await,
+            201,
+        )
+        .await;
     Ids {
         org: alice.org,
         event,
@@ -51,16 +60,19 @@ async fn alices_world(app: &crate::helpers::TestApp, alice: &Organiser) -> Ids {
         question: question["id"].as_i64().unwrap(),
         order: orders["orders"][0]["id"].as_i64().unwrap(),
         export: export["id"].as_i64().unwrap(),
+        invitation: invitation["id"].as_i64().unwrap(),
         ticket_code: order["tickets"][0]["code"].as_str().unwrap().to_string(),
     }
 }
 
 /// Every admin route that names something, with a valid body: (method, path, body, changes?).
 fn routes(ids: &Ids) -> Vec<(Method, String, Option<Value>, bool)> {
-    let Ids { org, event, ticket_type, discount, question, order, export, .. } = ids;
+    let Ids { org, event, ticket_type, discount, question, order, export, invitation, .. } = ids;
     vec![
         (Method::GET, format!("/organisations/{org}/members"), None, false),
-        (Method::POST, format!("/organisations/{org}/members"), Some(json!({"email": "x@example.com", "role": "viewer"})), true),
+        (Method::GET, format!("/organisations/{org}/invitations"), None, false),
+        (Method::POST, format!("/organisations/{org}/invitations"), Some(json!({"email": "x@example.com", "role": "viewer"})), true),
+        (Method::DELETE, format!("/organisations/{org}/invitations/{invitation}"), None, true),
         (Method::PUT, format!("/organisations/{org}/members/1"), Some(json!({"role": "admin"})), true),
         (Method::DELETE, format!("/organisations/{org}/members/1"), None, true),
         (Method::GET, format!("/organisations/{org}/events"), None, false),
@@ -131,9 +143,7 @@ async fn viewers_read_but_cannot_change(backend: Backend) {
     let app = spawn_app(backend).await;
     let alice = Organiser::sign_up(&app, "Alice").await;
     let victor = Organiser::sign_up(&app, "Victor").await;
-    alice
-        .expect(alice.post(&format!("/organisations/{}/members", alice.org), json!({"email": victor.email, "role": "viewer"})).await, 201)
-        .await;
+    alice.invite_and_accept(&app, &victor, "viewer").await;
     let ids = alices_world(&app, &alice).await;
     // The member routes are the owner's: a viewer may list members, not change them.
     for (method, path, body, changes) in routes(&ids) {
@@ -160,13 +170,13 @@ async fn members_are_managed_by_owners_only(backend: Backend) {
     let alice = Organiser::sign_up(&app, "Alice").await;
     let bob = Organiser::sign_up(&app, "Bob").await;
     let members = format!("/organisations/{}/members", alice.org);
-    let unknown = alice.post(&members, json!({"email": "nobody@example.com", "role": "admin"})).await;
-    let error = alice.expect(unknown, 422).await;
-    assert_eq!(error["field"], "email");
-    let bad_role = alice.expect(alice.post(&members, json!({"email": bob.email, "role": "god"})).await, 422).await;
+    let invitations = format!("/organisations/{}/invitations", alice.org);
+    let bad_role = alice.expect(alice.post(&invitations, json!({"email": bob.email, "role": "god"})).await, 422).await;
     assert_eq!(bad_role["field"], "role");
-    alice.expect(alice.post(&members, json!({"email": bob.email, "role": "admin"})).await, 201).await;
-    alice.expect(alice.post(&members, json!({"email": bob.email, "role": "admin"})).await, 409).await;
+    let bad_email = alice.expect(alice.post(&invitations, json!({"email": "not an address", "role": "admin"})).await, 422).await;
+    assert_eq!(bad_email["field"], "email");
+    alice.invite_and_accept(&app, &bob, "admin").await;
+    alice.expect(alice.post(&invitations, json!({"email": bob.email, "role": "admin"})).await, 409).await;
     // Bob, an admin, runs events but cannot manage members.
     bob.expect(bob.post(&format!("/organisations/{}/events", alice.org), event_input("bobs-work")).await, 201).await;
     bob.expect(bob.put(&format!("{members}/{}", bob.user_id), json!({"role": "owner"})).await, 403).await;

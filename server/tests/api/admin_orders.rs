@@ -197,7 +197,7 @@ async fn resending_queues_the_confirmation(backend: Backend) {
     assert_eq!(queued[0].recipient, "ada.lovelace@example.com");
     assert!(queued[0].subject.contains(after["reference"].as_str().unwrap()));
     assert!(queued[0].body.contains(after["tickets"][0]["code"].as_str().unwrap()));
-    stampede::admin::mailer::send_queued(app.store().as_ref()).await;
+    stampede::admin::mailer::send_queued(app.store().as_ref(), &stampede::admin::mailer::Transport::Log).await;
     assert!(app.store().unsent_emails(10).await.unwrap().is_empty(), "the mailer sent it");
     organiser.expect(organiser.post(&format!("/orders/{id}/cancel"), json!({})).await, 200).await;
     organiser.expect(organiser.post(&format!("/orders/{id}/resend"), json!({})).await, 409).await;

@@ -7,11 +7,14 @@ mod helpers;
 
 mod admin_accounts;
 mod admin_events;
+mod admin_invitations;
 mod admin_isolation;
+mod admin_limits;
 mod admin_orders;
 mod bad_input;
 mod chaos;
 mod checkout_extras;
+mod email_headers;
 mod events;
 mod gate;
 mod holds;

@@ -3,9 +3,9 @@ use super::session::{AdminSession, SignedIn};
 use crate::admin::OrderQuery;
 use crate::error::ApiError;
 use crate::http::extract::{ApiJson, ApiPath};
-use crate::http::AppState;
+use crate::http::{AppState, ClientAddress};
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use contract::admin::*;
@@ -17,24 +17,63 @@ fn created<T: serde::Serialize>(value: T) -> Response {
     (StatusCode::CREATED, Json(value)).into_response()
 }
 
+/// Someone who is not signed in gets the token of the signed CSRF cookie (set now, unless the
+/// request carries a good one): no session is made for them.
 #[tracing::instrument(skip_all)]
-pub async fn session(State(state): State<AppState>, session: AdminSession) -> Answer<SessionInfo> {
-    let token = session.csrf_token().await?;
-    Ok(Json(state.admin.session_info(session.user_id().await?, token).await?))
+pub async fn session(State(state): State<AppState>, session: AdminSession, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Some(token) = session.stored_csrf_token().await? {
+        return Ok(Json(state.admin.session_info(session.user_id().await?, token).await?).into_response());
+    }
+    let now = crate::store::now();
+    let (token, set_cookie) = match state.admin_csrf.from_cookie(&headers, now) {
+        Some(token) => (token, None),
+        None => {
+            let token = state.admin_csrf.issue(now);
+            let cookie = state.admin_csrf.set_cookie(&token);
+            (token, Some(cookie))
+        }
+    };
+    let mut response = Json(state.admin.session_info(None, token).await?).into_response();
+    if let Some(cookie) = set_cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// Starts a session for `user_id` (a new id, a new token) and answers who is signed in; the
+/// CSRF cookie of before sign-in is cleared.
+async fn start_session(state: &AppState, session: &AdminSession, user_id: i64, status: StatusCode) -> Result<Response, ApiError> {
+    let token = session.sign_in(user_id).await?;
+    let mut response = (status, Json(state.admin.session_info(Some(user_id), token).await?)).into_response();
+    response.headers_mut().append(header::SET_COOKIE, state.admin_csrf.clear_cookie());
+    Ok(response)
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn sign_up(State(state): State<AppState>, session: AdminSession, ApiJson(input): ApiJson<SignUp>) -> Result<Response, ApiError> {
-    let user_id = state.admin.sign_up(&input).await?;
-    let token = session.sign_in(user_id).await?;
-    Ok(created(state.admin.session_info(Some(user_id), token).await?))
+pub async fn sign_up(State(state): State<AppState>, client: ClientAddress, ApiJson(input): ApiJson<SignUp>) -> Result<Response, ApiError> {
+    let sent = state.admin.sign_up(&input, client.network()).await?;
+    Ok((StatusCode::ACCEPTED, Json(sent)).into_response())
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn sign_in(State(state): State<AppState>, session: AdminSession, ApiJson(input): ApiJson<SignIn>) -> Answer<SessionInfo> {
-    let user_id = state.admin.sign_in(&input).await?;
-    let token = session.sign_in(user_id).await?;
-    Ok(Json(state.admin.session_info(Some(user_id), token).await?))
+pub async fn confirm_sign_up(
+    State(state): State<AppState>,
+    session: AdminSession,
+    ApiJson(input): ApiJson<LinkToken>,
+) -> Result<Response, ApiError> {
+    let user_id = state.admin.confirm_sign_up(&input.token).await?;
+    start_session(&state, &session, user_id, StatusCode::CREATED).await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn sign_in(
+    State(state): State<AppState>,
+    client: ClientAddress,
+    session: AdminSession,
+    ApiJson(input): ApiJson<SignIn>,
+) -> Result<Response, ApiError> {
+    let user_id = state.admin.sign_in(&input, client.network()).await?;
+    start_session(&state, &session, user_id, StatusCode::OK).await
 }
 
 #[tracing::instrument(skip_all)]
@@ -43,19 +82,62 @@ pub async fn sign_out(session: AdminSession) -> Result<StatusCode, ApiError> {
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[tracing::instrument(skip_all)]
+pub async fn invitation_details(State(state): State<AppState>, ApiJson(input): ApiJson<LinkToken>) -> Answer<InvitationDetails> {
+    Ok(Json(state.admin.invitation_details(&input.token).await?))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    session: AdminSession,
+    ApiJson(input): ApiJson<LinkToken>,
+) -> Answer<SessionInfo> {
+    state.admin.accept_invitation(user, &input.token).await?;
+    let token = session.stored_csrf_token().await?.unwrap_or_default();
+    Ok(Json(state.admin.session_info(Some(user), token).await?))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn sign_up_invited(
+    State(state): State<AppState>,
+    client: ClientAddress,
+    session: AdminSession,
+    ApiJson(input): ApiJson<InvitedSignUp>,
+) -> Result<Response, ApiError> {
+    let user_id = state.admin.sign_up_invited(&input, client.network()).await?;
+    start_session(&state, &session, user_id, StatusCode::CREATED).await
+}
+
 #[tracing::instrument(skip(state))]
 pub async fn members(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(org): ApiPath<i64>) -> Answer<Vec<Member>> {
     Ok(Json(state.admin.members(user, org).await?))
 }
 
+#[tracing::instrument(skip(state))]
+pub async fn invitations(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(org): ApiPath<i64>) -> Answer<Vec<Invitation>> {
+    Ok(Json(state.admin.invitations(user, org).await?))
+}
+
 #[tracing::instrument(skip(state, input))]
-pub async fn add_member(
+pub async fn invite(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
     ApiPath(org): ApiPath<i64>,
     ApiJson(input): ApiJson<MemberInput>,
 ) -> Result<Response, ApiError> {
-    Ok(created(state.admin.add_member(user, org, &input).await?))
+    Ok(created(state.admin.invite(user, org, &input).await?))
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn revoke_invitation(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath((org, id)): ApiPath<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    state.admin.revoke_invitation(user, org, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[tracing::instrument(skip(state, input))]

@@ -1,29 +1,34 @@
 //! The admin API under `/admin/api` (docs/api.md, "Admin API") and the admin SPA's files under
 //! `/admin`. Handlers are thin: session → [`Admin`](crate::admin::Admin) → JSON.
 //!
-//! Policy: every state-changing request (anything but GET/HEAD) must carry the session's CSRF
-//! token in `X-CSRF-Token`, sign-in and sign-up included (a login CSRF is still a CSRF). The
-//! session cookie is HttpOnly, SameSite=Strict and scoped to `/admin`, so the storefront's requests
-//! never carry it and a page on another site can neither send it nor read the token.
+//! Policy: every state-changing request (anything but GET/HEAD) must carry a CSRF token in
+//! `X-CSRF-Token`: the session's when someone is signed in, otherwise the signed token of the
+//! `stampede_admin_csrf` cookie ([`csrf`]), so sign-in, sign-up and the emailed links' pages are
+//! covered too (a login CSRF is still a CSRF). The cookies are HttpOnly, SameSite=Strict and
+//! scoped to `/admin`, so the storefront's requests never carry them and a page on another site
+//! can neither send them nor read the token.
+pub mod csrf;
 mod handlers;
 pub mod session;
 
 use super::AppState;
 use crate::config::AdminSettings;
 use crate::error::ApiError;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use contract::admin::CSRF_HEADER;
+use csrf::SignInCsrf;
 use session::{AdminSession, DatabaseSessions};
 use std::sync::Arc;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-pub fn routes(store: Arc<dyn crate::store::Store>, settings: &AdminSettings) -> Router<AppState> {
+pub fn routes(state: &AppState, settings: &AdminSettings) -> Router<AppState> {
+    let store = state.store.clone();
     let idle = time::Duration::seconds(settings.session_idle.as_secs().try_into().unwrap_or(i64::MAX));
     let sessions = SessionManagerLayer::new(DatabaseSessions::new(store))
         .with_name(session::COOKIE_NAME)
@@ -35,10 +40,16 @@ pub fn routes(store: Arc<dyn crate::store::Store>, settings: &AdminSettings) -> 
     Router::new()
         .route("/session", get(handlers::session))
         .route("/signup", post(handlers::sign_up))
+        .route("/signup/confirm", post(handlers::confirm_sign_up))
         .route("/signin", post(handlers::sign_in))
         .route("/signout", post(handlers::sign_out))
-        .route("/organisations/{org}/members", get(handlers::members).post(handlers::add_member))
+        .route("/invitations/lookup", post(handlers::invitation_details))
+        .route("/invitations/accept", post(handlers::accept_invitation))
+        .route("/invitations/signup", post(handlers::sign_up_invited))
+        .route("/organisations/{org}/members", get(handlers::members))
         .route("/organisations/{org}/members/{user}", put(handlers::set_role).delete(handlers::remove_member))
+        .route("/organisations/{org}/invitations", get(handlers::invitations).post(handlers::invite))
+        .route("/organisations/{org}/invitations/{id}", delete(handlers::revoke_invitation))
         .route("/organisations/{org}/events", get(handlers::events).post(handlers::create_event))
         .route("/events/{id}", get(handlers::event).put(handlers::update_event))
         .route("/events/{id}/publish", post(handlers::publish))
@@ -61,7 +72,7 @@ pub fn routes(store: Arc<dyn crate::store::Store>, settings: &AdminSettings) -> 
         .route("/events/{id}/check-ins", post(handlers::check_in))
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
-        .layer(axum::middleware::from_fn(csrf_guard))
+        .layer(axum::middleware::from_fn_with_state(state.admin_csrf.clone(), csrf_guard))
         .layer(sessions)
 }
 
@@ -73,18 +84,20 @@ async fn wrong_method() -> ApiError {
     ApiError::MethodNotAllowed("This endpoint does not take that method. See docs/api.md.".into())
 }
 
-async fn csrf_guard(session: AdminSession, request: Request, next: Next) -> Response {
+async fn csrf_guard(State(sign_in_csrf): State<Arc<SignInCsrf>>, session: AdminSession, request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(request).await;
     }
-    let sent = request.headers().get(CSRF_HEADER).and_then(|value| value.to_str().ok()).map(str::to_string);
-    let expected = match session.stored_csrf_token().await {
-        Ok(expected) => expected,
+    let sent = request.headers().get(CSRF_HEADER).and_then(|value| value.to_str().ok());
+    let allowed = match session.stored_csrf_token().await {
+        Ok(Some(expected)) => sent.is_some_and(|sent| session::same_token(sent, &expected)),
+        Ok(None) => sign_in_csrf.allows(request.headers(), sent, crate::store::now()),
         Err(err) => return err.into_response(),
     };
-    match (sent, expected) {
-        (Some(sent), Some(expected)) if session::same_token(&sent, &expected) => next.run(request).await,
-        _ => ApiError::Forbidden("This request lacks this session's security token (X-CSRF-Token). Reload the page and try again.".into())
-            .into_response(),
+    if allowed {
+        next.run(request).await
+    } else {
+        ApiError::Forbidden("This request lacks this session's security token (X-CSRF-Token). Reload the page and try again.".into())
+            .into_response()
     }
 }

@@ -3,14 +3,16 @@
 //! any organiser and a restart signs nobody out. Rows are keyed by the SHA-256 of the session id:
 //! the table alone cannot be replayed as cookies.
 //!
-//! A session carries two things: the CSRF token (from the first `GET /admin/api/session`, new at
-//! every sign-in) and, once signed in, the user's id.
+//! Policy: a session exists only for someone signed in. It is made at sign-in (with a new id, so
+//! an id planted before cannot be used: no fixation) and carries the user's id and a CSRF token
+//! made then; before sign-in the CSRF token is a signed cookie (`csrf`), so visitors who only look
+//! at the sign-in page write nothing. Expired rows are deleted on a timer
+//! (`admin::accounts::spawn_sweeper`).
 use crate::error::ApiError;
 use crate::store::{self, Store};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error as SessionStoreError, Result as SessionStoreResult};
@@ -38,7 +40,7 @@ impl std::fmt::Debug for DatabaseSessions {
 }
 
 fn id_hash(id: &Id) -> String {
-    hex::encode(Sha256::digest(id.to_string().as_bytes()))
+    crate::codes::secret_hash(&id.to_string())
 }
 
 fn backend(err: impl std::fmt::Display) -> SessionStoreError {
@@ -112,21 +114,12 @@ impl AdminSession {
         self.0.get::<i64>(USER_KEY).await.map_err(session_error)
     }
 
-    /// The session's CSRF token, made now if it has none (this starts the session).
-    pub async fn csrf_token(&self) -> Result<String, ApiError> {
-        if let Some(token) = self.0.get::<String>(CSRF_KEY).await.map_err(session_error)? {
-            return Ok(token);
-        }
-        let token = new_token();
-        self.0.insert(CSRF_KEY, &token).await.map_err(session_error)?;
-        Ok(token)
-    }
-
+    /// The session's CSRF token; `None` when there is no session (no one signed in).
     pub async fn stored_csrf_token(&self) -> Result<Option<String>, ApiError> {
         self.0.get::<String>(CSRF_KEY).await.map_err(session_error)
     }
 
-    /// A new session id (no fixation), a new CSRF token, and the user in it.
+    /// A new session with a new id (no fixation) and a new CSRF token, for the user.
     pub async fn sign_in(&self, user_id: i64) -> Result<String, ApiError> {
         self.0.cycle_id().await.map_err(session_error)?;
         let token = new_token();

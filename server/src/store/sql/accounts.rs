@@ -1,4 +1,4 @@
-//! `users`, `organisers`, `memberships`, `admin_sessions`, and whose a resource is.
+//! `users`, `organisers`, `memberships`, `admin_sessions`, `server_keys`, and whose a resource is.
 use super::{Backend, Tx, LOCK};
 use crate::store::{
     AccountOutcome, Accounts, MemberRecord, MembershipRecord, NewAccount, NewOrganiser, Owner, Resource, Saved, StoreResult, UserRecord,
@@ -23,6 +23,39 @@ async fn role_in(tx: &mut Tx, organiser_id: i64, user_id: i64) -> StoreResult<Op
         .await?)
 }
 
+/// A user, the organisation they own and their owner's membership; `None` when the address has
+/// an account already.
+pub(super) async fn insert_account(tx: &mut Tx, account: &NewAccount) -> StoreResult<Option<(i64, i64)>> {
+    let user_id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO users (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (email) DO NOTHING RETURNING id",
+    )
+    .bind(&account.email)
+    .bind(&account.name)
+    .bind(&account.password_hash)
+    .bind(account.created_at)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(user_id) = user_id else {
+        return Ok(None);
+    };
+    // The organisation's contact address must be unique (organisers.email); the owner's own
+    // address is, since users.email is.
+    let organiser_id: i64 = sqlx::query_scalar("INSERT INTO organisers (name, email) VALUES ($1, $2) RETURNING id")
+        .bind(&account.organisation)
+        .bind(format!("user-{user_id}+{}", account.email))
+        .fetch_one(&mut **tx)
+        .await?;
+    sqlx::query("INSERT INTO memberships (organiser_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(organiser_id)
+        .bind(user_id)
+        .bind(Role::Owner.as_str())
+        .bind(account.created_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Some((user_id, organiser_id)))
+}
+
 #[async_trait]
 impl Accounts for Backend {
     async fn create_organiser(&self, organiser: &NewOrganiser) -> StoreResult<i64> {
@@ -36,33 +69,9 @@ impl Accounts for Backend {
     #[tracing::instrument(skip(self, account), fields(email = %account.email))]
     async fn create_account(&self, account: &NewAccount) -> StoreResult<AccountOutcome> {
         let mut tx = self.begin_write().await?;
-        let user_id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO users (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (email) DO NOTHING RETURNING id",
-        )
-        .bind(&account.email)
-        .bind(&account.name)
-        .bind(&account.password_hash)
-        .bind(account.created_at)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(user_id) = user_id else {
+        let Some((user_id, organiser_id)) = insert_account(&mut tx, account).await? else {
             return Ok(AccountOutcome::EmailTaken);
         };
-        // The organisation's contact address must be unique (organisers.email); the owner's own
-        // address is, since users.email is.
-        let organiser_id: i64 = sqlx::query_scalar("INSERT INTO organisers (name, email) VALUES ($1, $2) RETURNING id")
-            .bind(&account.organisation)
-            .bind(format!("user-{user_id}+{}", account.email))
-            .fetch_one(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO memberships (organiser_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(organiser_id)
-            .bind(user_id)
-            .bind(Role::Owner.as_str())
-            .bind(account.created_at)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         Ok(AccountOutcome::Created { user_id, organiser_id })
     }
@@ -109,21 +118,6 @@ impl Accounts for Backend {
         .bind(organiser_id)
         .fetch_all(&self.pool)
         .await?)
-    }
-
-    #[tracing::instrument(skip(self))]
-    async fn add_member(&self, organiser_id: i64, user_id: i64, role: Role, now: DateTime<Utc>) -> StoreResult<Saved<()>> {
-        let inserted = sqlx::query(
-            "INSERT INTO memberships (organiser_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (organiser_id, user_id) DO NOTHING",
-        )
-        .bind(organiser_id)
-        .bind(user_id)
-        .bind(role.as_str())
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(if inserted.rows_affected() == 1 { Saved::Saved(()) } else { Saved::Taken })
     }
 
     #[tracing::instrument(skip(self))]
@@ -206,6 +200,17 @@ impl Accounts for Backend {
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
         let deleted = sqlx::query("DELETE FROM admin_sessions WHERE expires_at <= $1").bind(now).execute(&self.pool).await?;
         Ok(deleted.rows_affected())
+    }
+
+    #[tracing::instrument(skip(self, candidate))]
+    async fn server_key(&self, name: &str, candidate: &str) -> StoreResult<String> {
+        // The first origin's candidate wins; every origin then reads the same key.
+        sqlx::query("INSERT INTO server_keys (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(candidate)
+            .execute(&self.pool)
+            .await?;
+        Ok(sqlx::query_scalar("SELECT value FROM server_keys WHERE name = $1").bind(name).fetch_one(&self.pool).await?)
     }
 
     #[tracing::instrument(skip(self))]

@@ -13,6 +13,7 @@
 //! Every stock change is a conditional UPDATE of a ticket type's counters; its `rows_affected`
 //! says whether the stock was there. Ticket types are always updated in ascending id order, and
 //! last in their transaction, so their rows (the hottest in a sale) stay locked only until commit.
+mod account_links;
 mod accounts;
 mod audit;
 mod checkins;
