@@ -4,6 +4,7 @@
 //! Policy: a value that cannot be read is a startup error naming the variable, never a silent
 //! default. Switches are read by one parser ([`flag`]); demo data is seeded only when asked for
 //! (`STAMPEDE_DEMO=true`, which `make run` sets), never by default, so production never has it.
+use crate::http::OperatorToken;
 use crate::inventory::gate::{RedisSettings, RedisTarget};
 use crate::inventory::{BatchSettings, InventorySettings};
 use crate::store::DatabaseSettings;
@@ -33,6 +34,29 @@ pub struct Settings {
     pub gate: GateChoice,
     pub inventory: InventorySettings,
     pub admin: AdminSettings,
+    pub http: HttpSettings,
+}
+
+/// How the origin meets its connections and who reads its operators' endpoints (docs/operations.md,
+/// "Security").
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// How long a connection may take to send a request's headers; also how long an idle
+    /// keep-alive connection stays open.
+    pub header_read_timeout: Duration,
+    /// How long a request's body may take to arrive (then a 408).
+    pub body_timeout: Duration,
+    /// `PUBLIC_URL`: where browsers reach the storefront (`https://tickets.example`), when known.
+    pub public_url: Option<String>,
+    /// Opens `/metrics` and the detail of `/readyz`; unset, they are closed.
+    pub operator_token: OperatorToken,
+}
+
+impl HttpSettings {
+    /// Whether browsers reach the storefront over https (then answers carry HSTS).
+    pub fn public_https(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|url| url.starts_with("https://"))
+    }
 }
 
 /// The organisers' back office.
@@ -96,6 +120,20 @@ impl Settings {
         if hold_ttl == 0 {
             return Err(anyhow!("HOLD_TTL_SECONDS must be at least 1"));
         }
+        let public_url = get("PUBLIC_URL").map(|url| url.trim().trim_end_matches('/').to_string());
+        if let Some(url) = public_url.as_deref().filter(|url| !url.starts_with("https://") && !url.starts_with("http://")) {
+            return Err(anyhow!("PUBLIC_URL must start with https:// or http://, got {url:?}"));
+        }
+        let operator_token = match get("OPERATOR_TOKEN") {
+            None => OperatorToken::none(),
+            Some(token) => OperatorToken::new(&token).map_err(|message| anyhow!(message))?,
+        };
+        let http = HttpSettings {
+            header_read_timeout: Duration::from_millis(number("HEADER_READ_TIMEOUT_MS", 10_000)?.max(100)),
+            body_timeout: Duration::from_millis(number("REQUEST_BODY_TIMEOUT_MS", 10_000)?.max(100)),
+            public_url,
+            operator_token,
+        };
         Ok(Settings {
             host: get("HOST").unwrap_or_else(|| "127.0.0.1".into()).parse().context("HOST must be an IP address")?,
             port: number("PORT", 3000)?.try_into().context("PORT must be below 65536")?,
@@ -120,6 +158,7 @@ impl Settings {
                 sign_in_per_hour: number("SIGN_IN_PER_HOUR", 30)?.clamp(1, 100_000) as u32,
                 worker_interval: Duration::from_millis(number("WORKER_INTERVAL_MS", 500)?.max(50)),
             },
+            http,
         })
     }
 }
@@ -222,6 +261,20 @@ mod tests {
         assert!(err.contains("PORT"), "{err}");
         assert!(settings(&[("HOLD_TTL_SECONDS", "0")]).is_err());
         assert!(settings(&[("STAMPEDE_DEMO", "maybe")]).is_err());
+    }
+
+    #[test]
+    fn the_http_settings_default_to_closed_and_bounded() {
+        let s = settings(&[]).unwrap();
+        assert!(!s.http.operator_token.is_set(), "unset: the operators' endpoints are closed");
+        assert!(!s.http.public_https());
+        assert_eq!(s.http.header_read_timeout.as_secs(), 10);
+        assert_eq!(s.http.body_timeout.as_secs(), 10);
+        assert!(settings(&[("PUBLIC_URL", "https://tickets.example/")]).unwrap().http.public_https());
+        assert!(!settings(&[("PUBLIC_URL", "http://127.0.0.1:3000")]).unwrap().http.public_https());
+        assert!(settings(&[("PUBLIC_URL", "tickets.example")]).unwrap_err().to_string().contains("PUBLIC_URL"));
+        assert!(settings(&[("OPERATOR_TOKEN", "0123456789abcdef")]).unwrap().http.operator_token.is_set());
+        assert!(settings(&[("OPERATOR_TOKEN", "secret")]).unwrap_err().to_string().contains("OPERATOR_TOKEN"));
     }
 
     #[test]

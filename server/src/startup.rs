@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    header_read_timeout: std::time::Duration,
     parts: Parts,
     background: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -54,8 +55,12 @@ impl Application {
         let assets = Arc::new(SiteAssets::load(&settings.site_root));
         let sign_in_limiter = SignInLimiter::new(settings.admin.sign_in_burst, settings.admin.sign_in_per_hour);
         let admin = Arc::new(Admin::new(store.clone(), events.clone(), inventory.clone(), sign_in_limiter));
-        let state = AppState { storefront: storefront.clone(), admin, assets, store: store.clone(), gate, metrics };
-        let router = http::router(state, settings.request_timeout, &settings.admin);
+        if !settings.http.operator_token.is_set() {
+            tracing::info!("OPERATOR_TOKEN is not set: /metrics and the detail of /readyz are closed");
+        }
+        let operator_token = settings.http.operator_token.clone();
+        let state = AppState { storefront: storefront.clone(), admin, assets, store: store.clone(), gate, metrics, operator_token };
+        let router = http::router(state, settings);
         let listener = TcpListener::bind(SocketAddr::new(settings.host, settings.port)).await?;
         let background = vec![
             reaper::spawn(inventory.clone(), settings.reaper_interval),
@@ -64,7 +69,7 @@ impl Application {
             mailer::spawn(store.clone(), settings.admin.worker_interval),
         ];
         let parts = Parts { store, events, inventory, storefront };
-        Ok(Application { listener, router, parts, background })
+        Ok(Application { listener, router, header_read_timeout: settings.http.header_read_timeout, parts, background })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -75,13 +80,13 @@ impl Application {
         self.parts.clone()
     }
 
-    /// Serves until ctrl-c or SIGTERM, then finishes the requests in flight.
+    /// Serves until ctrl-c or SIGTERM, then finishes the requests in flight (`http::serve`).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let result = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await;
+        http::serve::serve(self.listener, self.router, self.header_read_timeout, shutdown_signal()).await;
         for task in self.background {
             task.abort();
         }
-        Ok(result?)
+        Ok(())
     }
 }
 

@@ -15,6 +15,7 @@ mod checkout_extras;
 mod events;
 mod gate;
 mod holds;
+mod http_layer;
 mod observability;
 mod orders;
 mod pages;
