@@ -89,7 +89,7 @@ $(PKG)/stampede_bg.wasm: $(APP_SOURCES)
 # The organisers' admin SPA (admin/, docs/admin.md), served by the origin under /admin: Trunk builds
 # it with the wasm-release size profile, taking wasm-bindgen and npm binaryen's wasm-opt from PATH
 # (Trunk.toml pins both and forbids downloads). Rebuilt only when a source it is made from changed.
-ADMIN_SOURCES := $(shell find admin/src contract/src app/src -name '*.rs') admin/Cargo.toml admin/index.html contract/Cargo.toml app/Cargo.toml \
+ADMIN_SOURCES := $(shell find admin/src contract/src app/src -name '*.rs') admin/Cargo.toml admin/index.html admin/boot.js contract/Cargo.toml app/Cargo.toml \
 	Trunk.toml style/admin.css public/favicon.svg Cargo.toml Cargo.lock
 ADMIN_STAMP := $(CARGO_TARGET_DIR)/admin.stamp
 

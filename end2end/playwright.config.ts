@@ -73,8 +73,8 @@ export default defineConfig<{ origin?: string }>({
     launchOptions: chromium,
   },
   projects: [
-    { name: "pixel-7", testIgnore: /(edge|edge-security|admin)\.spec/, use: { ...devices["Pixel 7"], launchOptions: chromium } },
-    { name: "iphone-13", testIgnore: /(edge|edge-security|admin)\.spec/, use: { ...devices["iPhone 13"], browserName: "chromium", launchOptions: chromium } },
+    { name: "pixel-7", testIgnore: /(edge|edge-security|admin|security)\.spec/, use: { ...devices["Pixel 7"], launchOptions: chromium } },
+    { name: "iphone-13", testIgnore: /(edge|edge-security|admin|security)\.spec/, use: { ...devices["iPhone 13"], browserName: "chromium", launchOptions: chromium } },
     // An organiser at a desk runs the admin app; the attendee in the same story is on a Pixel 7.
     { name: "desktop-organiser", testMatch: /admin\.spec/, use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
     // The same purchase flow through the edge worker on workerd, in front of the main storefront.
@@ -84,6 +84,8 @@ export default defineConfig<{ origin?: string }>({
       grep: /an attendee on a phone/,
       use: { ...devices["Pixel 7"], launchOptions: chromium, baseURL: `http://127.0.0.1:${EDGE_PORT}`, origin: `http://127.0.0.1:${MAIN_PORT}` },
     },
+    // Every page under its Content-Security-Policy, through the origin and the edge (security.spec.ts).
+    { name: "security", testMatch: /(^|\/)security\.spec/, use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
     // The edge's own behaviour: caching, failover, origins going away, what it refuses and what it
     // tells the origins. Starts its own processes.
     { name: "edge", testMatch: /edge(-security)?\.spec/, use: { launchOptions: chromium } },

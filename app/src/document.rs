@@ -8,6 +8,13 @@ use serde::{Deserialize, Serialize};
 /// The id of the `<script type="application/json">` that carries the page's data to the browser.
 pub const PAGE_DATA_ELEMENT_ID: &str = "page-data";
 
+/// The one script inline in every page: it loads the hydration bundle and hydrates. It takes the
+/// bundle's URLs from the two preload links (ids `hydrate-js`, `hydrate-wasm`) instead of naming
+/// them, so its text never changes and the Content-Security-Policy allows it by one hash
+/// (`security`), the same on both hosts and for every build.
+pub const BOOTSTRAP_SCRIPT: &str = "const href = (id) => document.getElementById(id).href; \
+     import(href('hydrate-js')).then((bundle) => bundle.default({ module_or_path: href('hydrate-wasm') }).then(bundle.hydrate));";
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Page {
@@ -91,10 +98,10 @@ pub fn render_document(data: &PageData, assets: &Assets) -> String {
          <title>{title}</title><meta name=\"description\" content=\"{description}\">\
          <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\
          <link rel=\"stylesheet\" href=\"{css}\">\
-         <link rel=\"modulepreload\" href=\"{js}\">\
-         <link rel=\"preload\" href=\"{wasm}\" as=\"fetch\" type=\"application/wasm\" crossorigin=\"\">\
+         <link id=\"hydrate-js\" rel=\"modulepreload\" href=\"{js}\">\
+         <link id=\"hydrate-wasm\" rel=\"preload\" href=\"{wasm}\" as=\"fetch\" type=\"application/wasm\" crossorigin=\"\">\
          <script id=\"{PAGE_DATA_ELEMENT_ID}\" type=\"application/json\">{json}</script>\
-         <script type=\"module\">import init, {{ hydrate }} from '{js}'; init({{ module_or_path: '{wasm}' }}).then(hydrate);</script>\
+         <script type=\"module\">{BOOTSTRAP_SCRIPT}</script>\
          </head><body>{body}</body></html>"
     )
 }

@@ -18,6 +18,9 @@ pub use contract::{admin, format, model, money, rules, validate};
 pub mod browser;
 pub mod clock;
 pub mod document;
+/// The hosts' security headers (origin and edge).
+#[cfg(feature = "ssr")]
+pub mod security;
 
 mod api;
 mod pages;

@@ -1,6 +1,8 @@
 //! Response shapes the edge sends: cached bodies with `x-cache`, timings, and the 503 that tells a
-//! person to wait a moment rather than that something broke.
+//! person to wait a moment rather than that something broke. Each carries the security headers
+//! the origin sends for the same path (`app::security`); HSTS when the request came over https.
 use crate::memory::Entry;
+use app::security::SecurityHeaders;
 use contract::model::ApiErrorBody;
 use contract::rules::{cache, ErrorCode};
 use worker::{Date, Headers, Request, Response, Result};
@@ -16,6 +18,10 @@ pub fn cached(entry: &Entry, state: &str, request: &Request) -> Result<Response>
     };
     let headers = worker::web_sys::Headers::new_with_headers(base_headers)?;
     headers.set("x-cache", state)?;
+    let url = request.url()?;
+    for (name, value) in SecurityHeaders::for_path(url.path(), url.scheme() == "https").pairs() {
+        headers.set(name, value)?;
+    }
     let init = worker::web_sys::ResponseInit::new();
     init.set_headers(&headers);
     // The runtime copies the bytes out of the buffer, so one cached array serves every response.
@@ -59,10 +65,20 @@ fn mutable_copy(headers: &Headers) -> Headers {
 
 /// A 4xx the edge decides itself, in the API's error shape.
 pub fn client_error(status: u16, code: ErrorCode, message: &str) -> Result<Response> {
-    let headers = Headers::new();
-    headers.set("content-type", "application/json")?;
-    headers.set("cache-control", cache::NO_STORE)?;
+    let headers = error_headers();
     Ok(Response::from_bytes(error_body(code, message))?.with_status(status).with_headers(headers))
+}
+
+/// An error body's headers: JSON, never stored, and the security headers of any answer outside
+/// `/admin` (the error knows no request, so no HSTS: the answers around it carry that).
+fn error_headers() -> Headers {
+    let headers = Headers::new();
+    let _ = headers.set("content-type", "application/json");
+    let _ = headers.set("cache-control", cache::NO_STORE);
+    for (name, value) in SecurityHeaders::for_path("/", false).pairs() {
+        let _ = headers.set(name, value);
+    }
+    headers
 }
 
 /// `{"error": code, "message": message}`: the origin's error shape, the same bytes.
@@ -78,10 +94,8 @@ pub fn unavailable(reason: &str) -> Response {
         ErrorCode::Busy,
         "Tickets are selling fast and we could not reach the box office just now. Trying again in a few seconds.",
     );
-    let headers = Headers::new();
-    let _ = headers.set("content-type", "application/json");
+    let headers = error_headers();
     let _ = headers.set("retry-after", "2");
-    let _ = headers.set("cache-control", cache::NO_STORE);
     Response::builder().with_status(503).with_headers(headers).fixed(body)
 }
 

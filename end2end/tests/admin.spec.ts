@@ -1,33 +1,20 @@
 import { devices, Page } from "@playwright/test";
 import * as fs from "node:fs";
-import { test, expect, openHydrated, ticketRow } from "./fixtures";
+import { test, expect, openHydrated, ticketRow, watchCsp } from "./fixtures";
+import { createEvent, signUp } from "./admin-app";
 import { emailedLink, PASSWORD, uniqueStamp } from "./organiser";
 
 // One on-sale from both sides: an organiser at a desk sets it up in the admin app, an attendee on a
 // phone buys with a discount code, and the organiser follows the sale, exports, checks in and
 // cancels. Every name is new per test, so the story runs on a storefront other tests share.
 
-/** Fails the test on console errors or page errors of a page the fixtures do not watch. */
-function watch(page: Page, problems: string[]) {
+/** Fails the test on console errors, page errors or CSP violations of a page the fixtures do not watch. */
+async function watch(page: Page, problems: string[]) {
+  await watchCsp(page);
   page.on("console", (message) => {
     if (message.type() === "error" || message.type() === "warning") problems.push(`${message.type()}: ${message.text()}`);
   });
   page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-}
-
-/** Signs up through the form, then opens the link emailed to the address, which signs in. */
-async function signUp(page: Page, stamp: string) {
-  const email = `olivia-${stamp}@example.com`;
-  await page.goto("/admin/signup");
-  await page.getByLabel("Your name").fill("Olivia Organiser");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByLabel("Organisation name").fill(`Launch Events ${stamp}`);
-  await page.getByRole("button", { name: "Sign up" }).click();
-  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
-  await expect(page.getByText(`We sent an email to ${email}`)).toBeVisible();
-  await page.goto(await emailedLink(email, "/confirm"));
-  await expect(page.getByRole("link", { name: "New event" })).toBeVisible();
 }
 
 async function addTicketType(page: Page, name: string, price: string, capacity: string) {
@@ -67,16 +54,7 @@ test("an organiser runs an on-sale from sign-up to the door", async ({ page, bro
 
   // The organiser signs up and creates an event with two ticket types and a discount code.
   await signUp(page, stamp);
-  await page.getByRole("link", { name: "New event" }).click();
-  await page.getByLabel("Title").fill("Launch Night");
-  await page.getByLabel("Slug").fill(slug);
-  await page.getByLabel("Venue").fill("Paradiso, Amsterdam");
-  await page.getByLabel("Time zone").fill("Europe/Amsterdam");
-  await page.getByLabel("Starts").fill("2030-06-01T20:00");
-  await page.getByLabel("Ends").fill("2030-06-01T23:30");
-  await page.getByLabel("Currency").fill("EUR");
-  await page.getByRole("button", { name: "Create event" }).click();
-  await expect(page.getByRole("heading", { name: "Launch Night" })).toBeVisible();
+  await createEvent(page, "Launch Night", slug, "Paradiso, Amsterdam");
 
   await page.getByRole("link", { name: "Ticket types" }).click();
   await addTicketType(page, "Standing", "20.00", "100");
@@ -96,7 +74,7 @@ test("an organiser runs an on-sale from sign-up to the door", async ({ page, bro
   const phone = await browser.newContext({ ...devices["Pixel 7"] });
   const attendee = await phone.newPage();
   const phoneProblems: string[] = [];
-  watch(attendee, phoneProblems);
+  await watch(attendee, phoneProblems);
   await reserve(attendee, slug, "Standing", 1);
   await attendee.getByLabel("Discount code").fill("launch10");
   await attendee.getByRole("button", { name: "Apply" }).click();
@@ -269,15 +247,7 @@ test("a secret ticket type is sold only to who has its code", async ({ page, bro
   const stamp = uniqueStamp();
   const slug = `crew-${stamp}`;
   await signUp(page, stamp);
-  await page.getByRole("link", { name: "New event" }).click();
-  await page.getByLabel("Title").fill("Crew Night");
-  await page.getByLabel("Slug").fill(slug);
-  await page.getByLabel("Venue").fill("The Depot");
-  await page.getByLabel("Time zone").fill("Europe/Amsterdam");
-  await page.getByLabel("Starts").fill("2030-06-01T20:00");
-  await page.getByLabel("Ends").fill("2030-06-01T23:30");
-  await page.getByLabel("Currency").fill("EUR");
-  await page.getByRole("button", { name: "Create event" }).click();
+  await createEvent(page, "Crew Night", slug, "The Depot");
   await page.getByRole("link", { name: "Ticket types" }).click();
   await addTicketType(page, "Standing", "20.00", "100");
   await page.getByLabel("Secret access code").fill("CREW-2030");
@@ -289,7 +259,7 @@ test("a secret ticket type is sold only to who has its code", async ({ page, bro
   const phone = await browser.newContext({ ...devices["Pixel 7"] });
   const attendee = await phone.newPage();
   const phoneProblems: string[] = [];
-  watch(attendee, phoneProblems);
+  await watch(attendee, phoneProblems);
   await openHydrated(attendee, `/e/${slug}`);
   await expect(ticketRow(attendee, "Standing")).toBeVisible();
   await expect(ticketRow(attendee, "Crew")).toHaveCount(0);

@@ -28,12 +28,13 @@ class Organisers {
   }
 }
 
-// Every test fails on any console error or warning (hydration mismatches show up there) and on any
-// uncaught exception in the page.
+// Every test fails on any console error or warning (hydration mismatches show up there), on any
+// uncaught exception in the page, and on any Content-Security-Policy violation.
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   consoleProblems: [
     async ({ page }, use) => {
       const problems: string[] = [];
+      await watchCsp(page);
       page.on("console", (message) => {
         if (message.type() === "error" || message.type() === "warning") {
           problems.push(`${message.type()}: ${message.text()}`);
@@ -62,6 +63,18 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
 });
 
 export { expect };
+
+/**
+ * Reports every CSP violation in `page` as a console error (which the fixtures fail on), naming
+ * the directive and what it blocked. Chromium logs most violations itself; this catches them all.
+ */
+export async function watchCsp(page: Page) {
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (violation) => {
+      console.error(`CSP violation: ${violation.effectiveDirective} blocked ${violation.blockedURI || "inline"} at ${violation.sourceFile}:${violation.lineNumber}`);
+    });
+  });
+}
 
 /** Opens a page and waits until the browser has hydrated it. */
 export async function openHydrated(page: Page, path: string) {

@@ -4,7 +4,7 @@
 //! Policy: a value that cannot be read is a startup error naming the variable, never a silent
 //! default. Switches are read by one parser ([`flag`]); demo data is seeded only when asked for
 //! (`STAMPEDE_DEMO=true`, which `make run` sets), never by default, so production never has it.
-use crate::http::EdgeTrust;
+use crate::http::{EdgeTrust, OperatorToken};
 use crate::inventory::gate::{RedisSettings, RedisTarget};
 use crate::inventory::{BatchSettings, InventorySettings};
 use crate::store::DatabaseSettings;
@@ -36,6 +36,29 @@ pub struct Settings {
     pub admin: AdminSettings,
     /// `STAMPEDE_EDGE_KEY`: requests that carry it may name their client (`http::client`).
     pub edge_trust: EdgeTrust,
+    pub http: HttpSettings,
+}
+
+/// How the origin meets its connections and who reads its operators' endpoints (docs/operations.md,
+/// "Security").
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// How long a connection may take to send a request's headers; also how long an idle
+    /// keep-alive connection stays open.
+    pub header_read_timeout: Duration,
+    /// How long a request's body may take to arrive (then a 408).
+    pub body_timeout: Duration,
+    /// `PUBLIC_URL`: where browsers reach the storefront (`https://tickets.example`), when known.
+    pub public_url: String,
+    /// Opens `/metrics` and the detail of `/readyz`; unset, they are closed.
+    pub operator_token: OperatorToken,
+}
+
+impl HttpSettings {
+    /// Whether browsers reach the storefront over https (then answers carry HSTS).
+    pub fn public_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
 }
 
 /// The organisers' back office.
@@ -166,6 +189,16 @@ impl Settings {
         };
         // One argon2 hash keeps a core busy: more at once than cores only queues them on the CPU.
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let operator_token = match get("OPERATOR_TOKEN") {
+            None => OperatorToken::none(),
+            Some(token) => OperatorToken::new(&token).map_err(|message| anyhow!(message))?,
+        };
+        let http = HttpSettings {
+            header_read_timeout: Duration::from_millis(number("HEADER_READ_TIMEOUT_MS", 10_000)?.max(100)),
+            body_timeout: Duration::from_millis(number("REQUEST_BODY_TIMEOUT_MS", 10_000)?.max(100)),
+            public_url: public_url.clone(),
+            operator_token,
+        };
         Ok(Settings {
             edge_trust,
             host,
@@ -197,6 +230,7 @@ impl Settings {
                 mail_dir: get("MAIL_DIR").map(PathBuf::from),
                 worker_interval: Duration::from_millis(number("WORKER_INTERVAL_MS", 500)?.max(50)),
             },
+            http,
         })
     }
 }
@@ -333,6 +367,20 @@ mod tests {
         assert!(settings(&[("STAMPEDE_EDGE_KEY", "0123456789abcdef")]).unwrap().edge_trust.is_set());
         let err = settings(&[("STAMPEDE_EDGE_KEY", "secret")]).unwrap_err().to_string();
         assert!(err.contains("STAMPEDE_EDGE_KEY"), "{err}");
+    }
+
+    #[test]
+    fn the_http_settings_default_to_closed_and_bounded() {
+        let s = settings(&[]).unwrap();
+        assert!(!s.http.operator_token.is_set(), "unset: the operators' endpoints are closed");
+        assert!(!s.http.public_https());
+        assert_eq!(s.http.header_read_timeout.as_secs(), 10);
+        assert_eq!(s.http.body_timeout.as_secs(), 10);
+        assert!(settings(&[("PUBLIC_URL", "https://tickets.example/")]).unwrap().http.public_https());
+        assert!(!settings(&[("PUBLIC_URL", "http://127.0.0.1:3000")]).unwrap().http.public_https());
+        assert!(settings(&[("PUBLIC_URL", "tickets.example")]).unwrap_err().to_string().contains("PUBLIC_URL"));
+        assert!(settings(&[("OPERATOR_TOKEN", "0123456789abcdef")]).unwrap().http.operator_token.is_set());
+        assert!(settings(&[("OPERATOR_TOKEN", "secret")]).unwrap_err().to_string().contains("OPERATOR_TOKEN"));
     }
 
     #[test]

@@ -49,6 +49,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// The request's body did not arrive in time.
+    #[error("{0}")]
+    RequestTimeout(String),
     /// Temporarily unable to serve (database busy, timeout): retry shortly.
     #[error("{0}")]
     Busy(String),

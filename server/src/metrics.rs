@@ -11,6 +11,7 @@ use prometheus_client::registry::Registry;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
+    /// A standard method's name, or "other" (`http::observe::method_label`): bounded cardinality.
     pub method: String,
     /// The route's pattern ("/api/events/{slug}/holds"), never the raw path: bounded cardinality.
     pub route: String,

@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    header_read_timeout: std::time::Duration,
     parts: Parts,
     background: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -66,6 +67,9 @@ impl Application {
         };
         let admin = Arc::new(Admin::new(store.clone(), events.clone(), inventory.clone(), doors));
         let admin_csrf = Arc::new(SignInCsrf::load(store.as_ref(), account_settings.secure_cookies).await?);
+        if !settings.http.operator_token.is_set() {
+            tracing::info!("OPERATOR_TOKEN is not set: /metrics and the detail of /readyz are closed");
+        }
         let state = AppState {
             storefront: storefront.clone(),
             admin,
@@ -75,8 +79,9 @@ impl Application {
             metrics,
             edge_trust: settings.edge_trust.clone(),
             admin_csrf,
+            operator_token: settings.http.operator_token.clone(),
         };
-        let router = http::router(state, settings.request_timeout, &settings.admin);
+        let router = http::router(state, settings);
         let listener = TcpListener::bind(SocketAddr::new(settings.host, settings.port)).await?;
         let background = vec![
             reaper::spawn(inventory.clone(), settings.reaper_interval),
@@ -86,7 +91,7 @@ impl Application {
             accounts::spawn_sweeper(store.clone(), settings.admin.sweep_interval),
         ];
         let parts = Parts { store, events, inventory, storefront };
-        Ok(Application { listener, router, parts, background })
+        Ok(Application { listener, router, header_read_timeout: settings.http.header_read_timeout, parts, background })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -97,15 +102,13 @@ impl Application {
         self.parts.clone()
     }
 
-    /// Serves until ctrl-c or SIGTERM, then finishes the requests in flight.
+    /// Serves until ctrl-c or SIGTERM, then finishes the requests in flight (`http::serve`).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
+        http::serve::serve(self.listener, self.router, self.header_read_timeout, shutdown_signal()).await;
         for task in self.background {
             task.abort();
         }
-        Ok(result?)
+        Ok(())
     }
 }
 

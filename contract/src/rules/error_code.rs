@@ -37,6 +37,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     UnsupportedMediaType,
     MethodNotAllowed,
+    /// The request's body did not arrive in time (408): check the connection and send it again.
+    RequestTimeout,
     /// Refused by the edge before it reached an origin (431).
     RequestHeadersTooLarge,
     /// Temporarily unable to serve: retry shortly (503, `Retry-After`).
@@ -46,7 +48,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::Validation,
         ErrorCode::BadRequest,
         ErrorCode::NotFound,
@@ -62,6 +64,7 @@ impl ErrorCode {
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::MethodNotAllowed,
+        ErrorCode::RequestTimeout,
         ErrorCode::RequestHeadersTooLarge,
         ErrorCode::Busy,
         ErrorCode::Internal,
@@ -85,6 +88,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::RequestHeadersTooLarge => "request_headers_too_large",
             ErrorCode::Busy => "busy",
             ErrorCode::Internal => "internal",
@@ -153,6 +157,7 @@ mod tests {
             "payload_too_large",
             "unsupported_media_type",
             "method_not_allowed",
+            "request_timeout",
             "request_headers_too_large",
             "busy",
             "internal",

@@ -11,8 +11,12 @@ use axum::{Json, Router};
 use contract::model::{DiscountPreview, EventSummary, Hold, HoldRequest, Order, OrderRequest, Unlocked};
 use contract::rules::cache;
 
-/// A JSON answer no cache may keep: it depends on who asked (a code, a hold).
+/// A JSON answer no cache may keep: it depends on who asked (a code, a hold, an order's token).
 type NoStore<T> = ([(header::HeaderName, &'static str); 1], Json<T>);
+
+fn no_store<T>(value: T) -> NoStore<T> {
+    ([(header::CACHE_CONTROL, cache::NO_STORE)], Json(value))
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -28,15 +32,11 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{token}/tickets/{code}/qr.svg", get(ticket_qr))
         .route("/site-assets", get(site_assets))
         .fallback(unknown_route)
-        .method_not_allowed_fallback(wrong_method)
+        .method_not_allowed_fallback(super::response::wrong_method)
 }
 
 async fn unknown_route() -> ApiError {
     ApiError::NotFound("There is no such API endpoint. See docs/api.md for the ones there are.".into())
-}
-
-async fn wrong_method() -> ApiError {
-    ApiError::MethodNotAllowed("This endpoint does not take that method. See docs/api.md.".into())
 }
 
 /// The URLs pages link for the stylesheet and the hydration bundle: the edge renders with the same
@@ -79,8 +79,7 @@ async fn unlock(
     ApiPath(slug): ApiPath<String>,
     ApiQuery(query): ApiQuery<CodeQuery>,
 ) -> Result<NoStore<Unlocked>, ApiError> {
-    let unlocked = state.storefront.unlock(&slug, &query.code).await?;
-    Ok(([(header::CACHE_CONTROL, cache::NO_STORE)], Json(unlocked)))
+    Ok(no_store(state.storefront.unlock(&slug, &query.code).await?))
 }
 
 /// What a discount code would take off the hold; the order applies it for real.
@@ -90,8 +89,7 @@ async fn preview_discount(
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<CodeQuery>,
 ) -> Result<NoStore<DiscountPreview>, ApiError> {
-    let preview = state.storefront.preview_discount(&id, &query.code).await?;
-    Ok(([(header::CACHE_CONTROL, cache::NO_STORE)], Json(preview)))
+    Ok(no_store(state.storefront.preview_discount(&id, &query.code).await?))
 }
 
 /// Answers with the JSON, or with 304 when the client already has this content.
@@ -115,18 +113,17 @@ async fn create_hold(
     ApiPath(slug): ApiPath<String>,
     ApiJson(request): ApiJson<HoldRequest>,
 ) -> Result<(StatusCode, NoStore<Hold>), ApiError> {
-    let hold = state.storefront.create_hold(&slug, &request).await?;
-    Ok((StatusCode::CREATED, ([(header::CACHE_CONTROL, cache::NO_STORE)], Json(hold))))
+    Ok((StatusCode::CREATED, no_store(state.storefront.create_hold(&slug, &request).await?)))
 }
 
 #[tracing::instrument(skip(state))]
-async fn hold(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> Result<Json<Hold>, ApiError> {
-    Ok(Json(state.storefront.hold(&id).await?))
+async fn hold(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> Result<NoStore<Hold>, ApiError> {
+    Ok(no_store(state.storefront.hold(&id).await?))
 }
 
 #[tracing::instrument(skip(state))]
-async fn release_hold(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> Result<Json<Hold>, ApiError> {
-    Ok(Json(state.storefront.release_hold(&id).await?))
+async fn release_hold(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> Result<NoStore<Hold>, ApiError> {
+    Ok(no_store(state.storefront.release_hold(&id).await?))
 }
 
 #[tracing::instrument(skip(state, key, request))]
@@ -147,11 +144,12 @@ async fn place_order(
 }
 
 #[tracing::instrument(skip(state, token))]
-async fn order(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> Result<Json<Order>, ApiError> {
-    Ok(Json(state.storefront.order(&token).await?))
+async fn order(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> Result<NoStore<Order>, ApiError> {
+    Ok(no_store(state.storefront.order(&token).await?))
 }
 
-#[tracing::instrument(skip(state, token))]
+/// The token and the ticket's code are keys to the ticket: the span records neither.
+#[tracing::instrument(skip_all)]
 async fn ticket_qr(State(state): State<AppState>, ApiPath((token, code)): ApiPath<(String, String)>) -> Result<Response, ApiError> {
     let svg = state.storefront.ticket_qr(&token, &code).await?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, cache::TICKET_QR)], svg).into_response())

@@ -52,7 +52,7 @@ impl SiteAssets {
 /// Serves files from the site root; anything not there gets the HTML 404 page.
 pub async fn static_file(State(state): State<AppState>, request: Request<Body>) -> Response {
     if request.method() != Method::GET && request.method() != Method::HEAD {
-        return crate::error::ApiError::MethodNotAllowed("Only GET works here.".into()).into_response();
+        return ([(header::ALLOW, "GET,HEAD")], super::response::wrong_method().await).into_response();
     }
     let versioned = cache::is_hashed(request.uri().query());
     let in_pkg = request.uri().path().starts_with(&format!("/{PKG_DIR}/"));

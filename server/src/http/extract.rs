@@ -4,9 +4,9 @@ use crate::error::ApiError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
 
-/// A JSON body; one that cannot be read is a 4xx saying why ([`From<JsonRejection>`]).
+/// A JSON body; one that cannot be read is a 4xx saying why ([`From<JsonRejection>`]). Its size and
+/// its arrival were bounded before the handler ran (`body`).
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
@@ -29,9 +29,6 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         )),
         JsonRejection::MissingJsonContentType(_) => {
             ApiError::UnsupportedMediaType("Send the body as JSON, with the header Content-Type: application/json.".into())
-        }
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::PayloadTooLarge(format!("The request body is larger than {} KiB. Send less.", super::MAX_BODY_BYTES / 1024))
         }
         other => ApiError::BadRequest(format!("The request body could not be read: {}.", other.body_text())),
     }

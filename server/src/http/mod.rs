@@ -1,39 +1,43 @@
 //! The origin's HTTP surface: the JSON API under /api, the server-rendered pages, static assets
 //! and health checks. Handlers are thin: they parse, call the [`Storefront`], and shape the answer.
+//!
+//! Every request passes, outermost first: its id, its span (`observe`), compression, the security
+//! headers (`security`), the body read whole within its bound (`body`: 408, 413, 400), the
+//! whole-request timeout (503), routing, then per route the route's name and latency (`observe`).
 pub mod admin;
 mod api;
 mod assets;
+mod body;
 pub mod client;
 mod extract;
 mod health;
 mod observe;
+pub mod operator;
 mod pages;
 mod response;
+mod security;
+pub mod serve;
 
 pub use assets::SiteAssets;
 pub use client::{ClientAddress, EdgeTrust};
+pub use operator::OperatorToken;
 
 use crate::admin::Admin;
-use crate::config::AdminSettings;
+use crate::config::Settings;
 use crate::inventory::gate::Gate;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::storefront::Storefront;
-use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
 use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
-use std::time::Duration;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// Largest request body accepted anywhere.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
 /// What the handlers use: the storefront's and the back office's rules, the built site, and for
-/// health and metrics the database, the gate and the counters.
+/// health and metrics the database, the gate, the counters and who may read them.
 #[derive(Clone)]
 pub struct AppState {
     pub storefront: Arc<Storefront>,
@@ -46,6 +50,7 @@ pub struct AppState {
     pub edge_trust: EdgeTrust,
     /// Signs the admin's CSRF cookie before sign-in.
     pub admin_csrf: Arc<admin::csrf::SignInCsrf>,
+    pub operator_token: OperatorToken,
 }
 
 impl axum::extract::FromRef<AppState> for EdgeTrust {
@@ -54,7 +59,7 @@ impl axum::extract::FromRef<AppState> for EdgeTrust {
     }
 }
 
-pub fn router(state: AppState, request_timeout: Duration, admin_settings: &AdminSettings) -> Router {
+pub fn router(state: AppState, settings: &Settings) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/", get(pages::home))
@@ -62,23 +67,24 @@ pub fn router(state: AppState, request_timeout: Duration, admin_settings: &Admin
         .route("/checkout/{hold_id}", get(pages::checkout))
         .route("/o/{token}", get(pages::order))
         .nest("/api", api::routes())
-        .nest("/admin/api", admin::routes(&state, admin_settings))
+        .nest("/admin/api", admin::routes(&state, &settings.admin))
+        // A nested "/" is `/admin/api` only: the trailing slash would reach the SPA's catch-all.
+        .route("/admin/api/", axum::routing::any(admin::unknown_route))
         .route("/admin", get(assets::admin_app))
         .route("/admin/", get(assets::admin_app))
         .route("/admin/{*path}", get(assets::admin_app))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(observe::metrics))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), observe::track_latency))
+        .method_not_allowed_fallback(response::wrong_method)
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), observe::track))
         .fallback(assets::static_file)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout))
+        .layer(axum::middleware::from_fn_with_state(settings.http.body_timeout, body::read_whole))
+        .layer(axum::middleware::from_fn_with_state(settings.http.public_https(), security::add_headers))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
-        }))
+        .layer(TraceLayer::new_for_http().make_span_with(observe::request_span))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }

@@ -22,6 +22,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -44,6 +45,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             ApiError::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
+            ApiError::RequestTimeout(_) => ErrorCode::RequestTimeout,
             ApiError::Busy(_) => ErrorCode::Busy,
             ApiError::Unexpected(_) => ErrorCode::Internal,
         }
@@ -90,4 +92,9 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// What a route answers a method it does not take, everywhere (the route adds `Allow`).
+pub async fn wrong_method() -> ApiError {
+    ApiError::MethodNotAllowed("This address does not take that method (the Allow header lists those it does). See docs/api.md.".into())
 }

@@ -78,7 +78,7 @@ async fn sentinel_failover_mid_sale() {
 
     // Writes go to the new primary within seconds.
     wait_until("the storefront writes to the promoted replica", Duration::from_secs(30), || async {
-        let ready: serde_json::Value = app.get("/readyz").await.json().await.unwrap();
+        let ready = app.readiness().await;
         ready["gate"] == "ok" && ready["gate_detail"].as_str().is_some_and(|d| d.contains(&replica.address()))
     })
     .await;
@@ -111,7 +111,7 @@ async fn redis_unreachable_for_the_whole_sale() {
         assert!(app.metric(r#"stampede_gate_decisions_total{outcome="unavailable"}"#).await >= 150.0);
         assert_eq!(app.metric("stampede_gate_up").await, 0.0);
 
-        let ready = app.get("/readyz").await;
+        let ready = app.get_as_operator("/readyz").await;
         assert_eq!(ready.status(), 200, "{backend:?}: still ready: the database path sells");
         let ready: serde_json::Value = ready.json().await.unwrap();
         assert_eq!(ready["degraded"], true, "{ready}");

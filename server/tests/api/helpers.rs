@@ -70,6 +70,9 @@ impl AppOptions {
     }
 }
 
+/// The operators' token of every test app: `/metrics` and the detail of `/readyz` need it.
+pub const OPERATOR_TOKEN: &str = "test-operator-token-0123456789";
+
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, AppOptions::default()).await
 }
@@ -91,6 +94,7 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
         ("SNAPSHOT_CACHE_MS", options.snapshot_cache_ms.to_string()),
         ("STAMPEDE_DEMO", "false".to_string()),
         ("SITE_ROOT", "/nonexistent-site-root".to_string()),
+        ("OPERATOR_TOKEN", OPERATOR_TOKEN.to_string()),
     ];
     // Later entries win.
     env.extend(options.env);
@@ -346,10 +350,20 @@ impl TestApp {
         .await
     }
 
+    /// A GET as an operator (with the operator token).
+    pub async fn get_as_operator(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).bearer_auth(OPERATOR_TOKEN).send().await.expect("GET")
+    }
+
     pub async fn metrics(&self) -> String {
-        let response = self.get("/metrics").await;
+        let response = self.get_as_operator("/metrics").await;
         assert_eq!(response.status(), 200);
         response.text().await.unwrap()
+    }
+
+    /// `/readyz` with its detail, as an operator sees it.
+    pub async fn readiness(&self) -> Value {
+        self.get_as_operator("/readyz").await.json().await.unwrap()
     }
 
     /// A counter or gauge from /metrics; 0 when the series has not been created yet.

@@ -18,6 +18,7 @@ mod email_headers;
 mod events;
 mod gate;
 mod holds;
+mod http_layer;
 mod observability;
 mod orders;
 mod pages;

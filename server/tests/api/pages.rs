@@ -55,7 +55,7 @@ async fn unknown_pages_are_real_404s(backend: Backend) {
 async fn health_checks_tell_the_truth(backend: Backend) {
     let app = spawn_app(backend).await;
     assert_eq!(app.get("/healthz").await.text().await.unwrap(), "ok");
-    let ready = app.get("/readyz").await;
+    let ready = app.get_as_operator("/readyz").await;
     assert_eq!(ready.status(), 200);
     let body: Value = ready.json().await.unwrap();
     assert_eq!(body["database"], "ok");

@@ -7,6 +7,9 @@
 //! covered too (a login CSRF is still a CSRF). The cookies are HttpOnly, SameSite=Strict and
 //! scoped to `/admin`, so the storefront's requests never carry them and a page on another site
 //! can neither send them nor read the token.
+//!
+//! Every answer here is `Cache-Control: no-store` (it is one organiser's), and an address that is
+//! no endpoint is a JSON 404 whatever its method, answered before any session is looked at.
 pub mod csrf;
 mod handlers;
 pub mod session;
@@ -15,12 +18,13 @@ use super::AppState;
 use crate::config::AdminSettings;
 use crate::error::ApiError;
 use axum::extract::{Request, State};
-use axum::http::Method;
+use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{any, delete, get, post, put};
 use axum::Router;
 use contract::admin::CSRF_HEADER;
+use contract::rules::cache;
 use csrf::SignInCsrf;
 use session::{AdminSession, DatabaseSessions};
 use std::sync::Arc;
@@ -70,18 +74,23 @@ pub fn routes(state: &AppState, settings: &AdminSettings) -> Router<AppState> {
         .route("/exports/{id}", get(handlers::export))
         .route("/exports/{id}/csv", get(handlers::export_csv))
         .route("/events/{id}/check-ins", post(handlers::check_in))
-        .fallback(unknown_route)
-        .method_not_allowed_fallback(wrong_method)
+        .method_not_allowed_fallback(super::response::wrong_method)
         .layer(axum::middleware::from_fn_with_state(state.admin_csrf.clone(), csrf_guard))
         .layer(sessions)
+        // After the session layers: an unknown address costs no session. Without these the
+        // SPA's catch-all (`/admin/{*path}`) would answer its HTML.
+        .route("/", any(unknown_route))
+        .route("/{*rest}", any(unknown_route))
+        .layer(axum::middleware::map_response(never_stored))
 }
 
-async fn unknown_route() -> ApiError {
+async fn never_stored(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache::NO_STORE));
+    response
+}
+
+pub async fn unknown_route() -> ApiError {
     ApiError::NotFound("There is no such admin API endpoint. See docs/api.md for the ones there are.".into())
-}
-
-async fn wrong_method() -> ApiError {
-    ApiError::MethodNotAllowed("This endpoint does not take that method. See docs/api.md.".into())
 }
 
 async fn csrf_guard(State(sign_in_csrf): State<Arc<SignInCsrf>>, session: AdminSession, request: Request, next: Next) -> Response {
