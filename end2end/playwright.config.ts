@@ -40,6 +40,9 @@ function storefront(port: number, env: Record<string, string>) {
       // Every test signs up and in from 127.0.0.1: one client, to the origin's limits.
       SIGN_UP_CLIENT_BURST: "1000",
       SIGN_IN_CLIENT_BURST: "1000",
+      // ... and holds from 127.0.0.1, by browsers and by the API alike (fair_use.rs tests the limits).
+      HOLD_RATE_BURST: "10000",
+      HOLD_TICKETS_PER_NETWORK: "100000",
       ...env,
     },
   };

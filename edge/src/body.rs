@@ -50,7 +50,7 @@ pub async fn read(request: &mut Request, config: &Config) -> std::result::Result
         Either::Left((Err(Failure::Unreadable(reason)), _)) => Err(unreadable(&reason)),
         Either::Right(_) => Err(respond::client_error(
             408,
-            ErrorCode::BadRequest,
+            ErrorCode::RequestTimeout,
             &format!(
                 "The request body did not arrive within {}. Check the connection and send it again.",
                 respond::seconds(config.body_timeout_ms.div_ceil(1_000))

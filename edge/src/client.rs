@@ -8,13 +8,10 @@
 //! `x-stampede-edge-key` on every request, and the origin believes the address only beside the
 //! right key. Without both, the origin sees the edge's own address.
 use crate::config::Config;
+use contract::rules::client::{CLIENT_IP_HEADER, EDGE_KEY_HEADER};
 use std::net::IpAddr;
 use worker::{Headers, Result};
 
-/// The client's address, for an origin that trusts the edge.
-pub const CLIENT_IP_HEADER: &str = "x-stampede-client-ip";
-/// The edge's shared secret, by which an origin trusts `CLIENT_IP_HEADER`.
-pub const EDGE_KEY_HEADER: &str = "x-stampede-edge-key";
 /// Cloudflare's record of the connecting client's address.
 const CF_CONNECTING_IP: &str = "cf-connecting-ip";
 

@@ -20,10 +20,6 @@ use worker::{Date, Method, Request, Response, Result};
 
 /// How many clients one isolate keeps a bucket for.
 const MAX_CLIENTS: usize = 10_000;
-/// The per-browser token's cookie (set by the origin).
-const CLIENT_COOKIE: &str = "stampede_client";
-/// A longer cookie value is cut to this: the key's size is bounded whatever a client sends.
-const MAX_KEY_CHARS: usize = 64;
 
 /// The refusal for a hold request over its client's limit, if it is one.
 pub fn holds(request: &Request, target: &Target, config: &Config) -> Option<Result<Response>> {
@@ -46,8 +42,7 @@ fn client_key(request: &Request, config: &Config) -> Option<String> {
         return Some(format!("ip:{address}"));
     }
     let cookies = request.headers().get("cookie").ok().flatten()?;
-    let token = cookies.split(';').find_map(|pair| pair.trim().strip_prefix(CLIENT_COOKIE)?.strip_prefix('='))?.trim();
-    (!token.is_empty()).then(|| format!("cookie:{}", token.chars().take(MAX_KEY_CHARS).collect::<String>()))
+    contract::rules::client::browser_token(&cookies).map(|token| format!("cookie:{token}"))
 }
 
 fn too_many(wait_ms: u64, config: &Config) -> Result<Response> {

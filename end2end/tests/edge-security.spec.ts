@@ -128,7 +128,7 @@ test.describe("the edge's own checks", () => {
   test.beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "stampede-edge-security-"));
     const origin = spawn(bin, ["serve"], {
-      env: { ...process.env, PORT: String(ORIGIN), DATABASE_URL: `sqlite://${dataDir}/origin.db`, SITE_ROOT: site, RUST_LOG: "warn", STAMPEDE_DEMO: "false" },
+      env: { ...process.env, PORT: String(ORIGIN), DATABASE_URL: `sqlite://${dataDir}/origin.db`, SITE_ROOT: site, RUST_LOG: "warn", STAMPEDE_DEMO: "false", HOLD_RATE_BURST: "10000", HOLD_TICKETS_PER_NETWORK: "100000" },
       stdio: "ignore",
     });
     children.push(origin);
@@ -216,10 +216,10 @@ test.describe("the edge's own checks", () => {
     // A chunk size that is not hexadecimal.
     expectJsonError(await raw(EDGE, `${hold}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n`, "zz\r\n{}\r\n0\r\n\r\n"), 400, "bad_request");
     // Fewer bytes than declared, and then nothing: BODY_TIMEOUT_MS is a second for this edge.
-    const stalled = expectJsonError(await raw(EDGE, `${hold}Content-Length: 100\r\n\r\n`, `{"items": [`), 408, "bad_request");
+    const stalled = expectJsonError(await raw(EDGE, `${hold}Content-Length: 100\r\n\r\n`, `{"items": [`), 408, "request_timeout");
     expect(stalled.message).toContain("1 second");
     // A chunked body whose last chunk never comes.
-    expectJsonError(await raw(EDGE, `${hold}Transfer-Encoding: chunked\r\n\r\n`, "2\r\n{}\r\n"), 408, "bad_request");
+    expectJsonError(await raw(EDGE, `${hold}Transfer-Encoding: chunked\r\n\r\n`, "2\r\n{}\r\n"), 408, "request_timeout");
     // A chunked body (no length declared) larger than the edge carries.
     const big = "x".repeat(70 * 1024);
     const chunked = `${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`;

@@ -33,7 +33,7 @@ const running = new Map<number, ChildProcess>();
 
 async function startOrigin(port: number) {
   const child = spawn(bin, ["serve"], {
-    env: { ...process.env, PORT: String(port), DATABASE_URL: `sqlite://${dataDir}/shared.db`, SITE_ROOT: site, RUST_LOG: "warn", STAMPEDE_DEMO: "false" },
+    env: { ...process.env, PORT: String(port), DATABASE_URL: `sqlite://${dataDir}/shared.db`, SITE_ROOT: site, RUST_LOG: "warn", STAMPEDE_DEMO: "false", HOLD_RATE_BURST: "10000", HOLD_TICKETS_PER_NETWORK: "100000" },
     stdio: "ignore",
   });
   running.set(port, child);

@@ -11,6 +11,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
+/// The key the simulator's storefront is started with (`STAMPEDE_EDGE_KEY`): the buyers speak as
+/// the edge would for them, each from an address of its own, so that the storefront's per-client
+/// limits see ten thousand people, not one machine (see `Sale::as_buyer`).
+pub const EDGE_KEY: &str = "the sale simulator's edge key";
+
 pub struct Sale {
     pub base_url: String,
     pub slug: String,
@@ -43,6 +48,15 @@ impl Sale {
             active: AtomicUsize::new(0),
             peak_active: AtomicUsize::new(0),
         })
+    }
+}
+
+impl Sale {
+    /// `request` as the edge forwards it for buyer number `buyer`: from an address in 10.0.0.0/8
+    /// of that buyer's own.
+    fn as_buyer(&self, buyer: usize, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let [_, a, b, c] = (buyer as u32).to_be_bytes();
+        request.header("x-stampede-edge-key", EDGE_KEY).header("x-stampede-client-ip", format!("10.{a}.{b}.{c}"))
     }
 }
 
@@ -147,7 +161,7 @@ async fn journey(sale: &Sale, rng: &mut StdRng, buyer: usize) {
     let options = &sale.options;
     let flash = options.scenario == Scenario::Flash;
     if options.with_page {
-        sale.send(Step::Page, sale.client.get(sale.url(&format!("/e/{}", sale.slug))), 200).await;
+        sale.send(Step::Page, sale.as_buyer(buyer, sale.client.get(sale.url(&format!("/e/{}", sale.slug)))), 200).await;
     }
     let wanted: i64 = if flash { *[1, 1, 2, 2, 2, 3, 4].get(rng.gen_range(0..7)).unwrap_or(&1) } else { rng.gen_range(1..=2) };
     let patience_ends = Instant::now() + options.patience;
@@ -173,13 +187,15 @@ async fn journey(sale: &Sale, rng: &mut StdRng, buyer: usize) {
             wanted
         };
         let request = HoldRequest { items: vec![HoldRequestItem { ticket_type_id: sale.ticket_type_id, quantity }], access_code: None };
-        let post = sale.client.post(sale.url(&format!("/api/events/{}/holds", sale.slug))).json(&request);
+        let post = sale.as_buyer(buyer, sale.client.post(sale.url(&format!("/api/events/{}/holds", sale.slug))).json(&request));
         match sale.send(Step::Hold, post, 201).await {
             Outcome::Status(201, Some(body), _) => match serde_json::from_str::<Hold>(&body) {
                 Ok(hold) => break hold,
                 Err(_) => return,
             },
             Outcome::Status(409, _, _) if flash => pause(sale, jitter(rng, options.poll)).await,
+            // Over the storefront's per-client hold rate: as a browser would, wait as told.
+            Outcome::Status(429, _, retry_after) => pause(sale, retry_after.unwrap_or(Duration::from_secs(2))).await,
             Outcome::Status(503, _, retry_after) if busy_retries < 5 => {
                 busy_retries += 1;
                 pause(sale, retry_after.unwrap_or(Duration::from_secs(1))).await;
@@ -204,7 +220,10 @@ async fn journey(sale: &Sale, rng: &mut StdRng, buyer: usize) {
     };
     let key = uuid::Uuid::new_v4().to_string();
     for attempt in 0..4 {
-        let post = sale.client.post(sale.url(&format!("/api/holds/{}/order", hold.id))).header("Idempotency-Key", &key).json(&order);
+        let post = sale.as_buyer(
+            buyer,
+            sale.client.post(sale.url(&format!("/api/holds/{}/order", hold.id))).header("Idempotency-Key", &key).json(&order),
+        );
         match sale.send(Step::Order, post, 201).await {
             Outcome::Status(status, _, _) if status < 500 => return,
             Outcome::Status(_, _, retry_after) => pause(sale, retry_after.unwrap_or(Duration::from_millis(500))).await,

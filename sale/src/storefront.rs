@@ -55,6 +55,7 @@ impl Storefront {
             .env("INVENTORY_GATE", gate)
             .env("REDIS_KEY_PREFIX", format!("stampede-sale-{}-{run}", std::process::id()))
             .env("RUST_LOG", "warn")
+            .env("STAMPEDE_EDGE_KEY", crate::buyers::EDGE_KEY)
             .stdin(Stdio::null())
             .stdout(Stdio::from(log.try_clone()?))
             .stderr(Stdio::from(log));

@@ -24,6 +24,12 @@ pub fn access_token() -> String {
     random_base32(32).to_ascii_lowercase()
 }
 
+/// A browser's token for the storefront's limits (`contract::rules::client`): 130 bits, so that
+/// two browsers never share one by chance. It is no secret and grants nothing.
+pub fn browser_token() -> String {
+    random_base32(contract::rules::client::BROWSER_TOKEN_CHARS).to_ascii_lowercase()
+}
+
 /// What a ticket's QR code carries: 100 bits.
 pub fn ticket_code() -> String {
     random_base32(20)

@@ -8,6 +8,7 @@ use crate::http::{EdgeTrust, OperatorToken};
 use crate::inventory::gate::{RedisSettings, RedisTarget};
 use crate::inventory::{BatchSettings, InventorySettings};
 use crate::store::DatabaseSettings;
+use crate::storefront::fair_use::FairUseSettings;
 use anyhow::{anyhow, Context};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -37,6 +38,8 @@ pub struct Settings {
     /// `STAMPEDE_EDGE_KEY`: requests that carry it may name their client (`http::client`).
     pub edge_trust: EdgeTrust,
     pub http: HttpSettings,
+    /// The storefront's limits per buyer (`storefront::fair_use`).
+    pub fair_use: FairUseSettings,
 }
 
 /// How the origin meets its connections and who reads its operators' endpoints (docs/operations.md,
@@ -231,6 +234,16 @@ impl Settings {
                 worker_interval: Duration::from_millis(number("WORKER_INTERVAL_MS", 500)?.max(50)),
             },
             http,
+            fair_use: FairUseSettings {
+                holds_per_network: Rate {
+                    burst: number("HOLD_RATE_BURST", 10)?.clamp(1, 1_000_000) as u32,
+                    per_hour: number("HOLD_RATE_PER_MINUTE", 30)?.clamp(1, 1_000_000) as u32 * 60,
+                },
+                tickets_per_browser: number("HOLD_TICKETS_PER_BROWSER", 10)?.clamp(1, 1_000_000) as i64,
+                tickets_per_network: number("HOLD_TICKETS_PER_NETWORK", 50)?.clamp(1, 1_000_000) as i64,
+                code_failures_per_network: rate("CODE_ATTEMPTS", 10, 60)?,
+                code_failures_per_hold: number("CODE_ATTEMPTS_PER_HOLD", 5)?.clamp(1, 1_000) as u32,
+            },
         })
     }
 }

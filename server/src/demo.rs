@@ -3,6 +3,7 @@
 //! Sold stock is sold through real holds and orders, so every sold ticket belongs to an order.
 use crate::admin::hash_password;
 use crate::store::{self, AccountOutcome, EventDetails, NewAccount, Store, TicketTypeChange};
+use crate::storefront::fair_use::Buyer;
 use crate::storefront::Storefront;
 use chrono::Duration;
 use contract::model::{HoldRequest, HoldRequestItem, OrderRequest, PaymentMethod, Person};
@@ -131,7 +132,7 @@ async fn sell(storefront: &Storefront, ticket_type_id: i64, count: i64, per_orde
     while left > 0 {
         let quantity = left.min(per_order);
         let request = HoldRequest { items: vec![HoldRequestItem { ticket_type_id, quantity }], access_code: None };
-        let hold = storefront.create_hold(DEMO_SLUG, &request).await?;
+        let hold = storefront.create_hold(DEMO_SLUG, &request, &Buyer::box_office()).await?;
         let order = OrderRequest {
             buyer: box_office.clone(),
             attendees: (0..quantity).map(|_| box_office.clone()).collect(),
@@ -139,7 +140,7 @@ async fn sell(storefront: &Storefront, ticket_type_id: i64, count: i64, per_orde
             discount_code: None,
             answers: Vec::new(),
         };
-        storefront.place_order(&hold.id, &format!("demo-{}", hold.id), &order).await?;
+        storefront.place_order(&hold.id, &format!("demo-{}", hold.id), &order, &Buyer::box_office()).await?;
         left -= quantity;
     }
     Ok(())

@@ -5,6 +5,7 @@
 //! database). `startup` is the composition root that builds each part and hands it only what it
 //! needs. Pages are rendered by the `app` crate, the same renderer the edge runs.
 pub mod admin;
+pub mod budget;
 pub mod codes;
 pub mod config;
 pub mod demo;

@@ -50,7 +50,14 @@ impl Application {
         let metrics = Arc::new(Metrics::default());
         let events = Arc::new(EventCache::new(store.clone(), settings.snapshot_ttl));
         let inventory = Arc::new(Inventory::new(store.clone(), gate.clone(), &settings.inventory, metrics.clone()));
-        let storefront = Arc::new(Storefront::new(store.clone(), events.clone(), inventory.clone(), metrics.clone(), settings.hold_ttl));
+        let storefront = Arc::new(Storefront::new(
+            store.clone(),
+            events.clone(),
+            inventory.clone(),
+            metrics.clone(),
+            settings.hold_ttl,
+            settings.fair_use,
+        ));
         if settings.demo {
             demo::seed_or_refresh(store.as_ref(), &storefront).await?;
         }
@@ -80,6 +87,7 @@ impl Application {
             edge_trust: settings.edge_trust.clone(),
             admin_csrf,
             operator_token: settings.http.operator_token.clone(),
+            secure_cookies: settings.admin.secure_cookies,
         };
         let router = http::router(state, settings);
         let listener = TcpListener::bind(SocketAddr::new(settings.host, settings.port)).await?;

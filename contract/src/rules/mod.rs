@@ -15,8 +15,10 @@
 //! | what an order costs | [`totals::line_total`], [`totals::subtotal`], [`totals::total_after_discount`] |
 //! | how public responses are cached | [`cache`] |
 //! | the API's error codes | [`ErrorCode`] |
+//! | who a storefront client is (headers, browser token) | [`client`] |
 //! | what a password may be | [`password::weakness`], [`password::MIN_CHARS`] |
 pub mod cache;
+pub mod client;
 pub mod error_code;
 pub mod hold;
 pub mod limits;

@@ -2,9 +2,13 @@
 //! edit), money also as the decimal the organiser typed.
 use super::inputs::{minor_to_decimal, to_local, to_local_opt};
 use crate::events::when_display;
-use crate::store::{AdminEventRecord, DiscountRecord, InvitationRecord, MemberRecord, MembershipRecord, QuestionRecord, TicketTypeRecord, UserRecord};
+use crate::store::{
+    AdminEventRecord, DiscountRecord, InvitationRecord, MemberRecord, MembershipRecord, QuestionRecord, TicketTypeRecord, UserRecord,
+};
 use chrono_tz::Tz;
-use contract::admin::{AdminEvent, AdminEventSummary, AdminTicketType, Discount, DiscountKind, Invitation, Member, Membership, Question, User};
+use contract::admin::{
+    AdminEvent, AdminEventSummary, AdminTicketType, Discount, DiscountKind, Invitation, Member, Membership, Question, User,
+};
 
 pub fn user(user: &UserRecord) -> User {
     User { id: user.id, name: user.name.clone(), email: user.email.clone() }

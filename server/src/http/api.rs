@@ -1,4 +1,5 @@
 //! The JSON API (docs/api.md): event snapshots and availability, holds, orders.
+use super::client::StorefrontClient;
 use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey};
 use super::AppState;
 use crate::error::ApiError;
@@ -73,23 +74,25 @@ struct CodeQuery {
 
 /// The secret ticket types a code unlocks. `no-store`: the answer depends on the code, so no cache
 /// (the edge's, a browser's) may keep it or give it to someone else.
-#[tracing::instrument(skip(state, query))]
+#[tracing::instrument(skip(state, query, client))]
 async fn unlock(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
     ApiQuery(query): ApiQuery<CodeQuery>,
+    client: StorefrontClient,
 ) -> Result<NoStore<Unlocked>, ApiError> {
-    Ok(no_store(state.storefront.unlock(&slug, &query.code).await?))
+    Ok(no_store(state.storefront.unlock(&slug, &query.code, &client.buyer).await?))
 }
 
 /// What a discount code would take off the hold; the order applies it for real.
-#[tracing::instrument(skip(state, query))]
+#[tracing::instrument(skip(state, query, client))]
 async fn preview_discount(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<CodeQuery>,
+    client: StorefrontClient,
 ) -> Result<NoStore<DiscountPreview>, ApiError> {
-    Ok(no_store(state.storefront.preview_discount(&id, &query.code).await?))
+    Ok(no_store(state.storefront.preview_discount(&id, &query.code, &client.buyer).await?))
 }
 
 /// Answers with the JSON, or with 304 when the client already has this content.
@@ -107,13 +110,20 @@ fn cacheable_json(json: &TaggedJson, request_headers: &HeaderMap, cache_control:
     }
 }
 
-#[tracing::instrument(skip(state, request))]
+/// A browser without a token gets one with its first hold (`http::client::StorefrontClient`).
+#[tracing::instrument(skip(state, request, client))]
 async fn create_hold(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
+    client: StorefrontClient,
     ApiJson(request): ApiJson<HoldRequest>,
-) -> Result<(StatusCode, NoStore<Hold>), ApiError> {
-    Ok((StatusCode::CREATED, no_store(state.storefront.create_hold(&slug, &request).await?)))
+) -> Result<Response, ApiError> {
+    let hold = state.storefront.create_hold(&slug, &request, &client.buyer).await?;
+    let mut response = (StatusCode::CREATED, no_store(hold)).into_response();
+    if let Some(cookie) = client.set_cookie(state.secure_cookies) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
 }
 
 #[tracing::instrument(skip(state))]
@@ -126,14 +136,15 @@ async fn release_hold(State(state): State<AppState>, ApiPath(id): ApiPath<String
     Ok(no_store(state.storefront.release_hold(&id).await?))
 }
 
-#[tracing::instrument(skip(state, key, request))]
+#[tracing::instrument(skip(state, key, client, request))]
 async fn place_order(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     key: IdempotencyKey,
+    client: StorefrontClient,
     ApiJson(request): ApiJson<OrderRequest>,
 ) -> Result<Response, ApiError> {
-    let (order, created) = state.storefront.place_order(&id, &key.0, &request).await?;
+    let (order, created) = state.storefront.place_order(&id, &key.0, &request, &client.buyer).await?;
     let replayed = if created { "false" } else { "true" };
     Ok((
         StatusCode::CREATED,

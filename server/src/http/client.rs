@@ -8,17 +8,17 @@
 //! does. Headers a browser can set itself (`x-forwarded-for`, `cf-connecting-ip`, a client-ip
 //! without the key) are never read, so nobody can pose as many clients to get around a limit.
 use super::admin::session::same_token;
+use crate::codes;
 use crate::error::ApiError;
+use crate::storefront::fair_use::Buyer;
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
+use axum::http::{header, HeaderValue};
+use contract::rules::client::{browser_token, BROWSER_COOKIE, CLIENT_IP_HEADER, EDGE_KEY_HEADER};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-/// The client's address as the edge saw it; believed only with [`EDGE_KEY_HEADER`].
-pub const CLIENT_IP_HEADER: &str = "x-stampede-client-ip";
-/// The secret the edge proves itself with.
-pub const EDGE_KEY_HEADER: &str = "x-stampede-edge-key";
 /// Shorter keys are refused at startup: the key is all that stands between a browser and any
 /// client address it likes.
 pub const EDGE_KEY_MIN_CHARS: usize = 16;
@@ -101,6 +101,47 @@ where
             .await
             .map_err(|_| ApiError::Unexpected(anyhow::anyhow!("the server runs without ConnectInfo<SocketAddr>: no client address")))?;
         Ok(ClientAddress(EdgeTrust::from_ref(state).client_address(&parts.headers, peer.ip())))
+    }
+}
+
+/// A storefront buyer as the limits count them (`storefront::fair_use`): the network of the
+/// [`ClientAddress`] and the browser token of the `stampede_client` cookie, if a well-formed one
+/// came. A browser without one is given one by the hold it asks for ([`StorefrontClient::set_cookie`]).
+#[derive(Clone, Debug)]
+pub struct StorefrontClient {
+    pub buyer: Buyer,
+    /// The token made for this browser now, because it sent none.
+    new_token: Option<String>,
+}
+
+impl StorefrontClient {
+    /// The `Set-Cookie` that gives the browser its token, when it had none.
+    pub fn set_cookie(&self, secure: bool) -> Option<HeaderValue> {
+        let token = self.new_token.as_deref()?;
+        let secure = if secure { "; Secure" } else { "" };
+        HeaderValue::from_str(&format!("{BROWSER_COOKIE}={token}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}")).ok()
+    }
+}
+
+impl<S> FromRequestParts<S> for StorefrontClient
+where
+    EdgeTrust: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let address = ClientAddress::from_request_parts(parts, state).await?;
+        let sent = parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find_map(browser_token)
+            .map(str::to_string);
+        let new_token = sent.is_none().then(codes::browser_token);
+        let browser = sent.or_else(|| new_token.clone());
+        Ok(StorefrontClient { buyer: Buyer { network: address.network(), browser }, new_token })
     }
 }
 

@@ -51,6 +51,8 @@ pub struct AppState {
     /// Signs the admin's CSRF cookie before sign-in.
     pub admin_csrf: Arc<admin::csrf::SignInCsrf>,
     pub operator_token: OperatorToken,
+    /// Mark the storefront's browser-token cookie Secure (as the admin's: `secure_by_default`).
+    pub secure_cookies: bool,
 }
 
 impl axum::extract::FromRef<AppState> for EdgeTrust {

@@ -1,5 +1,6 @@
 //! Events as attendees see them: the list, one event (from the event cache), and the secret ticket
 //! types an access code unlocks.
+use super::fair_use::{Buyer, CodeKind};
 use super::Storefront;
 use crate::error::ApiError;
 use crate::events::{when_display, LoadedEvent};
@@ -37,13 +38,14 @@ impl Storefront {
 
     /// The secret ticket types `code` unlocks for this event. Never cached: the answer depends on
     /// the code. A wrong code gets the same sentence whatever codes other events have.
-    #[tracing::instrument(skip(self, code))]
-    pub async fn unlock(&self, slug: &str, code: &str) -> Result<Unlocked, ApiError> {
+    #[tracing::instrument(skip(self, code, buyer))]
+    pub async fn unlock(&self, slug: &str, code: &str, buyer: &Buyer) -> Result<Unlocked, ApiError> {
         let event = self.event(slug).await?;
         let code = code.trim();
         if code.is_empty() {
             return Err(ApiError::invalid_field("code", "Enter the access code you were given."));
         }
+        let charge = self.fair_use.try_code(buyer, None, CodeKind::Access)?;
         let ticket_types: Vec<TicketTypeSnapshot> = if code.chars().count() > MAX_ACCESS_CODE_CHARS {
             Vec::new()
         } else {
@@ -59,6 +61,7 @@ impl Storefront {
                 .collect()
         };
         if ticket_types.is_empty() {
+            charge.failed();
             return Err(ApiError::invalid_field("code", "No tickets match this code. Check it and try again."));
         }
         Ok(Unlocked { ticket_types })

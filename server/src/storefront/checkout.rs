@@ -1,9 +1,10 @@
 //! What checkout checks before an order is written: the buyer and one attendee per ticket, the
 //! answers to the event's questions, and the discount code (previewed here, applied for real in
 //! the order's transaction).
+use super::fair_use::{Buyer, CodeKind};
 use super::holds::hold_not_live;
 use super::Storefront;
-use crate::discounts::{self, Refusal};
+use crate::discounts;
 use crate::error::ApiError;
 use crate::store::{self, DiscountRecord, HoldRecord};
 use chrono::{DateTime, Utc};
@@ -15,8 +16,8 @@ use contract::validate;
 impl Storefront {
     /// What a discount code would take off this hold. A preview: the order checks it again, and
     /// takes its use, in the transaction that writes the order.
-    #[tracing::instrument(skip(self, code))]
-    pub async fn preview_discount(&self, hold_id: &str, code: &str) -> Result<DiscountPreview, ApiError> {
+    #[tracing::instrument(skip(self, code, buyer))]
+    pub async fn preview_discount(&self, hold_id: &str, code: &str, buyer: &Buyer) -> Result<DiscountPreview, ApiError> {
         let (hold, event) = self.hold_record(hold_id).await?;
         let now = store::now();
         if !hold_rule::is_live(hold.status, hold.expires_at, now) {
@@ -26,7 +27,7 @@ impl Storefront {
         if code.is_empty() {
             return Err(ApiError::invalid_field("discount_code", "Enter a discount code."));
         }
-        let (found, discount_minor) = self.check_discount(event.id, &code, &hold, now).await?;
+        let (found, discount_minor) = self.check_discount(event.id, &code, &hold, now, buyer).await?;
         let subtotal_minor = subtotal(&hold);
         Ok(DiscountPreview {
             description: discounts::describe(found.kind, found.amount, &event.snapshot.currency),
@@ -38,22 +39,31 @@ impl Storefront {
         })
     }
 
-    /// The code (upper-cased, not blank) and what it takes off `hold` at `now`, or why it does not
-    /// apply, as a message on the `discount_code` field.
+    /// The code (upper-cased, not blank) and what it takes off `hold` at `now`; or, when it does
+    /// not apply (for whatever reason), one refusal on the `discount_code` field, counted against
+    /// the buyer and the hold (`fair_use`).
     pub(super) async fn check_discount(
         &self,
         event_id: i64,
         code: &str,
         hold: &HoldRecord,
         now: DateTime<Utc>,
+        buyer: &Buyer,
     ) -> Result<(DiscountRecord, i64), ApiError> {
+        let charge = self.fair_use.try_code(buyer, Some(hold.id), CodeKind::Discount)?;
         let found = if code.chars().count() > MAX_DISCOUNT_CODE_CHARS { None } else { self.store.discount_code(event_id, code).await? };
-        let Some(found) = found else {
-            return Err(discount_refused(code, None));
-        };
-        match discounts::discount_for(&found, &hold.items, now) {
-            Ok(minor) => Ok((found, minor.min(subtotal(hold)))),
-            Err(refusal) => Err(discount_refused(&found.code, Some(refusal))),
+        let applied = found.map(|found| (discounts::discount_for(&found, &hold.items, now), found));
+        match applied {
+            Some((Ok(minor), found)) => Ok((found, minor.min(subtotal(hold)))),
+            Some((Err(refusal), _)) => {
+                tracing::debug!(?refusal, "a discount code that exists did not apply");
+                charge.failed();
+                Err(discount_refused(code))
+            }
+            None => {
+                charge.failed();
+                Err(discount_refused(code))
+            }
         }
     }
 }
@@ -121,19 +131,13 @@ pub(super) fn subtotal(hold: &HoldRecord) -> i64 {
     totals::subtotal(hold.items.iter().map(|item| (item.quantity, item.unit_price_minor)))
 }
 
-/// Why a discount code does not apply, on the `discount_code` field. `refusal` None: no such code
-/// for this event.
-pub(super) fn discount_refused(code: &str, refusal: Option<Refusal>) -> ApiError {
-    let shown = if code.chars().count() <= MAX_DISCOUNT_CODE_CHARS { format!("\u{201c}{code}\u{201d}") } else { "this".to_string() };
-    let message = match refusal {
-        None => format!("There is no discount code {shown} for this event. Check the spelling, or order without it."),
-        Some(Refusal::Expired) => format!("The discount code {shown} has expired. Remove it to order without it."),
-        Some(Refusal::UsedUp) => {
-            format!("The discount code {shown} has been used as many times as it allows. Remove it to order without it.")
-        }
-        Some(Refusal::NotEligible) => {
-            format!("The discount code {shown} is not valid for the tickets in this order. Remove it to order without it.")
-        }
-    };
-    ApiError::invalid_field("discount_code", message)
+/// A discount code that does not apply, on the `discount_code` field: one sentence whether there
+/// is no such code, or it expired, is used up or is for other tickets, so that refusals cannot be
+/// used to find out which codes exist.
+pub(super) fn discount_refused(code: &str) -> ApiError {
+    let shown = if code.chars().count() <= MAX_DISCOUNT_CODE_CHARS { format!("\u{201c}{code}\u{201d}") } else { "this code".to_string() };
+    ApiError::invalid_field(
+        "discount_code",
+        format!("The discount code {shown} does not apply to this order. Check the spelling, or remove it to order without it."),
+    )
 }

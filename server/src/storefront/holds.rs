@@ -1,5 +1,6 @@
 //! Holds: a request checked against the event's rules (types on sale, per-order limits, access
 //! codes), its stock taken through the inventory, the hold shown and released.
+use super::fair_use::{Buyer, CodeKind};
 use super::views::hold_view;
 use super::Storefront;
 use crate::error::ApiError;
@@ -12,24 +13,33 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 impl Storefront {
-    #[tracing::instrument(skip(self, request))]
-    pub async fn create_hold(&self, slug: &str, request: &HoldRequest) -> Result<Hold, ApiError> {
-        let result = self.try_create_hold(slug, request).await;
+    #[tracing::instrument(skip(self, request, buyer))]
+    pub async fn create_hold(&self, slug: &str, request: &HoldRequest, buyer: &Buyer) -> Result<Hold, ApiError> {
+        let result = self.try_create_hold(slug, request, buyer).await;
         self.metrics.count_hold(match &result {
             Ok(_) => "created",
             Err(ApiError::SoldOut { .. }) => "sold_out",
             Err(ApiError::NotOnSale(_)) => "not_on_sale",
             Err(ApiError::Busy(_)) => "busy",
+            Err(ApiError::TooManyRequests(_)) => "limited",
             Err(_) => "invalid",
         });
         result
     }
 
-    async fn try_create_hold(&self, slug: &str, request: &HoldRequest) -> Result<Hold, ApiError> {
+    async fn try_create_hold(&self, slug: &str, request: &HoldRequest, buyer: &Buyer) -> Result<Hold, ApiError> {
         let event = self.event(slug).await?;
         let snapshot = &event.snapshot;
         let now = store::now();
-        let items = check_hold_request(&event, request, now)?;
+        let code = request.access_code.as_deref().map(str::trim).filter(|code| !code.is_empty());
+        let code_charge = code.map(|_| self.fair_use.try_code(buyer, None, CodeKind::Access)).transpose()?;
+        let checked = check_hold_request(&event, request, now);
+        if let (Some(code), Some(charge)) = (code, code_charge) {
+            if event.unlocked_by(code).next().is_none() {
+                charge.failed();
+            }
+        }
+        let items = checked?;
         let hold = NewHold {
             id: Uuid::new_v4(),
             event_id: event.id,
@@ -37,7 +47,15 @@ impl Storefront {
             created_at: now,
             expires_at: now + chrono::Duration::from_std(self.hold_ttl).map_err(anyhow::Error::from)?,
         };
-        let outcome = self.inventory.hold(hold.clone()).await?;
+        let tickets = hold.items.iter().map(|(_, quantity)| quantity).sum();
+        self.fair_use.admit_hold(buyer, event.id, hold.id, tickets, hold.expires_at, now)?;
+        let outcome = match self.inventory.hold(hold.clone()).await {
+            Ok(HoldOutcome::Created { unit_prices }) => HoldOutcome::Created { unit_prices },
+            other => {
+                self.fair_use.closed(hold.id);
+                other?
+            }
+        };
         match outcome {
             HoldOutcome::Created { unit_prices } => {
                 // Built from what was written, not read back: two queries fewer per hold.
@@ -88,7 +106,10 @@ impl Storefront {
             Some(HoldStatus::Ordered) => {
                 Err(ApiError::HoldClosed("These tickets were already ordered, so the hold cannot be released.".into()))
             }
-            Some(_) => self.hold(id).await,
+            Some(_) => {
+                self.fair_use.closed(hold_id);
+                self.hold(id).await
+            }
         }
     }
 

@@ -7,6 +7,7 @@
 //! - `checkout`: the buyer, attendees, answers and discount code of an order, checked.
 //! - `orders`: a hold turned into an order (once per idempotency key), and the order shown.
 //! - `views`: records shaped as the JSON contract (`contract::model`).
+//! - `fair_use`: how much one buyer may hold at once, and how often they may ask or guess a code.
 //!
 //! Secret ticket types (a type with an access code) are never in the public snapshot: a buyer sees
 //! them only through `unlock` with the right code, and a hold of one must carry that code. A wrong
@@ -15,6 +16,7 @@
 //! transaction.
 mod catalogue;
 mod checkout;
+pub mod fair_use;
 mod holds;
 mod orders;
 mod views;
@@ -24,6 +26,7 @@ use crate::inventory::Inventory;
 use crate::metrics::Metrics;
 use crate::payments::Payments;
 use crate::store::Store;
+use fair_use::{FairUse, FairUseSettings};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,6 +38,7 @@ pub struct Storefront {
     metrics: Arc<Metrics>,
     /// How long a hold keeps its tickets out of sale.
     hold_ttl: Duration,
+    fair_use: FairUse,
 }
 
 impl Storefront {
@@ -44,7 +48,8 @@ impl Storefront {
         inventory: Arc<Inventory>,
         metrics: Arc<Metrics>,
         hold_ttl: Duration,
+        fair_use: FairUseSettings,
     ) -> Self {
-        Storefront { store, events, inventory, payments: Payments::default(), metrics, hold_ttl }
+        Storefront { store, events, inventory, payments: Payments::default(), metrics, hold_ttl, fair_use: FairUse::new(fair_use) }
     }
 }

@@ -1,10 +1,11 @@
 //! Orders: a live hold becomes an order at most once per hold and per idempotency key, at the
 //! price the hold recorded, after the discount and the payment method have had their say.
 use super::checkout::{check_answers, check_people, discount_refused, subtotal};
+use super::fair_use::Buyer;
 use super::holds::hold_not_live;
 use super::Storefront;
 use crate::codes;
-use crate::discounts::{self, Refusal};
+use crate::discounts;
 use crate::error::ApiError;
 use crate::store::{self, AppliedDiscount, NewOrder, NewTicket, OrderOutcome};
 use contract::model::{Order, OrderRequest};
@@ -14,9 +15,15 @@ use contract::rules::{hold as hold_rule, totals};
 impl Storefront {
     /// Places the order, or returns the one already placed with this idempotency key.
     /// The flag is true when this call created it.
-    #[tracing::instrument(skip(self, request, idempotency_key))]
-    pub async fn place_order(&self, hold_id: &str, idempotency_key: &str, request: &OrderRequest) -> Result<(Order, bool), ApiError> {
-        let result = self.try_place_order(hold_id, idempotency_key, request).await;
+    #[tracing::instrument(skip(self, request, idempotency_key, client))]
+    pub async fn place_order(
+        &self,
+        hold_id: &str,
+        idempotency_key: &str,
+        request: &OrderRequest,
+        client: &Buyer,
+    ) -> Result<(Order, bool), ApiError> {
+        let result = self.try_place_order(hold_id, idempotency_key, request, client).await;
         self.metrics.count_order(match &result {
             Ok((_, true)) => "created",
             Ok((_, false)) => "replayed",
@@ -25,7 +32,13 @@ impl Storefront {
         result
     }
 
-    async fn try_place_order(&self, hold_id: &str, idempotency_key: &str, request: &OrderRequest) -> Result<(Order, bool), ApiError> {
+    async fn try_place_order(
+        &self,
+        hold_id: &str,
+        idempotency_key: &str,
+        request: &OrderRequest,
+        client: &Buyer,
+    ) -> Result<(Order, bool), ApiError> {
         check_idempotency_key(idempotency_key)?;
         let (hold, event) = self.hold_record(hold_id).await?;
         let snapshot = &event.snapshot;
@@ -40,7 +53,7 @@ impl Storefront {
         let live = hold_rule::is_live(hold.status, hold.expires_at, now);
         let mut discount = None;
         if let (true, Some(code)) = (live, &code) {
-            let (found, minor) = self.check_discount(event.id, code, &hold, now).await?;
+            let (found, minor) = self.check_discount(event.id, code, &hold, now, client).await?;
             discount = Some(AppliedDiscount { code_id: found.id, code: found.code, minor });
         }
         let subtotal_minor = subtotal(&hold);
@@ -89,17 +102,11 @@ impl Storefront {
                 ))
             }
             OrderOutcome::HoldNotLive(status) => return Err(hold_not_live(status)),
-            OrderOutcome::DiscountRefused => {
-                // Used up, expired or removed since it was checked: say which, as it is now.
-                let code = discount_code.unwrap_or_default();
-                let refusal = match self.store.discount_code(event.id, &code).await? {
-                    None => None,
-                    Some(found) => Some(discounts::discount_for(&found, &hold.items, store::now()).err().unwrap_or(Refusal::UsedUp)),
-                };
-                return Err(discount_refused(&code, refusal));
-            }
+            // Used up, expired or removed since it was checked.
+            OrderOutcome::DiscountRefused => return Err(discount_refused(&discount_code.unwrap_or_default())),
         };
         if created {
+            self.fair_use.closed(hold.id);
             tracing::debug!(reference = %record.reference, tickets = record.tickets.len(), "order placed");
         }
         Ok((self.order_view(record).await?, created))

@@ -12,7 +12,7 @@ on_both_backends!(
     a_hold_of_a_secret_type_needs_its_code,
     percent_and_fixed_discounts_come_off_the_total,
     a_discount_to_zero_may_be_free,
-    refused_discount_codes_say_why,
+    refused_discount_codes_say_one_thing,
     a_code_is_used_at_most_max_uses_times_under_concurrency,
     required_questions_must_be_answered,
     answers_are_stored_and_shown,
@@ -211,7 +211,7 @@ async fn a_discount_to_zero_may_be_free(backend: Backend) {
     assert_eq!((shown.discount_minor, shown.total_minor), (1_500, 0));
 }
 
-async fn refused_discount_codes_say_why(backend: Backend) {
+async fn refused_discount_codes_say_one_thing(backend: Backend) {
     let app = spawn_app(backend).await;
     let event = app.seed_event(&[TypeSpec::on_sale("Standing", 2_000, 20), TypeSpec::on_sale("Balcony", 1_000, 20)]).await;
     let [standing, balcony] = event.type_ids[..] else { panic!() };
@@ -239,19 +239,16 @@ async fn refused_discount_codes_say_why(backend: Backend) {
     let hold = app.hold_ok(&event.slug, &[(standing, 1)]).await;
     let request = order_request(&["Ada"], PaymentMethod::Offline);
 
-    for (code, says) in [
-        ("nope", "There is no discount code"),
-        ("elsewhere", "There is no discount code"),
-        ("old", "has expired"),
-        ("gone", "has been used as many times as it allows"),
-        ("balcony", "is not valid for the tickets in this order"),
-    ] {
+    // One sentence for every code that does not apply, so that refusals cannot tell a guesser
+    // which codes exist (expired, used up, for other tickets) and which do not.
+    for code in ["nope", "elsewhere", "old", "gone", "balcony"] {
+        let says = format!("The discount code \u{201c}{}\u{201d} does not apply to this order.", code.to_uppercase());
         let body = assert_api_error(preview(&app, &hold, code).await, 422, "validation").await;
         assert_eq!(body["field"], "discount_code", "{code}");
-        assert!(body["message"].as_str().unwrap().contains(says), "{code}: {body}");
+        assert!(body["message"].as_str().unwrap().starts_with(&says), "{code}: {body}");
         let body = assert_api_error(app.order(&hold.id, code, &with_code(request.clone(), code)).await, 422, "validation").await;
         assert_eq!(body["field"], "discount_code", "{code}");
-        assert!(body["message"].as_str().unwrap().contains(says), "{code}: {body}");
+        assert!(body["message"].as_str().unwrap().starts_with(&says), "{code}: {body}");
     }
     let blank = assert_api_error(preview(&app, &hold, " ").await, 422, "validation").await;
     assert_eq!(blank["field"], "discount_code");

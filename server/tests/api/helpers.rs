@@ -95,6 +95,13 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
         ("STAMPEDE_DEMO", "false".to_string()),
         ("SITE_ROOT", "/nonexistent-site-root".to_string()),
         ("OPERATOR_TOKEN", OPERATOR_TOKEN.to_string()),
+        // Every test's buyers come from 127.0.0.1: the storefront's per-buyer limits are out of
+        // the way unless a test sets them (fair_use.rs tests them).
+        ("HOLD_RATE_BURST", "1000000".to_string()),
+        ("HOLD_TICKETS_PER_NETWORK", "1000000".to_string()),
+        ("HOLD_TICKETS_PER_BROWSER", "1000000".to_string()),
+        ("CODE_ATTEMPTS_BURST", "100000".to_string()),
+        ("CODE_ATTEMPTS_PER_HOLD", "1000".to_string()),
     ];
     // Later entries win.
     env.extend(options.env);

@@ -16,6 +16,7 @@ mod chaos;
 mod checkout_extras;
 mod email_headers;
 mod events;
+mod fair_use;
 mod gate;
 mod holds;
 mod http_layer;

@@ -11,68 +11,10 @@
 //!
 //! The buckets live in the process: with several origins, a client's budget is per origin,
 //! which multiplies it by the number of origins at most.
+use crate::budget::Budget;
 use crate::config::Rate;
 use crate::error::ApiError;
-use std::collections::HashMap;
-use std::hash::Hash;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::Instant;
-
-/// Buckets beyond this many are pruned of the full ones (those are as good as absent).
-const PRUNE_AT: usize = 10_000;
-
-/// Keyed token buckets: `rate.burst` tokens, refilled at `rate.per_hour` an hour.
-pub struct Budget<K> {
-    rate: Rate,
-    buckets: Mutex<HashMap<K, Bucket>>,
-}
-
-#[derive(Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
-
-impl<K: Hash + Eq + Clone> Budget<K> {
-    pub fn new(rate: Rate) -> Budget<K> {
-        Budget { rate, buckets: Mutex::new(HashMap::new()) }
-    }
-
-    fn refilled(&self, bucket: Bucket, now: Instant) -> Bucket {
-        let per_second = f64::from(self.rate.per_hour) / 3600.0;
-        let tokens = (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * per_second).min(f64::from(self.rate.burst));
-        Bucket { tokens, at: now }
-    }
-
-    /// Takes a token for `key`; false when there is none left.
-    pub fn take(&self, key: &K) -> bool {
-        let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if buckets.len() >= PRUNE_AT && !buckets.contains_key(key) {
-            let full = f64::from(self.rate.burst);
-            buckets.retain(|_, bucket| self.refilled(*bucket, now).tokens < full);
-        }
-        let bucket = buckets.get(key).map_or(Bucket { tokens: f64::from(self.rate.burst), at: now }, |b| self.refilled(*b, now));
-        let taken = bucket.tokens >= 1.0;
-        buckets.insert(key.clone(), Bucket { tokens: if taken { bucket.tokens - 1.0 } else { bucket.tokens }, ..bucket });
-        taken
-    }
-
-    /// Returns a token taken for `key` (an attempt that turned out not to count).
-    pub fn give_back(&self, key: &K) {
-        let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(bucket) = buckets.get_mut(key) {
-            let refilled = self.refilled(*bucket, now);
-            *bucket = Bucket { tokens: (refilled.tokens + 1.0).min(f64::from(self.rate.burst)), ..refilled };
-        }
-    }
-
-    pub fn rate(&self) -> Rate {
-        self.rate
-    }
-}
 
 /// Every budget of the accounts' doors.
 pub struct AccountLimits {
@@ -166,17 +108,6 @@ mod tests {
 
     const CLIENT: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
     const OTHER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 2));
-
-    #[test]
-    fn a_budget_refuses_beyond_its_burst_and_takes_back() {
-        let budget = Budget::new(Rate { burst: 2, per_hour: 1 });
-        assert!(budget.take(&1));
-        assert!(budget.take(&1));
-        assert!(!budget.take(&1));
-        assert!(budget.take(&2), "keys are apart");
-        budget.give_back(&1);
-        assert!(budget.take(&1));
-    }
 
     #[test]
     fn failures_count_per_address_and_client_and_only_when_kept() {

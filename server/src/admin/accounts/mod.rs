@@ -11,7 +11,7 @@ mod members;
 mod passwords;
 
 pub use emails::Letters;
-pub use limits::{AccountLimits, Budget};
+pub use limits::AccountLimits;
 pub use passwords::{hash_password, Hashing};
 
 use super::{views, Admin};
