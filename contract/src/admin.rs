@@ -150,6 +150,10 @@ pub struct EventInput {
     pub ends_local: String,
     /// ISO 4217 ("EUR").
     pub currency: String,
+    /// Days an order may stay unpaid when buyers may pay at the door or by invoice; blank: they
+    /// may not (card payment only).
+    #[serde(default)]
+    pub offline_payment_days: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -327,6 +331,8 @@ pub enum CheckInResult {
     Valid,
     AlreadyCheckedIn,
     Invalid,
+    /// The order awaits payment: collect it at the door, mark the order paid, scan again.
+    NotPaid,
 }
 
 /// Where an export job is: serialised as "queued", "running", "done" or "failed".
@@ -477,6 +483,9 @@ pub struct CheckInRequest {
 pub struct CheckIn {
     pub result: CheckInResult,
     pub message: String,
+    /// The ticket's order, when there is one (to mark it paid at the door).
+    #[serde(default)]
+    pub order_id: Option<i64>,
     pub attendee_name: Option<String>,
     pub ticket_type_name: Option<String>,
     pub order_reference: Option<String>,

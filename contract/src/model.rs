@@ -30,6 +30,10 @@ pub struct EventDetails {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub currency: String,
+    /// Whether buyers may pay at the door or by invoice: the days an order may stay unpaid before
+    /// it is cancelled and its tickets go back on sale. None (the default): they may not.
+    #[serde(default)]
+    pub offline_payment_days: Option<i64>,
 }
 
 /// Everything the event page shows, as of `generated_at`. `version` changes whenever the organiser

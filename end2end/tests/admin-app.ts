@@ -29,6 +29,7 @@ export async function createEvent(page: Page, title: string, slug: string, venue
   await page.getByLabel("Starts").fill("2030-06-01T20:00");
   await page.getByLabel("Ends").fill("2030-06-01T23:30");
   await page.getByLabel("Currency").fill("EUR");
+  await page.getByLabel("Days to pay at the door").fill("7");
   await page.getByRole("button", { name: "Create event" }).click();
   await expect(page.getByRole("heading", { name: title })).toBeVisible();
 }

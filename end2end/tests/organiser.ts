@@ -119,6 +119,8 @@ export class Organiser {
       starts_local: "2030-06-01T20:00",
       ends_local: "2030-06-01T23:30",
       currency: "EUR",
+      // Buyers in these tests pay at the door (the event's choice; off unless set).
+      offline_payment_days: "7",
     };
   }
 

@@ -118,6 +118,7 @@ impl Storefront {
                     starts_at,
                     ends_at: starts_at + chrono::Duration::hours(4),
                     currency: "EUR".into(),
+                    offline_payment_days: Some(7),
                 },
                 true,
             )

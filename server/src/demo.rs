@@ -42,6 +42,8 @@ pub async fn seed_or_refresh(store: &dyn Store, storefront: &Storefront) -> anyh
                 starts_at,
                 ends_at: starts_at + Duration::hours(4),
                 currency: "EUR".into(),
+                // Until card payments arrive, the demo takes payment at the door.
+                offline_payment_days: Some(7),
             },
             true,
         )

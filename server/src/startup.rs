@@ -93,6 +93,7 @@ impl Application {
         let listener = TcpListener::bind(SocketAddr::new(settings.host, settings.port)).await?;
         let background = vec![
             reaper::spawn(inventory.clone(), settings.reaper_interval),
+            inventory::unpaid::spawn(inventory.clone(), settings.reaper_interval),
             inventory::spawn_keeper(inventory.clone(), GATE_KEEPER_INTERVAL),
             exports::spawn_worker(store.clone(), settings.admin.worker_interval),
             mailer::spawn(store.clone(), settings.admin.worker_interval, mailer::Transport::new(settings.admin.mail_dir.clone())),

@@ -3,12 +3,13 @@
 //! Policy: after every answer the box is emptied and focused again, ready for the next ticket; the
 //! answer stays on screen, coloured green (valid), amber (already checked in) or red (invalid), in a
 //! live region so a screen reader says it. Only when the origin could not answer does the code stay
-//! in the box, to be tried again.
+//! in the box, to be tried again. An unpaid ticket (its order awaits payment) is shown amber with
+//! a "Mark paid" button: door staff collect the money, press it, and scan the ticket again.
 use crate::api;
 use crate::format::time;
 use crate::forms::{focus, FieldError, FormBanner, FormState};
 use crate::pages::event::use_event;
-use app::admin::{CheckIn, CheckInRequest, CheckInResult};
+use app::admin::{AdminOrder, CheckIn, CheckInRequest, CheckInResult};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -18,6 +19,7 @@ pub fn CheckInTab() -> impl IntoView {
     let form = FormState::new();
     let code = RwSignal::new(String::new());
     let result = RwSignal::new(None::<CheckIn>);
+    let paid_note = RwSignal::new(None::<String>);
     focus("checkin-code");
     let submit = move |ev: leptos::ev::SubmitEvent| {
         if !form.begin(&ev) {
@@ -33,6 +35,7 @@ pub fn CheckInTab() -> impl IntoView {
             match api::post::<_, CheckIn>(&format!("/events/{}/check-ins", ctx.id), &CheckInRequest { code: typed }).await {
                 Ok(answer) => {
                     form.busy.set(false);
+                    paid_note.set(None);
                     code.set(String::new());
                     result.set(Some(answer));
                     focus("checkin-code");
@@ -46,13 +49,24 @@ pub fn CheckInTab() -> impl IntoView {
         });
     };
 
+    let mark_paid = move |order_id: i64| {
+        spawn_local(async move {
+            let note = match api::post_empty::<AdminOrder>(&format!("/orders/{order_id}/paid")).await {
+                Ok(order) => format!("Order {} is marked paid. Scan the ticket again to let them in.", order.reference),
+                Err(failure) => failure.message(),
+            };
+            paid_note.set(Some(note));
+            focus("checkin-code");
+        });
+    };
     let panel = move || {
         result.get().map(|r| {
             let class = match r.result {
                 CheckInResult::Valid => "checkin-result result-valid",
-                CheckInResult::AlreadyCheckedIn => "checkin-result result-warn",
+                CheckInResult::AlreadyCheckedIn | CheckInResult::NotPaid => "checkin-result result-warn",
                 CheckInResult::Invalid => "checkin-result result-invalid",
             };
+            let unpaid_order = r.order_id.filter(|_| r.result == CheckInResult::NotPaid);
             let details = [
                 r.attendee_name.clone().map(|name| ("Attendee", name)),
                 r.ticket_type_name.clone().map(|name| ("Ticket", name)),
@@ -66,6 +80,10 @@ pub fn CheckInTab() -> impl IntoView {
                     <dl class="facts">
                         {details.into_iter().flatten().map(|(term, value)| view! { <dt>{term}</dt><dd>{value}</dd> }).collect_view()}
                     </dl>
+                    {unpaid_order.map(|order_id| view! {
+                        <button type="button" class="primary" on:click=move |_| mark_paid(order_id)>"Mark paid"</button>
+                    })}
+                    {move || paid_note.get().map(|note| view! { <p class="result-note">{note}</p> })}
                 </div>
             }
         })

@@ -123,9 +123,11 @@ pub struct EventFields {
     pub starts_local: RwSignal<String>,
     pub ends_local: RwSignal<String>,
     pub currency: RwSignal<String>,
+    pub offline_payment_days: RwSignal<String>,
 }
 
-pub const EVENT_FIELDS: &[&str] = &["slug", "title", "description", "venue", "timezone", "starts_local", "ends_local", "currency"];
+pub const EVENT_FIELDS: &[&str] =
+    &["slug", "title", "description", "venue", "timezone", "starts_local", "ends_local", "currency", "offline_payment_days"];
 
 impl EventFields {
     pub fn new(input: EventInput) -> EventFields {
@@ -138,6 +140,7 @@ impl EventFields {
             starts_local: RwSignal::new(input.starts_local),
             ends_local: RwSignal::new(input.ends_local),
             currency: RwSignal::new(input.currency),
+            offline_payment_days: RwSignal::new(input.offline_payment_days),
         }
     }
 
@@ -151,6 +154,7 @@ impl EventFields {
             starts_local: event.starts_local.clone(),
             ends_local: event.ends_local.clone(),
             currency: event.currency.clone(),
+            offline_payment_days: event.offline_payment_days.map(|days| days.to_string()).unwrap_or_default(),
         })
     }
 
@@ -165,6 +169,7 @@ impl EventFields {
             starts_local: trimmed(self.starts_local),
             ends_local: trimmed(self.ends_local),
             currency: trimmed(self.currency).to_uppercase(),
+            offline_payment_days: trimmed(self.offline_payment_days),
         }
     }
 
@@ -217,6 +222,9 @@ pub fn EventInputs(form: FormState, fields: EventFields) -> impl IntoView {
             <Input form id="event-starts" name="starts_local" label="Starts" kind="datetime-local" value=fields.starts_local required=true />
             <Input form id="event-ends" name="ends_local" label="Ends" kind="datetime-local" value=fields.ends_local required=true />
             <Input form id="event-currency" name="currency" label="Currency" value=fields.currency hint="ISO code: EUR, USD, GBP…" required=true />
+            <Input form id="event-offline-days" name="offline_payment_days" label="Days to pay at the door" kind="number"
+                value=fields.offline_payment_days
+                hint="Blank: buyers pay when they order. A number: they may pay at the door or by invoice, and an order unpaid after that many days is cancelled." />
         </div>
         <Field form id="event-description" name="description" label="Description">
             <textarea id="event-description" name="description" rows="5" bind:value=fields.description></textarea>

@@ -29,6 +29,9 @@ pub const MAX_DISCOUNT_CODE_CHARS: usize = 64;
 /// An `Idempotency-Key` header, in bytes of visible ASCII.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
 
+/// The most days an order may stay unpaid when an event offers offline payment (the schema's CHECK too).
+pub const MAX_OFFLINE_PAYMENT_DAYS: i64 = 365;
+
 /// An event's title and venue, and a question's label.
 pub const MAX_TITLE_CHARS: usize = 200;
 /// An event's description.

@@ -9,7 +9,8 @@ use contract::admin::{DiscountInput, DiscountKind, EventInput, QuestionInput, Qu
 
 use contract::rules;
 use contract::rules::limits::{
-    MAX_CAPACITY, MAX_CODE_CHARS, MAX_DESCRIPTION_CHARS, MAX_OPTIONS, MAX_OPTION_CHARS, MAX_PER_ORDER, MAX_PRICE_MINOR, MAX_TITLE_CHARS,
+    MAX_CAPACITY, MAX_CODE_CHARS, MAX_DESCRIPTION_CHARS, MAX_OFFLINE_PAYMENT_DAYS, MAX_OPTIONS, MAX_OPTION_CHARS, MAX_PER_ORDER,
+    MAX_PRICE_MINOR, MAX_TITLE_CHARS,
 };
 use contract::validate;
 
@@ -132,7 +133,33 @@ pub fn event(input: &EventInput) -> Result<EventDetails, ApiError> {
     if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(invalid("currency", "Please give the currency as its three-letter code, like EUR, USD or GBP."));
     }
-    Ok(EventDetails { slug, title, description, venue, timezone: tz.name().to_string(), starts_at, ends_at, currency })
+    let offline_payment_days = offline_payment_days(&input.offline_payment_days)?;
+    Ok(EventDetails {
+        slug,
+        title,
+        description,
+        venue,
+        timezone: tz.name().to_string(),
+        starts_at,
+        ends_at,
+        currency,
+        offline_payment_days,
+    })
+}
+
+/// Blank: no offline payment. Otherwise whole days, 1 to [`MAX_OFFLINE_PAYMENT_DAYS`].
+fn offline_payment_days(value: &str) -> Result<Option<i64>, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    match value.parse::<i64>() {
+        Ok(days) if (1..=MAX_OFFLINE_PAYMENT_DAYS).contains(&days) => Ok(Some(days)),
+        _ => Err(invalid(
+            "offline_payment_days",
+            format!("Give the days buyers have to pay at the door or by invoice as a whole number from 1 to {MAX_OFFLINE_PAYMENT_DAYS}, or leave it blank to take card payments only."),
+        )),
+    }
 }
 
 /// An access code or a discount code: what people type on phones and read out loud.

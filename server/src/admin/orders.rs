@@ -3,10 +3,10 @@
 //! door's check-in and the live sales dashboard.
 use super::Admin;
 use crate::error::ApiError;
-use crate::store::{self, CancelOutcome, CheckInOutcome, CheckInTicket, NewEmail, OrderFilter, Resource};
+use crate::store::{self, CancelOutcome, CheckInOutcome, CheckInTicket, MarkPaidOutcome, NewEmail, OrderChange, OrderFilter, Resource};
 use chrono::{DurationRound, TimeDelta};
 use contract::admin::{AdminOrder, CheckIn, CheckInResult, Dashboard, DashboardTicketType, MinuteSales, OrderList, Role};
-use contract::money::format_amount;
+use contract::money::{format_amount, format_price};
 use contract::rules::limits::{MAX_CHECK_IN_CODE_CHARS, MAX_SEARCH_CHARS};
 
 pub const ORDERS_PAGE_MAX: i64 = 200;
@@ -59,12 +59,33 @@ impl Admin {
     #[tracing::instrument(skip(self))]
     pub async fn cancel_order(&self, user_id: i64, order_id: i64) -> Result<AdminOrder, ApiError> {
         let owner = self.access(user_id, Resource::Order, order_id, Role::Admin).await?;
-        match self.inventory.cancel_order(order_id, store::now()).await? {
+        let why = OrderChange { user_id: Some(user_id), reason: "cancelled by an organiser".into() };
+        match self.inventory.cancel_order(order_id, &why, store::now()).await? {
             CancelOutcome::Cancelled(_) => self.changed(owner.event_id).await,
             CancelOutcome::AlreadyCancelled => {
                 return Err(ApiError::Conflict { field: None, message: "This order was already cancelled.".into() })
             }
             CancelOutcome::NotFound => return Err(super::not_found(Resource::Order)),
+        }
+        self.load_order(order_id).await
+    }
+
+    /// Door staff took the payment of an order awaiting it (at the door, or an invoice was paid).
+    /// Viewers may: door staff are often viewers, and the history row names who did it.
+    #[tracing::instrument(skip(self))]
+    pub async fn mark_paid(&self, user_id: i64, order_id: i64) -> Result<AdminOrder, ApiError> {
+        let owner = self.access(user_id, Resource::Order, order_id, Role::Viewer).await?;
+        let why = OrderChange { user_id: Some(user_id), reason: "paid at the door or by invoice".into() };
+        match self.store.mark_paid(order_id, &why, store::now()).await? {
+            MarkPaidOutcome::Paid => self.changed(owner.event_id).await,
+            MarkPaidOutcome::AlreadyPaid => return Err(ApiError::Conflict { field: None, message: "This order is paid already.".into() }),
+            MarkPaidOutcome::Cancelled => {
+                return Err(ApiError::Conflict {
+                    field: None,
+                    message: "This order was cancelled: its tickets are no longer valid, so there is nothing to pay.".into(),
+                })
+            }
+            MarkPaidOutcome::NotFound => return Err(super::not_found(Resource::Order)),
         }
         self.load_order(order_id).await
     }
@@ -112,6 +133,7 @@ impl Admin {
         let result = |result: CheckInResult, message: String, ticket: Option<CheckInTicket>| CheckIn {
             result,
             message,
+            order_id: ticket.as_ref().map(|t| t.order_id),
             attendee_name: ticket.as_ref().map(|t| t.attendee_name.clone()),
             ticket_type_name: ticket.as_ref().map(|t| t.ticket_type_name.clone()),
             order_reference: ticket.as_ref().map(|t| t.order_reference.clone()),
@@ -134,6 +156,15 @@ impl Admin {
             CheckInOutcome::Cancelled(ticket) => {
                 result(CheckInResult::Invalid, format!("Not valid: order {} was cancelled.", ticket.order_reference), Some(ticket))
             }
+            CheckInOutcome::NotPaid { ticket, total_minor, currency } => result(
+                CheckInResult::NotPaid,
+                format!(
+                    "Not paid: collect {} at the door for order {}, mark it paid, then scan again.",
+                    format_price(total_minor, &currency),
+                    ticket.order_reference
+                ),
+                Some(ticket),
+            ),
             CheckInOutcome::Unknown => result(CheckInResult::Invalid, "Not valid: no ticket for this event has this code.".into(), None),
         })
     }

@@ -14,15 +14,17 @@
 //! - Orders are group-committed by the order batcher, except orders with a discount code: the
 //!   code's conditional UPDATE may refuse one, and it must not take a batch down with it.
 //! - The gate's levels are (re)loaded from the database per event ([`levels`]).
+//! - Orders left unpaid past their deadline are cancelled like any other ([`unpaid`]).
 mod batch;
 pub mod gate;
 mod levels;
 pub mod reaper;
+pub mod unpaid;
 
 pub use batch::BatchSettings;
 
 use crate::metrics::Metrics;
-use crate::store::{CancelOutcome, HoldOutcome, NewHold, NewOrder, OrderOutcome, Store, StoreError};
+use crate::store::{CancelOutcome, HoldOutcome, NewHold, NewOrder, OrderChange, OrderOutcome, Store, StoreError};
 use batch::{BatchError, Batcher};
 use chrono::{DateTime, Utc};
 use contract::model::HoldStatus;
@@ -205,8 +207,8 @@ impl Inventory {
 
     /// Cancels an order; its tickets go back on sale.
     #[tracing::instrument(skip(self))]
-    pub async fn cancel_order(&self, order_id: i64, now: DateTime<Utc>) -> Result<CancelOutcome, InventoryError> {
-        let outcome = self.store.cancel_order(order_id, now).await?;
+    pub async fn cancel_order(&self, order_id: i64, why: &OrderChange, now: DateTime<Utc>) -> Result<CancelOutcome, InventoryError> {
+        let outcome = self.store.cancel_order(order_id, why, now).await?;
         if let CancelOutcome::Cancelled(returned) = &outcome {
             self.give_back(returned).await;
         }

@@ -27,6 +27,8 @@ pub struct NewOrder {
     pub total_minor: i64,
     pub currency: String,
     pub created_at: DateTime<Utc>,
+    /// When an unpaid (offline) order lapses; None for an order paid when made.
+    pub pay_by: Option<DateTime<Utc>>,
     pub tickets: Vec<NewTicket>,
     /// A discount code's use, taken in the order's transaction (or the order is refused).
     pub discount: Option<AppliedDiscount>,
@@ -117,6 +119,23 @@ pub struct AdminOrderRecord {
     pub access_token: String,
 }
 
+/// Who changed an order after it was made, and why: its history row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderChange {
+    /// None: the origin itself (an unpaid order lapsing).
+    pub user_id: Option<i64>,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MarkPaidOutcome {
+    Paid,
+    /// It was paid (or free) already.
+    AlreadyPaid,
+    Cancelled,
+    NotFound,
+}
+
 #[derive(Clone, Debug)]
 pub enum CancelOutcome {
     /// Cancelled now; this stock went back on sale.
@@ -151,8 +170,13 @@ pub trait Orders: Send + Sync {
 
     async fn search_orders(&self, event_id: i64, filter: &OrderFilter) -> StoreResult<(i64, Vec<AdminOrderSummary>)>;
     async fn admin_order(&self, order_id: i64) -> StoreResult<Option<AdminOrderRecord>>;
-    /// Cancels and refunds in full; the tickets' stock goes back on sale and a discount use is
-    /// given back, in the same transaction.
-    async fn cancel_order(&self, order_id: i64, now: DateTime<Utc>) -> StoreResult<CancelOutcome>;
+    /// Cancels, refunding what was paid (nothing for an order awaiting payment); the tickets'
+    /// stock goes back on sale, a discount use is given back and the change is written to the
+    /// order's history with `why`, all in one transaction.
+    async fn cancel_order(&self, order_id: i64, why: &OrderChange, now: DateTime<Utc>) -> StoreResult<CancelOutcome>;
+    /// Marks an order awaiting payment as paid, with its history row, in one transaction.
+    async fn mark_paid(&self, order_id: i64, why: &OrderChange, now: DateTime<Utc>) -> StoreResult<MarkPaidOutcome>;
+    /// Orders awaiting payment whose `pay_by` has passed at `now`, oldest first.
+    async fn lapsed_unpaid_orders(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>>;
     async fn sales(&self, event_id: i64, since: DateTime<Utc>) -> StoreResult<SalesRecord>;
 }

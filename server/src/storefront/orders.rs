@@ -8,7 +8,7 @@ use crate::codes;
 use crate::discounts;
 use crate::error::ApiError;
 use crate::store::{self, AppliedDiscount, NewOrder, NewTicket, OrderOutcome};
-use contract::model::{Order, OrderRequest};
+use contract::model::{Order, OrderRequest, OrderStatus, PaymentMethod};
 use contract::rules::limits::MAX_IDEMPOTENCY_KEY_LEN;
 use contract::rules::{hold as hold_rule, totals};
 
@@ -59,10 +59,20 @@ impl Storefront {
         let subtotal_minor = subtotal(&hold);
         let total_minor = totals::total_after_discount(subtotal_minor, discount.as_ref().map_or(0, |discount| discount.minor));
         let status = if live {
+            if request.payment == PaymentMethod::Offline && total_minor > 0 && snapshot.offline_payment_days.is_none() {
+                return Err(ApiError::invalid_field(
+                    "payment",
+                    "This event does not take payment at the door or by invoice: pay when you order.",
+                ));
+            }
             self.payments.provider(request.payment)?.settle(total_minor, &snapshot.currency).await?.order_status()
         } else {
-            contract::model::OrderStatus::Confirmed
+            OrderStatus::Confirmed
         };
+        // An unpaid order lapses after the event's days; its tickets go back on sale (`unpaid`).
+        let pay_by = (status == OrderStatus::AwaitingPayment)
+            .then(|| snapshot.offline_payment_days.map(|days| now + chrono::Duration::days(days)))
+            .flatten();
         let tickets = hold
             .items
             .iter()
@@ -87,6 +97,7 @@ impl Storefront {
             total_minor,
             currency: snapshot.currency.clone(),
             created_at: store::now(),
+            pay_by,
             tickets,
             discount,
             answers,

@@ -217,6 +217,8 @@ impl TestApp {
                     starts_at,
                     ends_at: starts_at + Duration::hours(3),
                     currency: "EUR".into(),
+                    // Most tests pay offline; offline_payment.rs tests the setting itself.
+                    offline_payment_days: Some(7),
                 },
                 true,
             )

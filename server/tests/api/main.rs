@@ -21,6 +21,7 @@ mod gate;
 mod holds;
 mod http_layer;
 mod observability;
+mod offline_payment;
 mod orders;
 mod pages;
 mod redis_process;

@@ -313,6 +313,12 @@ pub async fn cancel_order(State(state): State<AppState>, SignedIn(user): SignedI
     Ok(Json(state.admin.cancel_order(user, id).await?))
 }
 
+/// Door staff took the payment of an order awaiting it.
+#[tracing::instrument(skip(state))]
+pub async fn mark_paid(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Answer<AdminOrder> {
+    Ok(Json(state.admin.mark_paid(user, id).await?))
+}
+
 #[tracing::instrument(skip(state))]
 pub async fn resend_confirmation(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Answer<AdminOrder> {
     Ok(Json(state.admin.resend_confirmation(user, id).await?))

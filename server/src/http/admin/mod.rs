@@ -68,6 +68,7 @@ pub fn routes(state: &AppState, settings: &AdminSettings) -> Router<AppState> {
         .route("/events/{id}/orders", get(handlers::orders))
         .route("/orders/{id}", get(handlers::order))
         .route("/orders/{id}/cancel", post(handlers::cancel_order))
+        .route("/orders/{id}/paid", post(handlers::mark_paid))
         .route("/orders/{id}/resend", post(handlers::resend_confirmation))
         .route("/events/{id}/dashboard", get(handlers::dashboard))
         .route("/events/{id}/exports", post(handlers::start_export))

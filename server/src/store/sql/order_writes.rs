@@ -117,7 +117,7 @@ impl Backend {
         for chunk in made.chunks(ORDERS_PER_INSERT) {
             let mut insert = sqlx::QueryBuilder::<Db>::new(
                 "INSERT INTO orders (reference, access_token, idempotency_key, hold_id, event_id, buyer_name, \
-                 buyer_email, status, payment, total_minor, currency, created_at, discount_code_id, discount_minor) ",
+                 buyer_email, status, payment, total_minor, currency, created_at, pay_by, discount_code_id, discount_minor) ",
             );
             insert.push_values(chunk, |mut row, (order, event_id)| {
                 row.push_bind(&order.reference)
@@ -132,6 +132,7 @@ impl Backend {
                     .push_bind(order.total_minor)
                     .push_bind(&order.currency)
                     .push_bind(order.created_at)
+                    .push_bind(order.pay_by)
                     .push_bind(order.discount.as_ref().map(|discount| discount.code_id))
                     .push_bind(order.discount.as_ref().map_or(0, |discount| discount.minor));
             });

@@ -5,8 +5,8 @@ use super::order_writes::{move_held_to_sold, replay};
 use super::{Backend, ORDER_MINUTE};
 use crate::store::unique::is_foreign_key_violation;
 use crate::store::{
-    AdminOrderRecord, CancelOutcome, NewOrder, OrderFilter, OrderOutcome, OrderRecord, Orders, Questions, SalesRecord, StoreError,
-    StoreResult, Unique,
+    AdminOrderRecord, CancelOutcome, MarkPaidOutcome, NewOrder, OrderChange, OrderFilter, OrderOutcome, OrderRecord, Orders, Questions,
+    SalesRecord, StoreError, StoreResult, Unique,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -159,11 +159,13 @@ impl Orders for Backend {
     }
 
     #[tracing::instrument(skip(self))]
-    async fn cancel_order(&self, order_id: i64, now: DateTime<Utc>) -> StoreResult<CancelOutcome> {
+    async fn cancel_order(&self, order_id: i64, why: &OrderChange, now: DateTime<Utc>) -> StoreResult<CancelOutcome> {
         let mut tx = self.begin_write().await?;
+        // Nothing was paid for an order awaiting payment, so nothing is refunded.
         let cancelled: Option<Option<i64>> = sqlx::query_scalar(
-            "UPDATE orders SET cancelled_at = $2, refunded_minor = total_minor WHERE id = $1 AND cancelled_at IS NULL \
-             RETURNING discount_code_id",
+            "UPDATE orders SET cancelled_at = $2, \
+             refunded_minor = CASE WHEN status = 'awaiting_payment' THEN 0 ELSE total_minor END \
+             WHERE id = $1 AND cancelled_at IS NULL RETURNING discount_code_id",
         )
         .bind(order_id)
         .bind(now)
@@ -195,8 +197,44 @@ impl Orders for Backend {
         if let Some(discount) = discount {
             sqlx::query("UPDATE discount_codes SET uses = uses - 1 WHERE id = $1 AND uses > 0").bind(discount).execute(&mut *tx).await?;
         }
+        write_history(&mut tx, order_id, "cancelled", why, now).await?;
         tx.commit().await?;
         Ok(CancelOutcome::Cancelled(per_type))
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn mark_paid(&self, order_id: i64, why: &OrderChange, now: DateTime<Utc>) -> StoreResult<MarkPaidOutcome> {
+        let mut tx = self.begin_write().await?;
+        let paid =
+            sqlx::query("UPDATE orders SET status = 'confirmed' WHERE id = $1 AND status = 'awaiting_payment' AND cancelled_at IS NULL")
+                .bind(order_id)
+                .execute(&mut *tx)
+                .await?;
+        if paid.rows_affected() == 0 {
+            let cancelled: Option<bool> = sqlx::query_scalar("SELECT cancelled_at IS NOT NULL FROM orders WHERE id = $1")
+                .bind(order_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            return Ok(match cancelled {
+                None => MarkPaidOutcome::NotFound,
+                Some(true) => MarkPaidOutcome::Cancelled,
+                Some(false) => MarkPaidOutcome::AlreadyPaid,
+            });
+        }
+        write_history(&mut tx, order_id, "paid", why, now).await?;
+        tx.commit().await?;
+        Ok(MarkPaidOutcome::Paid)
+    }
+
+    async fn lapsed_unpaid_orders(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM orders WHERE status = 'awaiting_payment' AND cancelled_at IS NULL AND pay_by <= $1 \
+             ORDER BY pay_by LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     #[tracing::instrument(skip(self))]
@@ -234,4 +272,17 @@ impl Orders for Backend {
         .await?;
         Ok(SalesRecord { revenue_minor, orders, checked_in, revenue_by_type, per_minute })
     }
+}
+
+/// The order's history row for a change made in `tx`.
+async fn write_history(tx: &mut super::Tx, order_id: i64, change: &str, why: &OrderChange, now: DateTime<Utc>) -> StoreResult<()> {
+    sqlx::query("INSERT INTO order_history (order_id, at, change, reason, user_id) VALUES ($1, $2, $3, $4, $5)")
+        .bind(order_id)
+        .bind(now)
+        .bind(change)
+        .bind(&why.reason)
+        .bind(why.user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
