@@ -104,8 +104,14 @@ test("an organiser runs an on-sale from sign-up to the door", async ({ page, bro
   expect(csv).toContain("Guest 1");
   expect(csv).toContain(standingCode);
 
-  // Checks the standing attendee in at the door; a second scan says when.
+  // Checks the standing attendee in at the door: the order is to be paid there, so the first scan
+  // says what to collect; marked paid, the next scan lets them in, and a third says when.
   await page.getByRole("link", { name: "Check-in" }).click();
+  await page.getByLabel("Ticket code").fill(standingCode);
+  await page.getByRole("button", { name: "Check in" }).click();
+  await expect(page.locator(".checkin-panel")).toContainText("Not paid: collect €18.00 at the door");
+  await page.getByRole("button", { name: "Mark paid" }).click();
+  await expect(page.locator(".checkin-panel")).toContainText("is marked paid");
   await page.getByLabel("Ticket code").fill(standingCode);
   await page.getByRole("button", { name: "Check in" }).click();
   await expect(page.locator(".checkin-panel")).toContainText("Valid");
