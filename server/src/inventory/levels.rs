@@ -43,6 +43,12 @@ impl Levels {
         self.lock().remove(&event_id);
     }
 
+    /// Every event's levels are read from the database again before its next hold: after a
+    /// write to the gate failed, when it is not known which events it left wrong.
+    pub(super) fn forget_all(&self) {
+        self.lock().clear();
+    }
+
     /// Every event loaded longer ago than the reload interval is loaded again before its next hold.
     pub(super) fn forget_stale(&self) {
         let stale_before = Instant::now().checked_sub(self.reload_interval);

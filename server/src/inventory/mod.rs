@@ -233,10 +233,11 @@ impl Inventory {
 
     async fn give_back(&self, items: &Items) {
         if let (Some(gate), false) = (&self.gate, items.is_empty()) {
-            // If this fails, the gate undercounts until its next reload, which the failure itself
-            // brings forward (a reconnection reloads every event).
+            // If this fails, the gate undercounts until its next reload, which the failure brings
+            // forward: every event is reloaded before its next hold.
             if let Err(err) = gate.give_back(items).await {
-                tracing::debug!(error = %err, "stock not given back to the gate; the next reload counts it");
+                tracing::debug!(error = %err, "stock not given back to the gate; the next hold's reload counts it");
+                self.levels.forget_all();
             }
         }
     }
