@@ -4,7 +4,7 @@
 use crate::admin::hash_password;
 use crate::store::{self, AccountOutcome, EventDetails, NewAccount, Store, TicketTypeChange};
 use crate::storefront::fair_use::Buyer;
-use crate::storefront::Storefront;
+use crate::storefront::{OrderAttempt, Storefront};
 use chrono::Duration;
 use contract::model::{HoldRequest, HoldRequestItem, OrderRequest, PaymentMethod, Person};
 
@@ -142,7 +142,9 @@ async fn sell(storefront: &Storefront, ticket_type_id: i64, count: i64, per_orde
             discount_code: None,
             answers: Vec::new(),
         };
-        storefront.place_order(&hold.id, &format!("demo-{}", hold.id), &order, &Buyer::box_office()).await?;
+        let key = format!("demo-{}", hold.id);
+        let attempt = OrderAttempt { hold_id: &hold.id, idempotency_key: &key, request: &order, client: &Buyer::box_office() };
+        storefront.place_order(attempt).await?;
         left -= quantity;
     }
     Ok(())

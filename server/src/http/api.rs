@@ -4,6 +4,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey};
 use super::AppState;
 use crate::error::ApiError;
 use crate::events::TaggedJson;
+use crate::storefront::OrderAttempt;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -144,7 +145,10 @@ async fn place_order(
     client: StorefrontClient,
     ApiJson(request): ApiJson<OrderRequest>,
 ) -> Result<Response, ApiError> {
-    let (order, created) = state.storefront.place_order(&id, &key.0, &request, &client.buyer).await?;
+    let (order, created) = state
+        .storefront
+        .place_order(OrderAttempt { hold_id: &id, idempotency_key: &key.0, request: &request, client: &client.buyer })
+        .await?;
     let replayed = if created { "false" } else { "true" };
     Ok((
         StatusCode::CREATED,

@@ -123,14 +123,10 @@ impl StorefrontClient {
     }
 }
 
-impl<S> FromRequestParts<S> for StorefrontClient
-where
-    EdgeTrust: FromRef<S>,
-    S: Send + Sync,
-{
+impl FromRequestParts<super::AppState> for StorefrontClient {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &super::AppState) -> Result<Self, ApiError> {
         let address = ClientAddress::from_request_parts(parts, state).await?;
         let sent = parts
             .headers

@@ -27,6 +27,7 @@ use crate::metrics::Metrics;
 use crate::payments::Payments;
 use crate::store::Store;
 use fair_use::{FairUse, FairUseSettings};
+pub use orders::OrderAttempt;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -12,18 +12,21 @@ use contract::model::{Order, OrderRequest, OrderStatus, PaymentMethod};
 use contract::rules::limits::MAX_IDEMPOTENCY_KEY_LEN;
 use contract::rules::{hold as hold_rule, totals};
 
+/// One request to turn a hold into an order.
+pub struct OrderAttempt<'a> {
+    pub hold_id: &'a str,
+    pub idempotency_key: &'a str,
+    pub request: &'a OrderRequest,
+    /// Who asks: a discount code that does not apply counts against them (`fair_use`).
+    pub client: &'a Buyer,
+}
+
 impl Storefront {
     /// Places the order, or returns the one already placed with this idempotency key.
     /// The flag is true when this call created it.
-    #[tracing::instrument(skip(self, request, idempotency_key, client))]
-    pub async fn place_order(
-        &self,
-        hold_id: &str,
-        idempotency_key: &str,
-        request: &OrderRequest,
-        client: &Buyer,
-    ) -> Result<(Order, bool), ApiError> {
-        let result = self.try_place_order(hold_id, idempotency_key, request, client).await;
+    #[tracing::instrument(skip_all, fields(hold_id = attempt.hold_id))]
+    pub async fn place_order(&self, attempt: OrderAttempt<'_>) -> Result<(Order, bool), ApiError> {
+        let result = self.try_place_order(&attempt).await;
         self.metrics.count_order(match &result {
             Ok((_, true)) => "created",
             Ok((_, false)) => "replayed",
@@ -32,13 +35,8 @@ impl Storefront {
         result
     }
 
-    async fn try_place_order(
-        &self,
-        hold_id: &str,
-        idempotency_key: &str,
-        request: &OrderRequest,
-        client: &Buyer,
-    ) -> Result<(Order, bool), ApiError> {
+    async fn try_place_order(&self, attempt: &OrderAttempt<'_>) -> Result<(Order, bool), ApiError> {
+        let OrderAttempt { hold_id, idempotency_key, request, client } = *attempt;
         check_idempotency_key(idempotency_key)?;
         let (hold, event) = self.hold_record(hold_id).await?;
         let snapshot = &event.snapshot;
