@@ -5,7 +5,7 @@ import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Organiser, uniqueStamp } from "./organiser";
+import { browserToken, Organiser, uniqueStamp } from "./organiser";
 import { bin, root, site, waitFor } from "./processes";
 import { PORT_OFFSET } from "../playwright.config";
 
@@ -128,7 +128,7 @@ test.describe("the edge's own checks", () => {
   test.beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "stampede-edge-security-"));
     const origin = spawn(bin, ["serve"], {
-      env: { ...process.env, PORT: String(ORIGIN), DATABASE_URL: `sqlite://${dataDir}/origin.db`, SITE_ROOT: site, RUST_LOG: "warn", STAMPEDE_DEMO: "false", HOLD_RATE_BURST: "10000", HOLD_TICKETS_PER_NETWORK: "100000" },
+      env: { ...process.env, PORT: String(ORIGIN), DATABASE_URL: `sqlite://${dataDir}/origin.db`, SITE_ROOT: site, RUST_LOG: "warn", STAMPEDE_DEMO: "false", HOLD_RATE_BURST: "10000", HOLD_TICKETS_PER_NETWORK: "100000", OPERATOR_TOKEN },
       stdio: "ignore",
     });
     children.push(origin);
@@ -157,10 +157,13 @@ test.describe("the edge's own checks", () => {
   });
 
   test("routes on the normalised path, the one it forwards", async () => {
-    // The origin serves its metrics to anyone who reaches it; through the edge no spelling does.
-    expect((await get(ORIGIN, "/metrics")).status).toBe(200);
+    // The origin serves its metrics to its operators; through the edge no spelling reaches them,
+    // not even with the operators' token.
+    const operator = { authorization: `Bearer ${OPERATOR_TOKEN}` };
+    expect((await get(ORIGIN, "/metrics", operator)).status).toBe(200);
+    expect((await get(ORIGIN, "/metrics")).status).toBe(401);
     for (const spelling of ["/./metrics", "/api/../metrics", "/x/%2e%2e/metrics", "/x/.%2E/metrics", "//metrics", "/%6detrics"]) {
-      const answer = await get(EDGE, spelling);
+      const answer = await get(EDGE, spelling, operator);
       expectJsonError(answer, 404, "not_found");
       expect(answer.body, spelling).not.toContain("# TYPE");
     }
@@ -272,18 +275,18 @@ test.describe("the edge's own checks", () => {
     // The refused request never reached the origin; another address has its own allowance, and
     // a cookie does not change whose allowance it is.
     expect(recorded.filter((r) => r.method === "POST")).toHaveLength(HOLD_RATE_BURST);
-    expect((await holdRequest(EDGE_TRUSTED, { "cf-connecting-ip": address, cookie: `stampede_client=${uniqueStamp()}` })).status).toBe(429);
+    expect((await holdRequest(EDGE_TRUSTED, { "cf-connecting-ip": address, cookie: `stampede_client=${browserToken()}` })).status).toBe(429);
     expect((await holdRequest(EDGE_TRUSTED, { "cf-connecting-ip": "198.51.100.7" })).status).toBe(201);
     // Other requests from the limited address pass.
     expect((await fetch(`http://127.0.0.1:${EDGE_TRUSTED}/api/holds/abc`, { headers: { "cf-connecting-ip": address } })).status).toBe(200);
 
     // Off Cloudflare: the browser's token is the key, and a cf-connecting-ip it sends changes nothing.
-    const token = `stampede_client=${uniqueStamp()}`;
+    const token = `stampede_client=${browserToken()}`;
     for (let i = 0; i < HOLD_RATE_BURST; i++) {
       expect((await holdRequest(EDGE_PLAIN, { cookie: `theme=dark; ${token}`, "cf-connecting-ip": `192.0.2.${i + 1}` })).status).toBe(201);
     }
     expect((await holdRequest(EDGE_PLAIN, { cookie: token, "cf-connecting-ip": "192.0.2.99" })).status).toBe(429);
-    expect((await holdRequest(EDGE_PLAIN, { cookie: `stampede_client=${uniqueStamp()}` })).status).toBe(201);
+    expect((await holdRequest(EDGE_PLAIN, { cookie: `stampede_client=${browserToken()}` })).status).toBe(201);
     // Without either, the edge leaves the limit to the origin.
     for (let i = 0; i < HOLD_RATE_BURST + 2; i++) expect((await holdRequest(EDGE_PLAIN, {})).status).toBe(201);
   });

@@ -8,6 +8,12 @@ import * as path from "node:path";
 // own events with it, so each knows exactly what is on sale.
 export const PASSWORD = "correct horse battery";
 
+/** A browser token as the origin makes them (26 letters and digits; contract::rules::client). */
+export function browserToken(): string {
+  const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+  return Array.from({ length: 26 }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join("");
+}
+
 /** Different in every call, across workers and runs: for slugs, emails and names. */
 export function uniqueStamp(): string {
   return `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
