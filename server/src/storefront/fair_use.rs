@@ -13,7 +13,7 @@
 //!   looked at, with a 429 that says the limit.
 //! - Everything lives in the process, like `budget`: with several origins, each counts on its
 //!   own. The edge limits holds too (a first line); these are the limits that hold.
-use crate::budget::Budget;
+use crate::budget::{Budget, PruneAt};
 use crate::config::Rate;
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
@@ -75,8 +75,32 @@ pub struct FairUse {
     hold_requests: Budget<IpAddr>,
     code_failures_by_network: Budget<IpAddr>,
     code_failures_by_hold: Budget<Uuid>,
-    /// (event, holder) → the holds counted against it.
-    held: Mutex<HashMap<(i64, Holder), Vec<Counted>>>,
+    held: Mutex<Held>,
+}
+
+/// The holds counted against each (event, holder), and each hold's holders, so that closing a
+/// hold is two lookups, not a walk of every buyer.
+#[derive(Default)]
+struct Held {
+    by_holder: HashMap<(i64, Holder), Vec<Counted>>,
+    /// Each hold's expiry and holders.
+    by_hold: HashMap<Uuid, (DateTime<Utc>, Vec<(i64, Holder)>)>,
+    prune_at: PruneAt,
+}
+
+impl Held {
+    /// Drops what expired; by the `budget` policy, only when the map has doubled since last time.
+    fn prune(&mut self, now: DateTime<Utc>) {
+        if !self.prune_at.due(self.by_holder.len() + self.by_hold.len()) {
+            return;
+        }
+        self.by_holder.retain(|_, holds| {
+            holds.retain(|counted| counted.expires_at > now);
+            !holds.is_empty()
+        });
+        self.by_hold.retain(|_, (expires_at, _)| *expires_at > now);
+        self.prune_at.pruned(self.by_holder.len() + self.by_hold.len());
+    }
 }
 
 /// Which code a buyer tried, for the refusal's words.
@@ -94,7 +118,7 @@ impl FairUse {
             hold_requests: Budget::new(settings.holds_per_network),
             code_failures_by_network: Budget::new(settings.code_failures_per_network),
             code_failures_by_hold: Budget::new(per_hold),
-            held: Mutex::new(HashMap::new()),
+            held: Mutex::new(Held::default()),
         }
     }
 
@@ -121,18 +145,13 @@ impl FairUse {
             )));
         }
         let mut held = self.lock();
-        if held.len() >= crate::budget::PRUNE_AT {
-            held.retain(|_, holds| {
-                holds.retain(|counted| counted.expires_at > now);
-                !holds.is_empty()
-            });
-        }
+        held.prune(now);
         let mut holders = vec![(Holder::Network(buyer.network), self.settings.tickets_per_network)];
         if let Some(browser) = &buyer.browser {
             holders.push((Holder::Browser(browser.clone()), self.settings.tickets_per_browser));
         }
         for (holder, cap) in &holders {
-            let holds = held.entry((event_id, holder.clone())).or_default();
+            let holds = held.by_holder.entry((event_id, holder.clone())).or_default();
             holds.retain(|counted| counted.expires_at > now);
             let holding: i64 = holds.iter().map(|counted| counted.tickets).sum();
             if holding + tickets > *cap {
@@ -146,18 +165,26 @@ impl FairUse {
                 )));
             }
         }
-        for (holder, _) in holders {
-            held.entry((event_id, holder)).or_default().push(Counted { hold, tickets, expires_at });
+        let keys: Vec<(i64, Holder)> = holders.into_iter().map(|(holder, _)| (event_id, holder)).collect();
+        for key in &keys {
+            held.by_holder.entry(key.clone()).or_default().push(Counted { hold, tickets, expires_at });
         }
+        held.by_hold.insert(hold, (expires_at, keys));
         Ok(())
     }
 
     /// The hold no longer keeps stock (released, ordered, or never made): it counts no more.
     pub fn closed(&self, hold: Uuid) {
-        self.lock().retain(|_, holds| {
-            holds.retain(|counted| counted.hold != hold);
-            !holds.is_empty()
-        });
+        let mut held = self.lock();
+        let (_, keys) = held.by_hold.remove(&hold).unwrap_or_default();
+        for key in keys {
+            if let Some(holds) = held.by_holder.get_mut(&key) {
+                holds.retain(|counted| counted.hold != hold);
+                if holds.is_empty() {
+                    held.by_holder.remove(&key);
+                }
+            }
+        }
     }
 
     /// Before a code is looked at: refused when the network's or the hold's budget of codes that
@@ -191,7 +218,7 @@ impl FairUse {
         Ok(CodeCharge { fair_use: self, network: buyer.network, hold, failed: false })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(i64, Holder), Vec<Counted>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Held> {
         // Each change is one retain or push: a panic cannot leave the map half-changed.
         self.held.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -267,6 +294,21 @@ mod tests {
         let second = Uuid::new_v4();
         fair_use.admit_hold(&ada, 1, second, 4, now + chrono::Duration::seconds(1), now).unwrap();
         fair_use.admit_hold(&ada, 1, Uuid::new_v4(), 4, now + chrono::Duration::minutes(10), now + chrono::Duration::seconds(2)).unwrap();
+    }
+
+    #[test]
+    fn expired_holds_are_dropped_when_the_map_has_doubled() {
+        let fair_use = FairUse::new(settings());
+        let now = Utc::now();
+        let soon = now + chrono::Duration::seconds(1);
+        for i in 0..crate::budget::PRUNE_AT as u32 {
+            let buyer = Buyer { network: IpAddr::from((i + 1).to_be_bytes()), browser: None };
+            fair_use.admit_hold(&buyer, 1, Uuid::new_v4(), 1, soon, now).unwrap();
+        }
+        let later = now + chrono::Duration::seconds(2);
+        fair_use.admit_hold(&buyer([192, 0, 2, 1], None), 1, Uuid::new_v4(), 1, later + chrono::Duration::minutes(1), later).unwrap();
+        let held = fair_use.lock();
+        assert_eq!((held.by_holder.len(), held.by_hold.len()), (1, 1), "only the live hold is left");
     }
 
     #[test]
