@@ -63,6 +63,9 @@ enum Holder {
     Network(IpAddr),
 }
 
+/// An event and one who holds its tickets.
+type HolderKey = (i64, Holder);
+
 #[derive(Clone, Copy)]
 struct Counted {
     hold: Uuid,
@@ -82,9 +85,9 @@ pub struct FairUse {
 /// hold is two lookups, not a walk of every buyer.
 #[derive(Default)]
 struct Held {
-    by_holder: HashMap<(i64, Holder), Vec<Counted>>,
+    by_holder: HashMap<HolderKey, Vec<Counted>>,
     /// Each hold's expiry and holders.
-    by_hold: HashMap<Uuid, (DateTime<Utc>, Vec<(i64, Holder)>)>,
+    by_hold: HashMap<Uuid, (DateTime<Utc>, Vec<HolderKey>)>,
     prune_at: PruneAt,
 }
 
@@ -165,7 +168,7 @@ impl FairUse {
                 )));
             }
         }
-        let keys: Vec<(i64, Holder)> = holders.into_iter().map(|(holder, _)| (event_id, holder)).collect();
+        let keys: Vec<HolderKey> = holders.into_iter().map(|(holder, _)| (event_id, holder)).collect();
         for key in &keys {
             held.by_holder.entry(key.clone()).or_default().push(Counted { hold, tickets, expires_at });
         }
