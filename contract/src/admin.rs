@@ -412,6 +412,61 @@ pub struct AdminOrder {
     pub answers: Vec<Answer>,
     /// When a confirmation was last queued for sending.
     pub confirmation_sent_at: Option<DateTime<Utc>>,
+    /// A card order's refunds, oldest first (empty for other orders).
+    #[serde(default)]
+    #[cfg_attr(feature = "sqlx", sqlx(skip))]
+    pub refunds: Vec<AdminRefund>,
+}
+
+/// One refund of a card order, as the provider last reported it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminRefund {
+    pub amount_minor: i64,
+    pub status: crate::payment::RefundStatus,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `POST /orders/{id}/refunds`: money back to the card, through the organisation's provider account.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RefundInput {
+    /// As typed ("12.50"); blank: all that is left to refund.
+    #[serde(default)]
+    pub amount: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `POST /orders/{id}/cancel`: a paid card order's money can go back with it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CancelInput {
+    /// Refund what is left of a card payment, in the same step.
+    #[serde(default)]
+    pub refund: bool,
+}
+
+/// `GET /organisations/{id}/payment-account`: the organisation's Stripe account, without its
+/// secrets (they are never shown again after saving).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PaymentAccount {
+    pub connected: bool,
+    /// Live keys: real money. Test keys: the checkout says "test mode".
+    pub live: bool,
+    pub publishable_key: Option<String>,
+    /// Where Stripe must send this account's events (its dashboard's webhook endpoint).
+    pub webhook_url: String,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// `PUT /organisations/{id}/payment-account`: all three from Stripe's dashboard.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PaymentAccountInput {
+    #[serde(default)]
+    pub publishable_key: String,
+    #[serde(default)]
+    pub secret_key: String,
+    #[serde(default)]
+    pub webhook_secret: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

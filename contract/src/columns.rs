@@ -8,6 +8,7 @@
 //! of being declared again by the store.
 use crate::admin::{AdminOrderStatus, DiscountKind, ExportStatus, Role};
 use crate::model::{HoldStatus, OrderStatus, PaymentMethod, QuestionKind};
+use crate::payment::{IntentStatus, RefundStatus, Settlement};
 use chrono::{DateTime, Utc};
 use sqlx::error::BoxDynError;
 use sqlx::{Database, Decode, Type};
@@ -54,6 +55,9 @@ text_column!(
     QuestionKind => "question kind",
     PaymentMethod => "payment method",
     ExportStatus => "export status",
+    IntentStatus => "payment status",
+    Settlement => "payment settlement",
+    RefundStatus => "refund status",
 );
 
 /// An order's status as organisers see it, read from the `status` and `cancelled_at` columns

@@ -16,5 +16,6 @@ pub mod columns;
 pub mod format;
 pub mod model;
 pub mod money;
+pub mod payment;
 pub mod rules;
 pub mod validate;

@@ -184,6 +184,11 @@ pub struct Hold {
     pub items: Vec<HoldItem>,
     pub total_minor: i64,
     pub currency: String,
+    /// Card payment, when the event offers it: what the checkout page needs to take a card. Read
+    /// the hold (`GET /api/holds/{id}`) for it: the answer to the hold's creation leaves it out, so
+    /// that an on-sale's holds ask nothing more of the database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<crate::payment::CardOptions>,
 }
 
 impl Hold {
@@ -214,9 +219,12 @@ pub enum PaymentMethod {
     Free,
     /// Paid at the door or by invoice; the tickets are issued now.
     Offline,
+    /// Paid by card through the organiser's payment provider; the order exists only once paid
+    /// (`crate::payment`).
+    Card,
 }
 
-words!(PaymentMethod { Free => "free", Offline => "offline" });
+words!(PaymentMethod { Free => "free", Offline => "offline", Card => "card" });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OrderRequest {

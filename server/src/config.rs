@@ -7,6 +7,8 @@
 use crate::http::{EdgeTrust, OperatorToken};
 use crate::inventory::gate::{RedisSettings, RedisTarget};
 use crate::inventory::{BatchSettings, InventorySettings};
+use crate::payments::breaker::BreakerSettings;
+use crate::payments::stripe::StripeSettings;
 use crate::store::DatabaseSettings;
 use crate::storefront::fair_use::FairUseSettings;
 use anyhow::{anyhow, Context};
@@ -40,6 +42,22 @@ pub struct Settings {
     pub http: HttpSettings,
     /// The storefront's limits per buyer (`storefront::fair_use`).
     pub fair_use: FairUseSettings,
+    pub payments: PaymentSettings,
+}
+
+/// Card payments (`payments/`, docs/operations.md "Payments").
+#[derive(Clone, Debug)]
+pub struct PaymentSettings {
+    pub stripe: StripeSettings,
+    /// `PAYMENT_SECRETS_KEY` (64 hex digits): seals organisers' provider secrets; unset, a key kept
+    /// in the database is used.
+    pub secrets_key: Option<String>,
+    /// How long a hold is kept, at least, once its first card payment starts.
+    pub hold_extension: Duration,
+    /// How often the reconciliation worker runs, and how long a payment or refund must have been
+    /// left alone before it asks the provider about it.
+    pub reconcile_interval: Duration,
+    pub reconcile_after: Duration,
 }
 
 /// How the origin meets its connections and who reads its operators' endpoints (docs/operations.md,
@@ -202,7 +220,28 @@ impl Settings {
             public_url: public_url.clone(),
             operator_token,
         };
+        let payments = PaymentSettings {
+            stripe: StripeSettings {
+                api_base: get("STRIPE_API_BASE").unwrap_or_else(|| "https://api.stripe.com".into()).trim_end_matches('/').to_string(),
+                js_url: get("STRIPE_JS_URL").unwrap_or_else(|| "https://js.stripe.com/v3/".into()),
+                timeout: Duration::from_millis(number("STRIPE_TIMEOUT_MS", 10_000)?.max(100)),
+                breaker: BreakerSettings {
+                    threshold: number("STRIPE_BREAKER_FAILURES", 5)?.clamp(1, 1_000) as u32,
+                    cooldown: Duration::from_millis(number("STRIPE_BREAKER_COOLDOWN_MS", 30_000)?),
+                },
+            },
+            secrets_key: get("PAYMENT_SECRETS_KEY"),
+            hold_extension: Duration::from_secs(number("PAYMENT_HOLD_EXTENSION_SECONDS", 5 * 60)?.max(1)),
+            reconcile_interval: Duration::from_millis(number("PAYMENT_RECONCILE_INTERVAL_MS", 30_000)?.max(100)),
+            reconcile_after: Duration::from_millis(number("PAYMENT_RECONCILE_AFTER_MS", 60_000)?),
+        };
+        for (key, url) in [("STRIPE_API_BASE", &payments.stripe.api_base), ("STRIPE_JS_URL", &payments.stripe.js_url)] {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(anyhow!("{key} must be an http:// or https:// address, got {url:?}"));
+            }
+        }
         Ok(Settings {
+            payments,
             edge_trust,
             host,
             port,

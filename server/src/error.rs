@@ -5,6 +5,7 @@
 //! Policy: the layers below (the store, the inventory, the gate) have errors of their own that say
 //! what happened to them, not what to tell a buyer. They become sentences here, once.
 use crate::inventory::InventoryError;
+use crate::payments::stripe::ProviderError;
 use crate::store::StoreError;
 use contract::model::TicketAvailability;
 
@@ -52,6 +53,12 @@ pub enum ApiError {
     /// The request's body did not arrive in time.
     #[error("{0}")]
     RequestTimeout(String),
+    /// The card was declined or not authenticated: the provider's words.
+    #[error("{0}")]
+    PaymentDeclined(String),
+    /// The payment provider is not answering; the hold is kept.
+    #[error("{0}")]
+    PaymentUnavailable(String),
     /// Temporarily unable to serve (database busy, timeout): retry shortly.
     #[error("{0}")]
     Busy(String),
@@ -89,6 +96,28 @@ impl From<InventoryError> for ApiError {
                 ApiError::Busy("Tickets are selling fast and we are at capacity. Please try again in a moment.".into())
             }
             InventoryError::Store(err) => err.into(),
+        }
+    }
+}
+
+impl From<ProviderError> for ApiError {
+    fn from(err: ProviderError) -> Self {
+        match err {
+            ProviderError::Declined { message } => ApiError::PaymentDeclined(format!("Your card was not charged: {message}")),
+            ProviderError::Unavailable(detail) => {
+                tracing::warn!(%detail, "payment provider unavailable");
+                ApiError::PaymentUnavailable(
+                    "Card payments are not answering right now. Your tickets stay reserved: please try again in a minute.".into(),
+                )
+            }
+            // A bad key or a request the provider will not take is the organiser's (or our) problem,
+            // not the buyer's: said as unavailable, logged for those who can fix it.
+            ProviderError::Refused { status, message } => {
+                tracing::error!(status, %message, "the payment provider refused a request");
+                ApiError::PaymentUnavailable(
+                    "Card payment is not possible for this event right now. Your tickets stay reserved; please try again later or contact the organiser.".into(),
+                )
+            }
         }
     }
 }

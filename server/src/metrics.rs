@@ -34,6 +34,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Histogram, fn() -> Histogram>,
     holds: Family<OutcomeLabels, Counter>,
     orders: Family<OutcomeLabels, Counter>,
+    payments: Family<OutcomeLabels, Counter>,
     holds_expired: Counter,
     pool: Family<PoolLabels, Gauge>,
     gate: Family<OutcomeLabels, Counter>,
@@ -64,6 +65,8 @@ impl Default for Metrics {
         registry.register("holds", "Hold requests by outcome (created, sold_out, not_on_sale, invalid, busy)", holds.clone());
         let orders = Family::<OutcomeLabels, Counter>::default();
         registry.register("orders", "Order requests by outcome (created, replayed, refused)", orders.clone());
+        let payments = Family::<OutcomeLabels, Counter>::default();
+        registry.register("card_payments", "Card payments by outcome (ordered, refunded, declined, unavailable)", payments.clone());
         let holds_expired = Counter::default();
         registry.register("holds_expired", "Holds whose stock returned to sale when they expired", holds_expired.clone());
         let pool = Family::<PoolLabels, Gauge>::default();
@@ -101,6 +104,7 @@ impl Default for Metrics {
             requests,
             holds,
             orders,
+            payments,
             holds_expired,
             pool,
             gate,
@@ -127,6 +131,10 @@ impl Metrics {
 
     pub fn count_order(&self, outcome: &str) {
         self.orders.get_or_create(&OutcomeLabels { outcome: outcome.to_string() }).inc();
+    }
+
+    pub fn count_payment(&self, outcome: &str) {
+        self.payments.get_or_create(&OutcomeLabels { outcome: outcome.to_string() }).inc();
     }
 
     pub fn count_expired_holds(&self, expired: u64) {

@@ -11,7 +11,8 @@ use crate::http::{self, AppState, SiteAssets};
 use crate::inventory::gate::{Gate, LocalGate, RedisGate};
 use crate::inventory::{self, reaper, Inventory};
 use crate::metrics::Metrics;
-use crate::storefront::Storefront;
+use crate::payments::{reconcile, CardProvider};
+use crate::storefront::{Storefront, StorefrontSettings};
 use crate::{demo, store};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,6 +33,7 @@ pub struct Parts {
     pub events: Arc<EventCache>,
     pub inventory: Arc<Inventory>,
     pub storefront: Arc<Storefront>,
+    pub cards: Arc<CardProvider>,
 }
 
 /// How often the gate's connection is checked (and re-established when lost).
@@ -50,13 +52,20 @@ impl Application {
         let metrics = Arc::new(Metrics::default());
         let events = Arc::new(EventCache::new(store.clone(), settings.snapshot_ttl));
         let inventory = Arc::new(Inventory::new(store.clone(), gate.clone(), &settings.inventory, metrics.clone()));
+        let payments = &settings.payments;
+        let cards = Arc::new(CardProvider::new(store.clone(), &payments.stripe, payments.secrets_key.as_deref()).await?);
+        tracing::info!(api = %payments.stripe.api_base, "card payments through each organisation's Stripe account");
         let storefront = Arc::new(Storefront::new(
             store.clone(),
             events.clone(),
             inventory.clone(),
             metrics.clone(),
-            settings.hold_ttl,
-            settings.fair_use,
+            cards.clone(),
+            StorefrontSettings {
+                hold_ttl: settings.hold_ttl,
+                fair_use: settings.fair_use,
+                payment_hold_extension: payments.hold_extension,
+            },
         ));
         if settings.demo {
             demo::seed_or_refresh(store.as_ref(), &storefront).await?;
@@ -72,7 +81,7 @@ impl Application {
             hashing: Hashing::new(account_settings.hash_concurrency, account_settings.hash_wait, metrics.clone()),
             letters: Letters::new(&account_settings.public_url),
         };
-        let admin = Arc::new(Admin::new(store.clone(), events.clone(), inventory.clone(), doors));
+        let admin = Arc::new(Admin::new(store.clone(), events.clone(), inventory.clone(), doors, cards.clone()));
         let admin_csrf = Arc::new(SignInCsrf::load(store.as_ref(), account_settings.secure_cookies).await?);
         if !settings.http.operator_token.is_set() {
             tracing::info!("OPERATOR_TOKEN is not set: /metrics and the detail of /readyz are closed");
@@ -98,8 +107,9 @@ impl Application {
             exports::spawn_worker(store.clone(), settings.admin.worker_interval),
             mailer::spawn(store.clone(), settings.admin.worker_interval, mailer::Transport::new(settings.admin.mail_dir.clone())),
             accounts::spawn_sweeper(store.clone(), settings.admin.sweep_interval),
+            reconcile::spawn(storefront.clone(), payments.reconcile_interval, payments.reconcile_after),
         ];
-        let parts = Parts { store, events, inventory, storefront };
+        let parts = Parts { store, events, inventory, storefront, cards };
         Ok(Application { listener, router, header_read_timeout: settings.http.header_read_timeout, parts, background })
     }
 

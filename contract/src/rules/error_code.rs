@@ -41,6 +41,12 @@ pub enum ErrorCode {
     RequestTimeout,
     /// Refused by the edge before it reached an origin (431).
     RequestHeadersTooLarge,
+    /// The card was declined or its authentication failed (402): the message is the provider's;
+    /// the hold is kept, so another card can be tried.
+    PaymentDeclined,
+    /// The payment provider is not answering (503, `Retry-After`): nothing was charged that will
+    /// not be settled, and the hold is kept.
+    PaymentUnavailable,
     /// Temporarily unable to serve: retry shortly (503, `Retry-After`).
     Busy,
     /// Our fault (500); the message says nothing of the internals.
@@ -48,7 +54,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::Validation,
         ErrorCode::BadRequest,
         ErrorCode::NotFound,
@@ -66,6 +72,8 @@ impl ErrorCode {
         ErrorCode::MethodNotAllowed,
         ErrorCode::RequestTimeout,
         ErrorCode::RequestHeadersTooLarge,
+        ErrorCode::PaymentDeclined,
+        ErrorCode::PaymentUnavailable,
         ErrorCode::Busy,
         ErrorCode::Internal,
     ];
@@ -90,6 +98,8 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::RequestHeadersTooLarge => "request_headers_too_large",
+            ErrorCode::PaymentDeclined => "payment_declined",
+            ErrorCode::PaymentUnavailable => "payment_unavailable",
             ErrorCode::Busy => "busy",
             ErrorCode::Internal => "internal",
         }
@@ -102,7 +112,7 @@ impl ErrorCode {
 
     /// Worth trying again shortly: nothing was decided.
     pub fn is_transient(self) -> bool {
-        self == ErrorCode::Busy
+        matches!(self, ErrorCode::Busy | ErrorCode::PaymentUnavailable)
     }
 }
 
@@ -159,6 +169,8 @@ mod tests {
             "method_not_allowed",
             "request_timeout",
             "request_headers_too_large",
+            "payment_declined",
+            "payment_unavailable",
             "busy",
             "internal",
         ];

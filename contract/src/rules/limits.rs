@@ -56,6 +56,8 @@ pub const MAX_PRICE_MINOR: i64 = 100_000_000;
 pub const MAX_CHECK_IN_CODE_CHARS: usize = 100;
 /// An organiser's order search (reference, buyer name or email).
 pub const MAX_SEARCH_CHARS: usize = 200;
+/// A refund's reason, as organisers type it.
+pub const MAX_REFUND_REASON_CHARS: usize = 500;
 
 #[cfg(test)]
 mod tests {

@@ -12,6 +12,7 @@ pub mod exports;
 pub mod inputs;
 pub mod mailer;
 mod orders;
+mod payments;
 mod views;
 
 pub use accounts::{hash_password, Doors};
@@ -20,6 +21,7 @@ pub use orders::OrderQuery;
 use crate::error::ApiError;
 use crate::events::EventCache;
 use crate::inventory::Inventory;
+use crate::payments::CardProvider;
 use crate::store::{Owner, Resource, Store};
 use contract::admin::Role;
 use std::sync::Arc;
@@ -32,11 +34,13 @@ pub struct Admin {
     inventory: Arc<Inventory>,
     /// Sign-in and sign-up: their limits, the bounded password hashing, the emails.
     doors: Doors,
+    /// Organisations' payment accounts, and refunds through them.
+    cards: Arc<CardProvider>,
 }
 
 impl Admin {
-    pub fn new(store: Arc<dyn Store>, events: Arc<EventCache>, inventory: Arc<Inventory>, doors: Doors) -> Admin {
-        Admin { store, events, inventory, doors }
+    pub fn new(store: Arc<dyn Store>, events: Arc<EventCache>, inventory: Arc<Inventory>, doors: Doors, cards: Arc<CardProvider>) -> Admin {
+        Admin { store, events, inventory, doors, cards }
     }
 
     /// Every change to an event (its details, types, codes, questions, orders) ends here: the

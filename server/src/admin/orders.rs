@@ -5,7 +5,7 @@ use super::Admin;
 use crate::error::ApiError;
 use crate::store::{self, CancelOutcome, CheckInOutcome, CheckInTicket, MarkPaidOutcome, NewEmail, OrderChange, OrderFilter, Resource};
 use chrono::{DurationRound, TimeDelta};
-use contract::admin::{AdminOrder, CheckIn, CheckInResult, Dashboard, DashboardTicketType, MinuteSales, OrderList, Role};
+use contract::admin::{AdminOrder, CancelInput, CheckIn, CheckInResult, Dashboard, DashboardTicketType, MinuteSales, OrderList, Role};
 use contract::money::{format_amount, format_price};
 use contract::rules::limits::{MAX_CHECK_IN_CODE_CHARS, MAX_SEARCH_CHARS};
 
@@ -57,8 +57,11 @@ impl Admin {
     }
 
     #[tracing::instrument(skip(self))]
-    pub async fn cancel_order(&self, user_id: i64, order_id: i64) -> Result<AdminOrder, ApiError> {
+    pub async fn cancel_order(&self, user_id: i64, order_id: i64, input: &CancelInput) -> Result<AdminOrder, ApiError> {
         let owner = self.access(user_id, Resource::Order, order_id, Role::Admin).await?;
+        // The money first: a refund the provider cannot take now stays recorded for the
+        // reconciliation worker, and the cancellation goes ahead.
+        self.refund_on_cancel(user_id, order_id, input).await?;
         let why = OrderChange { user_id: Some(user_id), reason: "cancelled by an organiser".into() };
         match self.inventory.cancel_order(order_id, &why, store::now()).await? {
             CancelOutcome::Cancelled(_) => self.changed(owner.event_id).await,
@@ -210,7 +213,9 @@ impl Admin {
         })
     }
 
-    async fn load_order(&self, order_id: i64) -> Result<AdminOrder, ApiError> {
-        Ok(self.store.admin_order(order_id).await?.ok_or_else(|| super::not_found(Resource::Order))?.order)
+    pub(super) async fn load_order(&self, order_id: i64) -> Result<AdminOrder, ApiError> {
+        let mut order = self.store.admin_order(order_id).await?.ok_or_else(|| super::not_found(Resource::Order))?.order;
+        self.refunds(&mut order).await?;
+        Ok(order)
     }
 }

@@ -61,7 +61,7 @@ pub fn event(
     let tz = zone(&e.timezone);
     AdminEvent {
         id: e.id,
-        organisation_id: record.organiser_id,
+        organisation_id: e.organiser_id,
         event: e.details.clone(),
         starts_local: to_local(e.starts_at, tz),
         ends_local: to_local(e.ends_at, tz),

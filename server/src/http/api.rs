@@ -1,4 +1,5 @@
-//! The JSON API (docs/api.md): event snapshots and availability, holds, orders.
+//! The JSON API (docs/api.md): event snapshots and availability, holds, orders (card payments in
+//! `payments.rs`).
 use super::client::StorefrontClient;
 use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey};
 use super::AppState;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{token}", get(order))
         .route("/orders/{token}/tickets/{code}/qr.svg", get(ticket_qr))
         .route("/site-assets", get(site_assets))
+        .merge(super::payments::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(super::response::wrong_method)
 }

@@ -14,6 +14,7 @@ mod health;
 mod observe;
 pub mod operator;
 mod pages;
+mod payments;
 mod response;
 mod security;
 pub mod serve;

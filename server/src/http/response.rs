@@ -23,7 +23,8 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::PaymentDeclined(_) => StatusCode::PAYMENT_REQUIRED,
+            ApiError::Busy(_) | ApiError::PaymentUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -46,6 +47,8 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             ApiError::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
             ApiError::RequestTimeout(_) => ErrorCode::RequestTimeout,
+            ApiError::PaymentDeclined(_) => ErrorCode::PaymentDeclined,
+            ApiError::PaymentUnavailable(_) => ErrorCode::PaymentUnavailable,
             ApiError::Busy(_) => ErrorCode::Busy,
             ApiError::Unexpected(_) => ErrorCode::Internal,
         }

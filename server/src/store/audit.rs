@@ -2,7 +2,9 @@
 //!
 //! Policy: [`Audit::problems`] is the one statement of the books' invariants (counters within
 //! capacity, counters equal to what tickets and holds add up to, no orphans, no hold outliving its
-//! expiry); the load tool and the tests call it rather than restating any of them.
+//! expiry; every succeeded card payment with exactly one order or one full refund, no card order
+//! without its payment, no double charge); the load tool and the tests call it rather than
+//! restating any of them.
 use super::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -21,6 +23,25 @@ pub struct Audit {
     pub ordered_holds_without_order: i64,
     /// Holds still active although their expiry passed longer ago than the grace given.
     pub live_holds_past_ttl: i64,
+    /// The money: card payments checked against orders and refunds.
+    pub money: MoneyAudit,
+}
+
+/// An event's card payments, counted from the rows (see [`Audit::problems`]).
+#[derive(Clone, Debug, Default, sqlx::FromRow)]
+pub struct MoneyAudit {
+    /// Payments the provider confirmed.
+    pub succeeded: i64,
+    /// Succeeded payments with neither an order nor a refund decided: money kept without tickets.
+    pub orphan_payments: i64,
+    /// Payments settled by a refund whose refunds (not failed) do not add up to what was paid.
+    pub refunds_missing: i64,
+    /// Card orders without the succeeded payment that made them: tickets without money.
+    pub unpaid_orders: i64,
+    /// Holds whose buyer was charged more than once and not refunded for the extra.
+    pub double_charges: i64,
+    /// Payments whose refunds (not failed) add up to more than was paid.
+    pub over_refunded: i64,
 }
 
 #[derive(Clone, Debug, Default, sqlx::FromRow)]
@@ -84,6 +105,18 @@ impl Audit {
         }
         if self.live_holds_past_ttl > 0 {
             problems.push(format!("{} holds outlived their expiry and still hold stock", self.live_holds_past_ttl));
+        }
+        let money = &self.money;
+        for (count, what) in [
+            (money.orphan_payments, "succeeded payments have neither an order nor a refund"),
+            (money.refunds_missing, "payments settled by a refund were not refunded in full"),
+            (money.unpaid_orders, "card orders have no succeeded payment"),
+            (money.double_charges, "reservations were charged more than once"),
+            (money.over_refunded, "payments were refunded more than was paid"),
+        ] {
+            if count > 0 {
+                problems.push(format!("{count} {what}"));
+            }
         }
         problems
     }

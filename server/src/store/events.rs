@@ -13,6 +13,8 @@ pub use contract::model::EventDetails;
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct EventRecord {
     pub id: i64,
+    /// The organisation that owns it (whose payment account takes its cards).
+    pub organiser_id: i64,
     #[sqlx(flatten)]
     pub details: EventDetails,
     pub published: bool,
@@ -32,7 +34,6 @@ impl std::ops::Deref for EventRecord {
 pub struct AdminEventRecord {
     #[sqlx(flatten)]
     pub event: EventRecord,
-    pub organiser_id: i64,
     #[sqlx(rename = "total_sold")]
     pub sold: i64,
     #[sqlx(rename = "total_capacity")]

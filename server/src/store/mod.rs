@@ -27,6 +27,7 @@ mod exports;
 mod holds;
 mod orders;
 mod outbox;
+mod payments;
 mod postgres;
 mod questions;
 mod sqlite;
@@ -43,6 +44,7 @@ pub use exports::*;
 pub use holds::*;
 pub use orders::*;
 pub use outbox::*;
+pub use payments::*;
 pub use postgres::PostgresStore;
 pub use questions::*;
 pub use sqlite::SqliteStore;
@@ -132,6 +134,7 @@ pub trait Store:
     + CheckIns
     + Exports
     + Outbox
+    + Payments
     + Audits
     + Send
     + Sync

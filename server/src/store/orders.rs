@@ -36,7 +36,7 @@ pub struct NewOrder {
     pub answers: Vec<Answer>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AppliedDiscount {
     pub code_id: i64,
     /// The code as stored (upper case), for the order's record.

@@ -79,7 +79,7 @@ impl Storefront {
                         .collect(),
                 };
                 record.items.sort_by_key(|item| event.position(item.ticket_type_id));
-                Ok(hold_view(&record, snapshot, now))
+                Ok(hold_view(&record, snapshot, now, None))
             }
             HoldOutcome::Short(left) => Err(sold_out(&items, &left)),
         }
@@ -88,14 +88,16 @@ impl Storefront {
     #[tracing::instrument(skip(self))]
     pub async fn hold(&self, id: &str) -> Result<Hold, ApiError> {
         let (record, event) = self.hold_record(id).await?;
-        Ok(hold_view(&record, &event.snapshot, store::now()))
+        let card = self.card_options(&record).await?;
+        Ok(hold_view(&record, &event.snapshot, store::now(), card))
     }
 
     /// The hold and the questions checkout asks, for the checkout page.
     #[tracing::instrument(skip(self))]
     pub async fn checkout(&self, id: &str) -> Result<(Hold, Vec<Question>), ApiError> {
         let (record, event) = self.hold_record(id).await?;
-        Ok((hold_view(&record, &event.snapshot, store::now()), event.snapshot.questions.clone()))
+        let card = self.card_options(&record).await?;
+        Ok((hold_view(&record, &event.snapshot, store::now(), card), event.snapshot.questions.clone()))
     }
 
     #[tracing::instrument(skip(self))]
@@ -131,7 +133,7 @@ fn parse_hold_id(id: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id).map_err(|_| hold_not_found())
 }
 
-fn hold_not_found() -> ApiError {
+pub(super) fn hold_not_found() -> ApiError {
     ApiError::NotFound("We could not find this hold. It may have been mistyped; start again from the event page.".into())
 }
 

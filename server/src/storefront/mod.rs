@@ -8,12 +8,14 @@
 //! - `orders`: a hold turned into an order (once per idempotency key), and the order shown.
 //! - `views`: records shaped as the JSON contract (`contract::model`).
 //! - `fair_use`: how much one buyer may hold at once, and how often they may ask or guess a code.
+//! - `card`: paying by card, from the first attempt to the order (or the refund).
 //!
 //! Secret ticket types (a type with an access code) are never in the public snapshot: a buyer sees
 //! them only through `unlock` with the right code, and a hold of one must carry that code. A wrong
 //! code and a type that does not exist get the same answer, so ids cannot be used to probe for
 //! codes. Discount codes are previewed from the hold, and applied for real only in the order's
 //! transaction.
+mod card;
 mod catalogue;
 mod checkout;
 pub mod fair_use;
@@ -24,8 +26,9 @@ mod views;
 use crate::events::EventCache;
 use crate::inventory::Inventory;
 use crate::metrics::Metrics;
-use crate::payments::Payments;
+use crate::payments::{CardProvider, Payments};
 use crate::store::Store;
+pub use card::Reconciled;
 use fair_use::{FairUse, FairUseSettings};
 pub use orders::OrderAttempt;
 use std::sync::Arc;
@@ -40,6 +43,19 @@ pub struct Storefront {
     /// How long a hold keeps its tickets out of sale.
     hold_ttl: Duration,
     fair_use: FairUse,
+    cards: Arc<CardProvider>,
+    /// How long a hold is kept, at least, once its first card payment starts.
+    payment_hold_extension: Duration,
+}
+
+/// The storefront's own settings.
+#[derive(Clone, Copy, Debug)]
+pub struct StorefrontSettings {
+    /// How long a hold keeps its tickets out of sale.
+    pub hold_ttl: Duration,
+    pub fair_use: FairUseSettings,
+    /// How long a hold is kept, at least, once its first card payment starts.
+    pub payment_hold_extension: Duration,
 }
 
 impl Storefront {
@@ -48,9 +64,19 @@ impl Storefront {
         events: Arc<EventCache>,
         inventory: Arc<Inventory>,
         metrics: Arc<Metrics>,
-        hold_ttl: Duration,
-        fair_use: FairUseSettings,
+        cards: Arc<CardProvider>,
+        settings: StorefrontSettings,
     ) -> Self {
-        Storefront { store, events, inventory, payments: Payments::default(), metrics, hold_ttl, fair_use: FairUse::new(fair_use) }
+        Storefront {
+            store,
+            events,
+            inventory,
+            payments: Payments::default(),
+            metrics,
+            hold_ttl: settings.hold_ttl,
+            fair_use: FairUse::new(settings.fair_use),
+            cards,
+            payment_hold_extension: settings.payment_hold_extension,
+        }
     }
 }

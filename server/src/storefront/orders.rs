@@ -7,8 +7,9 @@ use super::Storefront;
 use crate::codes;
 use crate::discounts;
 use crate::error::ApiError;
-use crate::store::{self, AppliedDiscount, NewOrder, NewTicket, OrderOutcome};
-use contract::model::{Order, OrderRequest, OrderStatus, PaymentMethod};
+use crate::events::LoadedEvent;
+use crate::store::{self, AppliedDiscount, HoldRecord, NewOrder, NewTicket, OrderOutcome};
+use contract::model::{Answer, Order, OrderRequest, OrderStatus, PaymentMethod, Person};
 use contract::rules::limits::MAX_IDEMPOTENCY_KEY_LEN;
 use contract::rules::{hold as hold_rule, totals};
 
@@ -38,32 +39,29 @@ impl Storefront {
     async fn try_place_order(&self, attempt: &OrderAttempt<'_>) -> Result<(Order, bool), ApiError> {
         let OrderAttempt { hold_id, idempotency_key, request, client } = *attempt;
         check_idempotency_key(idempotency_key)?;
+        if request.payment == PaymentMethod::Card {
+            return Err(ApiError::invalid_field(
+                "payment",
+                "Card payments are made with POST /api/holds/{id}/payment: the order is made once the card is charged.",
+            ));
+        }
         let (hold, event) = self.hold_record(hold_id).await?;
         let snapshot = &event.snapshot;
-        let (buyer, attendees) = check_people(request, &hold)?;
-        let answers = check_answers(&snapshot.questions, &request.answers)?;
         let now = store::now();
-        let code = request.discount_code.as_deref().map(discounts::normalise).filter(|code| !code.is_empty());
         // A hold that is no longer live cannot be claimed, so this order will not be written: the
         // store answers with the order this key made before (a replay) or says why not. The
         // discount and the payment are only checked for an order that can still be made; checking
         // them on a replay would refuse the retry of an order that used a code's last use.
         let live = hold_rule::is_live(hold.status, hold.expires_at, now);
-        let mut discount = None;
-        if let (true, Some(code)) = (live, &code) {
-            let (found, minor) = self.check_discount(event.id, code, &hold, now, client).await?;
-            discount = Some(AppliedDiscount { code_id: found.id, code: found.code, minor });
-        }
-        let subtotal_minor = subtotal(&hold);
-        let total_minor = totals::total_after_discount(subtotal_minor, discount.as_ref().map_or(0, |discount| discount.minor));
+        let checked = self.check_checkout(&hold, &event, request, client, now, live).await?;
         let status = if live {
-            if request.payment == PaymentMethod::Offline && total_minor > 0 && snapshot.offline_payment_days.is_none() {
+            if request.payment == PaymentMethod::Offline && checked.total_minor > 0 && snapshot.offline_payment_days.is_none() {
                 return Err(ApiError::invalid_field(
                     "payment",
                     "This event does not take payment at the door or by invoice: pay when you order.",
                 ));
             }
-            self.payments.provider(request.payment)?.settle(total_minor, &snapshot.currency).await?.order_status()
+            self.payments.provider(request.payment)?.settle(checked.total_minor, &snapshot.currency).await?.order_status()
         } else {
             OrderStatus::Confirmed
         };
@@ -71,35 +69,13 @@ impl Storefront {
         let pay_by = (status == OrderStatus::AwaitingPayment)
             .then(|| snapshot.offline_payment_days.map(|days| now + chrono::Duration::days(days)))
             .flatten();
-        let tickets = hold
-            .items
-            .iter()
-            .flat_map(|item| std::iter::repeat_n(item.ticket_type_id, item.quantity as usize))
-            .zip(attendees)
-            .map(|(ticket_type_id, attendee)| NewTicket {
-                ticket_type_id,
-                code: codes::ticket_code(),
-                attendee_name: attendee.name,
-                attendee_email: attendee.email,
-            })
-            .collect();
-        let order = NewOrder {
-            hold_id: hold.id,
-            idempotency_key: idempotency_key.to_string(),
-            reference: codes::order_reference(),
-            access_token: codes::access_token(),
-            buyer_name: buyer.name,
-            buyer_email: buyer.email,
-            status,
-            payment: request.payment,
-            total_minor,
-            currency: snapshot.currency.clone(),
-            created_at: store::now(),
-            pay_by,
-            tickets,
-            discount,
-            answers,
-        };
+        let total_minor = checked.total_minor;
+        let order = new_order(
+            &hold,
+            idempotency_key,
+            checked.details,
+            Terms { status, payment: request.payment, total_minor, currency: &snapshot.currency, pay_by },
+        );
         let discount_code = order.discount.as_ref().map(|discount| discount.code.clone());
         let outcome = self.inventory.place_order(order).await?;
         let (record, created) = match outcome {
@@ -119,6 +95,29 @@ impl Storefront {
             tracing::debug!(reference = %record.reference, tickets = record.tickets.len(), "order placed");
         }
         Ok((self.order_view(record).await?, created))
+    }
+
+    /// A checkout's people, answers and discount code, checked against the hold and its event, and
+    /// the total it comes to. The discount is looked up only when `live` (see `try_place_order`).
+    pub(super) async fn check_checkout(
+        &self,
+        hold: &HoldRecord,
+        event: &LoadedEvent,
+        request: &OrderRequest,
+        client: &Buyer,
+        now: chrono::DateTime<chrono::Utc>,
+        live: bool,
+    ) -> Result<Checked, ApiError> {
+        let (buyer, attendees) = check_people(request, hold)?;
+        let answers = check_answers(&event.snapshot.questions, &request.answers)?;
+        let code = request.discount_code.as_deref().map(discounts::normalise).filter(|code| !code.is_empty());
+        let mut discount = None;
+        if let (true, Some(code)) = (live, &code) {
+            let (found, minor) = self.check_discount(event.id, code, hold, now, client).await?;
+            discount = Some(AppliedDiscount { code_id: found.id, code: found.code, minor });
+        }
+        let total_minor = totals::total_after_discount(subtotal(hold), discount.as_ref().map_or(0, |discount| discount.minor));
+        Ok(Checked { details: CheckoutDetails { buyer, attendees, answers, discount }, total_minor })
     }
 
     #[tracing::instrument(skip(self, access_token))]
@@ -141,7 +140,67 @@ impl Storefront {
     }
 }
 
-fn check_idempotency_key(key: &str) -> Result<(), ApiError> {
+/// A checkout, checked: what the order records besides its hold's tickets.
+pub(super) struct Checked {
+    pub details: CheckoutDetails,
+    /// After the discount.
+    pub total_minor: i64,
+}
+
+/// Who buys, for whom, their answers and the discount taken: kept with a card payment until the
+/// money arrives (`card.rs`), then made into the order like any other.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(super) struct CheckoutDetails {
+    pub buyer: Person,
+    pub attendees: Vec<Person>,
+    pub answers: Vec<Answer>,
+    pub discount: Option<AppliedDiscount>,
+}
+
+/// What an order is made on: its status, method and money.
+pub(super) struct Terms<'a> {
+    pub status: OrderStatus,
+    pub payment: PaymentMethod,
+    pub total_minor: i64,
+    pub currency: &'a str,
+    pub pay_by: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The order a hold becomes: a ticket per attendee, in the hold's order of ticket types.
+pub(super) fn new_order(hold: &HoldRecord, idempotency_key: &str, details: CheckoutDetails, terms: Terms<'_>) -> NewOrder {
+    let CheckoutDetails { buyer, attendees, answers, discount } = details;
+    let tickets = hold
+        .items
+        .iter()
+        .flat_map(|item| std::iter::repeat_n(item.ticket_type_id, item.quantity as usize))
+        .zip(attendees)
+        .map(|(ticket_type_id, attendee)| NewTicket {
+            ticket_type_id,
+            code: codes::ticket_code(),
+            attendee_name: attendee.name,
+            attendee_email: attendee.email,
+        })
+        .collect();
+    NewOrder {
+        hold_id: hold.id,
+        idempotency_key: idempotency_key.to_string(),
+        reference: codes::order_reference(),
+        access_token: codes::access_token(),
+        buyer_name: buyer.name,
+        buyer_email: buyer.email,
+        status: terms.status,
+        payment: terms.payment,
+        total_minor: terms.total_minor,
+        currency: terms.currency.to_string(),
+        created_at: store::now(),
+        pay_by: terms.pay_by,
+        tickets,
+        discount,
+        answers,
+    }
+}
+
+pub(super) fn check_idempotency_key(key: &str) -> Result<(), ApiError> {
     if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(ApiError::invalid_field(
             "Idempotency-Key",

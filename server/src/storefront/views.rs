@@ -5,6 +5,7 @@ use crate::events::when_display;
 use crate::store::{HoldRecord, OrderRecord};
 use chrono::{DateTime, Utc};
 use contract::model::{EventSnapshot, Hold, HoldItem, Order, Person, Ticket};
+use contract::payment::CardOptions;
 use contract::rules::{hold as hold_rule, totals};
 
 impl Storefront {
@@ -41,7 +42,7 @@ impl Storefront {
     }
 }
 
-pub(super) fn hold_view(record: &HoldRecord, snapshot: &EventSnapshot, now: DateTime<Utc>) -> Hold {
+pub(super) fn hold_view(record: &HoldRecord, snapshot: &EventSnapshot, now: DateTime<Utc>, card: Option<CardOptions>) -> Hold {
     let status = hold_rule::displayed_status(record.status, record.expires_at, now);
     let items: Vec<HoldItem> = record
         .items
@@ -64,5 +65,6 @@ pub(super) fn hold_view(record: &HoldRecord, snapshot: &EventSnapshot, now: Date
         total_minor: items.iter().map(|item| item.line_total_minor).sum(),
         items,
         currency: snapshot.currency.clone(),
+        card,
     }
 }

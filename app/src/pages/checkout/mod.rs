@@ -236,6 +236,7 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
                         {move || match payment() {
                             PaymentMethod::Free => "Nothing to pay: these tickets are free.",
                             PaymentMethod::Offline => "Pay at the door or by invoice. Your tickets are issued now; bring them to the event.",
+                            PaymentMethod::Card => "Pay by card.",
                         }}
                     </p>
                 </section>

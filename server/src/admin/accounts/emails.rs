@@ -44,6 +44,11 @@ impl Letters {
         Letters { public_url: public_url.trim_end_matches('/').to_string() }
     }
 
+    /// Where people reach the storefront ("https://tickets.example.com").
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
     fn page(&self, page: &str) -> String {
         format!("{}/admin{page}", self.public_url)
     }

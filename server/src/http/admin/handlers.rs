@@ -309,8 +309,53 @@ pub async fn order(State(state): State<AppState>, SignedIn(user): SignedIn, ApiP
 }
 
 #[tracing::instrument(skip(state))]
-pub async fn cancel_order(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Answer<AdminOrder> {
-    Ok(Json(state.admin.cancel_order(user, id).await?))
+pub async fn cancel_order(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<CancelInput>,
+) -> Answer<AdminOrder> {
+    Ok(Json(state.admin.cancel_order(user, id, &input).await?))
+}
+
+/// Money back to the card, through the organisation's Stripe account.
+#[tracing::instrument(skip(state, input))]
+pub async fn refund_order(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<RefundInput>,
+) -> Answer<AdminOrder> {
+    Ok(Json(state.admin.refund(user, id, &input).await?))
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn payment_account(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(org): ApiPath<i64>,
+) -> Answer<PaymentAccount> {
+    Ok(Json(state.admin.payment_account(user, org).await?))
+}
+
+/// The secrets are in the body only: the span records neither them nor the input.
+#[tracing::instrument(skip_all)]
+pub async fn connect_payment_account(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(org): ApiPath<i64>,
+    ApiJson(input): ApiJson<PaymentAccountInput>,
+) -> Answer<PaymentAccount> {
+    Ok(Json(state.admin.connect_payment_account(user, org, &input).await?))
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn disconnect_payment_account(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(org): ApiPath<i64>,
+) -> Answer<PaymentAccount> {
+    Ok(Json(state.admin.disconnect_payment_account(user, org).await?))
 }
 
 /// Door staff took the payment of an order awaiting it.

@@ -68,6 +68,11 @@ pub fn routes(state: &AppState, settings: &AdminSettings) -> Router<AppState> {
         .route("/events/{id}/orders", get(handlers::orders))
         .route("/orders/{id}", get(handlers::order))
         .route("/orders/{id}/cancel", post(handlers::cancel_order))
+        .route("/orders/{id}/refunds", post(handlers::refund_order))
+        .route(
+            "/organisations/{org}/payment-account",
+            get(handlers::payment_account).put(handlers::connect_payment_account).delete(handlers::disconnect_payment_account),
+        )
         .route("/orders/{id}/paid", post(handlers::mark_paid))
         .route("/orders/{id}/resend", post(handlers::resend_confirmation))
         .route("/events/{id}/dashboard", get(handlers::dashboard))

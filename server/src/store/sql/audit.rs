@@ -1,7 +1,7 @@
 //! Reading an event's books for `Audit::problems`: every figure is counted independently from
 //! the rows (tickets, holds, orders), so the counters can be checked against them.
 use super::Backend;
-use crate::store::{Audit, Audits, StoreResult, TicketTypeAudit};
+use crate::store::{Audit, Audits, MoneyAudit, StoreResult, TicketTypeAudit};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -22,6 +22,42 @@ impl Backend {
             None => query,
         };
         Ok(query.fetch_one(&self.pool).await?)
+    }
+}
+
+impl Backend {
+    /// The event's card payments against its orders and refunds, each figure counted from the rows.
+    async fn money_audit(&self, event_id: i64) -> StoreResult<MoneyAudit> {
+        // What each payment's refunds (not failed) add up to.
+        const REFUNDED: &str =
+            "(SELECT COALESCE(SUM(r.amount_minor), 0) FROM refunds r WHERE r.payment_id = p.id AND r.status <> 'failed')";
+        let sql = format!(
+            "SELECT \
+             CAST(COUNT(*) FILTER (WHERE p.status = 'succeeded') AS BIGINT) AS succeeded, \
+             CAST(COUNT(*) FILTER (WHERE p.status = 'succeeded' AND p.settlement IS NULL) AS BIGINT) AS orphan_payments, \
+             CAST(COUNT(*) FILTER (WHERE p.settlement = 'refunded' AND {REFUNDED} <> p.amount_minor) AS BIGINT) AS refunds_missing, \
+             CAST(COUNT(*) FILTER (WHERE {REFUNDED} > p.amount_minor) AS BIGINT) AS over_refunded, \
+             CAST(0 AS BIGINT) AS unpaid_orders, CAST(0 AS BIGINT) AS double_charges \
+             FROM payments p WHERE p.event_id = $1"
+        );
+        let mut money: MoneyAudit = sqlx::query_as(&sql).bind(event_id).fetch_one(&self.pool).await?;
+        money.unpaid_orders = self
+            .count(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM orders o WHERE o.event_id = $1 AND o.payment = 'card' AND NOT EXISTS \
+                 (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status = 'succeeded' AND p.amount_minor = o.total_minor)",
+                event_id,
+                None,
+            )
+            .await?;
+        money.double_charges = self
+            .count(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT p.hold_id FROM payments p WHERE p.event_id = $1 \
+                 AND p.status = 'succeeded' AND COALESCE(p.settlement, '') <> 'refunded' GROUP BY p.hold_id HAVING COUNT(*) > 1) charged",
+                event_id,
+                None,
+            )
+            .await?;
+        Ok(money)
     }
 }
 
@@ -82,6 +118,7 @@ impl Audits for Backend {
                     None,
                 )
                 .await?,
+            money: self.money_audit(event_id).await?,
             live_holds_past_ttl: self
                 .count(
                     "SELECT CAST(COUNT(*) AS BIGINT) FROM holds WHERE event_id = $1 AND status = 'active' AND expires_at <= $2",

@@ -5,12 +5,12 @@ use crate::store::{AdminEventRecord, EventDetails, EventRecord, Events, Saved, S
 use async_trait::async_trait;
 
 const EVENT_COLUMNS: &str =
-    "id, slug, title, description, venue, timezone, starts_at, ends_at, currency, offline_payment_days, published, version";
+    "id, organiser_id, slug, title, description, venue, timezone, starts_at, ends_at, currency, offline_payment_days, published, version";
 
 /// An event with its owner and totals over its ticket types ([`AdminEventRecord`]); a WHERE follows.
 fn admin_event_select() -> String {
     format!(
-        "SELECT {EVENT_COLUMNS}, organiser_id, \
+        "SELECT {EVENT_COLUMNS}, \
          (SELECT CAST(COALESCE(SUM(sold), 0) AS BIGINT) FROM ticket_types t WHERE t.event_id = events.id) AS total_sold, \
          (SELECT CAST(COALESCE(SUM(capacity), 0) AS BIGINT) FROM ticket_types t WHERE t.event_id = events.id) AS total_capacity \
          FROM events"

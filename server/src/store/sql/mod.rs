@@ -24,6 +24,7 @@ mod holds;
 mod order_writes;
 mod orders;
 mod outbox;
+mod payments;
 mod questions;
 mod ticket_types;
 

@@ -91,6 +91,13 @@ impl Backend {
         claim.push(") RETURNING id, event_id");
         let mut claimed: HashMap<Uuid, i64> = claim.build_query_as().fetch_all(&mut **tx).await?.into_iter().collect();
         let winners: Vec<Option<i64>> = orders.iter().map(|order| claimed.remove(&order.hold_id)).collect();
+        Self::write_claimed(tx, orders, winners).await
+    }
+
+    /// Writes the rows of the orders whose holds are claimed (`winners`: each order's event, None
+    /// for an order whose hold was not), one statement per step: their records, and the stock their
+    /// holds held (for the caller to move to sold).
+    pub(super) async fn write_claimed(tx: &mut Tx, orders: &[NewOrder], winners: Vec<Option<i64>>) -> Result<Written, sqlx::Error> {
         let made: Vec<(&NewOrder, i64)> =
             orders.iter().zip(&winners).filter_map(|(order, event)| event.map(|event| (order, event))).collect();
         if made.is_empty() {

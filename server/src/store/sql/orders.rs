@@ -161,10 +161,12 @@ impl Orders for Backend {
     #[tracing::instrument(skip(self))]
     async fn cancel_order(&self, order_id: i64, why: &OrderChange, now: DateTime<Utc>) -> StoreResult<CancelOutcome> {
         let mut tx = self.begin_write().await?;
-        // Nothing was paid for an order awaiting payment, so nothing is refunded.
+        // Nothing was paid for an order awaiting payment, so nothing is refunded. A card order's
+        // refunds are its `refunds` rows, sent through the provider (`payments`), which keep its
+        // `refunded_minor` to what they add up to.
         let cancelled: Option<Option<i64>> = sqlx::query_scalar(
             "UPDATE orders SET cancelled_at = $2, \
-             refunded_minor = CASE WHEN status = 'awaiting_payment' THEN 0 ELSE total_minor END \
+             refunded_minor = CASE WHEN status = 'awaiting_payment' THEN 0 WHEN payment = 'card' THEN refunded_minor ELSE total_minor END \
              WHERE id = $1 AND cancelled_at IS NULL RETURNING discount_code_id",
         )
         .bind(order_id)
@@ -275,7 +277,13 @@ impl Orders for Backend {
 }
 
 /// The order's history row for a change made in `tx`.
-async fn write_history(tx: &mut super::Tx, order_id: i64, change: &str, why: &OrderChange, now: DateTime<Utc>) -> StoreResult<()> {
+pub(super) async fn write_history(
+    tx: &mut super::Tx,
+    order_id: i64,
+    change: &str,
+    why: &OrderChange,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     sqlx::query("INSERT INTO order_history (order_id, at, change, reason, user_id) VALUES ($1, $2, $3, $4, $5)")
         .bind(order_id)
         .bind(now)

@@ -1,5 +1,5 @@
-//! How an order gets paid. Free and offline (at the door, by invoice) are built in; a card provider
-//! implements [`PaymentProvider`] and is added to [`Payments`], and checkout needs no other change.
+//! The methods decided when the order is made: free, and offline (at the door, by invoice). Card
+//! payments are not one of these: their order waits for the money (`storefront::card`).
 use crate::error::ApiError;
 use async_trait::async_trait;
 use contract::model::{OrderStatus, PaymentMethod};
@@ -85,6 +85,6 @@ impl Payments {
             .iter()
             .find(|provider| provider.method() == method)
             .map(|provider| provider.as_ref())
-            .ok_or_else(|| ApiError::invalid_field("payment", "That payment method is not available for this event."))
+            .ok_or_else(|| ApiError::invalid_field("payment", "That payment method is not available for this order."))
     }
 }
