@@ -18,7 +18,7 @@ export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 EDGE_PORT ?= 8787
 
-.PHONY: run run-origin test lint tools tools-test site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale services clean-data
+.PHONY: run run-origin test lint tools tools-test localstripe site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale services clean-data
 
 # The origin on :$(PORT) and the edge in front of it on :$(EDGE_PORT); open the edge.
 run: tools site edge
@@ -126,11 +126,18 @@ tools:
 	@if [ ! -x $(NODE_BIN)/workerd ] || ! cmp -s end2end/package-lock.json end2end/node_modules/.package-lock.json.stampede; then \
 		(cd end2end && npm install --no-audit --no-fund --no-save) && cp end2end/package-lock.json end2end/node_modules/.package-lock.json.stampede; fi
 
+# localstripe (PyPI): the Stripe-compatible server that the payment tests and `make run` start on
+# ports of their own (scripts/run-localstripe.py).
+LOCALSTRIPE_VERSION := 1.15.10
+localstripe:
+	@python3 -c "import localstripe" 2>/dev/null || { echo 'installing localstripe $(LOCALSTRIPE_VERSION) (one time, seconds)'; python3 -m pip install --quiet localstripe==$(LOCALSTRIPE_VERSION); }
+
 tools-test:
 	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 	@command -v pg_isready >/dev/null && pg_isready -h 127.0.0.1 -p 5432 -q || { echo "PostgreSQL is not answering on 127.0.0.1:5432: the tests need it (see docs/development.md)"; exit 1; }
 	@command -v redis-server >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; }
 	@[ "$$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ] || { echo "Redis is not answering on 127.0.0.1:6379: the tests need it (see docs/development.md)"; exit 1; }
+	@$(MAKE) --no-print-directory localstripe
 
 check:
 	cargo check -p stampede-contract --tests

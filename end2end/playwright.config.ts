@@ -20,6 +20,9 @@ export const PORT_OFFSET = Number(process.env.E2E_PORT_OFFSET ?? 0);
 export const MAIN_PORT = 3100 + PORT_OFFSET;
 export const SHORT_HOLD_PORT = 3101 + PORT_OFFSET;
 export const EDGE_PORT = 8788 + PORT_OFFSET;
+// localstripe (PyPI), the Stripe-compatible test server: card payments (card.spec.ts).
+export const STRIPE_PORT = 8431 + PORT_OFFSET;
+export const STRIPE_BASE = `http://127.0.0.1:${STRIPE_PORT}`;
 const root = path.resolve(__dirname, "..");
 
 function storefront(port: number, env: Record<string, string>) {
@@ -43,6 +46,9 @@ function storefront(port: number, env: Record<string, string>) {
       // ... and holds from 127.0.0.1, by browsers and by the API alike (fair_use.rs tests the limits).
       HOLD_RATE_BURST: "10000",
       HOLD_TICKETS_PER_NETWORK: "100000",
+      // Organisations that connect a Stripe account (only card.spec.ts's do) use the test server.
+      STRIPE_API_BASE: STRIPE_BASE,
+      STRIPE_JS_URL: `${STRIPE_BASE}/js.stripe.com/v3/`,
       ...env,
     },
   };
@@ -77,7 +83,7 @@ export default defineConfig<{ origin?: string }>({
   },
   projects: [
     { name: "pixel-7", testIgnore: /(edge|edge-security|admin|security)\.spec/, use: { ...devices["Pixel 7"], launchOptions: chromium } },
-    { name: "iphone-13", testIgnore: /(edge|edge-security|admin|security)\.spec/, use: { ...devices["iPhone 13"], browserName: "chromium", launchOptions: chromium } },
+    { name: "iphone-13", testIgnore: /(edge|edge-security|admin|security|card)\.spec/, use: { ...devices["iPhone 13"], browserName: "chromium", launchOptions: chromium } },
     // An organiser at a desk runs the admin app; the attendee in the same story is on a Pixel 7.
     { name: "desktop-organiser", testMatch: /admin\.spec/, use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
     // The same purchase flow through the edge worker on workerd, in front of the main storefront.
@@ -94,6 +100,14 @@ export default defineConfig<{ origin?: string }>({
     { name: "edge", testMatch: /edge(-security)?\.spec/, use: { launchOptions: chromium } },
   ],
   webServer: [
+    {
+      command: `python3 ${root}/scripts/run-localstripe.py --port ${STRIPE_PORT}`,
+      url: `${STRIPE_BASE}/js.stripe.com/v3/`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "ignore" as const,
+      stderr: "pipe" as const,
+    },
     storefront(MAIN_PORT, {}),
     storefront(SHORT_HOLD_PORT, { HOLD_TTL_SECONDS: "5", REAPER_INTERVAL_MS: "500" }),
     {

@@ -5,6 +5,7 @@
 use crate::browser::{self, to_json, Failure};
 use crate::format::query_value;
 use crate::model::{Availability, DiscountPreview, Hold, HoldRequest, Order, OrderRequest, Unlocked};
+use crate::payment::{CardPaymentRequest, PaymentState};
 use serde::de::DeserializeOwned;
 
 pub use crate::browser::pause;
@@ -33,6 +34,16 @@ pub async fn release_hold(hold_id: &str) -> Result<(), Failure> {
 
 pub async fn place_order(hold_id: &str, idempotency_key: &str, request: &OrderRequest) -> Result<Order, Failure> {
     send("POST", &format!("/api/holds/{hold_id}/order"), Some(to_json(request)?), Some(idempotency_key)).await
+}
+
+/// Pays for the hold's order by card (one attempt per key: a new key after a decline).
+pub async fn pay_by_card(hold_id: &str, idempotency_key: &str, request: &CardPaymentRequest) -> Result<PaymentState, Failure> {
+    send("POST", &format!("/api/holds/{hold_id}/payment"), Some(to_json(request)?), Some(idempotency_key)).await
+}
+
+/// After the bank's check: where the payment of this attempt stands now.
+pub async fn complete_card_payment(hold_id: &str, idempotency_key: &str) -> Result<PaymentState, Failure> {
+    send("POST", &format!("/api/holds/{hold_id}/payment/complete"), None, Some(idempotency_key)).await
 }
 
 async fn send<T: DeserializeOwned>(method: &str, path: &str, body: Option<String>, idempotency_key: Option<&str>) -> Result<T, Failure> {

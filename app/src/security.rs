@@ -9,7 +9,10 @@
 //!   by its sha256. `'wasm-unsafe-eval'` lets the bundle compile its WebAssembly; nothing else
 //!   may be evaluated. The admin SPA (under `/admin`) loads its bootstrap as a file
 //!   (`admin/boot.js`), so its policy has no hash at all. Both forbid framing, `<base>`, plugins,
-//!   and form posts elsewhere.
+//!   and form posts elsewhere. The checkout pages alone also allow the card payment provider's
+//!   browser library (Stripe.js: its script, its frames, its API), from the origin of
+//!   `STRIPE_JS_URL`, which the origin names once at startup ([`allow_payment_script`]); the edge
+//!   renders no checkout page.
 //! - `X-Content-Type-Options: nosniff` everywhere.
 //! - `Referrer-Policy: no-referrer` where the URL itself is the secret (a checkout's hold, an
 //!   order's token, and their API answers), so a link followed from there never carries it;
@@ -18,7 +21,7 @@
 //!   request's URL, the origin from its `PUBLIC_URL` setting. A year, without subdomains: the
 //!   operator's other hosts are not ours to decide.
 use sha2::{Digest, Sha256};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 pub const CONTENT_SECURITY_POLICY: &str = "content-security-policy";
 pub const CONTENT_TYPE_OPTIONS: &str = "x-content-type-options";
@@ -42,6 +45,27 @@ const BASE_POLICY: &str = "default-src 'self'; object-src 'none'; base-uri 'none
 static STOREFRONT_POLICY: LazyLock<String> =
     LazyLock::new(|| format!("{BASE_POLICY}; script-src 'self' {} 'wasm-unsafe-eval'", script_hash(crate::document::BOOTSTRAP_SCRIPT)));
 
+/// Where the checkout pages may load the payment provider's library from (scheme, host, port).
+static PAYMENT_SCRIPT_ORIGIN: OnceLock<String> = OnceLock::new();
+const STRIPE_JS_ORIGIN: &str = "https://js.stripe.com";
+
+/// Names the payment provider's browser library (`STRIPE_JS_URL`) before the first answer; unset,
+/// Stripe's own. A later call changes nothing: the policy is the same for the process's life.
+pub fn allow_payment_script(js_url: &str) {
+    let origin = js_url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+    let _ = PAYMENT_SCRIPT_ORIGIN.set(origin);
+}
+
+/// The checkout pages: the storefront's policy, and Stripe.js with its frames and its API.
+static CHECKOUT_POLICY: LazyLock<String> = LazyLock::new(|| {
+    let provider = PAYMENT_SCRIPT_ORIGIN.get().map_or(STRIPE_JS_ORIGIN, String::as_str);
+    format!(
+        "{BASE_POLICY}; script-src 'self' {} 'wasm-unsafe-eval' {provider}; connect-src 'self' {provider} https://api.stripe.com; \
+         frame-src {provider} {STRIPE_JS_ORIGIN} https://hooks.stripe.com",
+        script_hash(crate::document::BOOTSTRAP_SCRIPT)
+    )
+});
+
 /// The admin SPA: its bootstrap and bundle are files from this host.
 static ADMIN_POLICY: LazyLock<String> = LazyLock::new(|| format!("{BASE_POLICY}; script-src 'self' 'wasm-unsafe-eval'"));
 
@@ -54,6 +78,11 @@ pub fn script_hash(script: &str) -> String {
 /// The CSP of the storefront's pages (and of every answer outside `/admin`).
 pub fn storefront_policy() -> &'static str {
     &STOREFRONT_POLICY
+}
+
+/// The CSP of the checkout pages.
+pub fn checkout_policy() -> &'static str {
+    &CHECKOUT_POLICY
 }
 
 /// The CSP of the admin SPA and its API.
@@ -74,7 +103,13 @@ impl SecurityHeaders {
         let admin = path == "/admin" || path.starts_with("/admin/");
         let private = PRIVATE_PREFIXES.iter().any(|prefix| path.starts_with(prefix));
         SecurityHeaders {
-            content_security_policy: if admin { admin_policy() } else { storefront_policy() },
+            content_security_policy: if admin {
+                admin_policy()
+            } else if path.starts_with("/checkout/") {
+                checkout_policy()
+            } else {
+                storefront_policy()
+            },
             referrer_policy: if private { NO_REFERRER } else { REFERRER_DEFAULT },
             strict_transport_security: https.then_some(HSTS),
         }
@@ -106,6 +141,14 @@ mod tests {
         }
         assert!(!policy.contains("unsafe-inline"), "{policy}");
         assert!(!admin_policy().contains("sha256-") && !admin_policy().contains("unsafe-inline"), "{}", admin_policy());
+    }
+
+    #[test]
+    fn only_checkout_pages_allow_the_payment_provider() {
+        let checkout = SecurityHeaders::for_path("/checkout/0b5e", false).content_security_policy;
+        assert!(checkout.contains("https://js.stripe.com") && checkout.contains("https://api.stripe.com"), "{checkout}");
+        assert!(checkout.contains(&script_hash(crate::document::BOOTSTRAP_SCRIPT)) && !checkout.contains("unsafe-inline"), "{checkout}");
+        assert!(!storefront_policy().contains("stripe") && !admin_policy().contains("stripe"));
     }
 
     #[test]

@@ -485,6 +485,8 @@ pub struct AdminTicket {
 pub struct Dashboard {
     pub generated_at: DateTime<Utc>,
     pub currency: String,
+    /// What orders charged (or will, at the door) less what was refunded; a cancelled order counts
+    /// for what it kept.
     pub revenue_minor: i64,
     pub orders: i64,
     pub sold: i64,

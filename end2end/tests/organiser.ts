@@ -170,6 +170,24 @@ export class Organiser {
     await this.send("PUT", `/events/${eventId}`, 200, this.eventInput(slug, title));
   }
 
+  /**
+   * Connects the organisation's Stripe account on the test server (`stripeBase`), and points the
+   * server's webhooks for it at this origin, as an organiser does in Stripe's dashboard.
+   */
+  async connectStripe(stripeBase: string) {
+    const webhookSecret = `whsec_${uniqueStamp()}`;
+    const account = await this.send("PUT", `/organisations/${this.organisationId}/payment-account`, 200, {
+      publishable_key: "pk_test_stampede_e2e",
+      secret_key: "sk_test_stampede_e2e",
+      webhook_secret: webhookSecret,
+    });
+    expect(account.connected).toBe(true);
+    const stripe = await request.newContext({ baseURL: stripeBase });
+    const registered = await stripe.post(`/_config/webhooks/${uniqueStamp()}`, { form: { url: account.webhook_url, secret: webhookSecret } });
+    await expectStatus(registered, 200, "registering the webhook");
+    await stripe.dispose();
+  }
+
   async dispose() {
     await this.api.dispose();
   }

@@ -53,6 +53,7 @@ impl Application {
         let events = Arc::new(EventCache::new(store.clone(), settings.snapshot_ttl));
         let inventory = Arc::new(Inventory::new(store.clone(), gate.clone(), &settings.inventory, metrics.clone()));
         let payments = &settings.payments;
+        app::security::allow_payment_script(&payments.stripe.js_url);
         let cards = Arc::new(CardProvider::new(store.clone(), &payments.stripe, payments.secrets_key.as_deref()).await?);
         tracing::info!(api = %payments.stripe.api_base, "card payments through each organisation's Stripe account");
         let storefront = Arc::new(Storefront::new(

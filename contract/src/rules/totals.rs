@@ -23,11 +23,13 @@ pub fn total_after_discount(subtotal_minor: i64, discount_minor: i64) -> i64 {
     (subtotal_minor - discount_minor).max(0)
 }
 
-/// How an order of `total_minor` is paid when the buyer has no choice to make: free when there is
-/// nothing to pay, otherwise at the door or by invoice.
-pub fn payment_for(total_minor: i64) -> PaymentMethod {
+/// How an order of `total_minor` is paid: free when there is nothing to pay, by card when the
+/// event takes cards, otherwise at the door or by invoice.
+pub fn payment_for(total_minor: i64, takes_cards: bool) -> PaymentMethod {
     if total_minor == 0 {
         PaymentMethod::Free
+    } else if takes_cards {
+        PaymentMethod::Card
     } else {
         PaymentMethod::Offline
     }
@@ -54,7 +56,8 @@ mod tests {
 
     #[test]
     fn only_a_zero_total_is_free() {
-        assert_eq!(payment_for(0), PaymentMethod::Free);
-        assert_eq!(payment_for(1), PaymentMethod::Offline);
+        assert_eq!(payment_for(0, true), PaymentMethod::Free);
+        assert_eq!(payment_for(1, false), PaymentMethod::Offline);
+        assert_eq!(payment_for(1, true), PaymentMethod::Card);
     }
 }

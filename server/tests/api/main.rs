@@ -11,6 +11,7 @@ mod admin_invitations;
 mod admin_isolation;
 mod admin_limits;
 mod admin_orders;
+mod admin_payments;
 mod bad_input;
 mod card_payments;
 mod chaos;

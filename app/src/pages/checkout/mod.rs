@@ -5,6 +5,7 @@
 //! One job a file: `countdown` (the hold's timer and its end), `fields` (the people and the
 //! questions), `discount` (the code's preview), and this page, which puts them together and places
 //! the order.
+mod card;
 mod countdown;
 mod discount;
 mod fields;
@@ -15,6 +16,7 @@ use crate::money::{format_amount, format_price};
 use crate::rules::totals::payment_for;
 use crate::rules::ErrorCode;
 use crate::validate;
+use card::{CardField, CardOutcome};
 use countdown::HoldTimer;
 use discount::{DiscountField, DISCOUNT_FIELD};
 use fields::{answer_key, check_fields, FieldErrors, PersonFields, PersonInputs, QuestionField};
@@ -51,7 +53,11 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
     let subtotal_minor = hold.total_minor;
     let total_untracked = move || applied.with_untracked(|preview| preview.as_ref().map_or(subtotal_minor, |preview| preview.total_minor));
     let total = move || applied.with(|preview| preview.as_ref().map_or(subtotal_minor, |preview| preview.total_minor));
-    let payment = move || payment_for(total());
+    let card_options = hold.card.clone();
+    let takes_cards = card_options.is_some();
+    let payment = move || payment_for(total(), takes_cards);
+    // The card field's message: the bank's or the provider's words on a declined card.
+    let card_message = RwSignal::new(None::<String>);
 
     let hold_id = hold.id.clone();
     let submit = {
@@ -95,13 +101,29 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
             form_message.set(None);
             submitting.set(true);
             let discount_code = applied.with_untracked(|preview| preview.as_ref().map(|preview| preview.code.clone()));
-            let payment = payment_for(total_untracked());
+            let payment = payment_for(total_untracked(), takes_cards);
             let request = OrderRequest { buyer: buyer_value, attendees: attendee_values, payment, discount_code, answers: answer_inputs };
             let hold_id = hold_id.clone();
+            card_message.set(None);
             spawn_local(async move {
                 let key = idempotency_key(&hold_id);
-                match api::place_order(&hold_id, &key, &request).await {
-                    Ok(order) => api::go_to(&order.url),
+                let placed = if payment == PaymentMethod::Card {
+                    match card::pay(&hold_id, &key, request).await {
+                        CardOutcome::Paid { order_url } => Ok(order_url),
+                        CardOutcome::Refused(failure) => Err(failure),
+                        CardOutcome::Declined(message) | CardOutcome::Refunded(message) => {
+                            // The next card is a new attempt, with a key of its own.
+                            forget_idempotency_key(&hold_id);
+                            submitting.set(false);
+                            card_message.set(Some(message));
+                            return;
+                        }
+                    }
+                } else {
+                    api::place_order(&hold_id, &key, &request).await.map(|order| order.url)
+                };
+                match placed {
+                    Ok(order_url) => api::go_to(&order_url),
                     Err(failure) => {
                         submitting.set(false);
                         if failure.code() == Some(ErrorCode::HoldExpired) {
@@ -236,9 +258,14 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
                         {move || match payment() {
                             PaymentMethod::Free => "Nothing to pay: these tickets are free.",
                             PaymentMethod::Offline => "Pay at the door or by invoice. Your tickets are issued now; bring them to the event.",
-                            PaymentMethod::Card => "Pay by card.",
+                            PaymentMethod::Card => "Pay by card. Your card is charged only for these tickets, and only once.",
                         }}
                     </p>
+                    {card_options.clone().map(|options| view! {
+                        <div hidden=move || payment() != PaymentMethod::Card>
+                            <CardField options=options message=card_message />
+                        </div>
+                    })}
                 </section>
                 <p class="form-message" role="alert">{move || form_message.get()}</p>
                 <button
@@ -246,7 +273,12 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
                     class="button button-primary button-block"
                     disabled=move || submitting.get() || expired.get() || released.get()
                 >
-                    {move || if submitting.get() { "Placing your order…" } else { "Place order" }}
+                    {move || match (submitting.get(), payment() == PaymentMethod::Card) {
+                        (true, true) => "Paying…",
+                        (true, false) => "Placing your order…",
+                        (false, true) => "Pay and place order",
+                        (false, false) => "Place order",
+                    }}
                 </button>
                 <button
                     type="button"
@@ -261,11 +293,26 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
     }
 }
 
+#[cfg(feature = "hydrate")]
+fn idempotency_storage_key(hold_id: &str) -> String {
+    format!("stampede.order-key.{hold_id}")
+}
+
+/// Drops the hold's key, so the next attempt (another card after a decline) gets a new one.
+fn forget_idempotency_key(hold_id: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(storage) = window().session_storage().ok().flatten() {
+        let _ = storage.remove_item(&idempotency_storage_key(hold_id));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = hold_id;
+}
+
 /// One key per hold, kept for the tab's life: a reload and a second tap send the same key.
 fn idempotency_key(hold_id: &str) -> String {
     #[cfg(feature = "hydrate")]
     {
-        let storage_key = format!("stampede.order-key.{hold_id}");
+        let storage_key = idempotency_storage_key(hold_id);
         let storage = window().session_storage().ok().flatten();
         if let Some(existing) = storage.as_ref().and_then(|s| s.get_item(&storage_key).ok().flatten()) {
             return existing;

@@ -241,9 +241,12 @@ impl Orders for Backend {
 
     #[tracing::instrument(skip(self))]
     async fn sales(&self, event_id: i64, since: DateTime<Utc>) -> StoreResult<SalesRecord> {
+        // Revenue net of refunds: what orders charged (or, paying at the door, will) less what went
+        // back. A cancelled order counts for what it kept: nothing, unless a card payment was kept.
         let (revenue_minor, orders): (i64, i64) = sqlx::query_as(
-            "SELECT CAST(COALESCE(SUM(total_minor), 0) AS BIGINT), CAST(COUNT(*) AS BIGINT) FROM orders \
-             WHERE event_id = $1 AND cancelled_at IS NULL",
+            "SELECT CAST(COALESCE(SUM(total_minor - refunded_minor), 0) AS BIGINT), \
+             CAST(COUNT(*) FILTER (WHERE cancelled_at IS NULL) AS BIGINT) FROM orders \
+             WHERE event_id = $1 AND (cancelled_at IS NULL OR status = 'confirmed')",
         )
         .bind(event_id)
         .fetch_one(&self.pool)
