@@ -20,19 +20,28 @@ EDGE_PORT ?= 8787
 
 .PHONY: run run-origin test lint tools tools-test localstripe site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale services clean-data
 
-# The origin on :$(PORT) and the edge in front of it on :$(EDGE_PORT); open the edge.
-run: tools site edge
+# The origin on :$(PORT) and the edge in front of it on :$(EDGE_PORT); open the edge. The demo's
+# paid tickets are paid by card in TEST MODE, through localstripe (the Stripe-compatible test
+# server) on :$(STRIPE_PORT); no real money, no Stripe account needed.
+STRIPE_PORT ?= 8420
+DEMO_CARDS := STAMPEDE_DEMO_CARDS=true STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) STRIPE_JS_URL=http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/
+run: tools localstripe site edge
 	cargo build --release -p stampede-server
-	@STAMPEDE_DEMO=true MAIL_DIR=data/mail SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/release/stampede serve & origin=$$!; \
-	trap 'kill $$origin 2>/dev/null' EXIT INT TERM; \
+	@python3 scripts/run-localstripe.py --port $(STRIPE_PORT) >/dev/null 2>&1 & stripe=$$!; trap 'kill $$stripe 2>/dev/null' EXIT INT TERM; \
+	for _ in $$(seq 1 100); do curl -fs http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/ >/dev/null && break; sleep 0.1; done; \
+	$(DEMO_CARDS) STAMPEDE_DEMO=true MAIL_DIR=data/mail SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/release/stampede serve & origin=$$!; \
+	trap 'kill $$origin $$stripe 2>/dev/null' EXIT INT TERM; \
 	for _ in $$(seq 1 100); do curl -fs http://127.0.0.1:$(PORT)/readyz >/dev/null && break; sleep 0.1; done; \
-	echo; echo "Stampede is running. Open http://127.0.0.1:$(EDGE_PORT)/e/stampede-live (the edge; the origin is at http://127.0.0.1:$(PORT)). Organisers: http://127.0.0.1:$(PORT)/admin (demo: demo@stampede.example / stampede-demo; emails with sign-up links land in data/mail). Ctrl-C stops both."; echo; \
+	scripts/demo-webhook.sh http://127.0.0.1:$(STRIPE_PORT) http://127.0.0.1:$(PORT) data/stampede.db; \
+	echo; echo "Stampede is running. Open http://127.0.0.1:$(EDGE_PORT)/e/stampede-live (the edge; the origin is at http://127.0.0.1:$(PORT)). Cards are in TEST MODE (card 4242 4242 4242 4242; 4000 0000 0000 0341 is declined; 4000 0027 6000 3184 asks for 3-D Secure). Organisers: http://127.0.0.1:$(PORT)/admin (demo: demo@stampede.example / stampede-demo; emails with sign-up links land in data/mail). Ctrl-C stops them all."; echo; \
 	scripts/run-edge.sh 127.0.0.1:$(EDGE_PORT) http://127.0.0.1:$(PORT)
 
 # The origin alone, without the edge.
-run-origin: tools site
+run-origin: tools localstripe site
 	cargo build --release -p stampede-server
-	STAMPEDE_DEMO=true MAIL_DIR=data/mail SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/release/stampede serve
+	@python3 scripts/run-localstripe.py --port $(STRIPE_PORT) >/dev/null 2>&1 & stripe=$$!; trap 'kill $$stripe 2>/dev/null' EXIT INT TERM; \
+	for _ in $$(seq 1 100); do curl -fs http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/ >/dev/null && break; sleep 0.1; done; \
+	$(DEMO_CARDS) STAMPEDE_DEMO=true MAIL_DIR=data/mail SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/release/stampede serve
 
 test: tools tools-test site edge
 	$(MAKE) lint

@@ -34,6 +34,9 @@ pub struct Settings {
     pub site_root: PathBuf,
     /// Seed the demo event into an empty database (off unless asked for).
     pub demo: bool,
+    /// `STAMPEDE_DEMO_CARDS`: the demo organisation takes cards through a Stripe *test* account on
+    /// the Stripe-compatible test server at `STRIPE_API_BASE` (`make run` starts one).
+    pub demo_cards: bool,
     pub gate: GateChoice,
     pub inventory: InventorySettings,
     pub admin: AdminSettings,
@@ -177,6 +180,7 @@ impl Settings {
         let default_connections = if url.starts_with("sqlite") { 8 } else { 20 };
         let switch = |key: &str, default: bool| flag(key, get(key).as_deref(), default);
         let demo = switch("STAMPEDE_DEMO", false)?;
+        let demo_cards = switch("STAMPEDE_DEMO_CARDS", false)?;
         let gate = gate_choice(&get, &number)?;
         let max_connections = number("DATABASE_MAX_CONNECTIONS", default_connections)? as u32;
         let sqlite = url.starts_with("sqlite");
@@ -257,6 +261,7 @@ impl Settings {
             request_timeout: Duration::from_millis(number("REQUEST_TIMEOUT_MS", 10_000)?),
             site_root: get("SITE_ROOT").or_else(|| get("LEPTOS_SITE_ROOT")).unwrap_or_else(|| "target/site".into()).into(),
             demo,
+            demo_cards,
             gate,
             inventory,
             admin: AdminSettings {

@@ -18,6 +18,27 @@ const UPCOMING_NAME: &str = "Late Release";
 /// How far in the future the upcoming ticket type goes on sale, from the demo's (re)start.
 pub const UPCOMING_IN: Duration = Duration::minutes(3);
 
+/// The demo organisation's Stripe test account, as `make run` connects it on the local test server.
+pub const DEMO_STRIPE_KEYS: (&str, &str, &str) = ("pk_test_stampede_demo", "sk_test_stampede_demo", "whsec_stampede_demo");
+
+/// Connects the demo organisation to a Stripe *test* account (on every start: the keys are fixed),
+/// so the demo's paid tickets are paid by card. The provider checks the key first: against the
+/// real Stripe these made-up keys are refused, and start-up says so.
+pub async fn connect_test_cards(store: &dyn Store, cards: &crate::payments::CardProvider) -> anyhow::Result<i64> {
+    let event = store.event_by_slug(DEMO_SLUG).await?.ok_or_else(|| anyhow::anyhow!("the demo event is missing"))?;
+    let (publishable_key, secret_key, webhook_secret) = DEMO_STRIPE_KEYS;
+    let account = crate::payments::NewAccount {
+        publishable_key: publishable_key.into(),
+        secret_key: secret_key.into(),
+        webhook_secret: webhook_secret.into(),
+    };
+    cards
+        .connect(event.organiser_id, account, None)
+        .await
+        .map_err(|err| anyhow::anyhow!("STAMPEDE_DEMO_CARDS: the demo's test account could not be connected: {err}"))?;
+    Ok(event.organiser_id)
+}
+
 /// Seeds the demo event into an empty database; on later starts, moves the upcoming sale back to
 /// a few minutes ahead so the countdown is always there to see.
 pub async fn seed_or_refresh(store: &dyn Store, storefront: &Storefront) -> anyhow::Result<()> {
@@ -42,7 +63,7 @@ pub async fn seed_or_refresh(store: &dyn Store, storefront: &Storefront) -> anyh
                 starts_at,
                 ends_at: starts_at + Duration::hours(4),
                 currency: "EUR".into(),
-                // Until card payments arrive, the demo takes payment at the door.
+                // Paying at the door too; with `STAMPEDE_DEMO_CARDS`, cards as well (`connect_test_cards`).
                 offline_payment_days: Some(7),
             },
             true,

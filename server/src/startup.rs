@@ -70,6 +70,10 @@ impl Application {
         ));
         if settings.demo {
             demo::seed_or_refresh(store.as_ref(), &storefront).await?;
+            if settings.demo_cards {
+                let organisation = demo::connect_test_cards(store.as_ref(), &cards).await?;
+                tracing::info!(organisation, api = %payments.stripe.api_base, "demo: cards in TEST MODE through the local Stripe test server");
+            }
         }
         let assets = Arc::new(SiteAssets::load(&settings.site_root));
         let account_settings = &settings.admin;

@@ -110,6 +110,10 @@ async fn build_csv(store: &dyn Store, export_id: i64, event_id: i64) -> Result<S
         "buyer_name",
         "buyer_email",
         "order_status",
+        "payment",
+        "order_total",
+        "refunded",
+        "currency",
         "ordered_at",
         "checked_in_at",
     ]
@@ -129,6 +133,10 @@ async fn build_csv(store: &dyn Store, export_id: i64, event_id: i64) -> Result<S
             row.buyer_name.clone(),
             row.buyer_email.clone(),
             row.order_status.as_str().to_string(),
+            row.payment.as_str().to_string(),
+            super::inputs::minor_to_decimal(row.total_minor),
+            super::inputs::minor_to_decimal(row.refunded_minor),
+            row.currency.clone(),
             row.ordered_at.to_rfc3339(),
             row.checked_in_at.map(|at| at.to_rfc3339()).unwrap_or_default(),
         ];

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use contract::admin::{AdminOrderStatus, ExportJob};
 use contract::columns::OrderState;
+use contract::model::PaymentMethod;
 
 /// One ticket as the attendee export lists it.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -24,6 +25,11 @@ pub struct AttendeeRow {
     /// As organisers see it (see `contract::columns::OrderState`).
     #[sqlx(flatten, try_from = "OrderState")]
     pub order_status: AdminOrderStatus,
+    /// How the order is paid, what it charged and what went back (the payment state).
+    pub payment: PaymentMethod,
+    pub total_minor: i64,
+    pub refunded_minor: i64,
+    pub currency: String,
     pub cancelled: bool,
     pub checked_in_at: Option<DateTime<Utc>>,
     pub ordered_at: DateTime<Utc>,

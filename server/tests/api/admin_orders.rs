@@ -177,6 +177,7 @@ async fn the_export_lists_every_attendee(backend: Backend) {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 4, "{csv}");
     assert!(lines[0].starts_with("ticket_code,ticket_type,attendee_name"));
+    assert!(lines[0].contains(",order_status,payment,order_total,refunded,currency,"), "the payment state: {}", lines[0]);
     assert!(lines[0].ends_with("Dietary needs"));
     assert!(csv.contains("Grace Hopper"));
     assert!(csv.contains("\"Turing, Alan\""));

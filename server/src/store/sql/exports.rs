@@ -77,7 +77,8 @@ impl Exports for Backend {
     async fn attendees_page(&self, event_id: i64, after: i64, limit: i64) -> StoreResult<Vec<AttendeeRow>> {
         Ok(sqlx::query_as(
             "SELECT tk.id AS ticket_id, tk.order_id, tk.code, t.name AS ticket_type_name, tk.attendee_name, tk.attendee_email, \
-             o.reference AS order_reference, o.buyer_name, o.buyer_email, o.status, o.cancelled_at, \
+             o.reference AS order_reference, o.buyer_name, o.buyer_email, o.status, o.cancelled_at, o.payment, o.total_minor, \
+             o.refunded_minor, o.currency, \
              o.cancelled_at IS NOT NULL AS cancelled, tk.checked_in_at, o.created_at AS ordered_at \
              FROM tickets tk JOIN ticket_types t ON t.id = tk.ticket_type_id JOIN orders o ON o.id = tk.order_id \
              WHERE t.event_id = $1 AND tk.id > $2 ORDER BY tk.id LIMIT $3",
