@@ -106,7 +106,8 @@ export default defineConfig<{ origin?: string }>({
       reuseExistingServer: false,
       timeout: 60_000,
       stdout: "ignore" as const,
-      stderr: "pipe" as const,
+      // Its access log goes to stderr: a line a request.
+      stderr: "ignore" as const,
     },
     storefront(MAIN_PORT, {}),
     storefront(SHORT_HOLD_PORT, { HOLD_TTL_SECONDS: "5", REAPER_INTERVAL_MS: "500" }),

@@ -6,8 +6,9 @@ import { uniqueStamp } from "./organiser";
 
 // Every page under its Content-Security-Policy: the storefront through the origin and through the
 // edge, and the admin app. The fixtures fail a test on any CSP violation (and any console error);
-// here each page is also checked for its headers: one storefront policy on both hosts, the admin's
-// own, nosniff, and no referrer from the pages whose URL is a buyer's secret.
+// here each page is also checked for its headers: one storefront policy on both hosts (the checkout
+// pages' adds Stripe.js and nothing else), the admin's own, nosniff, and no referrer from the pages
+// whose URL is a buyer's secret.
 const ORIGIN = `http://127.0.0.1:${MAIN_PORT}`;
 const EDGE = `http://127.0.0.1:${EDGE_PORT}`;
 
@@ -45,7 +46,11 @@ for (const [host, base] of [
     await ticketRow(page, "Community Pass").getByRole("button", { name: "One more Community Pass" }).click();
     const checkout = await documentOf(page, /^\/checkout\//, () => page.getByRole("button", { name: "Reserve tickets" }).click());
     await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-    expectStorefrontHeaders(await checkout.allHeaders(), policy, "no-referrer", `${host} checkout`);
+    // The storefront's policy, and only the card provider's script, API and frames on top of it.
+    const checkoutPolicy = (await checkout.allHeaders())["content-security-policy"];
+    expect(checkoutPolicy.startsWith(`${policy} `), `${host} checkout: ${checkoutPolicy}`).toBe(true);
+    expect(checkoutPolicy.slice(policy.length)).toMatch(/^ \S+; connect-src 'self' \S+ https:\/\/api\.stripe\.com; frame-src \S+ https:\/\/js\.stripe\.com https:\/\/hooks\.stripe\.com$/);
+    expectStorefrontHeaders(await checkout.allHeaders(), checkoutPolicy, "no-referrer", `${host} checkout`);
 
     await page.locator("#buyer-name").fill("Ada Lovelace");
     await page.locator("#buyer-email").fill("ada@example.com");

@@ -27,8 +27,11 @@ pub struct EventData {
 }
 
 /// The event's object: a PaymentIntent, a Charge or a Refund; only what Stampede reads of them.
+/// Every field may be absent: other objects (a balance) have no id, and their events are
+/// acknowledged and ignored.
 #[derive(Debug, Deserialize)]
 pub struct EventObject {
+    #[serde(default)]
     pub id: String,
     #[serde(default)]
     pub status: Option<String>,
@@ -130,6 +133,13 @@ mod tests {
         assert_eq!(verify(BODY, &sign(BODY, "whsec_a", old), "whsec_a", now).unwrap_err(), WebhookError::Stale);
         assert_eq!(verify(BODY, "v1=00", "whsec_a", now).unwrap_err(), WebhookError::Malformed);
         assert_eq!(verify(BODY, &format!("t={}", now.timestamp()), "whsec_a", now).unwrap_err(), WebhookError::Malformed);
+    }
+
+    #[test]
+    fn events_of_objects_without_an_id_are_read() {
+        let body = br#"{"id":"evt_2","type":"balance.available","data":{"object":{"object":"balance","available":[]}}}"#;
+        let now = Utc::now();
+        assert_eq!(verify(body, &sign(body, "whsec_a", now), "whsec_a", now).unwrap().kind, "balance.available");
     }
 
     #[test]

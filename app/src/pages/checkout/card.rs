@@ -21,13 +21,15 @@ pub(super) enum CardOutcome {
     Paid { order_url: String },
     /// Refused by the API (the hold expired, a field, busy): handled as an order's refusals are.
     Refused(Failure),
-    /// Declined by the card's bank or the provider's field: the message to show at the card field.
+    /// Declined by the card's bank or the provider's field: the message to show beside the button.
     Declined(String),
     /// Paid, but the tickets were gone: refunded in full.
     Refunded(String),
 }
 
-/// The card field: the provider's input, mounted once the page is live.
+/// The card field: the provider's input, mounted once the page is live. What goes wrong with the
+/// card (the field does not load, the bank declines) is said in the form's `message`, beside the
+/// button that pays.
 #[component]
 pub(super) fn CardField(options: CardOptions, message: RwSignal<Option<String>>) -> impl IntoView {
     #[cfg(feature = "hydrate")]
@@ -42,6 +44,8 @@ pub(super) fn CardField(options: CardOptions, message: RwSignal<Option<String>>)
             });
         });
     }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = message;
     view! {
         <div class="card-field">
             {options.test_mode.then(|| view! {
@@ -49,8 +53,6 @@ pub(super) fn CardField(options: CardOptions, message: RwSignal<Option<String>>)
             })}
             <label for=CARD_ELEMENT_ID>"Card"</label>
             <div id=CARD_ELEMENT_ID class="card-element"></div>
-            <noscript><p class="hint">"Card payment needs JavaScript in this browser."</p></noscript>
-            <p class="field-error" role="alert">{move || message.get()}</p>
         </div>
     }
 }

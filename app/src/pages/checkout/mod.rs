@@ -56,8 +56,6 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
     let card_options = hold.card.clone();
     let takes_cards = card_options.is_some();
     let payment = move || payment_for(total(), takes_cards);
-    // The card field's message: the bank's or the provider's words on a declined card.
-    let card_message = RwSignal::new(None::<String>);
 
     let hold_id = hold.id.clone();
     let submit = {
@@ -104,7 +102,6 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
             let payment = payment_for(total_untracked(), takes_cards);
             let request = OrderRequest { buyer: buyer_value, attendees: attendee_values, payment, discount_code, answers: answer_inputs };
             let hold_id = hold_id.clone();
-            card_message.set(None);
             spawn_local(async move {
                 let key = idempotency_key(&hold_id);
                 let placed = if payment == PaymentMethod::Card {
@@ -115,7 +112,7 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
                             // The next card is a new attempt, with a key of its own.
                             forget_idempotency_key(&hold_id);
                             submitting.set(false);
-                            card_message.set(Some(message));
+                            form_message.set(Some(message));
                             return;
                         }
                     }
@@ -263,7 +260,7 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
                     </p>
                     {card_options.clone().map(|options| view! {
                         <div hidden=move || payment() != PaymentMethod::Card>
-                            <CardField options=options message=card_message />
+                            <CardField options=options message=form_message />
                         </div>
                     })}
                 </section>
