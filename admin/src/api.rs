@@ -59,6 +59,11 @@ pub async fn delete(path: &str) -> Result<(), Failure> {
     request("DELETE", path, None).await
 }
 
+/// A DELETE whose answer is the thing as it now is (disconnecting the payment account).
+pub async fn delete_answer<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
+    request("DELETE", path, None).await
+}
+
 async fn request<T: DeserializeOwned>(method: &str, path: &str, body: Option<String>) -> Result<T, Failure> {
     let token = CSRF_TOKEN.with(|t| t.borrow().clone());
     let state_headers = [(CSRF_HEADER, token.as_str()), ("content-type", "application/json")];

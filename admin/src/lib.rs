@@ -65,7 +65,7 @@ fn SignedOutRoutes() -> impl IntoView {
 
 #[component]
 fn SignedInRoutes() -> impl IntoView {
-    use pages::{checkin, dashboard, details, discounts, event, events, export, links, members, orders, questions, ticket_types};
+    use pages::{checkin, dashboard, details, discounts, event, events, export, links, members, orders, payments, questions, ticket_types};
     view! {
         <Routes fallback=NotFound>
             <Route path=path!("/") view=events::EventsPage />
@@ -74,6 +74,7 @@ fn SignedInRoutes() -> impl IntoView {
             <Route path=path!("/signin") view=|| view! { <Redirect path="/" /> } />
             <Route path=path!("/signup") view=|| view! { <Redirect path="/" /> } />
             <Route path=path!("/members") view=members::MembersPage />
+            <Route path=path!("/payments") view=payments::PaymentsPage />
             <Route path=path!("/events/new") view=events::NewEventPage />
             <ParentRoute path=path!("/events/:id") view=event::EventPage>
                 <Route path=path!("") view=details::DetailsTab />
@@ -121,6 +122,8 @@ fn Header() -> impl IntoView {
         })
     };
     let is_owner = move || session.current().is_some_and(|m| m.role == app::admin::Role::Owner);
+    // The payment account is read by admins too; only owners change it.
+    let sees_payments = move || session::can_edit(session.current().map(|m| m.role));
     view! {
         <header class="admin-header">
             <A href=crate::link("/") attr:class="brand">
@@ -132,6 +135,9 @@ fn Header() -> impl IntoView {
                     <A href=crate::link("/") exact=true>"Events"</A>
                     <Show when=is_owner>
                         <A href=crate::link("/members")>"Members"</A>
+                    </Show>
+                    <Show when=sees_payments>
+                        <A href=crate::link("/payments")>"Payments"</A>
                     </Show>
                 </nav>
                 <div class="header-user">

@@ -17,6 +17,7 @@ pub mod export;
 pub mod links;
 pub mod members;
 pub mod orders;
+pub mod payments;
 pub mod questions;
 pub mod ticket_types;
 

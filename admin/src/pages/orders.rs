@@ -1,16 +1,22 @@
-//! The Orders tab: search and filter an event's orders, and one order's detail with the two things
-//! an organiser does to it (cancel and refund, resend the confirmation).
+//! The Orders tab: search and filter an event's orders, and one order's detail with what an
+//! organiser does to it (cancel and refund, resend the confirmation, and for a card order its
+//! refunds through the organisation's Stripe account).
 //!
 //! Policy: the search, status filter and page live in the address (`?q=&status=&offset=`), so going
 //! back from an order returns to the same list; cancelling asks for a second, explicit click, because
-//! it refunds money and returns the tickets to sale.
+//! it refunds money and returns the tickets to sale. A card order's money goes back only through
+//! Stripe, so its cancellation offers the refund as a checkbox (checked) and its page lists the
+//! refunds with what is left; the origin decides how much may go back and says so at the amount.
 use crate::api;
 use crate::format::{date_time, plural};
-use crate::forms::{options, Field, FormBanner, FormState};
+use crate::forms::{options, post, trimmed, Field, FormBanner, FormState, Input};
 use crate::pages::event::use_event;
 use crate::pages::{load_failed, loading, param_id, Column, DataTable, Notice};
-use app::admin::{AdminOrder, AdminOrderStatus, OrderList};
+use app::admin::{AdminOrder, AdminOrderStatus, AdminRefund, CancelInput, OrderList, RefundInput};
+use app::model::PaymentMethod;
 use app::money::format_amount;
+use app::payment::RefundStatus;
+use app::rules::limits::MAX_REFUND_REASON_CHARS;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -19,6 +25,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 const ORDER_COLUMNS: &[Column] =
     &[("Reference", false), ("Buyer", false), ("Tickets", true), ("Total", true), ("Status", false), ("Placed", false)];
 const TICKET_COLUMNS: &[Column] = &[("Code", false), ("Ticket type", false), ("Attendee", false), ("Checked in", false)];
+const REFUND_COLUMNS: &[Column] = &[("Requested", false), ("Amount", true), ("Status", false), ("Reason", false)];
 
 const PAGE: i64 = 50;
 
@@ -169,8 +176,13 @@ fn OrderView(order: AdminOrder, notice: RwSignal<Option<String>>, #[prop(into)] 
     let form = FormState::new();
     let confirming = RwSignal::new(false);
     let id = order.id;
-    let paid = order.total_minor - order.refunded_minor;
-    let refund_text = format_amount(paid.max(0), &order.currency);
+    let card = order.payment == PaymentMethod::Card;
+    // What is left of the payment: a card order's refunds that did not fail count against it.
+    let left = (order.total_minor - order.refunded_minor).max(0);
+    let refund_text = format_amount(left, &order.currency);
+    // A card order's money goes back only when asked (checked by default); other orders as before.
+    let refund_on_cancel = RwSignal::new(true);
+    let known_refunds = order.refunds.len();
     let ticket_count = order.tickets.len() as i64;
     let act = move |action: &'static str| {
         if !form.begin_action() {
@@ -178,15 +190,28 @@ fn OrderView(order: AdminOrder, notice: RwSignal<Option<String>>, #[prop(into)] 
         }
         notice.set(None);
         spawn_local(async move {
-            match api::post_empty::<AdminOrder>(&format!("/orders/{id}/{action}")).await {
+            let path = format!("/orders/{id}/{action}");
+            let result = if card && action == "cancel" {
+                let input = CancelInput { refund: left > 0 && refund_on_cancel.get_untracked() };
+                api::post::<_, AdminOrder>(&path, &input).await
+            } else {
+                api::post_empty::<AdminOrder>(&path).await
+            };
+            match result {
                 Ok(updated) => {
                     form.busy.set(false);
                     confirming.set(false);
-                    let message = if action == "cancel" {
+                    let message = if action != "cancel" {
+                        format!("The confirmation will be sent to {} again.", updated.buyer_email)
+                    } else if card {
+                        ctx.refresh();
+                        let refund = refund_news(&updated, known_refunds).unwrap_or_else(|| {
+                            if left > 0 { "the payment was not refunded." } else { "nothing was left to refund." }.to_string()
+                        });
+                        format!("Order cancelled; {refund}")
+                    } else {
                         ctx.refresh();
                         format!("Order cancelled; {} refunded.", format_amount(updated.refunded_minor, &updated.currency))
-                    } else {
-                        format!("The confirmation will be sent to {} again.", updated.buyer_email)
                     };
                     notice.set(Some(message));
                     on_change.run(updated);
@@ -196,11 +221,36 @@ fn OrderView(order: AdminOrder, notice: RwSignal<Option<String>>, #[prop(into)] 
         });
     };
     let cancelled = order.status == AdminOrderStatus::Cancelled;
+    // The second click: a card order's refund is a choice (checked), other orders' is part of it.
+    let cancel_confirm = move || {
+        let tickets = plural(ticket_count, "ticket returns", "tickets return");
+        let question = if card {
+            format!("Cancel this order? Its {tickets} to sale and can no longer be checked in.")
+        } else {
+            format!("Cancel this order and refund {refund_text}? Its {tickets} to sale and can no longer be checked in.")
+        };
+        let refund_choice = (card && left > 0).then(|| {
+            view! {
+                <div class="check">
+                    <input type="checkbox" id="cancel-refund" name="refund" bind:checked=refund_on_cancel />
+                    <label for="cancel-refund">{format!("Also refund {refund_text} to the card")}</label>
+                </div>
+            }
+        });
+        let refunding = move || !card || (left > 0 && refund_on_cancel.get());
+        view! {
+            <p>{question}</p>
+            {refund_choice}
+            <button type="button" class="danger" disabled=move || form.busy.get() on:click=move |_| act("cancel")>
+                {move || if refunding() { "Yes, cancel and refund" } else { "Yes, cancel" }}
+            </button>
+        }
+    };
     let actions = move || {
         if !ctx.can_edit() {
             return None;
         }
-        let refund_text = refund_text.clone();
+        let cancel_confirm = cancel_confirm.clone();
         Some(view! {
             <div class="order-actions">
                 <button type="button" class="secondary" disabled=move || form.busy.get() on:click=move |_| act("resend")>
@@ -210,17 +260,16 @@ fn OrderView(order: AdminOrder, notice: RwSignal<Option<String>>, #[prop(into)] 
                     <Show
                         when=move || confirming.get()
                         fallback=move || view! {
-                            <button type="button" class="danger" on:click=move |_| confirming.set(true)>"Cancel & refund"</button>
+                            <button type="button" class="danger" on:click=move |_| {
+                                refund_on_cancel.set(true);
+                                confirming.set(true);
+                            }>
+                                {if card { "Cancel order" } else { "Cancel & refund" }}
+                            </button>
                         }
                     >
                         <div class="confirm" role="group" aria-label="Confirm cancellation">
-                            <p>
-                                {format!("Cancel this order and refund {}? Its {} return to sale and can no longer be checked in.",
-                                    refund_text, plural(ticket_count, "ticket", "tickets"))}
-                            </p>
-                            <button type="button" class="danger" disabled=move || form.busy.get() on:click=move |_| act("cancel")>
-                                "Yes, cancel and refund"
-                            </button>
+                            {cancel_confirm.clone()}
                             <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Keep the order"</button>
                         </div>
                     </Show>
@@ -252,6 +301,27 @@ fn OrderView(order: AdminOrder, notice: RwSignal<Option<String>>, #[prop(into)] 
             </dl>
         }
     });
+    let card_facts = card.then(|| {
+        view! {
+            <dt>"Refunded"</dt>
+            <dd>{format_amount(order.refunded_minor, &currency)}</dd>
+            <dt>"Left to refund"</dt>
+            <dd>{format_amount(left, &currency)}</dd>
+        }
+    });
+    let refunds = card.then(|| {
+        let can_refund = move || ctx.can_edit() && left > 0;
+        let currency = currency.clone();
+        view! {
+            <section class="refunds" aria-labelledby="refunds-title">
+                <h3 id="refunds-title">"Refunds"</h3>
+                <RefundList id refunds=order.refunds.clone() currency=currency.clone() on_change />
+                <Show when=can_refund>
+                    <RefundForm id left currency=currency.clone() known=known_refunds notice on_change />
+                </Show>
+            </section>
+        }
+    });
     view! {
         <article class="order-detail">
             <div class="page-head">
@@ -272,18 +342,158 @@ fn OrderView(order: AdminOrder, notice: RwSignal<Option<String>>, #[prop(into)] 
                     <dd><code>{code}</code> " · " {format_amount(order.discount_minor, &currency)} " off"</dd>
                 })}
                 <dt>"Payment"</dt>
-                <dd>{order.payment.as_str()}</dd>
+                <dd>{payment_label(order.payment)}</dd>
+                {card_facts}
                 {order.cancelled_at.map(|at| view! {
                     <dt>"Cancelled"</dt>
-                    <dd>{date_time(at)} " · " {format_amount(order.refunded_minor, &currency)} " refunded"</dd>
+                    // A card order says what went back under Refunded.
+                    <dd>{date_time(at)} {(!card).then(|| format!(" · {} refunded", format_amount(order.refunded_minor, &currency)))}</dd>
                 })}
                 <dt>"Confirmation"</dt>
                 <dd>{order.confirmation_sent_at.map(|at| format!("Last queued {}", date_time(at))).unwrap_or_else(|| "Not sent yet".to_string())}</dd>
             </dl>
             {actions}
+            {refunds}
             <h3>"Tickets"</h3>
             <DataTable columns=TICKET_COLUMNS>{tickets}</DataTable>
             {answers}
         </article>
     }
+}
+
+fn payment_label(payment: PaymentMethod) -> &'static str {
+    match payment {
+        PaymentMethod::Free => "Free",
+        PaymentMethod::Offline => "At the door or by invoice",
+        PaymentMethod::Card => "Card",
+    }
+}
+
+fn refund_label(status: RefundStatus) -> &'static str {
+    match status {
+        RefundStatus::Requested => "Requested",
+        RefundStatus::Pending => "Pending",
+        RefundStatus::Succeeded => "Refunded",
+        RefundStatus::Failed => "Failed",
+    }
+}
+
+/// What became of the refund an action just asked for: the newest of `order`'s refunds past the
+/// `known` ones it had before. None when the action asked for none.
+fn refund_news(order: &AdminOrder, known: usize) -> Option<String> {
+    let refund = order.refunds.get(known..)?.last()?;
+    let amount = format_amount(refund.amount_minor, &order.currency);
+    Some(match refund.status {
+        RefundStatus::Succeeded => format!("{amount} refunded to the card."),
+        RefundStatus::Failed => format!("Stripe refused the refund of {amount}: nothing went back to the card."),
+        RefundStatus::Requested | RefundStatus::Pending => {
+            format!("refund of {amount} to the card requested (Stripe confirms it shortly).")
+        }
+    })
+}
+
+/// A card order's refunds, oldest first, as Stripe last reported them; while one is unfinished,
+/// a button reads the order again (nothing polls: the page would redraw under a half-typed refund).
+#[component]
+fn RefundList(id: i64, refunds: Vec<AdminRefund>, currency: String, on_change: Callback<AdminOrder>) -> impl IntoView {
+    if refunds.is_empty() {
+        return view! { <p class="empty">"No refunds yet."</p> }.into_any();
+    }
+    let unfinished = refunds.iter().any(|r| matches!(r.status, RefundStatus::Requested | RefundStatus::Pending));
+    let form = FormState::new();
+    let check_again = move |_| {
+        if !form.begin_action() {
+            return;
+        }
+        spawn_local(async move {
+            match api::get::<AdminOrder>(&format!("/orders/{id}")).await {
+                Ok(updated) => {
+                    form.busy.set(false);
+                    on_change.run(updated);
+                }
+                Err(failure) => form.fail(&failure, &[]),
+            }
+        });
+    };
+    let rows = refunds
+        .iter()
+        .map(|r| {
+            let class = format!("badge badge-refund-{}", r.status.as_str());
+            view! {
+                <tr>
+                    <td>{date_time(r.created_at)}</td>
+                    <td class="num">{format_amount(r.amount_minor, &currency)}</td>
+                    <td><span class=class>{refund_label(r.status)}</span></td>
+                    <td>{r.reason.clone()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <DataTable columns=REFUND_COLUMNS>{rows}</DataTable>
+        {unfinished.then(|| view! {
+            <FormBanner form />
+            <p class="hint">
+                "Requested: Stripe has not answered yet (it is asked again by itself). Pending: Stripe accepted it and will confirm it."
+            </p>
+            <div class="actions">
+                <button type="button" class="secondary small" disabled=move || form.busy.get() on:click=check_again>
+                    "Check the refunds again"
+                </button>
+            </div>
+        })}
+    }
+    .into_any()
+}
+
+/// Money back to the card: an amount (blank: all that is left) and a reason. A refusal shows at
+/// the input it names, with what was typed left in place.
+#[component]
+fn RefundForm(
+    id: i64,
+    left: i64,
+    currency: String,
+    /// How many refunds the order had, to tell which one this form added.
+    known: usize,
+    notice: RwSignal<Option<String>>,
+    on_change: Callback<AdminOrder>,
+) -> impl IntoView {
+    let form = FormState::new();
+    let amount = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        if !form.begin(&ev) {
+            return;
+        }
+        notice.set(None);
+        let input = RefundInput { amount: trimmed(amount), reason: trimmed(reason) };
+        if input.reason.chars().count() > MAX_REFUND_REASON_CHARS {
+            form.field_error("reason", format!("Please keep the reason under {MAX_REFUND_REASON_CHARS} characters."));
+            return;
+        }
+        post(form, format!("/orders/{id}/refunds"), input, &["amount", "reason"], move |updated: AdminOrder| {
+            let news = refund_news(&updated, known).unwrap_or_else(|| "the refund was recorded.".to_string());
+            notice.set(Some(capitalised(&news)));
+            on_change.run(updated);
+        });
+    };
+    let hint = format!("Blank: all that is left ({}).", format_amount(left, &currency));
+    view! {
+        <form class="subform refund-form" on:submit=submit novalidate>
+            <h3>"Refund to the card"</h3>
+            <FormBanner form />
+            <div class="form-grid">
+                <Input form id="refund-amount" name="amount" label="Amount" value=amount hint inputmode="decimal" autocomplete="off" />
+                <Input form id="refund-reason" name="reason" label="Reason" value=reason hint="Optional; kept with the refund." autocomplete="off" />
+            </div>
+            <div class="actions">
+                <button type="submit" class="danger" disabled=move || form.busy.get()>"Refund"</button>
+            </div>
+        </form>
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
