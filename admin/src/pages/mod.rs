@@ -19,6 +19,7 @@ pub mod members;
 pub mod orders;
 pub mod payments;
 pub mod questions;
+mod refunds;
 pub mod ticket_types;
 
 use crate::api::Failure;
