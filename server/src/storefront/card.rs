@@ -198,9 +198,36 @@ impl Storefront {
                 self.metrics.count_payment("refunded");
                 tracing::warn!(payment_id = payment.id, reason = %refund.reason, "a paid checkout could not become an order: refunding");
                 self.cards.send_refund(&refund).await;
+                self.tell_refunded(&payment).await;
                 Ok(refunded_state(hold.expires_at))
             }
             Settled::Refunded => Ok(refunded_state(hold.expires_at)),
+        }
+    }
+
+    /// Emails the buyer whose payment could not become an order: the page says it too, but the
+    /// buyer may have closed it. Queued in the outbox (the mailer sends it); a failure to queue is
+    /// logged, never a reason to undo the refund.
+    async fn tell_refunded(&self, payment: &PaymentRecord) {
+        let Ok(details) = serde_json::from_str::<CheckoutDetails>(&payment.checkout) else { return };
+        let title = match self.event_record(payment.event_id).await {
+            Ok(event) => event.title.clone(),
+            Err(_) => "the event".to_string(),
+        };
+        let email = crate::store::NewEmail {
+            order_id: None,
+            recipient: details.buyer.email.clone(),
+            subject: format!("Your payment for {title} is being refunded"),
+            body: format!(
+                "Hello {},\n\n{}\n\nAmount: {}.\nNo tickets were issued for this payment.\n",
+                details.buyer.name,
+                REFUNDED_MESSAGE,
+                contract::money::format_price(payment.amount_minor, &payment.currency),
+            ),
+            created_at: store::now(),
+        };
+        if let Err(err) = self.store.queue_email(&email).await {
+            tracing::warn!(payment_id = payment.id, error = %err, "the refund email could not be queued");
         }
     }
 

@@ -269,6 +269,9 @@ async fn a_payment_after_the_tickets_sold_out_is_refunded_in_full(backend: Backe
     assert_eq!(refunds.len(), 1, "one refund at the provider: {refunds:?}");
     assert_eq!(refunds[0]["amount"], 2500);
     assert_eq!(paid.count("SELECT CAST(COUNT(*) AS BIGINT) FROM refunds WHERE status = 'succeeded'").await, 1);
+    let told =
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox_emails WHERE recipient = 'ada.lovelace@example.com' AND subject LIKE '%refunded%'";
+    assert_eq!(paid.count(told).await, 1, "the buyer is told by email too");
     assert_eq!(paid.app.stock(paid.ticket_type).await.sold, 1, "never oversold");
     let audit = paid.assert_books_balance().await;
     assert_eq!(audit.money.succeeded, 2);
