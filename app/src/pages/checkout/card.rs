@@ -10,6 +10,7 @@ use crate::api;
 use crate::browser::Failure;
 use crate::model::OrderRequest;
 use crate::payment::{CardOptions, CardPaymentRequest, PaymentStatus};
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 /// The element the card field is mounted in.
@@ -58,7 +59,8 @@ pub(super) fn CardField(options: CardOptions, message: RwSignal<Option<String>>)
 }
 
 /// Pays for the hold's order with the card in the field: the whole round, bank's check included.
-pub(super) async fn pay(hold_id: &str, key: &str, order: OrderRequest) -> CardOutcome {
+/// `hold_until` follows the hold's expiry, which the origin moves on while the payment is in flight.
+pub(super) async fn pay(hold_id: &str, key: &str, order: OrderRequest, hold_until: RwSignal<DateTime<Utc>>) -> CardOutcome {
     let payment_method = match stripe::payment_method().await {
         Ok(id) => id,
         Err(message) => return CardOutcome::Declined(message),
@@ -68,6 +70,7 @@ pub(super) async fn pay(hold_id: &str, key: &str, order: OrderRequest) -> CardOu
         Ok(state) => state,
         Err(failure) => return refused(failure),
     };
+    hold_until.set(state.hold_expires_at);
     if state.status == PaymentStatus::RequiresAction {
         if let Some(secret) = state.client_secret.clone() {
             // The bank's answer goes to the provider; the origin asks the provider what it said.

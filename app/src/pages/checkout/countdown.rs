@@ -12,15 +12,16 @@ use leptos::prelude::*;
 const URGENT_SECONDS: i64 = 60;
 
 /// Whether the hold has run out: said so by the origin, or past its expiry on the page's clock.
-pub(super) fn expired(expires_at: DateTime<Utc>, expired_by_server: RwSignal<bool>) -> Signal<bool> {
+/// `expires_at` moves when a card payment starts: the hold is kept longer while it is in flight.
+pub(super) fn expired(expires_at: RwSignal<DateTime<Utc>>, expired_by_server: RwSignal<bool>) -> Signal<bool> {
     let clock = use_clock();
-    Signal::derive(move || expired_by_server.get() || rules::hold::has_expired(expires_at, clock.now()))
+    Signal::derive(move || expired_by_server.get() || rules::hold::has_expired(expires_at.get(), clock.now()))
 }
 
 #[component]
-pub(super) fn HoldTimer(expires_at: DateTime<Utc>, expired: Signal<bool>, event_url: String) -> impl IntoView {
+pub(super) fn HoldTimer(expires_at: RwSignal<DateTime<Utc>>, expired: Signal<bool>, event_url: String) -> impl IntoView {
     let clock = use_clock();
-    let seconds_left = move || (expires_at - clock.now()).num_seconds().max(0);
+    let seconds_left = move || (expires_at.get() - clock.now()).num_seconds().max(0);
     view! {
         <Show
             when=move || !expired.get()

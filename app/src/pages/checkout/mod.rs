@@ -26,7 +26,8 @@ use std::collections::BTreeMap;
 
 #[component]
 pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
-    let expires_at = hold.expires_at;
+    // Moved on when a card payment starts (the origin keeps the hold while it is in flight).
+    let expires_at = RwSignal::new(hold.expires_at);
     let released = RwSignal::new(false);
     let expired_by_server = RwSignal::new(hold.status == HoldStatus::Expired);
     let expired = countdown::expired(expires_at, expired_by_server);
@@ -105,7 +106,7 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
             spawn_local(async move {
                 let key = idempotency_key(&hold_id);
                 let placed = if payment == PaymentMethod::Card {
-                    match card::pay(&hold_id, &key, request).await {
+                    match card::pay(&hold_id, &key, request, expires_at).await {
                         CardOutcome::Paid { order_url } => Ok(order_url),
                         CardOutcome::Refused(failure) => Err(failure),
                         CardOutcome::Declined(message) | CardOutcome::Refunded(message) => {
