@@ -18,7 +18,7 @@ export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 EDGE_PORT ?= 8787
 
-.PHONY: run run-origin test lint tools tools-test localstripe site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale services clean-data
+.PHONY: run run-origin test lint tools tools-test localstripe site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale sale-paid services clean-data
 
 # The origin on :$(PORT) and the edge in front of it on :$(EDGE_PORT); open the edge. The demo's
 # paid tickets are paid by card in TEST MODE, through localstripe (the Stripe-compatible test
@@ -183,6 +183,13 @@ services:
 sale: services
 	cargo build --release -p stampede-server -p stampede-sale
 	$(CARGO_TARGET_DIR)/release/stampede-sale flash --baseline --server-bin $(CARGO_TARGET_DIR)/release/stampede \
+		--database-url $(SALE_DB) --redis-url $(SALE_REDIS) $(SALE_ARGS)
+
+# The flash sale with buyers paying by card (some declined, some through 3-D Secure, some too late
+# for their hold) against localstripe, then the money audit as well as the stock's.
+sale-paid: services localstripe
+	cargo build --release -p stampede-server -p stampede-sale
+	$(CARGO_TARGET_DIR)/release/stampede-sale flash --pay-by-card --server-bin $(CARGO_TARGET_DIR)/release/stampede \
 		--database-url $(SALE_DB) --redis-url $(SALE_REDIS) $(SALE_ARGS)
 
 # Ample stock: holds and orders per second at a steady arrival rate, and the same baseline.

@@ -59,9 +59,11 @@ pub fn allow_payment_script(js_url: &str) {
 /// The checkout pages: the storefront's policy, and Stripe.js with its frames and its API.
 static CHECKOUT_POLICY: LazyLock<String> = LazyLock::new(|| {
     let provider = PAYMENT_SCRIPT_ORIGIN.get().map_or(STRIPE_JS_ORIGIN, String::as_str);
+    // Stripe.js's frames come from its own host, wherever the script is served from.
+    let frames = if provider == STRIPE_JS_ORIGIN { provider.to_string() } else { format!("{provider} {STRIPE_JS_ORIGIN}") };
     format!(
         "{BASE_POLICY}; script-src 'self' {} 'wasm-unsafe-eval' {provider}; connect-src 'self' {provider} https://api.stripe.com; \
-         frame-src {provider} {STRIPE_JS_ORIGIN} https://hooks.stripe.com",
+         frame-src {frames} https://hooks.stripe.com",
         script_hash(crate::document::BOOTSTRAP_SCRIPT)
     )
 });

@@ -1,9 +1,11 @@
 //! The buyers: an open-loop arrival schedule, and each buyer's journey through the storefront.
 //! A buyer is spawned at their arrival time whatever the storefront is doing, so a slow storefront
 //! meets more buyers at once, as it would at a real on-sale.
-use crate::options::{Options, Scenario};
+use crate::options::{CardShares, Options, Scenario};
+use crate::provider::{self, Browser};
 use crate::stats::{Recorder, Step};
 use app::model::{Availability, Hold, HoldRequest, HoldRequestItem, OrderRequest, PaymentMethod, Person, SaleStatus};
+use app::payment::{CardPaymentRequest, PaymentState, PaymentStatus};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,10 +29,45 @@ pub struct Sale {
     deadline: Instant,
     active: AtomicUsize,
     pub peak_active: AtomicUsize,
+    /// The card provider as the buyers' browsers reach it (`--pay-by-card`).
+    provider: Option<Browser>,
+    /// How the paying buyers' payments ended.
+    pub cards: CardTally,
+}
+
+/// How the card payments of a sale ended, as the buyers saw them.
+#[derive(Default)]
+pub struct CardTally {
+    pub paid: AtomicUsize,
+    pub declined: AtomicUsize,
+    pub three_ds: AtomicUsize,
+    pub late: AtomicUsize,
+    pub refunded: AtomicUsize,
+}
+
+impl CardTally {
+    pub fn line(&self) -> String {
+        let n = |count: &AtomicUsize| count.load(Ordering::Relaxed);
+        format!(
+            "paid={} declined={} three_ds={} late={} refunded={}",
+            n(&self.paid),
+            n(&self.declined),
+            n(&self.three_ds),
+            n(&self.late),
+            n(&self.refunded)
+        )
+    }
 }
 
 impl Sale {
-    pub fn new(base_url: String, slug: String, ticket_type_id: i64, options: Options, deadline: Instant) -> anyhow::Result<Sale> {
+    pub fn new(
+        base_url: String,
+        slug: String,
+        ticket_type_id: i64,
+        options: Options,
+        deadline: Instant,
+        provider: Option<Browser>,
+    ) -> anyhow::Result<Sale> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .pool_max_idle_per_host(options.max_connections)
@@ -47,6 +84,8 @@ impl Sale {
             deadline,
             active: AtomicUsize::new(0),
             peak_active: AtomicUsize::new(0),
+            provider,
+            cards: CardTally::default(),
         })
     }
 }
@@ -211,13 +250,21 @@ async fn journey(sale: &Sale, rng: &mut StdRng, buyer: usize) {
         return; // walks away; the hold expires by itself
     }
     let quantity: i64 = hold.items.iter().map(|item| item.quantity).sum();
+    let by_card = hold.total_minor > 0 && sale.provider.is_some();
     let order = OrderRequest {
         buyer: person(buyer, 0),
         attendees: (0..quantity as usize).map(|i| person(buyer, i)).collect(),
-        payment: if hold.total_minor == 0 { PaymentMethod::Free } else { PaymentMethod::Offline },
+        payment: match (hold.total_minor, by_card) {
+            (0, _) => PaymentMethod::Free,
+            (_, true) => PaymentMethod::Card,
+            _ => PaymentMethod::Offline,
+        },
         discount_code: None,
         answers: Vec::new(),
     };
+    if let (true, Some(shares)) = (by_card, options.cards) {
+        return pay_by_card(sale, rng, buyer, &hold, order, shares).await;
+    }
     let key = uuid::Uuid::new_v4().to_string();
     for attempt in 0..4 {
         let post = sale.as_buyer(
@@ -230,6 +277,128 @@ async fn journey(sale: &Sale, rng: &mut StdRng, buyer: usize) {
             Outcome::Failed(_) => pause(sale, Duration::from_millis(500 * (attempt + 1))).await,
         }
     }
+}
+
+/// What kind of card a paying buyer has.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Card {
+    Pays,
+    /// Declined: the buyer tries once more with a card that pays.
+    Declined,
+    /// The bank asks for 3-D Secure, which the buyer passes at once.
+    ThreeDs,
+    /// 3-D Secure, passed only after the hold has expired (and its payment extension with it).
+    Late,
+}
+
+impl Card {
+    fn pick(rng: &mut StdRng, shares: CardShares) -> Card {
+        let roll: f64 = rng.gen();
+        if roll < shares.declined {
+            Card::Declined
+        } else if roll < shares.declined + shares.three_ds {
+            Card::ThreeDs
+        } else if roll < shares.declined + shares.three_ds + shares.late {
+            Card::Late
+        } else {
+            Card::Pays
+        }
+    }
+
+    fn number(self) -> &'static str {
+        match self {
+            Card::Pays => provider::PAYS,
+            Card::Declined => provider::DECLINED,
+            Card::ThreeDs | Card::Late => provider::THREE_D_SECURE,
+        }
+    }
+}
+
+/// A paying buyer's checkout: the card from the provider (as Stripe.js makes it), the payment, the
+/// bank's check when asked, the return; a declined buyer tries once more with another card.
+async fn pay_by_card(sale: &Sale, rng: &mut StdRng, buyer: usize, hold: &Hold, order: OrderRequest, shares: CardShares) {
+    let Some(provider) = &sale.provider else { return };
+    let mut card = Card::pick(rng, shares);
+    for _ in 0..2 {
+        let started = Instant::now();
+        let payment_method = provider.card(card.number()).await;
+        sale.recorder.record(
+            Step::Provider,
+            if payment_method.is_some() { "card" } else { "failed" },
+            started.elapsed(),
+            payment_method.is_some(),
+        );
+        let Some(payment_method) = payment_method else { return };
+        let key = uuid::Uuid::new_v4().to_string();
+        let request = CardPaymentRequest { order: order.clone(), payment_method };
+        let path = format!("/api/holds/{}/payment", hold.id);
+        let Some((status, state)) = payment(sale, buyer, &path, &key, Some(&request)).await else { return };
+        match (status, state) {
+            (402, _) => {
+                sale.cards.declined.fetch_add(1, Ordering::Relaxed);
+                card = Card::Pays;
+                continue;
+            }
+            (_, Some(state)) if state.status == PaymentStatus::RequiresAction => {
+                let Some(secret) = state.client_secret else { return };
+                if card == Card::Late {
+                    sale.cards.late.fetch_add(1, Ordering::Relaxed);
+                    // Past the hold's expiry as the origin extended it, and a reaper round after.
+                    let until = state.hold_expires_at + chrono::Duration::seconds(2);
+                    pause(sale, (until - chrono::Utc::now()).to_std().unwrap_or_default()).await;
+                } else {
+                    sale.cards.three_ds.fetch_add(1, Ordering::Relaxed);
+                }
+                let started = Instant::now();
+                let passed = provider.authenticate(&secret).await;
+                sale.recorder.record(Step::Provider, if passed { "3-D Secure" } else { "failed" }, started.elapsed(), passed);
+                let path = format!("/api/holds/{}/payment/complete", hold.id);
+                if let Some((_, Some(state))) = payment(sale, buyer, &path, &key, None).await {
+                    tally(sale, &state);
+                }
+                return;
+            }
+            (_, Some(state)) => {
+                tally(sale, &state);
+                return;
+            }
+            _ => return,
+        }
+    }
+}
+
+fn tally(sale: &Sale, state: &PaymentState) {
+    match state.status {
+        PaymentStatus::Paid => sale.cards.paid.fetch_add(1, Ordering::Relaxed),
+        PaymentStatus::Refunded => sale.cards.refunded.fetch_add(1, Ordering::Relaxed),
+        _ => 0,
+    };
+}
+
+/// One call to the origin's card payment API, retried while it says it is busy; its status and
+/// state (None for an error body).
+async fn payment(
+    sale: &Sale,
+    buyer: usize,
+    path: &str,
+    key: &str,
+    request: Option<&CardPaymentRequest>,
+) -> Option<(u16, Option<PaymentState>)> {
+    for attempt in 0..4u32 {
+        let mut post = sale.client.post(sale.url(path)).header("Idempotency-Key", key);
+        if let Some(request) = request {
+            post = post.json(request);
+        }
+        match sale.send(Step::Payment, sale.as_buyer(buyer, post), 201).await {
+            Outcome::Status(status, body, _) if status < 500 => {
+                let state = body.and_then(|body| serde_json::from_str::<PaymentState>(&body).ok());
+                return Some((status, state));
+            }
+            Outcome::Status(_, _, retry_after) => pause(sale, retry_after.unwrap_or(Duration::from_millis(500))).await,
+            Outcome::Failed(_) => pause(sale, Duration::from_millis(500 * u64::from(attempt + 1))).await,
+        }
+    }
+    None
 }
 
 async fn availability(sale: &Sale) -> Option<(SaleStatus, i64)> {

@@ -95,6 +95,20 @@ pub struct SaleArgs {
     /// Keep the database the run made (spawn mode)
     #[arg(long, help_heading = "The sale")]
     pub keep_db: bool,
+
+    /// Buyers pay by card, through localstripe (the Stripe-compatible test server, started for the
+    /// run): the money is audited too (spawn mode)
+    #[arg(long, help_heading = "Paying by card")]
+    pub pay_by_card: bool,
+    /// The share of paying buyers whose card is declined (they try again with another)
+    #[arg(long, value_name = "F", default_value_t = 0.05, value_parser = share, help_heading = "Paying by card")]
+    pub declined_share: f64,
+    /// The share of paying buyers whose bank asks for 3-D Secure
+    #[arg(long = "three-ds-share", value_name = "F", default_value_t = 0.10, value_parser = share, help_heading = "Paying by card")]
+    pub three_ds_share: f64,
+    /// The share of paying buyers who pass 3-D Secure only after their hold has expired
+    #[arg(long, value_name = "F", default_value_t = 0.03, value_parser = share, help_heading = "Paying by card")]
+    pub late_share: f64,
 }
 
 /// This tool sends bursts of traffic: only ever to this machine.

@@ -16,6 +16,7 @@
 mod buyers;
 mod cli;
 mod options;
+mod provider;
 mod stats;
 mod storefront;
 
@@ -98,6 +99,8 @@ struct RunResult {
     audit: Audit,
     peak_buyers: usize,
     failures: Vec<String>,
+    /// How the card payments ended (`--pay-by-card`).
+    cards: Option<String>,
 }
 
 impl RunResult {
@@ -124,6 +127,16 @@ impl RunResult {
         );
         if options.scenario == Scenario::Ample {
             line.push_str(&format!(" peak_buyers={}", self.peak_buyers));
+        }
+        if let Some(cards) = &self.cards {
+            let money = &self.audit.money;
+            let (payments_per_s, payment_p99) = self.step(Step::Payment);
+            let (_, provider_p99) = self.step(Step::Provider);
+            line.push_str(&format!(
+                " unpaid_orders={} orphan_payments={} double_charges={} payments_per_s={payments_per_s:.0} payment_p99_ms={payment_p99:.1} \
+                 provider_p99_ms={provider_p99:.1} {cards}",
+                money.unpaid_orders, money.orphan_payments, money.double_charges
+            ));
         }
         if !self.failures.is_empty() {
             line.push_str(" FAILED");
@@ -180,7 +193,9 @@ async fn sell(options: &Options, storefront: &Storefront) -> anyhow::Result<RunR
     let event = storefront.seed(options, Duration::from_secs(2)).await?;
     let until_on_sale = (event.on_sale_at - chrono::Utc::now()).to_std().unwrap_or_default();
     let deadline = Instant::now() + until_on_sale + options.max_run;
-    let sale = Arc::new(Sale::new(storefront.base_url.clone(), event.slug.clone(), event.ticket_type_id, options.clone(), deadline)?);
+    let provider = storefront.stripe.as_ref().map(|stripe| stripe.browser());
+    let sale =
+        Arc::new(Sale::new(storefront.base_url.clone(), event.slug.clone(), event.ticket_type_id, options.clone(), deadline, provider)?);
     let started = Instant::now() + until_on_sale;
     buyers::run(sale.clone(), tokio::time::Instant::now() + until_on_sale, buyers::schedule(options)).await;
     let selling = started.elapsed();
@@ -223,5 +238,13 @@ async fn sell(options: &Options, storefront: &Storefront) -> anyhow::Result<RunR
     for failure in &failures {
         println!("   FAIL: {failure}");
     }
-    Ok(RunResult { summary, audit, peak_buyers, failures })
+    let cards = options.cards.map(|_| sale.cards.line());
+    if let Some(cards) = &cards {
+        let money = &audit.money;
+        println!(
+            "   money: {cards}; succeeded payments {}, orphan {}, refunds missing {}, unpaid card orders {}, double charges {}",
+            money.succeeded, money.orphan_payments, money.refunds_missing, money.unpaid_orders, money.double_charges
+        );
+    }
+    Ok(RunResult { summary, audit, peak_buyers, failures, cards })
 }

@@ -41,6 +41,16 @@ pub struct Options {
     pub max_run: Duration,
     pub seed: u64,
     pub keep_db: bool,
+    /// Buyers pay by card (None: at the door), with these shares of card kinds.
+    pub cards: Option<CardShares>,
+}
+
+/// Of the buyers who pay by card, the shares of each kind of card (the rest pay at once).
+#[derive(Clone, Copy, Debug)]
+pub struct CardShares {
+    pub declined: f64,
+    pub three_ds: f64,
+    pub late: f64,
 }
 
 impl Options {
@@ -53,6 +63,12 @@ impl Options {
         };
         let flash = scenario == Scenario::Flash;
         let gate = args.gate.unwrap_or_else(|| if args.redis_url.is_some() { "redis".into() } else { "local".into() });
+        if args.pay_by_card && args.target.is_some() {
+            return Err(usage_error(scenario, ErrorKind::ArgumentConflict, "--pay-by-card starts its own storefront: leave out --target"));
+        }
+        if args.declined_share + args.three_ds_share + args.late_share > 1.0 {
+            return Err(usage_error(scenario, ErrorKind::ValueValidation, "the card shares add up to more than 1"));
+        }
         if gate == "redis" && args.redis_url.is_none() && args.target.is_none() {
             return Err(usage_error(scenario, ErrorKind::MissingRequiredArgument, "--gate redis needs --redis-url"));
         }
@@ -80,6 +96,11 @@ impl Options {
             max_run: args.max_run,
             seed: args.seed,
             keep_db: args.keep_db,
+            cards: args.pay_by_card.then_some(CardShares {
+                declined: args.declined_share,
+                three_ds: args.three_ds_share,
+                late: args.late_share,
+            }),
         })
     }
 

@@ -12,10 +12,16 @@ pub enum Step {
     /// Holds answered 409 sold out: refusals have their own latency target.
     HoldRefused,
     Order,
+    /// Paying by card: the origin's answer to `.../payment` (and `.../payment/complete`), which
+    /// includes its call to the provider.
+    Payment,
+    /// The provider's own calls, made by the buyer's browser (creating the card, 3-D Secure): the
+    /// test server's speed, not Stampede's.
+    Provider,
 }
 
 impl Step {
-    pub const ALL: [Step; 5] = [Step::Page, Step::Availability, Step::Hold, Step::HoldRefused, Step::Order];
+    pub const ALL: [Step; 7] = [Step::Page, Step::Availability, Step::Hold, Step::HoldRefused, Step::Order, Step::Payment, Step::Provider];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -24,6 +30,8 @@ impl Step {
             Step::Hold => "hold",
             Step::HoldRefused => "hold refused",
             Step::Order => "order",
+            Step::Payment => "card payment",
+            Step::Provider => "provider (browser side)",
         }
     }
 }

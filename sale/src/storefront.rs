@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 pub struct Storefront {
     pub base_url: String,
     pub store: Arc<dyn Store>,
+    /// The card payment provider, when buyers pay by card (`--pay-by-card`).
+    pub stripe: Option<crate::provider::LocalStripe>,
+    /// The storefront's `PAYMENT_SECRETS_KEY`, which the simulator seals the test account with.
+    sealing_key: String,
     server: Option<Child>,
     dropped_database: Option<(String, String)>,
     _sqlite_dir: Option<tempfile::TempDir>,
@@ -32,6 +36,8 @@ impl Storefront {
             return Ok(Storefront {
                 base_url: target.trim_end_matches('/').to_string(),
                 store,
+                stripe: None,
+                sealing_key: String::new(),
                 server: None,
                 dropped_database: None,
                 _sqlite_dir: None,
@@ -62,6 +68,23 @@ impl Storefront {
         if let Some(redis) = &options.redis_url {
             command.env("REDIS_URL", redis);
         }
+        let sealing_key = stampede::payments::secrets::new_key();
+        let stripe = match options.cards {
+            None => None,
+            Some(_) => {
+                let stripe = crate::provider::LocalStripe::start().await?;
+                // Payments in flight keep their hold one TTL more, so buyers who pass 3-D Secure
+                // late land after it within the run; what neither the buyer nor a webhook settles,
+                // the reconciliation worker does within seconds.
+                command
+                    .env("STRIPE_API_BASE", &stripe.base)
+                    .env("PAYMENT_SECRETS_KEY", &sealing_key)
+                    .env("PAYMENT_HOLD_EXTENSION_SECONDS", options.hold_ttl_secs.to_string())
+                    .env("PAYMENT_RECONCILE_INTERVAL_MS", "1000")
+                    .env("PAYMENT_RECONCILE_AFTER_MS", "3000");
+                Some(stripe)
+            }
+        };
         for (key, value) in options.server_env.iter().chain(extra_env) {
             command.env(key, value);
         }
@@ -69,6 +92,8 @@ impl Storefront {
         let mut storefront = Storefront {
             base_url: format!("http://127.0.0.1:{port}"),
             store,
+            stripe,
+            sealing_key,
             server: Some(server),
             dropped_database,
             _sqlite_dir: sqlite_dir,
@@ -143,6 +168,9 @@ impl Storefront {
             )
             .await?
             .id;
+        if let Some(stripe) = &self.stripe {
+            stripe.connect(self.store.clone(), &self.sealing_key, organiser_id, &self.base_url).await?;
+        }
         Ok(SaleEvent { id, slug, ticket_type_id, on_sale_at })
     }
 
@@ -152,7 +180,8 @@ impl Storefront {
         let deadline = started + hold_ttl + Duration::from_secs(15);
         loop {
             let audit = self.store.audit(event_id, store::now(), Duration::from_secs(3)).await?;
-            if audit.held() == 0 || Instant::now() > deadline {
+            // Settled: no stock held, and no payment the provider took without an order or a refund.
+            if (audit.held() == 0 && audit.money.orphan_payments == 0) || Instant::now() > deadline {
                 return Ok((audit, started.elapsed()));
             }
             tokio::time::sleep(Duration::from_millis(250)).await;

@@ -63,8 +63,16 @@ async fn every_answer_carries_the_security_headers() {
     assert_eq!(scripts.len(), 1, "one inline script, the bootstrap: {html}");
     assert!(policy.contains(&sha256_source(scripts[0])), "the CSP allows the page's bootstrap by its hash: {policy}");
 
-    // Every page has the one bootstrap and so the one policy; pages whose URL is a buyer's secret
-    // send no referrer.
+    // Every page has the one bootstrap and so the one policy (the checkout's adds only Stripe.js,
+    // its API and its frames); pages whose URL is a buyer's secret send no referrer.
+    let checkout = app.get(&format!("/checkout/{hold_id}")).await;
+    let checkout_policy = header(&checkout, "content-security-policy").expect("a CSP on the checkout").to_string();
+    assert_eq!(checkout_policy, app::security::checkout_policy());
+    assert!(
+        checkout_policy
+            .starts_with(&format!("{policy} https://js.stripe.com; connect-src 'self' https://js.stripe.com https://api.stripe.com")),
+        "the storefront's policy and Stripe's on top: {checkout_policy}"
+    );
     for (path, referrer) in [
         (format!("/checkout/{hold_id}"), "no-referrer"),
         (order.url.clone(), "no-referrer"),
@@ -73,7 +81,8 @@ async fn every_answer_carries_the_security_headers() {
         ("/api/events".to_string(), "strict-origin-when-cross-origin"),
     ] {
         let response = app.get(&path).await;
-        assert_eq!(header(&response, "content-security-policy"), Some(policy.as_str()), "{path}");
+        let expected = if path.starts_with("/checkout/") { checkout_policy.as_str() } else { policy.as_str() };
+        assert_eq!(header(&response, "content-security-policy"), Some(expected), "{path}");
         assert_eq!(header(&response, "x-content-type-options"), Some("nosniff"), "{path}");
         assert_eq!(header(&response, "referrer-policy"), Some(referrer), "{path}");
     }
