@@ -136,7 +136,7 @@ pub struct RoleInput {
 }
 
 /// `POST /organisations/{id}/events`, `PUT /events/{id}`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventInput {
     pub slug: String,
     pub title: String,
@@ -154,6 +154,27 @@ pub struct EventInput {
     /// may not (card payment only).
     #[serde(default)]
     pub offline_payment_days: String,
+    /// Whether buyers may pay by card (when the organisation has connected Stripe).
+    #[serde(default = "crate::model::yes")]
+    pub card_payments: bool,
+}
+
+/// A blank form, with the settings that are on unless turned off (as a JSON body without them).
+impl Default for EventInput {
+    fn default() -> Self {
+        EventInput {
+            slug: String::new(),
+            title: String::new(),
+            description: String::new(),
+            venue: String::new(),
+            timezone: String::new(),
+            starts_local: String::new(),
+            ends_local: String::new(),
+            currency: String::new(),
+            offline_payment_days: String::new(),
+            card_payments: crate::model::yes(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -34,6 +34,15 @@ pub struct EventDetails {
     /// it is cancelled and its tickets go back on sale. None (the default): they may not.
     #[serde(default)]
     pub offline_payment_days: Option<i64>,
+    /// Whether buyers may pay by card, once the organisation has connected its payment account.
+    /// On by default: an organiser turns it off for an event sold only at the door or by invoice.
+    #[serde(default = "crate::model::yes")]
+    pub card_payments: bool,
+}
+
+/// serde's default for settings that are on unless turned off.
+pub(crate) fn yes() -> bool {
+    true
 }
 
 /// Everything the event page shows, as of `generated_at`. `version` changes whenever the organiser

@@ -43,9 +43,27 @@ pub struct CardTally {
     pub three_ds: AtomicUsize,
     pub late: AtomicUsize,
     pub refunded: AtomicUsize,
+    /// The first and the last `paid` answer, for orders per second.
+    paid_between: std::sync::Mutex<Option<(Instant, Instant)>>,
 }
 
 impl CardTally {
+    fn count_paid(&self) {
+        self.paid.fetch_add(1, Ordering::Relaxed);
+        let now = Instant::now();
+        let mut between = self.paid_between.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *between = Some(between.map_or((now, now), |(first, _)| (first, now)));
+    }
+
+    /// Orders made by card payments per second, from the first to the last.
+    pub fn orders_per_second(&self) -> f64 {
+        let paid = self.paid.load(Ordering::Relaxed);
+        match *self.paid_between.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) {
+            Some((first, last)) if paid > 1 => paid as f64 / (last - first).as_secs_f64().max(0.001),
+            _ => paid as f64,
+        }
+    }
+
     pub fn line(&self) -> String {
         let n = |count: &AtomicUsize| count.load(Ordering::Relaxed);
         format!(
@@ -71,6 +89,10 @@ impl Sale {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .pool_max_idle_per_host(options.max_connections)
+            // The storefront closes a connection idle for its HEADER_READ_TIMEOUT_MS (10 s): one
+            // reused just as it closes fails the request. Browsers retry those; these buyers
+            // drop idle connections well before, so a failure here is the storefront's.
+            .pool_idle_timeout(Duration::from_secs(5))
             .tcp_nodelay(true)
             .build()?;
         Ok(Sale {
@@ -314,25 +336,37 @@ impl Card {
     }
 }
 
+/// How many cards of each kind the sale's payments may use, to make before it: every hold takes
+/// a ticket at least, and stock comes back from buyers who walk away or pay too late.
+pub fn cards_wanted(options: &Options, shares: CardShares) -> Vec<(&'static str, usize)> {
+    let holds = options.total_buyers().min((options.capacity.max(0) as usize).saturating_mul(3) / 2 + 20) as f64;
+    let three_ds = shares.three_ds + shares.late;
+    vec![
+        (Card::Pays.number(), (holds * (1.0 - three_ds)).ceil() as usize + 10),
+        (Card::Declined.number(), (holds * shares.declined * 1.5).ceil() as usize + 5),
+        (Card::ThreeDs.number(), (holds * three_ds * 1.5).ceil() as usize + 5),
+    ]
+}
+
 /// A paying buyer's checkout: the card from the provider (as Stripe.js makes it), the payment, the
 /// bank's check when asked, the return; a declined buyer tries once more with another card.
 async fn pay_by_card(sale: &Sale, rng: &mut StdRng, buyer: usize, hold: &Hold, order: OrderRequest, shares: CardShares) {
     let Some(provider) = &sale.provider else { return };
     let mut card = Card::pick(rng, shares);
     for _ in 0..2 {
+        // Made before the sale (`Browser::make_cards`); one made now, when its pool ran dry, is
+        // the provider's time and recorded as such.
         let started = Instant::now();
-        let payment_method = provider.card(card.number()).await;
-        sale.recorder.record(
-            Step::Provider,
-            if payment_method.is_some() { "card" } else { "failed" },
-            started.elapsed(),
-            payment_method.is_some(),
-        );
+        let (payment_method, made_now) = provider.take_card(card.number()).await;
+        if made_now {
+            let status = if payment_method.is_some() { "card" } else { "failed" };
+            sale.recorder.record(Step::Provider, status, started.elapsed(), payment_method.is_some());
+        }
         let Some(payment_method) = payment_method else { return };
         let key = uuid::Uuid::new_v4().to_string();
         let request = CardPaymentRequest { order: order.clone(), payment_method };
         let path = format!("/api/holds/{}/payment", hold.id);
-        let Some((status, state)) = payment(sale, buyer, &path, &key, Some(&request)).await else { return };
+        let Some((status, state)) = payment(sale, Step::Payment, buyer, &path, &key, Some(&request)).await else { return };
         match (status, state) {
             (402, _) => {
                 sale.cards.declined.fetch_add(1, Ordering::Relaxed);
@@ -353,7 +387,7 @@ async fn pay_by_card(sale: &Sale, rng: &mut StdRng, buyer: usize, hold: &Hold, o
                 let passed = provider.authenticate(&secret).await;
                 sale.recorder.record(Step::Provider, if passed { "3-D Secure" } else { "failed" }, started.elapsed(), passed);
                 let path = format!("/api/holds/{}/payment/complete", hold.id);
-                if let Some((_, Some(state))) = payment(sale, buyer, &path, &key, None).await {
+                if let Some((_, Some(state))) = payment(sale, Step::PaymentReturn, buyer, &path, &key, None).await {
                     tally(sale, &state);
                 }
                 return;
@@ -369,16 +403,19 @@ async fn pay_by_card(sale: &Sale, rng: &mut StdRng, buyer: usize, hold: &Hold, o
 
 fn tally(sale: &Sale, state: &PaymentState) {
     match state.status {
-        PaymentStatus::Paid => sale.cards.paid.fetch_add(1, Ordering::Relaxed),
-        PaymentStatus::Refunded => sale.cards.refunded.fetch_add(1, Ordering::Relaxed),
-        _ => 0,
-    };
+        PaymentStatus::Paid => sale.cards.count_paid(),
+        PaymentStatus::Refunded => {
+            sale.cards.refunded.fetch_add(1, Ordering::Relaxed);
+        }
+        _ => {}
+    }
 }
 
 /// One call to the origin's card payment API, retried while it says it is busy; its status and
 /// state (None for an error body).
 async fn payment(
     sale: &Sale,
+    step: Step,
     buyer: usize,
     path: &str,
     key: &str,
@@ -389,7 +426,7 @@ async fn payment(
         if let Some(request) = request {
             post = post.json(request);
         }
-        match sale.send(Step::Payment, sale.as_buyer(buyer, post), 201).await {
+        match sale.send(step, sale.as_buyer(buyer, post), 201).await {
             Outcome::Status(status, body, _) if status < 500 => {
                 let state = body.and_then(|body| serde_json::from_str::<PaymentState>(&body).ok());
                 return Some((status, state));

@@ -100,7 +100,18 @@ struct RunResult {
     peak_buyers: usize,
     failures: Vec<String>,
     /// How the card payments ended (`--pay-by-card`).
-    cards: Option<String>,
+    cards: Option<CardSummary>,
+}
+
+/// What the buyers saw of their card payments.
+struct CardSummary {
+    /// `paid=... declined=... three_ds=... late=... refunded=...`
+    tally: String,
+    /// Orders made by card payments per second.
+    orders_per_s: f64,
+    /// localstripe's time to create and confirm an intent, inside the storefront's `.../payment`.
+    provider_p50_ms: f64,
+    provider_p99_ms: f64,
 }
 
 impl RunResult {
@@ -112,7 +123,11 @@ impl RunResult {
     fn line(&self, options: &Options) -> String {
         let (holds_per_s, hold_p99) = self.step(Step::Hold);
         let (_, refusal_p99) = self.step(Step::HoldRefused);
-        let (orders_per_s, order_p99) = self.step(Step::Order);
+        let (mut orders_per_s, order_p99) = self.step(Step::Order);
+        if let Some(cards) = &self.cards {
+            // Paying buyers order through their payment.
+            orders_per_s = cards.orders_per_s;
+        }
         let mut line = format!(
             "sold={} capacity={} oversold={} 5xx={} holds_per_s={:.0} hold_p99_ms={:.1} refusal_p99_ms={:.1} orders_per_s={:.0} order_p99_ms={:.1}",
             self.audit.sold(),
@@ -130,12 +145,20 @@ impl RunResult {
         }
         if let Some(cards) = &self.cards {
             let money = &self.audit.money;
-            let (payments_per_s, payment_p99) = self.step(Step::Payment);
-            let (_, provider_p99) = self.step(Step::Provider);
+            let payment = self.summary.step(Step::Payment);
+            let (payments_per_s, payment_p50, payment_p99) = payment.map_or((0.0, 0.0, 0.0), |s| (s.per_second, s.p50_ms, s.p99_ms));
+            let (_, return_p99) = self.step(Step::PaymentReturn);
+            let (_, browser_p99) = self.step(Step::Provider);
             line.push_str(&format!(
-                " unpaid_orders={} orphan_payments={} double_charges={} payments_per_s={payments_per_s:.0} payment_p99_ms={payment_p99:.1} \
-                 provider_p99_ms={provider_p99:.1} {cards}",
-                money.unpaid_orders, money.orphan_payments, money.double_charges
+                " unpaid_orders={} orphan_payments={} double_charges={} payments_per_s={payments_per_s:.0} payment_p50_ms={payment_p50:.1} \
+                 payment_p99_ms={payment_p99:.1} provider_p50_ms={:.1} provider_p99_ms={:.1} return_p99_ms={return_p99:.1} \
+                 browser_provider_p99_ms={browser_p99:.1} {}",
+                money.unpaid_orders,
+                money.orphan_payments,
+                money.double_charges,
+                cards.provider_p50_ms,
+                cards.provider_p99_ms,
+                cards.tally
             ));
         }
         if !self.failures.is_empty() {
@@ -190,10 +213,16 @@ async fn run_sale(options: &Options, gate: &str, extra_env: &[(String, String)],
 }
 
 async fn sell(options: &Options, storefront: &Storefront) -> anyhow::Result<RunResult> {
+    let provider = storefront.stripe.as_ref().map(|stripe| stripe.browser());
+    if let (Some(provider), Some(shares)) = (&provider, options.cards) {
+        // As Stripe.js makes them in the buyers' browsers before they pay: the provider's time,
+        // kept out of the sale (a pool that runs dry is refilled during it, recorded apart).
+        let (made, took) = provider.make_cards(&buyers::cards_wanted(options, shares)).await?;
+        println!("   {made} cards made at the provider before the sale in {:.1} s (localstripe's time)", took.as_secs_f64());
+    }
     let event = storefront.seed(options, Duration::from_secs(2)).await?;
     let until_on_sale = (event.on_sale_at - chrono::Utc::now()).to_std().unwrap_or_default();
     let deadline = Instant::now() + until_on_sale + options.max_run;
-    let provider = storefront.stripe.as_ref().map(|stripe| stripe.browser());
     let sale =
         Arc::new(Sale::new(storefront.base_url.clone(), event.slug.clone(), event.ticket_type_id, options.clone(), deadline, provider)?);
     let started = Instant::now() + until_on_sale;
@@ -209,6 +238,12 @@ async fn sell(options: &Options, storefront: &Storefront) -> anyhow::Result<RunR
         settling.as_secs_f64()
     );
     summary.print();
+    if let Some(stripe) = &storefront.stripe {
+        println!(
+            "   the storefront's calls to localstripe, timed at the simulator's proxy (the provider's time, inside the card steps above):"
+        );
+        stripe.origin_calls.summary().print();
+    }
     println!(
         "   books: capacity {} sold {} held {} tickets {} orders {} oversold {}",
         audit.capacity(),
@@ -238,12 +273,25 @@ async fn sell(options: &Options, storefront: &Storefront) -> anyhow::Result<RunR
     for failure in &failures {
         println!("   FAIL: {failure}");
     }
-    let cards = options.cards.map(|_| sale.cards.line());
+    let cards = options.cards.map(|_| {
+        let intents = storefront.stripe.as_ref().and_then(|stripe| stripe.origin_calls.summary().step(Step::OriginIntent).cloned());
+        CardSummary {
+            tally: sale.cards.line(),
+            orders_per_s: sale.cards.orders_per_second(),
+            provider_p50_ms: intents.as_ref().map_or(0.0, |s| s.p50_ms),
+            provider_p99_ms: intents.as_ref().map_or(0.0, |s| s.p99_ms),
+        }
+    });
     if let Some(cards) = &cards {
         let money = &audit.money;
         println!(
-            "   money: {cards}; succeeded payments {}, orphan {}, refunds missing {}, unpaid card orders {}, double charges {}",
-            money.succeeded, money.orphan_payments, money.refunds_missing, money.unpaid_orders, money.double_charges
+            "   money: {}; succeeded payments {}, orphan {}, refunds missing {}, unpaid card orders {}, double charges {}",
+            cards.tally, money.succeeded, money.orphan_payments, money.refunds_missing, money.unpaid_orders, money.double_charges
+        );
+        println!(
+            "   times: payment_* is the storefront's answer to .../payment, its call to localstripe included; provider_* is that call \
+             alone (create and confirm the intent), localstripe's time, not Stampede's; return_* is the answer to .../payment/complete; \
+             browser_provider_* is the buyers' own calls to localstripe (3-D Secure, cards made during the sale)"
         );
     }
     Ok(RunResult { summary, audit, peak_buyers, failures, cards })

@@ -12,16 +12,36 @@ pub enum Step {
     /// Holds answered 409 sold out: refusals have their own latency target.
     HoldRefused,
     Order,
-    /// Paying by card: the origin's answer to `.../payment` (and `.../payment/complete`), which
-    /// includes its call to the provider.
+    /// Paying by card: the origin's answer to `.../payment`, which includes its call to the
+    /// provider (creating and confirming the PaymentIntent).
     Payment,
+    /// The buyer's return after 3-D Secure: the origin's answer to `.../payment/complete`, which
+    /// includes its call to the provider (reading the PaymentIntent).
+    PaymentReturn,
+    /// The storefront's own calls to the provider, through the simulator's proxy (`provider.rs`):
+    /// creating and confirming a PaymentIntent, the provider's part of `Step::Payment`.
+    OriginIntent,
+    /// Its other calls: reading an intent (the buyer's return, webhooks, reconciliation),
+    /// cancelling one, refunds.
+    OriginOther,
     /// The provider's own calls, made by the buyer's browser (creating the card, 3-D Secure): the
     /// test server's speed, not Stampede's.
     Provider,
 }
 
 impl Step {
-    pub const ALL: [Step; 7] = [Step::Page, Step::Availability, Step::Hold, Step::HoldRefused, Step::Order, Step::Payment, Step::Provider];
+    pub const ALL: [Step; 10] = [
+        Step::Page,
+        Step::Availability,
+        Step::Hold,
+        Step::HoldRefused,
+        Step::Order,
+        Step::Payment,
+        Step::PaymentReturn,
+        Step::OriginIntent,
+        Step::OriginOther,
+        Step::Provider,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -31,6 +51,9 @@ impl Step {
             Step::HoldRefused => "hold refused",
             Step::Order => "order",
             Step::Payment => "card payment",
+            Step::PaymentReturn => "card return",
+            Step::OriginIntent => "create intent",
+            Step::OriginOther => "other calls",
             Step::Provider => "provider (browser side)",
         }
     }

@@ -44,6 +44,11 @@ impl Storefront {
                 log_path: None,
             });
         }
+        // The provider first: when it cannot start, no database is left behind.
+        let stripe = match options.cards {
+            Some(_) => Some(crate::provider::LocalStripe::start().await?),
+            None => None,
+        };
         let (database_url, dropped_database, sqlite_dir) = fresh_database(&options.database_url, run).await?;
         let store = open_store(&database_url).await?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
@@ -69,22 +74,19 @@ impl Storefront {
             command.env("REDIS_URL", redis);
         }
         let sealing_key = stampede::payments::secrets::new_key();
-        let stripe = match options.cards {
-            None => None,
-            Some(_) => {
-                let stripe = crate::provider::LocalStripe::start().await?;
-                // Payments in flight keep their hold one TTL more, so buyers who pass 3-D Secure
-                // late land after it within the run; what neither the buyer nor a webhook settles,
-                // the reconciliation worker does within seconds.
-                command
-                    .env("STRIPE_API_BASE", &stripe.base)
-                    .env("PAYMENT_SECRETS_KEY", &sealing_key)
-                    .env("PAYMENT_HOLD_EXTENSION_SECONDS", options.hold_ttl_secs.to_string())
-                    .env("PAYMENT_RECONCILE_INTERVAL_MS", "1000")
-                    .env("PAYMENT_RECONCILE_AFTER_MS", "3000");
-                Some(stripe)
-            }
-        };
+        if let Some(stripe) = &stripe {
+            // Payments in flight keep their hold one TTL more, so buyers who pass 3-D Secure
+            // late land after it within the run. The reconciliation worker waits until they have
+            // (two TTLs and a few seconds): earlier, it would cancel their intents as abandoned and
+            // the late path would never be taken. What nobody settles, it settles after that.
+            let reconcile_after_ms = (options.hold_ttl_secs * 2 + 5) * 1000;
+            command
+                .env("STRIPE_API_BASE", &stripe.api_base)
+                .env("PAYMENT_SECRETS_KEY", &sealing_key)
+                .env("PAYMENT_HOLD_EXTENSION_SECONDS", options.hold_ttl_secs.to_string())
+                .env("PAYMENT_RECONCILE_INTERVAL_MS", "1000")
+                .env("PAYMENT_RECONCILE_AFTER_MS", reconcile_after_ms.to_string());
+        }
         for (key, value) in options.server_env.iter().chain(extra_env) {
             command.env(key, value);
         }
@@ -144,6 +146,7 @@ impl Storefront {
                     ends_at: starts_at + chrono::Duration::hours(4),
                     currency: "EUR".into(),
                     offline_payment_days: Some(7),
+                    card_payments: true,
                 },
                 true,
             )

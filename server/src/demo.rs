@@ -65,6 +65,7 @@ pub async fn seed_or_refresh(store: &dyn Store, storefront: &Storefront) -> anyh
                 currency: "EUR".into(),
                 // Paying at the door too; with `STAMPEDE_DEMO_CARDS`, cards as well (`connect_test_cards`).
                 offline_payment_days: Some(7),
+                card_payments: true,
             },
             true,
         )

@@ -124,6 +124,7 @@ pub struct EventFields {
     pub ends_local: RwSignal<String>,
     pub currency: RwSignal<String>,
     pub offline_payment_days: RwSignal<String>,
+    pub card_payments: RwSignal<bool>,
 }
 
 pub const EVENT_FIELDS: &[&str] =
@@ -141,6 +142,7 @@ impl EventFields {
             ends_local: RwSignal::new(input.ends_local),
             currency: RwSignal::new(input.currency),
             offline_payment_days: RwSignal::new(input.offline_payment_days),
+            card_payments: RwSignal::new(input.card_payments),
         }
     }
 
@@ -155,6 +157,7 @@ impl EventFields {
             ends_local: event.ends_local.clone(),
             currency: event.currency.clone(),
             offline_payment_days: event.offline_payment_days.map(|days| days.to_string()).unwrap_or_default(),
+            card_payments: event.card_payments,
         })
     }
 
@@ -170,6 +173,7 @@ impl EventFields {
             ends_local: trimmed(self.ends_local),
             currency: trimmed(self.currency).to_uppercase(),
             offline_payment_days: trimmed(self.offline_payment_days),
+            card_payments: self.card_payments.get_untracked(),
         }
     }
 
@@ -226,6 +230,11 @@ pub fn EventInputs(form: FormState, fields: EventFields) -> impl IntoView {
                 value=fields.offline_payment_days
                 hint="Blank: buyers pay when they order. A number: they may pay at the door or by invoice, and an order unpaid after that many days is cancelled." />
         </div>
+        <div class="check">
+            <input type="checkbox" id="event-card-payments" name="card_payments" bind:checked=fields.card_payments />
+            <label for="event-card-payments">"Take card payments"</label>
+        </div>
+        <p class="hint">"Once the organisation has connected Stripe (Payments). Off: buyers pay at the door or by invoice only."</p>
         <Field form id="event-description" name="description" label="Description">
             <textarea id="event-description" name="description" rows="5" bind:value=fields.description></textarea>
         </Field>

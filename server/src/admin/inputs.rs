@@ -144,6 +144,7 @@ pub fn event(input: &EventInput) -> Result<EventDetails, ApiError> {
         ends_at,
         currency,
         offline_payment_days,
+        card_payments: input.card_payments,
     })
 }
 

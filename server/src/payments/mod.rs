@@ -76,9 +76,15 @@ impl CardProvider {
         }))
     }
 
-    /// What the checkout page needs to take a card with this account.
-    pub fn options(&self, account: &Account) -> CardOptions {
-        CardOptions { publishable_key: account.publishable_key.clone(), test_mode: !account.live, js_url: self.js_url.clone() }
+    /// What the checkout page needs to take a card for this organisation's events (None: it has
+    /// not connected an account). Every hold view asks, so the secrets are not unsealed here.
+    pub async fn options(&self, organiser_id: i64) -> Result<Option<CardOptions>, ApiError> {
+        let record = self.store.payment_account(organiser_id).await?;
+        Ok(record.map(|record| CardOptions {
+            publishable_key: record.publishable_key,
+            test_mode: !record.live,
+            js_url: self.js_url.clone(),
+        }))
     }
 
     /// Checks the keys (their shapes, one mode for both, and the secret key with the provider),

@@ -34,10 +34,14 @@ const REFUNDED_MESSAGE: &str = "Your payment arrived after the last of these tic
      the full amount is being refunded to your card (banks take 5 to 10 days to show it).";
 
 impl Storefront {
-    /// Card options for the hold's event: when its organisation has connected a provider account.
+    /// Card options for the hold's event: when the event takes cards and its organisation has
+    /// connected a provider account.
     pub(super) async fn card_options(&self, hold: &HoldRecord) -> Result<Option<CardOptions>, ApiError> {
         let event = self.event_record(hold.event_id).await?;
-        Ok(self.cards.account(event.organiser_id).await?.map(|account| self.cards.options(&account)))
+        if !event.card_payments {
+            return Ok(None);
+        }
+        self.cards.options(event.organiser_id).await
     }
 
     /// Starts (or replays) a card payment for the hold's order, and settles it when the card is
@@ -63,8 +67,13 @@ impl Storefront {
         if !hold_rule::is_live(hold.status, hold.expires_at, now) {
             return Err(hold_not_live(Some(hold_rule::displayed_status(hold.status, hold.expires_at, now))));
         }
-        let organiser_id = self.event_record(hold.event_id).await?.organiser_id;
-        let account = self.cards.account(organiser_id).await?.ok_or_else(|| {
+        let event_record = self.event_record(hold.event_id).await?;
+        let organiser_id = event_record.organiser_id;
+        let account = match event_record.card_payments {
+            true => self.cards.account(organiser_id).await?,
+            false => None,
+        };
+        let account = account.ok_or_else(|| {
             ApiError::invalid_field("payment", "This event does not take cards. Choose another way to pay, or contact the organiser.")
         })?;
         let checked = self.check_checkout(&hold, &event, &request.order, client, now, true).await?;

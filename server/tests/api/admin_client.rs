@@ -181,7 +181,7 @@ pub fn event_input(slug: &str) -> Value {
         "starts_local": "2030-06-01T20:00",
         "ends_local": "2030-06-01T23:30",
         "currency": "EUR",
-        // Paid tickets are bought offline in these tests (until card payments arrive).
+        // Paid tickets are bought offline in these tests; the card payment tests connect Stripe.
         "offline_payment_days": "7",
     })
 }

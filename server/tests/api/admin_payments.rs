@@ -1,7 +1,7 @@
 //! The organiser's side of card payments, through the admin API against localstripe: connecting
 //! the organisation's Stripe account (keys checked, secrets never shown again, owners only),
 //! refunds in part and in full (never more than was paid), cancelling with a refund, and the
-//! dashboard's revenue net of refunds.
+//! dashboard's revenue net of refunds, and an event that turns card payments off.
 use crate::admin_client::Organiser;
 use crate::helpers::*;
 use crate::stripe_process::{LocalStripe, PUBLISHABLE_KEY, SECRET_KEY};
@@ -14,6 +14,7 @@ on_both_backends!(
     an_owner_connects_the_account_and_its_secrets_stay_sealed,
     refunds_in_part_then_in_full_never_more,
     cancelling_a_card_order_refunds_it,
+    an_event_that_turns_cards_off_takes_none,
 );
 
 const WEBHOOK_SECRET: &str = "whsec_admin_payments_test";
@@ -132,4 +133,42 @@ async fn cancelling_a_card_order_refunds_it(backend: Backend) {
     let dashboard = owner.expect(owner.get(&format!("/events/{event_id}/dashboard")).await, 200).await;
     assert_eq!((dashboard["revenue_minor"].as_i64(), dashboard["sold"].as_i64()), (Some(0), Some(0)), "{dashboard}");
     app.assert_books_balance("cancelled").await;
+}
+
+/// Fails on the main of before: every paid event of a connected organisation took cards.
+async fn an_event_that_turns_cards_off_takes_none(backend: Backend) {
+    let (app, stripe) = app_with_stripe(backend).await;
+    let owner = Organiser::sign_up(&app, "Olivia").await;
+    owner.expect(owner.put(&format!("/organisations/{}/payment-account", owner.org), keys()).await, 200).await;
+    let (event_id, types) = owner.published_event("at-the-door", &[("Standing", "25.00", 10)]).await;
+    let event = owner.expect(owner.get(&format!("/events/{event_id}")).await, 200).await;
+    assert_eq!(event["card_payments"], true, "on unless turned off: {event}");
+
+    let mut input = crate::admin_client::event_input("at-the-door");
+    input["card_payments"] = json!(false);
+    let event = owner.expect(owner.put(&format!("/events/{event_id}"), input).await, 200).await;
+    assert_eq!(event["card_payments"], false, "{event}");
+
+    let hold = app.hold_ok("at-the-door", &[(types[0], 1)]).await;
+    let view: Value = app.get(&format!("/api/holds/{}", hold.id)).await.json().await.unwrap();
+    assert!(view["card"].is_null(), "the checkout is not offered a card form: {view}");
+    let request =
+        CardPaymentRequest { order: order_request(&["Ada"], PaymentMethod::Card), payment_method: stripe.card("4242424242424242").await };
+    let response = app
+        .client
+        .post(app.url(&format!("/api/holds/{}/payment", hold.id)))
+        .header("Idempotency-Key", "pay-1")
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    let refused = assert_api_error(response, 422, "validation").await;
+    assert_eq!(refused["field"], "payment");
+    assert!(refused["message"].as_str().unwrap().contains("does not take cards"), "{refused}");
+    assert_eq!(app.sql_i64("SELECT CAST(COUNT(*) AS BIGINT) FROM payments").await, 0, "nothing was sent to the provider");
+
+    // Paid at the door instead, as the event offers.
+    let order: Value = app.order(&hold.id, "door-1", &order_request(&["Ada"], PaymentMethod::Offline)).await.json().await.unwrap();
+    assert_eq!(order["status"], "awaiting_payment", "{order}");
+    app.assert_books_balance("at-the-door").await;
 }

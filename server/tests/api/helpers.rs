@@ -219,6 +219,7 @@ impl TestApp {
                     currency: "EUR".into(),
                     // Most tests pay offline; offline_payment.rs tests the setting itself.
                     offline_payment_days: Some(7),
+                    card_payments: true,
                 },
                 true,
             )
