@@ -18,7 +18,7 @@ export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 EDGE_PORT ?= 8787
 
-.PHONY: run run-origin test lint tools tools-test localstripe site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale sale-paid services clean-data
+.PHONY: run run-origin test lint tools tools-test localstripe smtp-server site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale sale-paid services clean-data
 
 # The origin on :$(PORT) and the edge in front of it on :$(EDGE_PORT); open the edge. The demo's
 # paid tickets are paid by card in TEST MODE, through localstripe (the Stripe-compatible test
@@ -141,12 +141,19 @@ LOCALSTRIPE_VERSION := 1.15.10
 localstripe:
 	@python3 -c "import localstripe" 2>/dev/null || { echo 'installing localstripe $(LOCALSTRIPE_VERSION) (one time, seconds)'; python3 -m pip install --quiet localstripe==$(LOCALSTRIPE_VERSION); }
 
+# aiosmtpd (PyPI): the SMTP server the email tests start on ports of their own
+# (scripts/run-smtp.py); pdftotext (poppler-utils) opens the tickets' PDFs they receive.
+AIOSMTPD_VERSION := 1.4.6
+smtp-server:
+	@python3 -c "import aiosmtpd" 2>/dev/null || { echo 'installing aiosmtpd $(AIOSMTPD_VERSION) (one time, seconds)'; python3 -m pip install --quiet aiosmtpd==$(AIOSMTPD_VERSION); }
+
 tools-test:
 	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@command -v pdftotext >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y poppler-utils; }
 	@command -v pg_isready >/dev/null && pg_isready -h 127.0.0.1 -p 5432 -q || { echo "PostgreSQL is not answering on 127.0.0.1:5432: the tests need it (see docs/development.md)"; exit 1; }
 	@command -v redis-server >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; }
 	@[ "$$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ] || { echo "Redis is not answering on 127.0.0.1:6379: the tests need it (see docs/development.md)"; exit 1; }
-	@$(MAKE) --no-print-directory localstripe
+	@$(MAKE) --no-print-directory localstripe smtp-server
 
 check:
 	cargo check -p stampede-contract --tests

@@ -106,8 +106,9 @@ pub fn render_document(data: &PageData, assets: &Assets) -> String {
     )
 }
 
+/// Text for HTML, as the pages and the emails escape it.
 #[cfg(feature = "ssr")]
-fn escape_html(text: &str) -> String {
+pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {

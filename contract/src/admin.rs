@@ -437,7 +437,36 @@ pub struct AdminOrder {
     #[serde(default)]
     #[cfg_attr(feature = "sqlx", sqlx(skip))]
     pub refunds: Vec<AdminRefund>,
+    /// The emails about this order, newest first: what the buyer was sent, and what failed.
+    #[serde(default)]
+    #[cfg_attr(feature = "sqlx", sqlx(skip))]
+    pub emails: Vec<OrderEmail>,
 }
+
+/// One email about an order, as the mailer left it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct OrderEmail {
+    pub subject: String,
+    pub recipient: String,
+    pub status: EmailStatus,
+    /// Failed tries so far.
+    pub attempts: i32,
+    /// The relay's words about the last failed try.
+    pub last_error: Option<String>,
+    pub queued_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// Where an email stands: waiting for its (next) try, sent, or given up on after its tries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailStatus {
+    Queued,
+    Sent,
+    Failed,
+}
+words!(EmailStatus { Queued => "queued", Sent => "sent", Failed => "failed" });
 
 /// One refund of a card order, as the provider last reported it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@
 //! Writing goes the other way, through each type's `as_str`. Records that are the same row and the
 //! same JSON (an export job, an admin order, an event's details) derive `sqlx::FromRow` here instead
 //! of being declared again by the store.
-use crate::admin::{AdminOrderStatus, DiscountKind, ExportStatus, Role};
+use crate::admin::{AdminOrderStatus, DiscountKind, EmailStatus, ExportStatus, Role};
 use crate::model::{HoldStatus, OrderStatus, PaymentMethod, QuestionKind};
 use crate::payment::{IntentStatus, RefundStatus, Settlement};
 use chrono::{DateTime, Utc};
@@ -58,6 +58,7 @@ text_column!(
     IntentStatus => "payment status",
     Settlement => "payment settlement",
     RefundStatus => "refund status",
+    EmailStatus => "email status",
 );
 
 /// An order's status as organisers see it, read from the `status` and `cancelled_at` columns

@@ -45,6 +45,7 @@ mod tests {
         same_words(DiscountKind::ALL, DiscountKind::as_str);
         same_words(ExportStatus::ALL, ExportStatus::as_str);
         same_words(AdminOrderStatus::ALL, AdminOrderStatus::as_str);
+        same_words(crate::admin::EmailStatus::ALL, crate::admin::EmailStatus::as_str);
         same_words(QuestionKind::ALL, QuestionKind::as_str);
         same_words(HoldStatus::ALL, HoldStatus::as_str);
         same_words(PaymentMethod::ALL, PaymentMethod::as_str);

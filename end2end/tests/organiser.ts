@@ -56,6 +56,11 @@ function mails(): string[] {
   return names.sort().reverse().map((name) => fs.readFileSync(path.join(dir, name), "utf8"));
 }
 
+/** An email file's header lines (as the mailer writes them: the message as SMTP would carry it). */
+function headerLines(text: string): string[] {
+  return text.split("\r\n\r\n")[0].split("\r\n");
+}
+
 /**
  * The link to the admin app's `page` ("/confirm", "/invitation") in the newest email to `to`, once
  * the mailer has written it: what a person would click.
@@ -66,7 +71,7 @@ export async function emailedLink(to: string, page: string): Promise<string> {
   await expect
     .poll(
       () => {
-        const mail = mails().find((text) => text.startsWith(`To: ${to}\r\n`) && pattern.test(text));
+        const mail = mails().find((text) => headerLines(text).includes(`To: ${to}`) && pattern.test(text));
         link = mail?.match(pattern)?.[0];
         return link;
       },

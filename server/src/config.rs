@@ -7,6 +7,7 @@
 use crate::http::{EdgeTrust, OperatorToken};
 use crate::inventory::gate::{RedisSettings, RedisTarget};
 use crate::inventory::{BatchSettings, InventorySettings};
+use crate::mail::MailSettings;
 use crate::payments::breaker::BreakerSettings;
 use crate::payments::stripe::StripeSettings;
 use crate::store::DatabaseSettings;
@@ -46,6 +47,8 @@ pub struct Settings {
     /// The storefront's limits per buyer (`storefront::fair_use`).
     pub fair_use: FairUseSettings,
     pub payments: PaymentSettings,
+    /// Email (`mail/`, docs/operations.md "Email").
+    pub mail: MailSettings,
 }
 
 /// Card payments (`payments/`, docs/operations.md "Payments").
@@ -108,8 +111,6 @@ pub struct AdminSettings {
     pub hash_wait: Duration,
     /// The storefront's address as people reach it, for links in emails ("https://tickets.example.com").
     pub public_url: String,
-    /// Where the mailer writes each email as a file (`MAIL_DIR`); unset: the log transport.
-    pub mail_dir: Option<PathBuf>,
     /// How often the export worker and the mailer look for work.
     pub worker_interval: Duration,
 }
@@ -206,6 +207,7 @@ impl Settings {
         let host: IpAddr = get("HOST").unwrap_or_else(|| "127.0.0.1".into()).parse().context("HOST must be an IP address")?;
         let port: u16 = number("PORT", 3000)?.try_into().context("PORT must be below 65536")?;
         let public_url = public_url(get("PUBLIC_URL"), host, port)?;
+        let worker_interval = Duration::from_millis(number("WORKER_INTERVAL_MS", 500)?.max(50));
         let rate = |prefix: &str, burst: u64, per_hour: u64| -> anyhow::Result<Rate> {
             Ok(Rate {
                 burst: number(&format!("{prefix}_BURST"), burst)?.clamp(1, 100_000) as u32,
@@ -274,9 +276,9 @@ impl Settings {
                 hash_concurrency: number("PASSWORD_HASH_CONCURRENCY", cores as u64)?.clamp(1, 1_000) as usize,
                 hash_wait: Duration::from_millis(number("PASSWORD_HASH_WAIT_MS", 2_000)?),
                 public_url,
-                mail_dir: get("MAIL_DIR").map(PathBuf::from),
-                worker_interval: Duration::from_millis(number("WORKER_INTERVAL_MS", 500)?.max(50)),
+                worker_interval,
             },
+            mail: mail_settings(&get, &number, worker_interval)?,
             http,
             fair_use: FairUseSettings {
                 holds_per_network: Rate {
@@ -452,4 +454,33 @@ mod tests {
         let err = settings(&[("ADMIN_SECURE_COOKIES", "enabled")]).unwrap_err().to_string();
         assert!(err.contains("ADMIN_SECURE_COOKIES") && err.contains("enabled"), "{err}");
     }
+}
+
+/// `SMTP_URL` and `MAIL_*` (docs/operations.md "Email"). A relay needs the address emails come
+/// from: without `MAIL_FROM` they would leave as `tickets@localhost`, which relays refuse.
+fn mail_settings(
+    get: &dyn Fn(&str) -> Option<String>,
+    number: &dyn Fn(&str, u64) -> anyhow::Result<u64>,
+    interval: Duration,
+) -> anyhow::Result<MailSettings> {
+    let defaults = MailSettings::default();
+    let smtp_url = get("SMTP_URL");
+    let from = match (get("MAIL_FROM"), &smtp_url) {
+        (Some(from), _) => from,
+        (None, Some(_)) => {
+            anyhow::bail!("SMTP_URL is set: set MAIL_FROM too, the address emails come from (\"Tickets <tickets@example.com>\")")
+        }
+        (None, None) => defaults.from,
+    };
+    Ok(MailSettings {
+        smtp_url,
+        mail_dir: get("MAIL_DIR").map(PathBuf::from),
+        from,
+        rate_per_second: number("MAIL_RATE_PER_SECOND", defaults.rate_per_second.into())?.clamp(1, 100_000) as u32,
+        connections: number("MAIL_CONNECTIONS", defaults.connections.into())?.clamp(1, 100) as u32,
+        timeout: Duration::from_millis(number("MAIL_TIMEOUT_MS", defaults.timeout.as_millis() as u64)?.max(100)),
+        max_attempts: number("MAIL_MAX_ATTEMPTS", defaults.max_attempts as u64)?.clamp(1, 100) as i32,
+        retry_base: Duration::from_millis(number("MAIL_RETRY_BASE_MS", defaults.retry_base.as_millis() as u64)?),
+        interval,
+    })
 }

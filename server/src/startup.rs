@@ -3,13 +3,14 @@
 //!
 //! `Application::build` binds the port (0 for tests) before serving, so callers know where it is.
 use crate::admin::accounts::{self, AccountLimits, Hashing, Letters};
-use crate::admin::{exports, mailer, Admin, Doors};
+use crate::admin::{exports, Admin, Doors};
 use crate::config::{GateChoice, Settings};
 use crate::events::EventCache;
 use crate::http::admin::csrf::SignInCsrf;
 use crate::http::{self, AppState, SiteAssets};
 use crate::inventory::gate::{Gate, LocalGate, RedisGate};
 use crate::inventory::{self, reaper, Inventory};
+use crate::mail::Mailer;
 use crate::metrics::Metrics;
 use crate::payments::{reconcile, CardProvider};
 use crate::storefront::{Storefront, StorefrontSettings};
@@ -102,15 +103,18 @@ impl Application {
             admin_csrf,
             operator_token: settings.http.operator_token.clone(),
             secure_cookies: settings.admin.secure_cookies,
+            public_url: settings.admin.public_url.clone(),
         };
         let router = http::router(state, settings);
+        let mailer = Arc::new(Mailer::new(store.clone(), settings.mail.clone(), &settings.admin.public_url)?);
+        tracing::info!("email goes to {}", mailer.describe());
         let listener = TcpListener::bind(SocketAddr::new(settings.host, settings.port)).await?;
         let background = vec![
             reaper::spawn(inventory.clone(), settings.reaper_interval),
             inventory::unpaid::spawn(inventory.clone(), settings.reaper_interval),
             inventory::spawn_keeper(inventory.clone(), GATE_KEEPER_INTERVAL),
             exports::spawn_worker(store.clone(), settings.admin.worker_interval),
-            mailer::spawn(store.clone(), settings.admin.worker_interval, mailer::Transport::new(settings.admin.mail_dir.clone())),
+            mailer.spawn(),
             accounts::spawn_sweeper(store.clone(), settings.admin.sweep_interval),
             reconcile::spawn(storefront.clone(), payments.reconcile_interval, payments.reconcile_after),
         ];

@@ -13,7 +13,7 @@ use crate::forms::{options, Field, FormBanner, FormState};
 use crate::pages::event::use_event;
 use crate::pages::refunds::{refund_news, RefundForm, RefundList};
 use crate::pages::{load_failed, loading, param_id, Column, DataTable, Notice};
-use app::admin::{AdminOrder, AdminOrderStatus, CancelInput, OrderList};
+use app::admin::{AdminOrder, AdminOrderStatus, CancelInput, EmailStatus, OrderEmail, OrderList};
 use app::model::PaymentMethod;
 use app::money::format_amount;
 use leptos::prelude::*;
@@ -24,6 +24,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 const ORDER_COLUMNS: &[Column] =
     &[("Reference", false), ("Buyer", false), ("Tickets", true), ("Total", true), ("Status", false), ("Placed", false)];
 const TICKET_COLUMNS: &[Column] = &[("Code", false), ("Ticket type", false), ("Attendee", false), ("Checked in", false)];
+const EMAIL_COLUMNS: &[Column] = &[("Email", false), ("To", false), ("Queued", false), ("Status", false)];
 
 const PAGE: i64 = 50;
 
@@ -347,15 +348,42 @@ fn OrderView(order: AdminOrder, notice: RwSignal<Option<String>>, #[prop(into)] 
                     // A card order says what went back under Refunded.
                     <dd>{date_time(at)} {(!card).then(|| format!(" · {} refunded", format_amount(order.refunded_minor, &currency)))}</dd>
                 })}
-                <dt>"Confirmation"</dt>
-                <dd>{order.confirmation_sent_at.map(|at| format!("Last queued {}", date_time(at))).unwrap_or_else(|| "Not sent yet".to_string())}</dd>
             </dl>
             {actions}
             {refunds}
+            <h3>"Emails"</h3>
+            <DataTable columns=EMAIL_COLUMNS>{order.emails.iter().map(email_row).collect_view()}</DataTable>
             <h3>"Tickets"</h3>
             <DataTable columns=TICKET_COLUMNS>{tickets}</DataTable>
             {answers}
         </article>
+    }
+}
+
+/// One email to the buyer: sent, waiting, or failed with the relay's words (then "Resend
+/// confirmation" above queues it again).
+fn email_row(email: &OrderEmail) -> impl IntoView {
+    let status = match email.status {
+        EmailStatus::Sent => format!("Sent {}", email.sent_at.map(date_time).unwrap_or_default()),
+        EmailStatus::Queued if email.attempts == 0 => "Waiting to be sent".to_string(),
+        EmailStatus::Queued => {
+            format!("Retrying ({} failed: {})", plural(email.attempts as i64, "try", "tries"), email.last_error.clone().unwrap_or_default())
+        }
+        EmailStatus::Failed => {
+            format!("Failed after {}: {}", plural(email.attempts as i64, "try", "tries"), email.last_error.clone().unwrap_or_default())
+        }
+    };
+    let class = match email.status {
+        EmailStatus::Failed => "email-failed",
+        _ => "",
+    };
+    view! {
+        <tr class=class>
+            <td>{email.subject.clone()}</td>
+            <td>{email.recipient.clone()}</td>
+            <td>{date_time(email.queued_at)}</td>
+            <td>{status}</td>
+        </tr>
     }
 }
 

@@ -70,6 +70,10 @@ pub fn OrderPage(order: Order) -> impl IntoView {
                 <p class="muted">{order.venue.clone()}</p>
             </section>
             <ul class="ticket-cards">{tickets}</ul>
+            <p class="order-downloads">
+                <a class="button" href=format!("{}/tickets.pdf", order.url) download="">"Download tickets (PDF)"</a>
+                <a class="button button-secondary" href=format!("{}/event.ics", order.url) download="">"Add to calendar"</a>
+            </p>
             {answers}
             <section class="order-details">
                 <p>{format!("Booked by {} ({})", order.buyer.name, order.buyer.email)}</p>

@@ -10,7 +10,6 @@ pub mod accounts;
 mod catalogue;
 pub mod exports;
 pub mod inputs;
-pub mod mailer;
 mod orders;
 mod payments;
 mod views;

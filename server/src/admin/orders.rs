@@ -3,10 +3,14 @@
 //! door's check-in and the live sales dashboard.
 use super::Admin;
 use crate::error::ApiError;
-use crate::store::{self, CancelOutcome, CheckInOutcome, CheckInTicket, MarkPaidOutcome, NewEmail, OrderChange, OrderFilter, Resource};
+use crate::mail::letters;
+use crate::store::{
+    self, CancelOutcome, CheckInOutcome, CheckInTicket, MarkPaidOutcome, NewEmail, OrderChange, OrderFilter, OrderRecord, Resource,
+};
 use chrono::{DurationRound, TimeDelta};
 use contract::admin::{AdminOrder, CancelInput, CheckIn, CheckInResult, Dashboard, DashboardTicketType, MinuteSales, OrderList, Role};
-use contract::money::{format_amount, format_price};
+use contract::model::EventDetails;
+use contract::money::format_price;
 use contract::rules::limits::{MAX_CHECK_IN_CODE_CHARS, MAX_SEARCH_CHARS};
 
 pub const ORDERS_PAGE_MAX: i64 = 200;
@@ -64,7 +68,11 @@ impl Admin {
         self.refund_on_cancel(user_id, order_id, input).await?;
         let why = OrderChange { user_id: Some(user_id), reason: "cancelled by an organiser".into() };
         match self.inventory.cancel_order(order_id, &why, store::now()).await? {
-            CancelOutcome::Cancelled(_) => self.changed(owner.event_id).await,
+            CancelOutcome::Cancelled(_) => {
+                self.changed(owner.event_id).await;
+                let refunded_minor = self.store.admin_order(order_id).await?.map_or(0, |record| record.order.refunded_minor);
+                self.tell_buyer(order_id, |event, order| letters::cancellation(event, order, refunded_minor)).await;
+            }
             CancelOutcome::AlreadyCancelled => {
                 return Err(ApiError::Conflict { field: None, message: "This order was already cancelled.".into() })
             }
@@ -93,7 +101,7 @@ impl Admin {
         self.load_order(order_id).await
     }
 
-    /// Queues the confirmation email again (the mailer sends it).
+    /// Queues the confirmation email again (the mailer writes it from the order as it is then).
     #[tracing::instrument(skip(self))]
     pub async fn resend_confirmation(&self, user_id: i64, order_id: i64) -> Result<AdminOrder, ApiError> {
         self.access(user_id, Resource::Order, order_id, Role::Admin).await?;
@@ -103,26 +111,24 @@ impl Admin {
             return Err(ApiError::Conflict { field: None, message: "This order is cancelled: its tickets are no longer valid.".into() });
         }
         let event = self.store.event_by_id(order.event_id).await?.ok_or_else(|| super::not_found(Resource::Event))?;
-        let tickets: Vec<String> =
-            order.tickets.iter().map(|t| format!("- {} for {} (code {})", t.ticket_type_name, t.attendee_name, t.code)).collect();
-        let email = NewEmail {
-            order_id: Some(order.id),
-            recipient: order.buyer_email.clone(),
-            subject: format!("Your tickets for {} ({})", event.title, order.reference),
-            body: format!(
-                "Hello {},\n\nHere are your tickets for {} at {}.\nOrder {}, total {}.\n\n{}\n\nYour tickets: /o/{}\n",
-                order.buyer_name,
-                event.title,
-                event.venue,
-                order.reference,
-                format_amount(order.total_minor, &order.currency),
-                tickets.join("\n"),
-                record.access_token,
-            ),
-            created_at: store::now(),
-        };
-        self.store.queue_email(&email).await?;
+        let subject = letters::confirmation_subject(&event.title, &order.reference);
+        self.store.queue_email(&NewEmail::order_confirmation(order.id, &order.buyer_email, subject, store::now())).await?;
         self.load_order(order_id).await
+    }
+
+    /// Queues an email about the order to its buyer, written by `letter` (subject, text). It
+    /// follows what it announces, which is done: a failure to queue it is logged, not undone.
+    pub(super) async fn tell_buyer(&self, order_id: i64, letter: impl FnOnce(&EventDetails, &OrderRecord) -> (String, String)) {
+        let queued = async {
+            let order = self.store.order_by_id(order_id).await?.ok_or_else(|| anyhow::anyhow!("order {order_id} is gone"))?;
+            let event = self.store.event_by_id(order.event_id).await?.ok_or_else(|| anyhow::anyhow!("its event is gone"))?;
+            let (subject, text) = letter(&event, &order);
+            self.store.queue_email(&NewEmail::text(&order.buyer_email, subject, text, Some(order.id))).await?;
+            anyhow::Ok(())
+        };
+        if let Err(err) = queued.await {
+            tracing::warn!(order_id, error = %err, "the buyer's email could not be queued");
+        }
     }
 
     #[tracing::instrument(skip(self, code))]
@@ -216,6 +222,7 @@ impl Admin {
     pub(super) async fn load_order(&self, order_id: i64) -> Result<AdminOrder, ApiError> {
         let mut order = self.store.admin_order(order_id).await?.ok_or_else(|| super::not_found(Resource::Order))?.order;
         self.refunds(&mut order).await?;
+        order.emails = self.store.order_emails(order_id).await?;
         Ok(order)
     }
 }

@@ -69,13 +69,16 @@ impl Admin {
             typed => Some(super::inputs::decimal_minor("amount", typed, "the amount to refund")?),
         };
         let reason = if reason.is_empty() { "refunded by an organiser" } else { reason };
-        self.send_refund(user_id, order_id, amount, reason).await?;
+        let refunded_minor = self.send_refund(user_id, order_id, amount, reason).await?;
         self.changed(owner.event_id).await;
+        let public_url = self.doors.letters.public_url().to_string();
+        self.tell_buyer(order_id, |event, order| crate::mail::letters::refund(event, order, refunded_minor, &public_url)).await;
         self.load_order(order_id).await
     }
 
-    /// Records a refund of `amount` (None: all that is left) and asks the provider for it.
-    async fn send_refund(&self, user_id: i64, order_id: i64, amount: Option<i64>, reason: &str) -> Result<(), ApiError> {
+    /// Records a refund of `amount` (None: all that is left) and asks the provider for it; what
+    /// was refunded.
+    async fn send_refund(&self, user_id: i64, order_id: i64, amount: Option<i64>, reason: &str) -> Result<i64, ApiError> {
         let left = match self.store.payment_of_order(order_id).await? {
             None => {
                 return Err(ApiError::Conflict {
@@ -117,14 +120,14 @@ impl Admin {
             }
         };
         self.cards.send_refund(&refund).await;
-        Ok(())
+        Ok(refund.amount_minor)
     }
 
     /// Cancels an order; with `refund`, a card order's payment goes back too (what is left of it).
     pub(super) async fn refund_on_cancel(&self, user_id: i64, order_id: i64, input: &CancelInput) -> Result<(), ApiError> {
         if input.refund && self.store.payment_of_order(order_id).await?.is_some() {
             match self.send_refund(user_id, order_id, None, "cancelled and refunded by an organiser").await {
-                Ok(()) | Err(ApiError::Conflict { .. }) => {}
+                Ok(_) | Err(ApiError::Conflict { .. }) => {}
                 Err(err) => return Err(err),
             }
         }

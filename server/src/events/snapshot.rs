@@ -7,7 +7,7 @@
 use super::loaded::{LoadedEvent, SecretTicketType};
 use crate::store::{self, EventRecord, Store, StoreResult, TicketTypeRecord};
 use chrono::{DateTime, Utc};
-use contract::model::{EventSnapshot, Question, SaleStatus, TicketTypeSnapshot};
+use contract::model::{EventDetails, EventSnapshot, Question, SaleStatus, TicketTypeSnapshot};
 
 /// The published event at `slug` as of now, or None when there is none (or it is unpublished).
 pub async fn load(store: &dyn Store, slug: &str) -> StoreResult<Option<LoadedEvent>> {
@@ -43,7 +43,7 @@ pub fn build_snapshot(event: &EventRecord, types: &[TicketTypeRecord], questions
 }
 
 /// "Sat 12 Dec 2026, 20:00–23:30" in the event's own timezone (UTC if the zone is unknown).
-pub fn when_display(event: &EventRecord) -> String {
+pub fn when_display(event: &EventDetails) -> String {
     let tz: chrono_tz::Tz = event.timezone.parse().unwrap_or(chrono_tz::UTC);
     let (starts, ends) = (event.starts_at.with_timezone(&tz), event.ends_at.with_timezone(&tz));
     let start_text = starts.format("%a %-d %b %Y, %H:%M");

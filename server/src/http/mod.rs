@@ -9,6 +9,7 @@ mod api;
 mod assets;
 mod body;
 pub mod client;
+mod documents;
 mod extract;
 mod health;
 mod observe;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub operator_token: OperatorToken,
     /// Mark the storefront's browser-token cookie Secure (as the admin's: `secure_by_default`).
     pub secure_cookies: bool,
+    /// Where people reach the storefront (`PUBLIC_URL`), for links in downloads.
+    pub public_url: String,
 }
 
 impl axum::extract::FromRef<AppState> for EdgeTrust {
@@ -69,6 +72,8 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .route("/e/{slug}", get(pages::event))
         .route("/checkout/{hold_id}", get(pages::checkout))
         .route("/o/{token}", get(pages::order))
+        .route("/o/{token}/tickets.pdf", get(documents::tickets_pdf))
+        .route("/o/{token}/event.ics", get(documents::event_calendar))
         .nest("/api", api::routes())
         .nest("/admin/api", admin::routes(&state, &settings.admin))
         // A nested "/" is `/admin/api` only: the trailing slash would reach the SPA's catch-all.

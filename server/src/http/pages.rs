@@ -61,7 +61,7 @@ pub fn not_found_page(state: &AppState) -> Response {
     problem(state, ApiError::NotFound("The address may be mistyped, or the page has moved.".into()))
 }
 
-fn problem(state: &AppState, err: ApiError) -> Response {
+pub(super) fn problem(state: &AppState, err: ApiError) -> Response {
     let status = err.status();
     let heading = match status {
         StatusCode::NOT_FOUND => "We couldn’t find that page",

@@ -34,6 +34,9 @@ pub struct NewOrder {
     pub discount: Option<AppliedDiscount>,
     /// Stored with the order, in its transaction; labels copied from the questions.
     pub answers: Vec<Answer>,
+    /// The subject of the confirmation email, queued in the order's transaction (the mailer
+    /// writes the rest when it sends it).
+    pub confirmation_subject: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -167,6 +170,8 @@ pub trait Orders: Send + Sync {
     /// cannot fail the others.
     async fn place_orders(&self, orders: &[NewOrder]) -> StoreResult<Vec<OrderOutcome>>;
     async fn order_by_token(&self, access_token: &str) -> StoreResult<Option<OrderRecord>>;
+    /// With its tickets and answers, as `order_by_token`.
+    async fn order_by_id(&self, order_id: i64) -> StoreResult<Option<OrderRecord>>;
 
     async fn search_orders(&self, event_id: i64, filter: &OrderFilter) -> StoreResult<(i64, Vec<AdminOrderSummary>)>;
     async fn admin_order(&self, order_id: i64) -> StoreResult<Option<AdminOrderRecord>>;

@@ -175,7 +175,9 @@ impl Storefront {
     async fn settle(&self, payment: PaymentRecord) -> Result<PaymentState, ApiError> {
         let hold = self.store.hold(payment.hold_id).await?.ok_or_else(hold_not_found)?;
         let details: CheckoutDetails = serde_json::from_str(&payment.checkout).map_err(anyhow::Error::from)?;
+        let event = self.event_record(payment.event_id).await?;
         let terms = Terms {
+            event_title: &event.title,
             status: OrderStatus::Confirmed,
             payment: PaymentMethod::Card,
             total_minor: payment.amount_minor,
@@ -223,18 +225,17 @@ impl Storefront {
             Ok(event) => event.title.clone(),
             Err(_) => "the event".to_string(),
         };
-        let email = crate::store::NewEmail {
-            order_id: None,
-            recipient: details.buyer.email.clone(),
-            subject: format!("Your payment for {title} is being refunded"),
-            body: format!(
+        let email = crate::store::NewEmail::text(
+            &details.buyer.email,
+            format!("Your payment for {title} is being refunded"),
+            format!(
                 "Hello {},\n\n{}\n\nAmount: {}.\nNo tickets were issued for this payment.\n",
                 details.buyer.name,
                 REFUNDED_MESSAGE,
                 contract::money::format_price(payment.amount_minor, &payment.currency),
             ),
-            created_at: store::now(),
-        };
+            None,
+        );
         if let Err(err) = self.store.queue_email(&email).await {
             tracing::warn!(payment_id = payment.id, error = %err, "the refund email could not be queued");
         }

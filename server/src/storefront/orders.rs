@@ -6,12 +6,14 @@ use super::holds::hold_not_live;
 use super::Storefront;
 use crate::codes;
 use crate::discounts;
+use crate::documents;
 use crate::error::ApiError;
 use crate::events::LoadedEvent;
-use crate::store::{self, AppliedDiscount, HoldRecord, NewOrder, NewTicket, OrderOutcome};
+use crate::store::{self, AppliedDiscount, EventRecord, HoldRecord, NewOrder, NewTicket, OrderOutcome, OrderRecord};
 use contract::model::{Answer, Order, OrderRequest, OrderStatus, PaymentMethod, Person};
 use contract::rules::limits::MAX_IDEMPOTENCY_KEY_LEN;
 use contract::rules::{hold as hold_rule, totals};
+use std::sync::Arc;
 
 /// One request to turn a hold into an order.
 pub struct OrderAttempt<'a> {
@@ -74,7 +76,7 @@ impl Storefront {
             &hold,
             idempotency_key,
             checked.details,
-            Terms { status, payment: request.payment, total_minor, currency: &snapshot.currency, pay_by },
+            Terms { status, payment: request.payment, total_minor, currency: &snapshot.currency, pay_by, event_title: &snapshot.title },
         );
         let discount_code = order.discount.as_ref().map(|discount| discount.code.clone());
         let outcome = self.inventory.place_order(order).await?;
@@ -130,6 +132,30 @@ impl Storefront {
         self.order_view(record).await
     }
 
+    /// The order's tickets as one PDF: its file name and bytes.
+    #[tracing::instrument(skip_all)]
+    pub async fn tickets_pdf(&self, access_token: &str) -> Result<(String, Vec<u8>), ApiError> {
+        let (event, record) = self.order_and_event(access_token).await?;
+        Ok((documents::file_name(&event, &record, "pdf"), documents::tickets_pdf(&event, &record)?))
+    }
+
+    /// The order's event as an iCalendar file that links back to the order: its file name and text.
+    #[tracing::instrument(skip_all)]
+    pub async fn event_calendar(&self, access_token: &str, public_url: &str) -> Result<(String, String), ApiError> {
+        let (event, record) = self.order_and_event(access_token).await?;
+        let url = crate::mail::letters::order_url(public_url, &record.access_token);
+        Ok((documents::file_name(&event, &record, "ics"), documents::event_ics(&event, &record, &url)))
+    }
+
+    async fn order_and_event(&self, access_token: &str) -> Result<(Arc<EventRecord>, OrderRecord), ApiError> {
+        let not_found = || ApiError::NotFound("We could not find an order at this link. Check that you copied all of it.".into());
+        if !codes::looks_like_access_token(access_token) {
+            return Err(not_found());
+        }
+        let record = self.store.order_by_token(access_token).await?.ok_or_else(not_found)?;
+        Ok((self.event_record(record.event_id).await?, record))
+    }
+
     /// The QR code of one ticket of an order, as SVG.
     pub async fn ticket_qr(&self, access_token: &str, code: &str) -> Result<String, ApiError> {
         let order = self.order(access_token).await?;
@@ -164,6 +190,8 @@ pub(super) struct Terms<'a> {
     pub total_minor: i64,
     pub currency: &'a str,
     pub pay_by: Option<chrono::DateTime<chrono::Utc>>,
+    /// For the confirmation email's subject.
+    pub event_title: &'a str,
 }
 
 /// The order a hold becomes: a ticket per attendee, in the hold's order of ticket types.
@@ -181,10 +209,12 @@ pub(super) fn new_order(hold: &HoldRecord, idempotency_key: &str, details: Check
             attendee_email: attendee.email,
         })
         .collect();
+    let reference = codes::order_reference();
     NewOrder {
+        confirmation_subject: crate::mail::letters::confirmation_subject(terms.event_title, &reference),
         hold_id: hold.id,
         idempotency_key: idempotency_key.to_string(),
-        reference: codes::order_reference(),
+        reference,
         access_token: codes::access_token(),
         buyer_name: buyer.name,
         buyer_email: buyer.email,

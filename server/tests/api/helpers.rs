@@ -194,6 +194,14 @@ pub struct SeededEvent {
 }
 
 impl TestApp {
+    /// Sends every email due now through the log transport, as the mailer would, so that tests
+    /// which read the outbox see only what comes after.
+    pub async fn send_mail(&self) {
+        let settings = stampede::mail::MailSettings { rate_per_second: 100_000, ..Default::default() };
+        let mailer = stampede::mail::Mailer::new(self.store().clone(), settings, "http://127.0.0.1").unwrap();
+        while mailer.round().await.unwrap() != stampede::mail::Round::default() {}
+    }
+
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.parts.store
     }

@@ -7,7 +7,7 @@
 //! comes from a person and reaches a subject (names, organisations) was refused at input if it
 //! could break a header line (`contract::validate::single_line`).
 use crate::codes;
-use crate::store::{self, NewEmail};
+use crate::store::NewEmail;
 use chrono::{DateTime, Duration, Utc};
 use contract::admin::{Role, CONFIRM_PAGE, INVITATION_PAGE};
 
@@ -54,7 +54,7 @@ impl Letters {
     }
 
     fn email(recipient: &str, subject: String, body: String) -> NewEmail {
-        NewEmail { order_id: None, recipient: recipient.to_string(), subject, body, created_at: store::now() }
+        NewEmail::text(recipient, subject, body, None)
     }
 
     pub fn confirm_sign_up(&self, to: &str, name: &str, organisation: &str, token: &str, expires_at: DateTime<Utc>) -> NewEmail {

@@ -1,9 +1,9 @@
-//! Writing orders: a batch of orders is the same five statements whatever its size (claim the
-//! holds, read their items, insert the orders, their tickets, their answers), then one UPDATE per
-//! ticket type moving the stock from held to sold, last.
+//! Writing orders: a batch of orders is the same six statements whatever its size (claim the
+//! holds, read their items, insert the orders, their confirmation emails, their tickets, their
+//! answers), then one UPDATE per ticket type moving the stock from held to sold, last.
 use super::{Backend, Db, Tx};
 use crate::store::columns::per_ticket_type;
-use crate::store::{AnswerRecord, NewOrder, NewTicket, OrderOutcome, OrderRecord, StoreError, StoreResult, TicketRecord};
+use crate::store::{AnswerRecord, EmailKind, NewOrder, NewTicket, OrderOutcome, OrderRecord, StoreError, StoreResult, TicketRecord};
 use chrono::{DateTime, Utc};
 use contract::model::{Answer, HoldStatus, TicketTypeId};
 use contract::rules::hold::displayed_status;
@@ -124,7 +124,8 @@ impl Backend {
         for chunk in made.chunks(ORDERS_PER_INSERT) {
             let mut insert = sqlx::QueryBuilder::<Db>::new(
                 "INSERT INTO orders (reference, access_token, idempotency_key, hold_id, event_id, buyer_name, \
-                 buyer_email, status, payment, total_minor, currency, created_at, pay_by, discount_code_id, discount_minor) ",
+                 buyer_email, status, payment, total_minor, currency, created_at, pay_by, discount_code_id, discount_minor, \
+                 confirmation_sent_at) ",
             );
             insert.push_values(chunk, |mut row, (order, event_id)| {
                 row.push_bind(&order.reference)
@@ -141,7 +142,8 @@ impl Backend {
                     .push_bind(order.created_at)
                     .push_bind(order.pay_by)
                     .push_bind(order.discount.as_ref().map(|discount| discount.code_id))
-                    .push_bind(order.discount.as_ref().map_or(0, |discount| discount.minor));
+                    .push_bind(order.discount.as_ref().map_or(0, |discount| discount.minor))
+                    .push_bind(order.created_at);
             });
             insert.push(" RETURNING id, reference");
             for (id, reference) in insert.build_query_as::<(i64, String)>().fetch_all(&mut **tx).await? {
@@ -159,6 +161,21 @@ impl Backend {
                     .ok_or_else(|| sqlx::Error::Protocol(format!("the insert of order {} returned no id", order.reference)))
             })
             .collect::<Result<Vec<i64>, _>>()?;
+        // The confirmations, in the orders' transaction: an order is never without its email.
+        let confirmations: Vec<(i64, &NewOrder)> = made.iter().zip(&made_ids).map(|((order, _), &id)| (id, *order)).collect();
+        for chunk in confirmations.chunks(ORDERS_PER_INSERT) {
+            let mut insert =
+                sqlx::QueryBuilder::<Db>::new("INSERT INTO outbox_emails (order_id, kind, recipient, subject, body, created_at) ");
+            insert.push_values(chunk, |mut row, (order_id, order)| {
+                row.push_bind(*order_id)
+                    .push_bind(EmailKind::OrderConfirmation.as_str())
+                    .push_bind(&order.buyer_email)
+                    .push_bind(&order.confirmation_subject)
+                    .push_bind("")
+                    .push_bind(order.created_at);
+            });
+            insert.build().execute(&mut **tx).await?;
+        }
         let tickets: Vec<(i64, usize, &NewTicket)> = made
             .iter()
             .zip(&made_ids)
@@ -251,9 +268,23 @@ impl Backend {
 
     pub(super) async fn order_where(&self, condition: &str, key: &str) -> StoreResult<Option<OrderRecord>> {
         let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE {condition}");
-        let Some(mut order): Option<OrderRecord> = sqlx::query_as(&sql).bind(key).fetch_optional(&self.pool).await? else {
-            return Ok(None);
-        };
+        let order: Option<OrderRecord> = sqlx::query_as(&sql).bind(key).fetch_optional(&self.pool).await?;
+        match order {
+            Some(order) => Ok(Some(self.with_tickets_and_answers(order).await?)),
+            None => Ok(None),
+        }
+    }
+
+    pub(super) async fn order_with_id(&self, id: i64) -> StoreResult<Option<OrderRecord>> {
+        let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1");
+        let order: Option<OrderRecord> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
+        match order {
+            Some(order) => Ok(Some(self.with_tickets_and_answers(order).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn with_tickets_and_answers(&self, mut order: OrderRecord) -> StoreResult<OrderRecord> {
         order.tickets = sqlx::query_as(
             "SELECT tk.code, tk.ticket_type_id, t.name AS ticket_type_name, tk.attendee_name, tk.attendee_email FROM tickets tk \
              JOIN ticket_types t ON t.id = tk.ticket_type_id WHERE tk.order_id = $1 ORDER BY tk.position",
@@ -269,6 +300,6 @@ impl Backend {
         .fetch_all(&self.pool)
         .await?;
         order.answers = answers.into_iter().map(|record| record.answer).collect();
-        Ok(Some(order))
+        Ok(order)
     }
 }

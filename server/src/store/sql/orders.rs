@@ -73,7 +73,9 @@ impl Orders for Backend {
         }
         // References are random; a collision is retried once with a new one (the buyer has not
         // seen the first). Two in a row means the generator is broken: say so.
-        let retry = NewOrder { reference: crate::codes::order_reference(), ..order.clone() };
+        let reference = crate::codes::order_reference();
+        let confirmation_subject = order.confirmation_subject.replace(&order.reference, &reference);
+        let retry = NewOrder { reference, confirmation_subject, ..order.clone() };
         self.try_place_order(&retry).await?.ok_or_else(|| {
             StoreError::Unexpected(anyhow::anyhow!("order references {} and {} were both taken", order.reference, retry.reference))
         })
@@ -103,6 +105,11 @@ impl Orders for Backend {
     #[tracing::instrument(skip(self, access_token))]
     async fn order_by_token(&self, access_token: &str) -> StoreResult<Option<OrderRecord>> {
         self.order_where("access_token = $1", access_token).await
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn order_by_id(&self, order_id: i64) -> StoreResult<Option<OrderRecord>> {
+        self.order_with_id(order_id).await
     }
 
     #[tracing::instrument(skip(self, filter))]
