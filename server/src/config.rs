@@ -345,6 +345,35 @@ fn gate_choice(get: &impl Fn(&str) -> Option<String>, number: &impl Fn(&str, u64
     }
 }
 
+/// `SMTP_URL` and `MAIL_*` (docs/operations.md "Email"). A relay needs the address emails come
+/// from: without `MAIL_FROM` they would leave as `tickets@localhost`, which relays refuse.
+fn mail_settings(
+    get: &dyn Fn(&str) -> Option<String>,
+    number: &dyn Fn(&str, u64) -> anyhow::Result<u64>,
+    interval: Duration,
+) -> anyhow::Result<MailSettings> {
+    let defaults = MailSettings::default();
+    let smtp_url = get("SMTP_URL");
+    let from = match (get("MAIL_FROM"), &smtp_url) {
+        (Some(from), _) => from,
+        (None, Some(_)) => {
+            anyhow::bail!("SMTP_URL is set: set MAIL_FROM too, the address emails come from (\"Tickets <tickets@example.com>\")")
+        }
+        (None, None) => defaults.from,
+    };
+    Ok(MailSettings {
+        smtp_url,
+        mail_dir: get("MAIL_DIR").map(PathBuf::from),
+        from,
+        rate_per_second: number("MAIL_RATE_PER_SECOND", defaults.rate_per_second.into())?.clamp(1, 100_000) as u32,
+        connections: number("MAIL_CONNECTIONS", defaults.connections.into())?.clamp(1, 100) as u32,
+        timeout: Duration::from_millis(number("MAIL_TIMEOUT_MS", defaults.timeout.as_millis() as u64)?.max(100)),
+        max_attempts: number("MAIL_MAX_ATTEMPTS", defaults.max_attempts as u64)?.clamp(1, 100) as i32,
+        retry_base: Duration::from_millis(number("MAIL_RETRY_BASE_MS", defaults.retry_base.as_millis() as u64)?),
+        interval,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::Settings;
@@ -454,33 +483,4 @@ mod tests {
         let err = settings(&[("ADMIN_SECURE_COOKIES", "enabled")]).unwrap_err().to_string();
         assert!(err.contains("ADMIN_SECURE_COOKIES") && err.contains("enabled"), "{err}");
     }
-}
-
-/// `SMTP_URL` and `MAIL_*` (docs/operations.md "Email"). A relay needs the address emails come
-/// from: without `MAIL_FROM` they would leave as `tickets@localhost`, which relays refuse.
-fn mail_settings(
-    get: &dyn Fn(&str) -> Option<String>,
-    number: &dyn Fn(&str, u64) -> anyhow::Result<u64>,
-    interval: Duration,
-) -> anyhow::Result<MailSettings> {
-    let defaults = MailSettings::default();
-    let smtp_url = get("SMTP_URL");
-    let from = match (get("MAIL_FROM"), &smtp_url) {
-        (Some(from), _) => from,
-        (None, Some(_)) => {
-            anyhow::bail!("SMTP_URL is set: set MAIL_FROM too, the address emails come from (\"Tickets <tickets@example.com>\")")
-        }
-        (None, None) => defaults.from,
-    };
-    Ok(MailSettings {
-        smtp_url,
-        mail_dir: get("MAIL_DIR").map(PathBuf::from),
-        from,
-        rate_per_second: number("MAIL_RATE_PER_SECOND", defaults.rate_per_second.into())?.clamp(1, 100_000) as u32,
-        connections: number("MAIL_CONNECTIONS", defaults.connections.into())?.clamp(1, 100) as u32,
-        timeout: Duration::from_millis(number("MAIL_TIMEOUT_MS", defaults.timeout.as_millis() as u64)?.max(100)),
-        max_attempts: number("MAIL_MAX_ATTEMPTS", defaults.max_attempts as u64)?.clamp(1, 100) as i32,
-        retry_base: Duration::from_millis(number("MAIL_RETRY_BASE_MS", defaults.retry_base.as_millis() as u64)?),
-        interval,
-    })
 }
