@@ -18,7 +18,7 @@ export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 EDGE_PORT ?= 8787
 
-.PHONY: run run-origin test lint tools tools-test localstripe smtp-server site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale sale-paid services clean-data
+.PHONY: run run-origin test lint tools tools-test localstripe smtp-server site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale sale-paid bench-mail services clean-data
 
 # The origin on :$(PORT) and the edge in front of it on :$(EDGE_PORT); open the edge. The demo's
 # paid tickets are paid by card in TEST MODE, through localstripe (the Stripe-compatible test
@@ -198,6 +198,13 @@ sale-paid: services localstripe
 	cargo build --release -p stampede-server -p stampede-sale
 	$(CARGO_TARGET_DIR)/release/stampede-sale flash --pay-by-card --server-bin $(CARGO_TARGET_DIR)/release/stampede \
 		--database-url $(SALE_DB) --redis-url $(SALE_REDIS) $(SALE_ARGS)
+
+# The mailer draining 10,000 queued confirmations (PDF and .ics each) into a local SMTP server
+# (aiosmtpd), then the tickets' PDF size and render time per ticket. BENCH_MAIL_ARGS: emails, rate
+# per second, connections.
+BENCH_MAIL_ARGS ?= 10000 100000 4
+bench-mail: smtp-server
+	cargo run --release -p stampede-server --example bench_mail -- $(BENCH_MAIL_ARGS)
 
 # Ample stock: holds and orders per second at a steady arrival rate, and the same baseline.
 bench-checkout: services

@@ -157,6 +157,12 @@ pub struct EventInput {
     /// Whether buyers may pay by card (when the organisation has connected Stripe).
     #[serde(default = "crate::model::yes")]
     pub card_payments: bool,
+    /// Whether sold-out ticket types offer a waiting list.
+    #[serde(default = "crate::model::yes")]
+    pub waiting_list: bool,
+    /// Minutes an offer to the next in line keeps its tickets; blank: 240.
+    #[serde(default)]
+    pub waiting_list_offer_minutes: String,
 }
 
 /// A blank form, with the settings that are on unless turned off (as a JSON body without them).
@@ -173,6 +179,8 @@ impl Default for EventInput {
             currency: String::new(),
             offline_payment_days: String::new(),
             card_payments: crate::model::yes(),
+            waiting_list: crate::model::yes(),
+            waiting_list_offer_minutes: String::new(),
         }
     }
 }
@@ -597,4 +605,22 @@ pub struct CheckIn {
     pub ticket_type_name: Option<String>,
     pub order_reference: Option<String>,
     pub checked_in_at: Option<DateTime<Utc>>,
+}
+
+/// `GET /events/{id}/waiting-list`: one entry, as the organiser sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminWaitingEntry {
+    pub id: i64,
+    pub ticket_type_id: crate::model::TicketTypeId,
+    pub ticket_type_name: String,
+    pub name: String,
+    pub email: String,
+    pub quantity: i64,
+    /// waiting, offered (the offer stands), claimed (bought), expired (the offer lapsed), removed.
+    pub state: String,
+    /// Place in line while waiting.
+    pub position: Option<i64>,
+    pub joined_at: DateTime<Utc>,
+    pub offered_at: Option<DateTime<Utc>>,
+    pub offer_expires_at: Option<DateTime<Utc>>,
 }

@@ -38,6 +38,20 @@ pub struct EventDetails {
     /// On by default: an organiser turns it off for an event sold only at the door or by invoice.
     #[serde(default = "crate::model::yes")]
     pub card_payments: bool,
+    /// Whether a sold-out ticket type offers its waiting list (on by default).
+    #[serde(default = "crate::model::yes")]
+    pub waiting_list: bool,
+    /// How long a waiting-list offer keeps its tickets for the person it was made to.
+    #[serde(default = "crate::model::default_offer_minutes")]
+    pub waiting_list_offer_minutes: i64,
+}
+
+/// Four hours: long enough to see an email and pay, short enough that the next in line is not
+/// kept waiting for a day.
+pub const DEFAULT_OFFER_MINUTES: i64 = 240;
+
+pub(crate) fn default_offer_minutes() -> i64 {
+    DEFAULT_OFFER_MINUTES
 }
 
 /// serde's default for settings that are on unless turned off.
@@ -288,6 +302,28 @@ pub enum OrderStatus {
 }
 
 words!(OrderStatus { Confirmed => "confirmed", AwaitingPayment => "awaiting_payment" });
+
+/// `POST /api/events/{slug}/waiting-list`: join a sold-out type's waiting list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WaitingListRequest {
+    pub ticket_type_id: TicketTypeId,
+    pub name: String,
+    pub email: String,
+    pub quantity: i64,
+}
+
+/// Where a place on the waiting list stands.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WaitingListPlace {
+    pub ticket_type_name: String,
+    pub quantity: i64,
+    /// `waiting`, or `offered` (tickets are kept for them: the link is in their email).
+    pub state: String,
+    /// Place in line while waiting (1: next).
+    pub position: Option<i64>,
+    /// Until when an offer keeps its tickets.
+    pub offer_expires_at: Option<DateTime<Utc>>,
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Order {

@@ -147,6 +147,8 @@ impl Storefront {
                     currency: "EUR".into(),
                     offline_payment_days: Some(7),
                     card_payments: true,
+                    waiting_list: true,
+                    waiting_list_offer_minutes: 240,
                 },
                 true,
             )

@@ -66,6 +66,8 @@ pub async fn seed_or_refresh(store: &dyn Store, storefront: &Storefront) -> anyh
                 // Paying at the door too; with `STAMPEDE_DEMO_CARDS`, cards as well (`connect_test_cards`).
                 offline_payment_days: Some(7),
                 card_payments: true,
+                waiting_list: true,
+                waiting_list_offer_minutes: 240,
             },
             true,
         )

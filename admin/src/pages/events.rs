@@ -125,10 +125,22 @@ pub struct EventFields {
     pub currency: RwSignal<String>,
     pub offline_payment_days: RwSignal<String>,
     pub card_payments: RwSignal<bool>,
+    pub waiting_list: RwSignal<bool>,
+    pub waiting_list_offer_minutes: RwSignal<String>,
 }
 
-pub const EVENT_FIELDS: &[&str] =
-    &["slug", "title", "description", "venue", "timezone", "starts_local", "ends_local", "currency", "offline_payment_days"];
+pub const EVENT_FIELDS: &[&str] = &[
+    "slug",
+    "title",
+    "description",
+    "venue",
+    "timezone",
+    "starts_local",
+    "ends_local",
+    "currency",
+    "offline_payment_days",
+    "waiting_list_offer_minutes",
+];
 
 impl EventFields {
     pub fn new(input: EventInput) -> EventFields {
@@ -143,6 +155,8 @@ impl EventFields {
             currency: RwSignal::new(input.currency),
             offline_payment_days: RwSignal::new(input.offline_payment_days),
             card_payments: RwSignal::new(input.card_payments),
+            waiting_list: RwSignal::new(input.waiting_list),
+            waiting_list_offer_minutes: RwSignal::new(input.waiting_list_offer_minutes),
         }
     }
 
@@ -158,6 +172,8 @@ impl EventFields {
             currency: event.currency.clone(),
             offline_payment_days: event.offline_payment_days.map(|days| days.to_string()).unwrap_or_default(),
             card_payments: event.card_payments,
+            waiting_list: event.waiting_list,
+            waiting_list_offer_minutes: event.waiting_list_offer_minutes.to_string(),
         })
     }
 
@@ -174,6 +190,8 @@ impl EventFields {
             currency: trimmed(self.currency).to_uppercase(),
             offline_payment_days: trimmed(self.offline_payment_days),
             card_payments: self.card_payments.get_untracked(),
+            waiting_list: self.waiting_list.get_untracked(),
+            waiting_list_offer_minutes: trimmed(self.waiting_list_offer_minutes),
         }
     }
 
@@ -235,6 +253,13 @@ pub fn EventInputs(form: FormState, fields: EventFields) -> impl IntoView {
             <label for="event-card-payments">"Take card payments"</label>
         </div>
         <p class="hint">"Once the organisation has connected Stripe (Payments). Off: buyers pay at the door or by invoice only."</p>
+        <div class="check">
+            <input type="checkbox" id="event-waiting-list" name="waiting_list" bind:checked=fields.waiting_list />
+            <label for="event-waiting-list">"Waiting list for sold-out tickets"</label>
+        </div>
+        <Input form id="event-offer-minutes" name="waiting_list_offer_minutes" label="Minutes to claim a waiting-list offer" kind="number"
+            value=fields.waiting_list_offer_minutes
+            hint="Returned tickets go to the next in line, kept for them this long (blank: 240), then to the next. Turning the list off removes everyone still waiting." />
         <Field form id="event-description" name="description" label="Description">
             <textarea id="event-description" name="description" rows="5" bind:value=fields.description></textarea>
         </Field>

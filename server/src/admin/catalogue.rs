@@ -49,6 +49,9 @@ impl Admin {
             Saved::Taken => return Err(slug_taken()),
             Saved::NotFound => return Err(super::not_found(Resource::Event)),
         }
+        if !change.waiting_list {
+            self.close_waiting_list(event_id).await?;
+        }
         self.changed(event_id).await;
         self.load_event(event_id).await
     }

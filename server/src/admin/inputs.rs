@@ -145,7 +145,25 @@ pub fn event(input: &EventInput) -> Result<EventDetails, ApiError> {
         currency,
         offline_payment_days,
         card_payments: input.card_payments,
+        waiting_list: input.waiting_list,
+        waiting_list_offer_minutes: offer_minutes(&input.waiting_list_offer_minutes)?,
     })
+}
+
+/// How long a waiting-list offer keeps its tickets: blank for the default, else 5 minutes to a
+/// week (whole minutes).
+fn offer_minutes(value: &str) -> Result<i64, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(contract::model::DEFAULT_OFFER_MINUTES);
+    }
+    match value.parse::<i64>() {
+        Ok(minutes) if (5..=10_080).contains(&minutes) => Ok(minutes),
+        _ => Err(invalid(
+            "waiting_list_offer_minutes",
+            "Give the minutes the next in line has to claim an offer as a whole number from 5 to 10080 (a week), or leave it blank for 240.",
+        )),
+    }
 }
 
 /// Blank: no offline payment. Otherwise whole days, 1 to [`MAX_OFFLINE_PAYMENT_DAYS`].

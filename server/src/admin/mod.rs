@@ -13,6 +13,7 @@ pub mod inputs;
 mod orders;
 mod payments;
 mod views;
+mod waiting_list;
 
 pub use accounts::{hash_password, Doors};
 pub use orders::OrderQuery;

@@ -98,6 +98,8 @@ mod tests {
             currency: "EUR".into(),
             offline_payment_days: None,
             card_payments: true,
+            waiting_list: true,
+            waiting_list_offer_minutes: 240,
         }
     }
 

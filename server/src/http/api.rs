@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use contract::model::{DiscountPreview, EventSummary, Hold, HoldRequest, Order, OrderRequest, Unlocked};
+use contract::model::{DiscountPreview, EventSummary, Hold, HoldRequest, Order, OrderRequest, Unlocked, WaitingListRequest};
 use contract::rules::cache;
 
 /// A JSON answer no cache may keep: it depends on who asked (a code, a hold, an order's token).
@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/events/{slug}/availability", get(availability))
         .route("/events/{slug}/unlock", get(unlock))
         .route("/events/{slug}/holds", post(create_hold))
+        .route("/events/{slug}/waiting-list", post(join_waiting_list))
         .route("/holds/{id}", get(hold).delete(release_hold))
         .route("/holds/{id}/order", post(place_order))
         .route("/holds/{id}/discount", get(preview_discount))
@@ -111,6 +112,18 @@ fn cacheable_json(json: &TaggedJson, request_headers: &HeaderMap, cache_control:
     } else {
         (headers, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], json.body.clone()).into_response()
     }
+}
+
+/// 201 with the new place in line; 200 with the place the address already had.
+#[tracing::instrument(skip_all)]
+async fn join_waiting_list(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(request): ApiJson<WaitingListRequest>,
+) -> Result<Response, ApiError> {
+    let (created, place) = state.storefront.join_waiting_list(&slug, &request).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, no_store(place)).into_response())
 }
 
 /// A browser without a token gets one with its first hold (`http::client::StorefrontClient`).

@@ -1,17 +1,22 @@
-//! What Stampede writes to buyers about their orders: the confirmation with its tickets, and
-//! the news of a cancellation or a refund. One home for the words; the mailer and the admin call
-//! these.
+//! What Stampede writes to buyers about their orders: the confirmation with its tickets, the
+//! news of a cancellation or a refund, and a waiting list's offer. One home for the words; the
+//! mailer and the admin call these.
 //!
 //! Policy: links are absolute, made from `PUBLIC_URL`; what people typed (names, the event's
 //! texts) is plain text here and is escaped where it becomes HTML (`compose`).
 use super::compose::{File, Letter};
 use crate::documents;
-use crate::store::OrderRecord;
+use crate::store::{NewEmail, OrderRecord, UnsentOffer};
 use contract::model::{EventDetails, OrderStatus};
 use contract::money::format_amount;
 
 pub fn confirmation_subject(event_title: &str, reference: &str) -> String {
     format!("Your tickets for {event_title} ({reference})")
+}
+
+/// A hold's checkout: where a waiting-list offer is bought.
+pub fn checkout_url(public_url: &str, hold_id: &str) -> String {
+    format!("{}/checkout/{hold_id}", public_url.trim_end_matches('/'))
 }
 
 /// The order page's address, where the tickets are.
@@ -94,5 +99,26 @@ pub fn refund(event: &EventDetails, order: &OrderRecord, amount_minor: i64, publ
             order.reference,
             order_url(public_url, &order.access_token),
         ),
+    )
+}
+
+/// Tickets came back and are kept for the next in line on the waiting list: the link is their
+/// checkout, the hold made for them.
+pub fn waiting_list_offer(offer: &UnsentOffer, public_url: &str) -> NewEmail {
+    let tickets = if offer.quantity == 1 { "1 ticket".to_string() } else { format!("{} tickets", offer.quantity) };
+    NewEmail::text(
+        &offer.email,
+        format!("Your turn: {tickets} for {} are kept for you", offer.event_title),
+        format!(
+            "Hello {name},\n\nGood news from the waiting list: {tickets} ({kind}) for {title} came back, and they are kept \
+             for you until {until}.\n\nBuy them here: {url}\n\nIf you do not want them, do nothing: when the time is up \
+             they go to the next person in line.\n",
+            name = offer.name,
+            kind = offer.ticket_type_name,
+            title = offer.event_title,
+            until = offer.expires_at.format("%-d %B %Y, %H:%M UTC"),
+            url = checkout_url(public_url, &offer.hold_id.to_string()),
+        ),
+        None,
     )
 }

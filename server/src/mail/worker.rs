@@ -3,7 +3,7 @@ use super::compose::{self, Letter};
 use super::letters;
 use super::transport::{SendError, Transport};
 use super::MailSettings;
-use crate::store::{self, EmailKind, EmailRecord, EventRecord, Store};
+use crate::store::{self, EmailKind, EmailRecord, EventRecord, NewEmail, Store};
 use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
 use rand::Rng;
@@ -68,8 +68,21 @@ impl Mailer {
         })
     }
 
+    /// Queues the emails of waiting-list offers made since the last round (the store's offers are
+    /// made where stock comes back, which does not know the site's address).
+    async fn queue_offers(&self) -> anyhow::Result<()> {
+        let offers = self.store.unsent_offers(MAX_BATCH).await?;
+        if !offers.is_empty() {
+            let emails: Vec<(i64, NewEmail)> =
+                offers.iter().map(|offer| (offer.entry_id, letters::waiting_list_offer(offer, &self.public_url))).collect();
+            self.store.queue_offer_emails(&emails, store::now()).await?;
+        }
+        Ok(())
+    }
+
     /// Sends what is due, at the set rate: as many as one interval allows.
     pub async fn round(&self) -> anyhow::Result<Round> {
+        self.queue_offers().await?;
         let rate = self.settings.rate_per_second.max(1);
         let batch = ((rate as f64 * self.settings.interval.as_secs_f64()).ceil() as i64).clamp(1, MAX_BATCH);
         let now = store::now();

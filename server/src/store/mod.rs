@@ -33,6 +33,7 @@ mod questions;
 mod sqlite;
 mod ticket_types;
 mod unique;
+mod waiting_list;
 
 pub use account_links::*;
 pub use accounts::*;
@@ -50,6 +51,7 @@ pub use questions::*;
 pub use sqlite::SqliteStore;
 pub use ticket_types::*;
 pub use unique::Unique;
+pub use waiting_list::*;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -136,6 +138,7 @@ pub trait Store:
     + Outbox
     + Payments
     + Audits
+    + WaitingLists
     + Send
     + Sync
     + 'static

@@ -25,6 +25,10 @@ pub struct TicketTypeRecord {
     /// reads, which show the counters as they are.
     #[sqlx(default)]
     pub held_by_expired: i64,
+    /// Entries waiting on the type's waiting list (the storefront's reads only, like
+    /// `held_by_expired`): while there are any, the public is offered nothing.
+    #[sqlx(default)]
+    pub waiting: i64,
     pub sale_starts_at: Option<DateTime<Utc>>,
     pub sale_ends_at: Option<DateTime<Utc>>,
     pub min_per_order: i64,
@@ -37,7 +41,7 @@ pub struct TicketTypeRecord {
 impl TicketTypeRecord {
     /// What may be sold now (`contract::rules::stock`: unreaped expired holds count as available).
     pub fn available(&self) -> i64 {
-        contract::rules::stock::available(self.capacity, self.sold, self.held, self.held_by_expired)
+        contract::rules::stock::available(self.capacity, self.sold, self.held, self.held_by_expired, self.waiting)
     }
 }
 

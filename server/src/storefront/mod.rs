@@ -22,6 +22,7 @@ pub mod fair_use;
 mod holds;
 mod orders;
 mod views;
+mod waiting_list;
 
 use crate::events::EventCache;
 use crate::inventory::Inventory;

@@ -228,6 +228,8 @@ impl TestApp {
                     // Most tests pay offline; offline_payment.rs tests the setting itself.
                     offline_payment_days: Some(7),
                     card_payments: true,
+                    waiting_list: true,
+                    waiting_list_offer_minutes: 240,
                 },
                 true,
             )

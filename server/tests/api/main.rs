@@ -30,3 +30,4 @@ mod pages;
 mod redis_process;
 mod smtp_process;
 mod stripe_process;
+mod waiting_list;

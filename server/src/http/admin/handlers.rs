@@ -370,6 +370,24 @@ pub async fn resend_confirmation(State(state): State<AppState>, SignedIn(user): 
 }
 
 #[tracing::instrument(skip(state))]
+pub async fn waiting_list(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+) -> Answer<Vec<AdminWaitingEntry>> {
+    Ok(Json(state.admin.waiting_list(user, id).await?))
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn remove_waiting_entry(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+) -> Answer<Vec<AdminWaitingEntry>> {
+    Ok(Json(state.admin.remove_waiting_entry(user, id).await?))
+}
+
+#[tracing::instrument(skip(state))]
 pub async fn dashboard(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Result<Response, ApiError> {
     let dashboard = state.admin.dashboard(user, id).await?;
     Ok(([(header::CACHE_CONTROL, cache::NO_STORE)], Json(dashboard)).into_response())

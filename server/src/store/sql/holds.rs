@@ -37,9 +37,9 @@ impl HoldItemRow {
     }
 }
 
-/// Returns the stock of closed holds to sale: their items, summed per ticket type and applied in
-/// ascending id order.
-async fn give_back_stock(tx: &mut Tx, hold_ids: &[Uuid]) -> StoreResult<ReturnedStock> {
+/// Returns the stock of closed holds: their items, summed per ticket type and applied in
+/// ascending id order, then offered to the types' waiting lists; what went back on sale.
+async fn give_back_stock(tx: &mut Tx, hold_ids: &[Uuid], now: DateTime<Utc>) -> StoreResult<ReturnedStock> {
     let mut items = Vec::new();
     for hold_id in hold_ids {
         let rows: Vec<(TicketTypeId, i64)> =
@@ -54,7 +54,7 @@ async fn give_back_stock(tx: &mut Tx, hold_ids: &[Uuid]) -> StoreResult<Returned
             .execute(&mut **tx)
             .await?;
     }
-    Ok(returned)
+    super::waiting_list::offer(tx, returned, now).await
 }
 
 impl Backend {
@@ -65,7 +65,10 @@ impl Backend {
         let mut tx = self.begin_write().await?;
         // (event, price, available) per type, read in ascending id order.
         let mut levels: HashMap<TicketTypeId, (i64, i64, i64)> = HashMap::with_capacity(wanted.len());
-        let sql = format!("SELECT event_id, price_minor, capacity - sold - held AS available FROM ticket_types WHERE id = $1{lock}");
+        let sql = format!(
+            "SELECT event_id, price_minor, {} AS available FROM ticket_types WHERE id = $1{lock}",
+            super::ticket_types::PUBLIC_AVAILABLE
+        );
         for id in &wanted {
             if let Some(level) = sqlx::query_as(&sql).bind(id).fetch_optional(&mut *tx).await? {
                 levels.insert(*id, level);
@@ -190,7 +193,7 @@ impl Holds for Backend {
                 sqlx::query_scalar("SELECT status FROM holds WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
             return Ok(status.map(|status| (status, Vec::new())));
         }
-        let returned = give_back_stock(&mut tx, &[id]).await?;
+        let returned = give_back_stock(&mut tx, &[id], now).await?;
         tx.commit().await?;
         Ok(Some((HoldStatus::Released, returned)))
     }
@@ -210,7 +213,7 @@ impl Holds for Backend {
             tx.rollback().await?;
             return Ok(ExpiredHolds::default());
         }
-        let returned = give_back_stock(&mut tx, &ids).await?;
+        let returned = give_back_stock(&mut tx, &ids, now).await?;
         tx.commit().await?;
         Ok(ExpiredHolds { holds: ids.len() as u64, returned })
     }

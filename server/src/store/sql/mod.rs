@@ -27,6 +27,7 @@ mod outbox;
 mod payments;
 mod questions;
 mod ticket_types;
+mod waiting_list;
 
 use super::{Backend, Db, LOCK, NAME, ORDER_MINUTE, SKIP_LOCKED};
 use crate::store::{PoolState, Store, StoreResult};

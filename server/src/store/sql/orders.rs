@@ -207,8 +207,9 @@ impl Orders for Backend {
             sqlx::query("UPDATE discount_codes SET uses = uses - 1 WHERE id = $1 AND uses > 0").bind(discount).execute(&mut *tx).await?;
         }
         write_history(&mut tx, order_id, "cancelled", why, now).await?;
+        let returned = super::waiting_list::offer(&mut tx, per_type, now).await?;
         tx.commit().await?;
-        Ok(CancelOutcome::Cancelled(per_type))
+        Ok(CancelOutcome::Cancelled(returned))
     }
 
     #[tracing::instrument(skip(self))]

@@ -11,6 +11,11 @@ use std::collections::HashMap;
 const TICKET_TYPE_COLUMNS: &str = "id, event_id, name, description, price_minor, capacity, sold, held, \
      sale_starts_at, sale_ends_at, min_per_order, max_per_order, access_code, position";
 
+/// What the public may hold of a `ticket_types` row: nothing while anyone is on its waiting list
+/// (`contract::rules::stock`), the gate's levels and the holds' reads alike.
+pub(super) const PUBLIC_AVAILABLE: &str = "CASE WHEN EXISTS (SELECT 1 FROM waiting_list_entries w \
+     WHERE w.ticket_type_id = ticket_types.id AND w.state = 'waiting') THEN 0 ELSE capacity - sold - held END";
+
 type TicketTypeQuery<'q> = sqlx::query::QueryAs<'q, Db, TicketTypeRecord, <Db as sqlx::Database>::Arguments<'q>>;
 
 /// Binds a ticket type form's fields as the next nine parameters.
@@ -66,8 +71,18 @@ impl TicketTypes for Backend {
         .await?
         .into_iter()
         .collect();
+        let waiting: HashMap<TicketTypeId, i64> = sqlx::query_as(
+            "SELECT ticket_type_id, CAST(COUNT(*) AS BIGINT) FROM waiting_list_entries \
+             WHERE event_id = $1 AND state = 'waiting' GROUP BY ticket_type_id",
+        )
+        .bind(event_id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .collect();
         for t in &mut types {
             t.held_by_expired = expired.get(&t.id).copied().unwrap_or(0);
+            t.waiting = waiting.get(&t.id).copied().unwrap_or(0);
         }
         Ok(types)
     }
@@ -82,7 +97,7 @@ impl TicketTypes for Backend {
     #[tracing::instrument(skip(self))]
     async fn stock_levels(&self, event_id: i64) -> StoreResult<Vec<(TicketTypeId, i64)>> {
         let levels: Vec<(TicketTypeId, i64)> =
-            sqlx::query_as("SELECT id, capacity - sold - held AS available FROM ticket_types WHERE event_id = $1 ORDER BY id")
+            sqlx::query_as(&format!("SELECT id, {PUBLIC_AVAILABLE} AS available FROM ticket_types WHERE event_id = $1 ORDER BY id"))
                 .bind(event_id)
                 .fetch_all(&self.pool)
                 .await?;
@@ -122,6 +137,8 @@ impl TicketTypes for Backend {
             });
         };
         bump_version(&mut tx, record.event_id).await?;
+        // A raised capacity goes to the waiting list first.
+        super::waiting_list::offer(&mut tx, vec![(id, 0)], crate::store::now()).await?;
         tx.commit().await?;
         Ok(TicketTypeUpdate::Updated(record))
     }
