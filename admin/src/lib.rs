@@ -65,7 +65,10 @@ fn SignedOutRoutes() -> impl IntoView {
 
 #[component]
 fn SignedInRoutes() -> impl IntoView {
-    use pages::{checkin, dashboard, details, discounts, event, events, export, links, members, orders, payments, questions, ticket_types};
+    use pages::{
+        checkin, dashboard, details, discounts, event, events, export, links, members, orders, payments, questions, ticket_types,
+        waiting_list,
+    };
     view! {
         <Routes fallback=NotFound>
             <Route path=path!("/") view=events::EventsPage />
@@ -83,6 +86,7 @@ fn SignedInRoutes() -> impl IntoView {
                 <Route path=path!("questions") view=questions::QuestionsTab />
                 <Route path=path!("orders") view=orders::OrdersTab />
                 <Route path=path!("orders/:order") view=orders::OrderTab />
+                <Route path=path!("waiting-list") view=waiting_list::WaitingListTab />
                 <Route path=path!("dashboard") view=dashboard::DashboardTab />
                 <Route path=path!("export") view=export::ExportTab />
                 <Route path=path!("check-in") view=checkin::CheckInTab />

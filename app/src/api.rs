@@ -4,7 +4,7 @@
 //! no answer: the buyer is asked to check the connection, and a reservation is retried.
 use crate::browser::{self, to_json, Failure};
 use crate::format::query_value;
-use crate::model::{Availability, DiscountPreview, Hold, HoldRequest, Order, OrderRequest, Unlocked};
+use crate::model::{Availability, DiscountPreview, Hold, HoldRequest, Order, OrderRequest, Unlocked, WaitingListPlace, WaitingListRequest};
 use crate::payment::{CardPaymentRequest, PaymentState};
 use serde::de::DeserializeOwned;
 
@@ -26,6 +26,11 @@ pub async fn preview_discount(hold_id: &str, code: &str) -> Result<DiscountPrevi
 
 pub async fn create_hold(slug: &str, request: &HoldRequest) -> Result<Hold, Failure> {
     send("POST", &format!("/api/events/{slug}/holds"), Some(to_json(request)?), None).await
+}
+
+/// A place on a sold-out ticket type's waiting list (the same place when the address already has one).
+pub async fn join_waiting_list(slug: &str, request: &WaitingListRequest) -> Result<WaitingListPlace, Failure> {
+    send("POST", &format!("/api/events/{slug}/waiting-list"), Some(to_json(request)?), None).await
 }
 
 pub async fn release_hold(hold_id: &str) -> Result<(), Failure> {

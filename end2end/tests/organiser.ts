@@ -61,6 +61,27 @@ function headerLines(text: string): string[] {
   return text.split("\r\n\r\n")[0].split("\r\n");
 }
 
+/** An email file's text with quoted-printable's soft line breaks joined again. */
+function unfolded(text: string): string {
+  return text.replace(/=\r\n/g, "");
+}
+
+/** The first match of `pattern` in the newest email to `to`, once the mailer has written it. */
+export async function emailedUrl(to: string, pattern: RegExp): Promise<string> {
+  let url: string | undefined;
+  await expect
+    .poll(
+      () => {
+        const mail = mails().map(unfolded).find((text) => headerLines(text).includes(`To: ${to}`) && pattern.test(text));
+        url = mail?.match(pattern)?.[0];
+        return url;
+      },
+      { message: `an email to ${to} with ${pattern}`, intervals: [200], timeout: 20_000 },
+    )
+    .toBeTruthy();
+  return url!;
+}
+
 /**
  * The link to the admin app's `page` ("/confirm", "/invitation") in the newest email to `to`, once
  * the mailer has written it: what a person would click.
@@ -191,6 +212,14 @@ export class Organiser {
     const registered = await stripe.post(`/_config/webhooks/${uniqueStamp()}`, { form: { url: account.webhook_url, secret: webhookSecret } });
     await expectStatus(registered, 200, "registering the webhook");
     await stripe.dispose();
+  }
+
+  /** Cancels the event's newest order, as its page in the admin app does. */
+  async cancelNewestOrder(event: CreatedEvent) {
+    const response = await this.api.get(`/admin/api/events/${event.id}/orders`);
+    await expectStatus(response, 200, `GET /admin/api/events/${event.id}/orders`);
+    const { orders } = await response.json();
+    await this.send("POST", `/orders/${orders[0].id}/cancel`, 200, {});
   }
 
   async dispose() {

@@ -108,6 +108,7 @@ fn EventScreen(id: i64, event: AdminEvent) -> impl IntoView {
                 {tab("/discounts", "Discount codes", false)}
                 {tab("/questions", "Questions", false)}
                 {tab("/orders", "Orders", false)}
+                {tab("/waiting-list", "Waiting list", false)}
                 {tab("/dashboard", "Dashboard", false)}
                 {tab("/export", "Export", false)}
                 {tab("/check-in", "Check-in", false)}

@@ -21,6 +21,7 @@ pub mod payments;
 pub mod questions;
 mod refunds;
 pub mod ticket_types;
+pub mod waiting_list;
 
 use crate::api::Failure;
 use leptos::prelude::*;

@@ -9,6 +9,7 @@ use crate::clock::{format_countdown, use_clock, Clock};
 use crate::model::{EventSnapshot, HoldRequest, HoldRequestItem, SaleStatus, TicketAvailability, TicketTypeSnapshot};
 use crate::money::{format_amount, format_price};
 use crate::pages::code_input::CodeEntry;
+use crate::pages::waiting_list::WaitingListJoin;
 use crate::rules::limits::MAX_ACCESS_CODE_CHARS;
 use crate::rules::totals::subtotal;
 use leptos::prelude::*;
@@ -159,6 +160,8 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
         .map(|paragraph| view! { <p>{paragraph.trim().to_string()}</p> })
         .collect_view();
     let total_currency = currency.clone();
+    // Sold-out public types offer the event's waiting list (secret ones never do).
+    let waiting_list = snapshot.waiting_list.then(|| slug.clone());
 
     // "Have an access code?": asks the origin (never a cache) which secret types the code opens.
     let code_input = RwSignal::new(String::new());
@@ -216,13 +219,17 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
             <form class="tickets" on:submit=reserve>
                 <h2>"Tickets"</h2>
                 <ul class="ticket-list">
-                    {rows.get_value().into_iter().map(|(info, row)| view! { <TicketRow info=info row=row /> }).collect_view()}
+                    {rows
+                        .get_value()
+                        .into_iter()
+                        .map(|(info, row)| view! { <TicketRow info=info row=row waiting_list=waiting_list.clone() /> })
+                        .collect_view()}
                 </ul>
                 <ul class="ticket-list ticket-list-unlocked">
                     <For
                         each=move || unlocked.get()
                         key=|(info, _)| info.id
-                        children=|(info, row)| view! { <TicketRow info=info row=row /> }
+                        children=|(info, row)| view! { <TicketRow info=info row=row waiting_list=None /> }
                     />
                 </ul>
                 <details class="access-code">
@@ -274,8 +281,9 @@ fn tickets_label(count: i64) -> String {
     }
 }
 
+/// `waiting_list`: the event's slug when its list is open, to join it once the type is sold out.
 #[component]
-fn TicketRow(info: TicketTypeSnapshot, row: Row) -> impl IntoView {
+fn TicketRow(info: TicketTypeSnapshot, row: Row, waiting_list: Option<String>) -> impl IntoView {
     let clock = use_clock();
     let Row { quantity, available, status } = row;
     let state_label = {
@@ -332,6 +340,14 @@ fn TicketRow(info: TicketTypeSnapshot, row: Row) -> impl IntoView {
                 <p class="ticket-price">{format_price(info.price_minor, &info.currency)}</p>
                 <p class=state_class>{state_label}</p>
                 {(info.max_per_order > 1).then(|| view! { <p class="ticket-limit muted">{format!("Up to {} per order", info.max_per_order)}</p> })}
+                {waiting_list.map(|slug| {
+                    let info = info.clone();
+                    view! {
+                        <Show when=move || status.get() == SaleStatus::SoldOut>
+                            <WaitingListJoin slug=slug.clone() info=info.clone() />
+                        </Show>
+                    }
+                })}
             </div>
             <div class="stepper" role="group" aria-label=format!("How many {name} tickets")>
                 <StepButton label=format!("One fewer {name}") enabled=Signal::derive(can_remove) on_click=remove symbol="−" />

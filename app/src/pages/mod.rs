@@ -3,6 +3,7 @@ mod checkout;
 mod code_input;
 mod event;
 mod order;
+mod waiting_list;
 
 use crate::clock::Clock;
 use crate::document::{Page, PageData};

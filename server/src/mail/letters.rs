@@ -111,7 +111,7 @@ pub fn waiting_list_offer(offer: &UnsentOffer, public_url: &str) -> NewEmail {
         format!("Your turn: {tickets} for {} are kept for you", offer.event_title),
         format!(
             "Hello {name},\n\nGood news from the waiting list: {tickets} ({kind}) for {title} came back, and they are kept \
-             for you until {until}.\n\nBuy them here: {url}\n\nIf you do not want them, do nothing: when the time is up \
+             for you until {until}.\n\nBuy them here:\n{url}\n\nIf you do not want them, do nothing: when the time is up \
              they go to the next person in line.\n",
             name = offer.name,
             kind = offer.ticket_type_name,
