@@ -12,7 +12,7 @@ test("a latecomer joins the waiting list, gets the returned ticket by email, and
   await openHydrated(page, event.path);
   const row = ticketRow(page, "Standing");
   await expect(row).toContainText("Sold out");
-  await row.getByText("Join the waiting list").click();
+  await row.locator(".waiting-list summary").click();
   const email = `wanda-${uniqueStamp()}@example.com`;
   await row.getByLabel("Your name").fill("Wanda Waiting");
   await row.getByLabel("Email").fill(email);
