@@ -289,6 +289,7 @@ impl Settings {
                 tickets_per_network: number("HOLD_TICKETS_PER_NETWORK", 50)?.clamp(1, 1_000_000) as i64,
                 code_failures_per_network: rate("CODE_ATTEMPTS", 10, 60)?,
                 code_failures_per_hold: number("CODE_ATTEMPTS_PER_HOLD", 5)?.clamp(1, 1_000) as u32,
+                waiting_list_joins_per_network: rate("WAITING_LIST_JOIN", 5, 20)?,
             },
         })
     }

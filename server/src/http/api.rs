@@ -119,9 +119,10 @@ fn cacheable_json(json: &TaggedJson, request_headers: &HeaderMap, cache_control:
 async fn join_waiting_list(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
+    client: StorefrontClient,
     ApiJson(request): ApiJson<WaitingListRequest>,
 ) -> Result<Response, ApiError> {
-    let (created, place) = state.storefront.join_waiting_list(&slug, &request).await?;
+    let (created, place) = state.storefront.join_waiting_list(&slug, &request, &client.buyer).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, no_store(place)).into_response())
 }

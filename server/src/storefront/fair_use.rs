@@ -11,6 +11,8 @@
 //! - Codes (access codes, discount codes) that do not apply are counted per network and per hold;
 //!   a code that works costs nothing. Beyond either budget, codes are refused without being
 //!   looked at, with a 429 that says the limit.
+//! - Joining a waiting list is rate-limited per network, so that nobody can fill a list with
+//!   made-up addresses ahead of the people who want the tickets.
 //! - Everything lives in the process, like `budget`: with several origins, each counts on its
 //!   own. The edge limits holds too (a first line); these are the limits that hold.
 use crate::budget::{Budget, PruneAt};
@@ -55,6 +57,8 @@ pub struct FairUseSettings {
     /// Codes that did not apply, per hold (`CODE_ATTEMPTS_PER_HOLD`): a hold lives minutes, so
     /// this is a count, not a rate.
     pub code_failures_per_hold: u32,
+    /// Waiting-list joins per network (`WAITING_LIST_JOIN_BURST`, `WAITING_LIST_JOIN_PER_HOUR`).
+    pub waiting_list_joins_per_network: Rate,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -78,6 +82,7 @@ pub struct FairUse {
     hold_requests: Budget<IpAddr>,
     code_failures_by_network: Budget<IpAddr>,
     code_failures_by_hold: Budget<Uuid>,
+    waiting_list_joins: Budget<IpAddr>,
     held: Mutex<Held>,
 }
 
@@ -121,6 +126,7 @@ impl FairUse {
             hold_requests: Budget::new(settings.holds_per_network),
             code_failures_by_network: Budget::new(settings.code_failures_per_network),
             code_failures_by_hold: Budget::new(per_hold),
+            waiting_list_joins: Budget::new(settings.waiting_list_joins_per_network),
             held: Mutex::new(Held::default()),
         }
     }
@@ -192,6 +198,18 @@ impl FairUse {
 
     /// Before a code is looked at: refused when the network's or the hold's budget of codes that
     /// did not apply is spent. The charge is given back unless [`CodeCharge::failed`] is called.
+    /// Counts a waiting-list join against the buyer's network, or refuses it with a 429.
+    pub fn try_join_waiting_list(&self, buyer: &Buyer) -> Result<(), ApiError> {
+        if buyer.is_box_office() || self.waiting_list_joins.take(&buyer.network) {
+            return Ok(());
+        }
+        let rate = self.settings.waiting_list_joins_per_network;
+        Err(ApiError::TooManyRequests(format!(
+            "Too many waiting-list sign-ups came from your network (the limit is {} at once, then {} an hour). Wait a while and try again.",
+            rate.burst, rate.per_hour
+        )))
+    }
+
     pub fn try_code(&self, buyer: &Buyer, hold: Option<Uuid>, kind: CodeKind) -> Result<CodeCharge<'_>, ApiError> {
         if buyer.is_box_office() {
             return Ok(CodeCharge { fair_use: self, network: buyer.network, hold: None, failed: true });
@@ -264,6 +282,7 @@ mod tests {
             tickets_per_network: 6,
             code_failures_per_network: Rate { burst: 3, per_hour: 1 },
             code_failures_per_hold: 2,
+            waiting_list_joins_per_network: Rate { burst: 2, per_hour: 1 },
         }
     }
 
@@ -329,5 +348,16 @@ mod tests {
         fair_use.try_code(&ada, None, CodeKind::Access).unwrap().failed();
         let err = fair_use.try_code(&ada, None, CodeKind::Access).err().unwrap().to_string();
         assert!(err.contains("from your network"), "{err}");
+    }
+
+    #[test]
+    fn waiting_list_joins_are_counted_per_network() {
+        let fair_use = FairUse::new(settings());
+        let (here, there) = (buyer([10, 0, 0, 1], Some("a")), buyer([10, 0, 0, 2], None));
+        assert!(fair_use.try_join_waiting_list(&here).is_ok());
+        assert!(fair_use.try_join_waiting_list(&here).is_ok());
+        assert!(matches!(fair_use.try_join_waiting_list(&here), Err(ApiError::TooManyRequests(_))));
+        assert!(fair_use.try_join_waiting_list(&there).is_ok(), "another network has its own budget");
+        assert!(fair_use.try_join_waiting_list(&Buyer::box_office()).is_ok());
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! Policy: a person may join a public type of a published event whose list is open, only while
 //! the type is sold out to the public, for a number of tickets within the type's per-order
-//! limits; the same address joining the same type again finds its place, unchanged.
+//! limits; the same address joining the same type again finds its place, unchanged. Joins are
+//! counted per network (`fair_use`).
+use super::fair_use::Buyer;
 use super::Storefront;
 use crate::error::ApiError;
 use crate::store::{self, Joined, NewWaitingEntry, WaitingEntryRecord};
@@ -12,7 +14,12 @@ use contract::validate;
 impl Storefront {
     /// The place in line, and whether it is new (false: the address was already waiting).
     #[tracing::instrument(skip(self, request), fields(ticket_type_id = request.ticket_type_id))]
-    pub async fn join_waiting_list(&self, slug: &str, request: &WaitingListRequest) -> Result<(bool, WaitingListPlace), ApiError> {
+    pub async fn join_waiting_list(
+        &self,
+        slug: &str,
+        request: &WaitingListRequest,
+        buyer: &Buyer,
+    ) -> Result<(bool, WaitingListPlace), ApiError> {
         let event = self.event(slug).await?;
         let snapshot = &event.snapshot;
         if !snapshot.waiting_list {
@@ -35,6 +42,7 @@ impl Storefront {
                 message: format!("{} tickets are still available: reserve them now instead.", ticket_type.name),
             });
         }
+        self.fair_use.try_join_waiting_list(buyer)?;
         let entry = NewWaitingEntry {
             event_id: event.id,
             ticket_type_id: ticket_type.id,

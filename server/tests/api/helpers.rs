@@ -102,6 +102,7 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
         ("HOLD_TICKETS_PER_BROWSER", "1000000".to_string()),
         ("CODE_ATTEMPTS_BURST", "100000".to_string()),
         ("CODE_ATTEMPTS_PER_HOLD", "1000".to_string()),
+        ("WAITING_LIST_JOIN_BURST", "100000".to_string()),
     ];
     // Later entries win.
     env.extend(options.env);

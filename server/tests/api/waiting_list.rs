@@ -12,6 +12,7 @@ on_both_backends!(
     returned_stock_goes_to_the_list_in_order,
     stock_returned_all_at_once_is_offered_once_each,
     the_organiser_sees_the_list_and_removes_and_closes,
+    joining_is_limited_per_network,
 );
 
 async fn join(app: &TestApp, slug: &str, ticket_type: i64, name: &str, quantity: i64) -> reqwest::Response {
@@ -163,4 +164,16 @@ async fn the_organiser_sees_the_list_and_removes_and_closes(backend: Backend) {
     owner.expect(owner.put(&format!("/events/{event_id}"), input).await, 200).await;
     assert!(list(&owner, event_id).await.iter().all(|e| e["state"] == "removed"));
     assert_api_error(join(&app, "listed", types[0], "Dee", 1).await, 409, "conflict").await;
+}
+
+/// Fails on the main of before: one network could fill a list with made-up addresses.
+async fn joining_is_limited_per_network(backend: Backend) {
+    let app = spawn_app_with(backend, AppOptions::default().with_env("WAITING_LIST_JOIN_BURST", "2")).await;
+    let event = app.seed_event(&[TypeSpec::on_sale("Standing", 2000, 1)]).await;
+    app.hold_ok(&event.slug, &[(event.type_ids[0], 1)]).await;
+    joined(&app, &event.slug, event.type_ids[0], "Ada", 1, 201).await;
+    joined(&app, &event.slug, event.type_ids[0], "Bob", 1, 201).await;
+    let refused = assert_api_error(join(&app, &event.slug, event.type_ids[0], "Cy", 1).await, 429, "too_many_requests").await;
+    assert!(refused["message"].as_str().unwrap().contains("waiting-list sign-ups"), "{refused}");
+    assert_eq!(app.sql_i64("SELECT CAST(COUNT(*) AS BIGINT) FROM waiting_list_entries").await, 2);
 }
