@@ -13,6 +13,7 @@ on_both_backends!(
     stock_returned_all_at_once_is_offered_once_each,
     the_organiser_sees_the_list_and_removes_and_closes,
     joining_is_limited_per_network,
+    a_hundred_cancellations_reach_the_next_hundred_exactly_once,
 );
 
 async fn join(app: &TestApp, slug: &str, ticket_type: i64, name: &str, quantity: i64) -> reqwest::Response {
@@ -176,4 +177,49 @@ async fn joining_is_limited_per_network(backend: Backend) {
     let refused = assert_api_error(join(&app, &event.slug, event.type_ids[0], "Cy", 1).await, 429, "too_many_requests").await;
     assert!(refused["message"].as_str().unwrap().contains("waiting-list sign-ups"), "{refused}");
     assert_eq!(app.sql_i64("SELECT CAST(COUNT(*) AS BIGINT) FROM waiting_list_entries").await, 2);
+}
+
+/// The sold-out evening in miniature: 100 tickets sold in 100 orders, 150 latecomers on the
+/// list, then all 100 orders cancelled at once: each cancellation reaches the next in line, once.
+async fn a_hundred_cancellations_reach_the_next_hundred_exactly_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let event = app.seed_event(&[TypeSpec::on_sale("Standing", 2000, 100)]).await;
+    let standing = event.type_ids[0];
+    for i in 0..100 {
+        let hold = app.hold_ok(&event.slug, &[(standing, 1)]).await;
+        assert_eq!(app.order(&hold.id, &format!("sold-{i}"), &order_request(&["Ada"], PaymentMethod::Offline)).await.status(), 201);
+    }
+    for i in 0..150 {
+        joined(&app, &event.slug, standing, &format!("Late{i:03}"), 1, 201).await;
+    }
+    let orders = app.sql_i64("SELECT CAST(COUNT(*) AS BIGINT) FROM orders").await;
+    assert_eq!(orders, 100);
+    let ids: Vec<i64> = sqlx_ids(&app).await;
+    let why = stampede::store::OrderChange { user_id: None, reason: "cancelled by the test".into() };
+    let cancellations = ids.iter().map(|id| app.parts.inventory.cancel_order(*id, &why, stampede::store::now()));
+    for outcome in futures::future::join_all(cancellations).await {
+        assert!(matches!(outcome.unwrap(), stampede::store::CancelOutcome::Cancelled(_)));
+    }
+
+    let offered = app.sql_i64("SELECT CAST(COUNT(*) AS BIGINT) FROM waiting_list_entries WHERE state = 'offered'").await;
+    let distinct_holds =
+        app.sql_i64("SELECT CAST(COUNT(DISTINCT hold_id) AS BIGINT) FROM waiting_list_entries WHERE state = 'offered'").await;
+    assert_eq!((offered, distinct_holds), (100, 100), "a hundred offers, each its own hold");
+    let first_waiting = app.sql_i64("SELECT MIN(id) FROM waiting_list_entries WHERE state = 'waiting'").await;
+    let last_offered = app.sql_i64("SELECT MAX(id) FROM waiting_list_entries WHERE state = 'offered'").await;
+    assert!(last_offered < first_waiting, "the first hundred in line, in order");
+    let stock = app.stock(standing).await;
+    assert_eq!((stock.sold, stock.held), (0, 100), "every returned ticket kept for the list, none twice, none public");
+    assert_eq!(app.hold(&event.slug, &[(standing, 1)]).await.status(), 409);
+    app.assert_books_balance(&event.slug).await;
+}
+
+/// The orders' ids, oldest first.
+async fn sqlx_ids(app: &TestApp) -> Vec<i64> {
+    let count = app.sql_i64("SELECT CAST(COUNT(*) AS BIGINT) FROM orders").await;
+    let mut ids = Vec::with_capacity(count as usize);
+    for offset in 0..count {
+        ids.push(app.sql_i64(&format!("SELECT id FROM orders ORDER BY id LIMIT 1 OFFSET {offset}")).await);
+    }
+    ids
 }
