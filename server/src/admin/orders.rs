@@ -67,12 +67,11 @@ impl Admin {
         // reconciliation worker, and the cancellation goes ahead.
         self.refund_on_cancel(user_id, order_id, input).await?;
         let why = OrderChange { user_id: Some(user_id), reason: "cancelled by an organiser".into() };
-        match self.inventory.cancel_order(order_id, &why, store::now()).await? {
-            CancelOutcome::Cancelled(_) => {
-                self.changed(owner.event_id).await;
-                let refunded_minor = self.store.admin_order(order_id).await?.map_or(0, |record| record.order.refunded_minor);
-                self.tell_buyer(order_id, |event, order| letters::cancellation(event, order, refunded_minor)).await;
-            }
+        // The buyer's email is queued in the cancellation's own transaction.
+        let refunded_minor = self.store.admin_order(order_id).await?.map_or(0, |record| record.order.refunded_minor);
+        let email = self.letter_about(order_id, |event, order| letters::cancellation(event, order, refunded_minor)).await?;
+        match self.inventory.cancel_order(order_id, &why, email.as_ref(), store::now()).await? {
+            CancelOutcome::Cancelled(_) => self.changed(owner.event_id).await,
             CancelOutcome::AlreadyCancelled => {
                 return Err(ApiError::Conflict { field: None, message: "This order was already cancelled.".into() })
             }
@@ -116,15 +115,27 @@ impl Admin {
         self.load_order(order_id).await
     }
 
-    /// Queues an email about the order to its buyer, written by `letter` (subject, text). It
-    /// follows what it announces, which is done: a failure to queue it is logged, not undone.
+    /// An email about the order to its buyer, written by `letter` (subject, text); None when the
+    /// order is not there (the change that follows says so).
+    pub(super) async fn letter_about(
+        &self,
+        order_id: i64,
+        letter: impl FnOnce(&EventDetails, &OrderRecord) -> (String, String),
+    ) -> Result<Option<NewEmail>, ApiError> {
+        let Some(order) = self.store.order_by_id(order_id).await? else { return Ok(None) };
+        let event = self.store.event_by_id(order.event_id).await?.ok_or_else(|| super::not_found(Resource::Event))?;
+        let (subject, text) = letter(&event, &order);
+        Ok(Some(NewEmail::text(&order.buyer_email, subject, text, Some(order.id))))
+    }
+
+    /// Queues an email about the order to its buyer after what it announces, which is done: a
+    /// failure to queue it is logged, not undone.
     pub(super) async fn tell_buyer(&self, order_id: i64, letter: impl FnOnce(&EventDetails, &OrderRecord) -> (String, String)) {
         let queued = async {
-            let order = self.store.order_by_id(order_id).await?.ok_or_else(|| anyhow::anyhow!("order {order_id} is gone"))?;
-            let event = self.store.event_by_id(order.event_id).await?.ok_or_else(|| anyhow::anyhow!("its event is gone"))?;
-            let (subject, text) = letter(&event, &order);
-            self.store.queue_email(&NewEmail::text(&order.buyer_email, subject, text, Some(order.id))).await?;
-            anyhow::Ok(())
+            if let Some(email) = self.letter_about(order_id, letter).await? {
+                self.store.queue_email(&email).await?;
+            }
+            Ok::<(), ApiError>(())
         };
         if let Err(err) = queued.await {
             tracing::warn!(order_id, error = %err, "the buyer's email could not be queued");

@@ -24,7 +24,7 @@ pub mod unpaid;
 pub use batch::BatchSettings;
 
 use crate::metrics::Metrics;
-use crate::store::{CancelOutcome, HoldOutcome, NewHold, NewOrder, OrderChange, OrderOutcome, Store, StoreError};
+use crate::store::{CancelOutcome, HoldOutcome, NewEmail, NewHold, NewOrder, OrderChange, OrderOutcome, Store, StoreError};
 use batch::{BatchError, Batcher};
 use chrono::{DateTime, Utc};
 use contract::model::HoldStatus;
@@ -205,10 +205,16 @@ impl Inventory {
         Ok(expired.holds)
     }
 
-    /// Cancels an order; its tickets go back on sale.
-    #[tracing::instrument(skip(self))]
-    pub async fn cancel_order(&self, order_id: i64, why: &OrderChange, now: DateTime<Utc>) -> Result<CancelOutcome, InventoryError> {
-        let outcome = self.store.cancel_order(order_id, why, now).await?;
+    /// Cancels an order, queueing `tell_buyer` with it; its tickets go back on sale.
+    #[tracing::instrument(skip(self, tell_buyer))]
+    pub async fn cancel_order(
+        &self,
+        order_id: i64,
+        why: &OrderChange,
+        tell_buyer: Option<&NewEmail>,
+        now: DateTime<Utc>,
+    ) -> Result<CancelOutcome, InventoryError> {
+        let outcome = self.store.cancel_order(order_id, why, tell_buyer, now).await?;
         if let CancelOutcome::Cancelled(returned) = &outcome {
             self.give_back(returned).await;
         }

@@ -30,10 +30,19 @@ async fn cancel_lapsed(inventory: &Inventory) -> Result<u64, super::InventoryErr
     let why = OrderChange { user_id: None, reason: REASON.into() };
     let mut cancelled = 0;
     for order_id in inventory.store.lapsed_unpaid_orders(now, PER_ROUND).await? {
+        let email = lapse_email(inventory, order_id).await?;
         // Paid or cancelled meanwhile: the store's conditional UPDATE says so, and it is skipped.
-        if let CancelOutcome::Cancelled(_) = inventory.cancel_order(order_id, &why, now).await? {
+        if let CancelOutcome::Cancelled(_) = inventory.cancel_order(order_id, &why, email.as_ref(), now).await? {
             cancelled += 1;
         }
     }
     Ok(cancelled)
+}
+
+/// The buyer's email about the lapse, queued with the cancellation.
+async fn lapse_email(inventory: &Inventory, order_id: i64) -> Result<Option<crate::store::NewEmail>, super::InventoryError> {
+    let Some(order) = inventory.store.order_by_id(order_id).await? else { return Ok(None) };
+    let Some(event) = inventory.store.event_by_id(order.event_id).await? else { return Ok(None) };
+    let (subject, text) = crate::mail::letters::lapsed(&event, &order);
+    Ok(Some(crate::store::NewEmail::text(&order.buyer_email, subject, text, Some(order.id))))
 }

@@ -86,6 +86,18 @@ pub fn cancellation(event: &EventDetails, order: &OrderRecord, refunded_minor: i
     )
 }
 
+/// An order awaiting payment was not paid by its deadline (`offline_payment_days`).
+pub fn lapsed(event: &EventDetails, order: &OrderRecord) -> (String, String) {
+    (
+        format!("Your unpaid order {} for {} was cancelled", order.reference, event.title),
+        format!(
+            "Hello {},\n\nYour order {} for {} was not paid by its deadline, so it was cancelled and its tickets went back \
+             on sale. Nothing was charged.\n\nTo go after all, order again on the event's page if tickets are left.\n",
+            order.buyer_name, order.reference, event.title
+        ),
+    )
+}
+
 /// An organiser refunded part or all of the order.
 pub fn refund(event: &EventDetails, order: &OrderRecord, amount_minor: i64, public_url: &str) -> (String, String) {
     (

@@ -177,8 +177,14 @@ pub trait Orders: Send + Sync {
     async fn admin_order(&self, order_id: i64) -> StoreResult<Option<AdminOrderRecord>>;
     /// Cancels, refunding what was paid (nothing for an order awaiting payment); the tickets'
     /// stock goes back on sale, a discount use is given back and the change is written to the
-    /// order's history with `why`, all in one transaction.
-    async fn cancel_order(&self, order_id: i64, why: &OrderChange, now: DateTime<Utc>) -> StoreResult<CancelOutcome>;
+    /// order's history with `why`, and `tell_buyer` is queued, all in one transaction.
+    async fn cancel_order(
+        &self,
+        order_id: i64,
+        why: &OrderChange,
+        tell_buyer: Option<&super::NewEmail>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<CancelOutcome>;
     /// Marks an order awaiting payment as paid, with its history row, in one transaction.
     async fn mark_paid(&self, order_id: i64, why: &OrderChange, now: DateTime<Utc>) -> StoreResult<MarkPaidOutcome>;
     /// Orders awaiting payment whose `pay_by` has passed at `now`, oldest first.

@@ -112,6 +112,10 @@ async fn unpaid_orders_lapse_and_their_stock_returns(backend: Backend) {
             .await,
             1
         );
+        let told = app
+            .sql_i64("SELECT CAST(COUNT(*) AS BIGINT) FROM outbox_emails WHERE subject LIKE 'Your unpaid order % was cancelled' AND order_id IS NOT NULL")
+            .await;
+        assert_eq!(told, 1, "{gate}: the buyer is told, in the cancellation's transaction");
         // Back on sale, through the gate.
         app.hold_ok(&event.slug, &[(id, 3)]).await;
         app.assert_books_balance(&event.slug).await;

@@ -196,7 +196,7 @@ async fn a_hundred_cancellations_reach_the_next_hundred_exactly_once(backend: Ba
     assert_eq!(orders, 100);
     let ids: Vec<i64> = sqlx_ids(&app).await;
     let why = stampede::store::OrderChange { user_id: None, reason: "cancelled by the test".into() };
-    let cancellations = ids.iter().map(|id| app.parts.inventory.cancel_order(*id, &why, stampede::store::now()));
+    let cancellations = ids.iter().map(|id| app.parts.inventory.cancel_order(*id, &why, None, stampede::store::now()));
     for outcome in futures::future::join_all(cancellations).await {
         assert!(matches!(outcome.unwrap(), stampede::store::CancelOutcome::Cancelled(_)));
     }

@@ -5,8 +5,8 @@ use super::order_writes::{move_held_to_sold, replay};
 use super::{Backend, ORDER_MINUTE};
 use crate::store::unique::is_foreign_key_violation;
 use crate::store::{
-    AdminOrderRecord, CancelOutcome, MarkPaidOutcome, NewOrder, OrderChange, OrderFilter, OrderOutcome, OrderRecord, Orders, Questions,
-    SalesRecord, StoreError, StoreResult, Unique,
+    AdminOrderRecord, CancelOutcome, MarkPaidOutcome, NewEmail, NewOrder, OrderChange, OrderFilter, OrderOutcome, OrderRecord, Orders,
+    Questions, SalesRecord, StoreError, StoreResult, Unique,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -166,7 +166,13 @@ impl Orders for Backend {
     }
 
     #[tracing::instrument(skip(self))]
-    async fn cancel_order(&self, order_id: i64, why: &OrderChange, now: DateTime<Utc>) -> StoreResult<CancelOutcome> {
+    async fn cancel_order(
+        &self,
+        order_id: i64,
+        why: &OrderChange,
+        tell_buyer: Option<&NewEmail>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<CancelOutcome> {
         let mut tx = self.begin_write().await?;
         // Nothing was paid for an order awaiting payment, so nothing is refunded. A card order's
         // refunds are its `refunds` rows, sent through the provider (`payments`), which keep its
@@ -207,6 +213,9 @@ impl Orders for Backend {
             sqlx::query("UPDATE discount_codes SET uses = uses - 1 WHERE id = $1 AND uses > 0").bind(discount).execute(&mut *tx).await?;
         }
         write_history(&mut tx, order_id, "cancelled", why, now).await?;
+        if let Some(email) = tell_buyer {
+            super::outbox::queue_in(&mut tx, email).await?;
+        }
         let returned = super::waiting_list::offer(&mut tx, per_type, now).await?;
         tx.commit().await?;
         Ok(CancelOutcome::Cancelled(returned))

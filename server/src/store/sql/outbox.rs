@@ -1,5 +1,5 @@
 //! `outbox_emails`.
-use super::Backend;
+use super::{Backend, Tx};
 use crate::store::{EmailRecord, NewEmail, Outbox, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -8,20 +8,26 @@ use contract::admin::OrderEmail;
 /// Due: not sent, not given up on, and its next try has come.
 const DUE: &str = "sent_at IS NULL AND failed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $1)";
 
+/// Queues `email` in the transaction of what it announces.
+pub(super) async fn queue_in(tx: &mut Tx, email: &NewEmail) -> StoreResult<()> {
+    sqlx::query("INSERT INTO outbox_emails (order_id, kind, recipient, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(email.order_id)
+        .bind(email.kind.as_str())
+        .bind(&email.recipient)
+        .bind(&email.subject)
+        .bind(&email.body)
+        .bind(email.created_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 #[async_trait]
 impl Outbox for Backend {
     #[tracing::instrument(skip(self, email), fields(order_id = ?email.order_id))]
     async fn queue_email(&self, email: &NewEmail) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("INSERT INTO outbox_emails (order_id, kind, recipient, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(email.order_id)
-            .bind(email.kind.as_str())
-            .bind(&email.recipient)
-            .bind(&email.subject)
-            .bind(&email.body)
-            .bind(email.created_at)
-            .execute(&mut *tx)
-            .await?;
+        queue_in(&mut tx, email).await?;
         if let Some(order_id) = email.order_id {
             sqlx::query("UPDATE orders SET confirmation_sent_at = $2 WHERE id = $1")
                 .bind(order_id)

@@ -214,15 +214,7 @@ impl WaitingLists for Backend {
                 .await?
                 .rows_affected();
             if marked == 1 {
-                sqlx::query(
-                    "INSERT INTO outbox_emails (order_id, kind, recipient, subject, body, created_at) VALUES (NULL, 'text', $1, $2, $3, $4)",
-                )
-                .bind(&email.recipient)
-                .bind(&email.subject)
-                .bind(&email.body)
-                .bind(email.created_at)
-                .execute(&mut *tx)
-                .await?;
+                super::outbox::queue_in(&mut tx, email).await?;
             }
         }
         tx.commit().await?;
