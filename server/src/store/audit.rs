@@ -3,8 +3,9 @@
 //! Policy: [`Audit::problems`] is the one statement of the books' invariants (counters within
 //! capacity, counters equal to what tickets and holds add up to, no orphans, no hold outliving its
 //! expiry; every succeeded card payment with exactly one order or one full refund, no card order
-//! without its payment, no double charge); the load tool and the tests call it rather than
-//! restating any of them.
+//! without its payment, no double charge; the waiting list served in order, each offer its own
+//! hold, no stock left free while someone waits whose request it fits); the load tool and the
+//! tests call it rather than restating any of them.
 use super::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -25,6 +26,26 @@ pub struct Audit {
     pub live_holds_past_ttl: i64,
     /// The money: card payments checked against orders and refunds.
     pub money: MoneyAudit,
+    /// The waiting lists, checked against the holds offered from them.
+    pub waiting_list: WaitingListAudit,
+}
+
+/// An event's waiting lists, counted from the rows (see [`Audit::problems`]).
+#[derive(Clone, Debug, Default, sqlx::FromRow)]
+pub struct WaitingListAudit {
+    /// Entries still waiting.
+    pub waiting: i64,
+    /// Entries offered tickets (whatever became of the offer).
+    pub offered: i64,
+    /// Offers bought.
+    pub claimed: i64,
+    /// Offered entries with someone ahead of them on the same list still waiting: served out of
+    /// turn.
+    pub out_of_order: i64,
+    /// Offered entries whose hold is not theirs alone, for their type and quantity.
+    pub offers_astray: i64,
+    /// Ticket types with stock free while the head of their list waits for no more than that.
+    pub idle_while_waiting: i64,
 }
 
 /// An event's card payments, counted from the rows (see [`Audit::problems`]).
@@ -113,6 +134,16 @@ impl Audit {
             (money.unpaid_orders, "card orders have no succeeded payment"),
             (money.double_charges, "reservations were charged more than once"),
             (money.over_refunded, "payments were refunded more than was paid"),
+        ] {
+            if count > 0 {
+                problems.push(format!("{count} {what}"));
+            }
+        }
+        let list = &self.waiting_list;
+        for (count, what) in [
+            (list.out_of_order, "waiting-list offers went to someone while a person ahead of them still waits"),
+            (list.offers_astray, "waiting-list offers are not a hold of their own for the tickets asked for"),
+            (list.idle_while_waiting, "ticket types have tickets free while the next person on their waiting list asks for no more"),
         ] {
             if count > 0 {
                 problems.push(format!("{count} {what}"));

@@ -14,6 +14,7 @@ on_both_backends!(
     the_organiser_sees_the_list_and_removes_and_closes,
     joining_is_limited_per_network,
     a_hundred_cancellations_reach_the_next_hundred_exactly_once,
+    the_audit_sees_a_list_served_out_of_turn,
 );
 
 async fn join(app: &TestApp, slug: &str, ticket_type: i64, name: &str, quantity: i64) -> reqwest::Response {
@@ -222,4 +223,39 @@ async fn sqlx_ids(app: &TestApp) -> Vec<i64> {
         ids.push(app.sql_i64(&format!("SELECT id FROM orders ORDER BY id LIMIT 1 OFFSET {offset}")).await);
     }
     ids
+}
+
+/// The waiting list's invariants in `Audit::problems`, each broken by hand behind the store's
+/// back: stock left free while the head of the list fits, an offer out of turn, an offer sharing
+/// another's hold.
+async fn the_audit_sees_a_list_served_out_of_turn(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let event = app.seed_event(&[TypeSpec::on_sale("Standing", 2000, 2)]).await;
+    let standing = event.type_ids[0];
+    let first = app.hold_ok(&event.slug, &[(standing, 2)]).await;
+    for name in ["Ada", "Bob", "Cy"] {
+        joined(&app, &event.slug, standing, name, 1, 201).await;
+    }
+    assert_eq!(app.client.delete(app.url(&format!("/api/holds/{}", first.id))).send().await.unwrap().status(), 200);
+    let audit = app.assert_books_balance(&event.slug).await;
+    let list = &audit.waiting_list;
+    assert_eq!((list.waiting, list.offered, list.claimed), (1, 2, 0), "Ada and Bob offered, Cy waiting: {list:?}");
+
+    let problems = |audit: stampede::store::Audit| audit.problems().join("; ");
+    let audit_now =
+        || async { app.store().audit(app.event_id(&event.slug).await, stampede::store::now(), Duration::from_secs(3600)).await.unwrap() };
+    // A ticket more, and nobody offered it although Cy wants one.
+    app.sql(&format!("UPDATE ticket_types SET capacity = capacity + 1 WHERE id = {standing}")).await;
+    assert!(problems(audit_now().await).contains("tickets free while the next person"), "idle stock goes unseen");
+    app.sql(&format!("UPDATE ticket_types SET capacity = capacity - 1 WHERE id = {standing}")).await;
+    // Ada back in line: Bob, behind her, was offered tickets while she waits.
+    app.sql("UPDATE waiting_list_entries SET state = 'waiting' WHERE name = 'Ada'").await;
+    let seen = problems(audit_now().await);
+    assert!(seen.contains("while a person ahead of them still waits"), "an offer out of turn goes unseen: {seen}");
+    app.sql("UPDATE waiting_list_entries SET state = 'offered' WHERE name = 'Ada'").await;
+    // Bob's entry pointing at Ada's hold: one offer shared by two.
+    app.sql("UPDATE waiting_list_entries SET hold_id = (SELECT hold_id FROM waiting_list_entries WHERE name = 'Ada') WHERE name = 'Bob'")
+        .await;
+    let seen = problems(audit_now().await);
+    assert!(seen.contains("not a hold of their own"), "a shared offer goes unseen: {seen}");
 }

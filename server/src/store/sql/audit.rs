@@ -1,7 +1,7 @@
 //! Reading an event's books for `Audit::problems`: every figure is counted independently from
 //! the rows (tickets, holds, orders), so the counters can be checked against them.
 use super::Backend;
-use crate::store::{Audit, Audits, MoneyAudit, StoreResult, TicketTypeAudit};
+use crate::store::{Audit, Audits, MoneyAudit, StoreResult, TicketTypeAudit, WaitingListAudit};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -58,6 +58,38 @@ impl Backend {
             )
             .await?;
         Ok(money)
+    }
+}
+
+impl Backend {
+    /// The event's waiting lists against the holds offered from them, each figure from the rows.
+    async fn waiting_list_audit(&self, event_id: i64) -> StoreResult<WaitingListAudit> {
+        let sql = "SELECT \
+             CAST(COUNT(*) FILTER (WHERE w.state = 'waiting') AS BIGINT) AS waiting, \
+             CAST(COUNT(*) FILTER (WHERE w.state = 'offered') AS BIGINT) AS offered, \
+             CAST(COUNT(*) FILTER (WHERE w.state = 'offered' AND h.status = 'ordered') AS BIGINT) AS claimed, \
+             CAST(COUNT(*) FILTER (WHERE w.state = 'offered' AND EXISTS (SELECT 1 FROM waiting_list_entries a \
+                 WHERE a.ticket_type_id = w.ticket_type_id AND a.state = 'waiting' AND a.id < w.id)) AS BIGINT) AS out_of_order, \
+             CAST(COUNT(*) FILTER (WHERE w.state = 'offered' AND (h.id IS NULL \
+                 OR (SELECT COUNT(*) FROM waiting_list_entries s WHERE s.hold_id = w.hold_id) <> 1 \
+                 OR (SELECT COUNT(*) FROM hold_items hi WHERE hi.hold_id = w.hold_id) <> 1 \
+                 OR NOT EXISTS (SELECT 1 FROM hold_items hi WHERE hi.hold_id = w.hold_id \
+                     AND hi.ticket_type_id = w.ticket_type_id AND hi.quantity = w.quantity))) AS BIGINT) AS offers_astray, \
+             CAST(0 AS BIGINT) AS idle_while_waiting \
+             FROM waiting_list_entries w LEFT JOIN holds h ON h.id = w.hold_id WHERE w.event_id = $1";
+        let mut list: WaitingListAudit = sqlx::query_as(sql).bind(event_id).fetch_one(&self.pool).await?;
+        // The head of each list: the waiting entry no other waiting entry of its type is ahead of.
+        list.idle_while_waiting = self
+            .count(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM ticket_types t JOIN events e ON e.id = t.event_id \
+                 JOIN waiting_list_entries w ON w.ticket_type_id = t.id AND w.state = 'waiting' \
+                 WHERE t.event_id = $1 AND e.waiting_list AND w.quantity <= t.capacity - t.sold - t.held \
+                 AND NOT EXISTS (SELECT 1 FROM waiting_list_entries a WHERE a.ticket_type_id = t.id AND a.state = 'waiting' AND a.id < w.id)",
+                event_id,
+                None,
+            )
+            .await?;
+        Ok(list)
     }
 }
 
@@ -119,6 +151,7 @@ impl Audits for Backend {
                 )
                 .await?,
             money: self.money_audit(event_id).await?,
+            waiting_list: self.waiting_list_audit(event_id).await?,
             live_holds_past_ttl: self
                 .count(
                     "SELECT CAST(COUNT(*) AS BIGINT) FROM holds WHERE event_id = $1 AND status = 'active' AND expires_at <= $2",
