@@ -128,20 +128,6 @@ impl Admin {
         Ok(Some(NewEmail::text(&order.buyer_email, subject, text, Some(order.id))))
     }
 
-    /// Queues an email about the order to its buyer after what it announces, which is done: a
-    /// failure to queue it is logged, not undone.
-    pub(super) async fn tell_buyer(&self, order_id: i64, letter: impl FnOnce(&EventDetails, &OrderRecord) -> (String, String)) {
-        let queued = async {
-            if let Some(email) = self.letter_about(order_id, letter).await? {
-                self.store.queue_email(&email).await?;
-            }
-            Ok::<(), ApiError>(())
-        };
-        if let Err(err) = queued.await {
-            tracing::warn!(order_id, error = %err, "the buyer's email could not be queued");
-        }
-    }
-
     #[tracing::instrument(skip(self, code))]
     pub async fn check_in(&self, user_id: i64, event_id: i64, code: &str) -> Result<CheckIn, ApiError> {
         // Door staff may be viewers: checking in changes no sale.

@@ -69,16 +69,15 @@ impl Admin {
             typed => Some(super::inputs::decimal_minor("amount", typed, "the amount to refund")?),
         };
         let reason = if reason.is_empty() { "refunded by an organiser" } else { reason };
-        let refunded_minor = self.send_refund(user_id, order_id, amount, reason).await?;
+        self.send_refund(user_id, order_id, amount, reason, true).await?;
         self.changed(owner.event_id).await;
-        let public_url = self.doors.letters.public_url().to_string();
-        self.tell_buyer(order_id, |event, order| crate::mail::letters::refund(event, order, refunded_minor, &public_url)).await;
         self.load_order(order_id).await
     }
 
-    /// Records a refund of `amount` (None: all that is left) and asks the provider for it; what
-    /// was refunded.
-    async fn send_refund(&self, user_id: i64, order_id: i64, amount: Option<i64>, reason: &str) -> Result<i64, ApiError> {
+    /// Records a refund of `amount` (None: all that is left), with the buyer's email about it when
+    /// `tell_buyer` (a cancellation's own email says it instead), and asks the provider for it;
+    /// what was refunded.
+    async fn send_refund(&self, user_id: i64, order_id: i64, amount: Option<i64>, reason: &str, tell_buyer: bool) -> Result<i64, ApiError> {
         let left = match self.store.payment_of_order(order_id).await? {
             None => {
                 return Err(ApiError::Conflict {
@@ -88,18 +87,27 @@ impl Admin {
             }
             Some(payment) => payment.amount_minor,
         };
+        let letter = |amount_minor: i64| async move {
+            if !tell_buyer {
+                return Ok(None);
+            }
+            let public_url = self.doors.letters.public_url().to_string();
+            self.letter_about(order_id, |event, order| crate::mail::letters::refund(event, order, amount_minor, &public_url)).await
+        };
+        let amount_minor = amount.unwrap_or(left);
         let refund = NewRefund {
             order_id,
-            amount_minor: amount.unwrap_or(left),
+            amount_minor,
             reason: reason.to_string(),
             user_id: Some(user_id),
             at: store::now(),
+            tell_buyer: letter(amount_minor).await?,
         };
         let refund = match self.store.request_refund(&refund).await? {
             RefundRequest::Requested(refund) => refund,
             RefundRequest::NotCardPaid => return Err(not_found(Resource::Order)),
             RefundRequest::TooMuch { left_minor } if amount.is_none() && left_minor > 0 => {
-                let all = NewRefund { amount_minor: left_minor, ..refund };
+                let all = NewRefund { amount_minor: left_minor, tell_buyer: letter(left_minor).await?, ..refund };
                 match self.store.request_refund(&all).await? {
                     RefundRequest::Requested(refund) => refund,
                     _ => return Err(ApiError::Conflict { field: None, message: "This order was refunded meanwhile.".into() }),
@@ -126,7 +134,7 @@ impl Admin {
     /// Cancels an order; with `refund`, a card order's payment goes back too (what is left of it).
     pub(super) async fn refund_on_cancel(&self, user_id: i64, order_id: i64, input: &CancelInput) -> Result<(), ApiError> {
         if input.refund && self.store.payment_of_order(order_id).await?.is_some() {
-            match self.send_refund(user_id, order_id, None, "cancelled and refunded by an organiser").await {
+            match self.send_refund(user_id, order_id, None, "cancelled and refunded by an organiser", false).await {
                 Ok(_) | Err(ApiError::Conflict { .. }) => {}
                 Err(err) => return Err(err),
             }

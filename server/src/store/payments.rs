@@ -128,6 +128,8 @@ pub struct NewRefund {
     pub reason: String,
     pub user_id: Option<i64>,
     pub at: DateTime<Utc>,
+    /// The buyer's email about it, queued in the refund's own transaction.
+    pub tell_buyer: Option<super::NewEmail>,
 }
 
 #[derive(Clone, Debug)]

@@ -118,6 +118,12 @@ async fn refunds_in_part_then_in_full_never_more(backend: Backend) {
     assert_eq!(at_provider, 5000, "the provider refunded exactly that");
     let dashboard = owner.expect(owner.get(&format!("/events/{event_id}/dashboard")).await, 200).await;
     assert_eq!(dashboard["revenue_minor"], 0, "revenue is net of refunds: {dashboard}");
+    // The buyer is told of each refund, its amount in words (queued with the refund itself); the
+    // refusals told nobody anything.
+    let told = crate::admin_client::mail_to(&app, "ada.lovelace@example.com").await;
+    let refunds: Vec<_> = told.iter().filter(|mail| mail.subject.starts_with("A refund for your order")).collect();
+    assert_eq!(refunds.len(), 2, "{told:?}");
+    assert!(refunds[0].body.contains("10.00") && refunds[1].body.contains("40.00"), "{refunds:?}");
     let audit = app.assert_books_balance("refunds").await;
     assert_eq!(audit.money.succeeded, 1);
 }

@@ -353,6 +353,9 @@ impl Payments for Backend {
             .await?;
         let why = OrderChange { user_id: refund.user_id, reason: refund.reason.clone() };
         write_history(&mut tx, refund.order_id, "refunded", &why, refund.at).await?;
+        if let Some(email) = &refund.tell_buyer {
+            super::outbox::queue_in(&mut tx, email).await?;
+        }
         let record = Self::refund_by_id(&mut tx, id).await?;
         tx.commit().await?;
         Ok(RefundRequest::Requested(record))
