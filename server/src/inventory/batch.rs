@@ -1,14 +1,15 @@
-//! Group commit. Every hold and every order of an event changes the same ticket_types row, so one
-//! transaction each makes thousands of buyers queue on one row lock, and on PostgreSQL piles
-//! foreign-key share locks on it. Instead, requests are queued and a dispatcher hands whatever has
-//! arrived to one transaction (`Store::create_holds`, `Store::place_orders`), which updates each
-//! ticket type once for the whole batch.
+//! Group commit. Every hold, every order and every waiting-list join of an event takes the same
+//! ticket_types row, so one transaction each makes thousands of buyers queue on one row lock, each
+//! holding a database connection while it waits, and on PostgreSQL piles foreign-key share locks
+//! on it. Instead, requests are queued and a dispatcher hands whatever has arrived to one
+//! transaction (`Store::create_holds`, `Store::place_orders`, `Store::join_waiting_lists`), which
+//! takes each ticket type once for the whole batch.
 //!
 //! No batch waits on a timer: when a transaction slot is free, the next batch goes at once with
 //! whatever is queued (one request when traffic is light, so light traffic pays no latency). While
 //! slots are busy, arrivals accumulate into the next batch: the busier the sale, the bigger the
 //! batches, the fewer the transactions per request.
-use crate::store::{HoldOutcome, NewHold, NewOrder, OrderOutcome, Store, StoreError, StoreResult};
+use crate::store::{HoldOutcome, Joined, NewHold, NewOrder, NewWaitingEntry, OrderOutcome, Store, StoreError, StoreResult};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -49,6 +50,12 @@ pub const HOLDS: Job<NewHold, HoldOutcome> =
 /// Orders: `Store::place_orders` for a batch, `Store::place_order` (with its own fallbacks) alone.
 pub const ORDERS: Job<NewOrder, OrderOutcome> =
     Job { batch: |store, orders| store.place_orders(orders), one: |store, order| store.place_order(order) };
+
+/// Waiting-list joins: `Store::join_waiting_lists` for a batch. In a sell-out every buyer still
+/// looking joins within seconds, while the last orders are being placed: one transaction each
+/// would take the database's connections from those orders.
+pub const JOINS: Job<NewWaitingEntry, Joined> =
+    Job { batch: |store, entries| store.join_waiting_lists(entries), one: |store, entry| store.join_waiting_list(entry) };
 
 struct Pending<R, O> {
     request: R,

@@ -13,6 +13,7 @@
 //!   may never admit what the database does not have.
 //! - Orders are group-committed by the order batcher, except orders with a discount code: the
 //!   code's conditional UPDATE may refuse one, and it must not take a batch down with it.
+//! - Waiting-list joins are group-committed too: they take the type's row like a stock change.
 //! - The gate's levels are (re)loaded from the database per event ([`levels`]).
 //! - Orders left unpaid past their deadline are cancelled like any other ([`unpaid`]).
 mod batch;
@@ -24,7 +25,9 @@ pub mod unpaid;
 pub use batch::BatchSettings;
 
 use crate::metrics::Metrics;
-use crate::store::{CancelOutcome, HoldOutcome, NewEmail, NewHold, NewOrder, OrderChange, OrderOutcome, Store, StoreError};
+use crate::store::{
+    CancelOutcome, HoldOutcome, Joined, NewEmail, NewHold, NewOrder, NewWaitingEntry, OrderChange, OrderOutcome, Store, StoreError,
+};
 use batch::{BatchError, Batcher};
 use chrono::{DateTime, Utc};
 use contract::model::HoldStatus;
@@ -75,6 +78,7 @@ pub struct Inventory {
     gate: Option<Arc<dyn Gate>>,
     holds: Batcher<NewHold, HoldOutcome>,
     orders: Batcher<NewOrder, OrderOutcome>,
+    joins: Batcher<NewWaitingEntry, Joined>,
     database_path: Semaphore,
     database_path_wait: Duration,
     levels: Levels,
@@ -91,6 +95,7 @@ impl Inventory {
         Inventory {
             holds: Batcher::spawn(store.clone(), batch::HOLDS, settings.batch, observer("holds")),
             orders: Batcher::spawn(store.clone(), batch::ORDERS, settings.batch, observer("orders")),
+            joins: Batcher::spawn(store.clone(), batch::JOINS, settings.batch, observer("waiting_list_joins")),
             store,
             gate,
             database_path: Semaphore::new(settings.database_path_limit.max(1)),
@@ -174,6 +179,12 @@ impl Inventory {
         } else {
             Ok(self.orders.submit(order).await?)
         }
+    }
+
+    /// Puts a person on a type's waiting list (or finds their place), with others joining at the
+    /// same moment in one transaction.
+    pub async fn join_waiting_list(&self, entry: NewWaitingEntry) -> Result<Joined, InventoryError> {
+        Ok(self.joins.submit(entry).await?)
     }
 
     /// Gives a live hold's stock back. The hold's status afterwards; None: there is no such hold.

@@ -88,11 +88,22 @@ pub struct UnsentOffer {
 
 #[async_trait]
 pub trait WaitingLists: Send + Sync {
-    /// Adds the entry at the back of the type's list (or finds the address's waiting entry), and
-    /// offers at once what stock there is, in order.
-    async fn join_waiting_list(&self, entry: &NewWaitingEntry) -> StoreResult<Joined>;
-    /// An event's entries, oldest first.
-    async fn waiting_list(&self, event_id: i64) -> StoreResult<Vec<WaitingEntryRecord>>;
+    /// Adds each entry at the back of its type's list (or finds the address's waiting entry), in
+    /// one transaction, and offers at once what stock there is, in order; outcomes in the
+    /// entries' order. One transaction for many: joins queue on their type's row like every
+    /// stock change, and in a sell-out thousands arrive at once (`inventory::batch`).
+    async fn join_waiting_lists(&self, entries: &[NewWaitingEntry]) -> StoreResult<Vec<Joined>>;
+    async fn join_waiting_list(&self, entry: &NewWaitingEntry) -> StoreResult<Joined> {
+        let mut joined = self.join_waiting_lists(std::slice::from_ref(entry)).await?;
+        joined.pop().ok_or_else(|| anyhow::anyhow!("a join without its outcome").into())
+    }
+    /// An event's first 5,000 entries, oldest first (what the admin app shows).
+    async fn waiting_list(&self, event_id: i64) -> StoreResult<Vec<WaitingEntryRecord>> {
+        self.waiting_list_after(event_id, 0, 5_000).await
+    }
+    /// An event's entries after the entry `after_id` (0: from the first), oldest first, at most
+    /// `limit`: a list of any length, page by page.
+    async fn waiting_list_after(&self, event_id: i64, after_id: i64, limit: i64) -> StoreResult<Vec<WaitingEntryRecord>>;
     async fn waiting_entry(&self, entry_id: i64) -> StoreResult<Option<WaitingEntryRecord>>;
     /// Takes a waiting entry off the list (an offer already made stands until its hold ends);
     /// false when it was not waiting.

@@ -51,7 +51,7 @@ impl Storefront {
             quantity: request.quantity,
             joined_at: store::now(),
         };
-        let (created, record) = match self.store.join_waiting_list(&entry).await? {
+        let (created, record) = match self.inventory.join_waiting_list(entry).await? {
             Joined::Joined(record) => (true, record),
             Joined::AlreadyWaiting(record) => (false, record),
         };

@@ -109,45 +109,61 @@ impl Backend {
 
 #[async_trait]
 impl WaitingLists for Backend {
-    #[tracing::instrument(skip(self, entry), fields(ticket_type_id = entry.ticket_type_id))]
-    async fn join_waiting_list(&self, entry: &NewWaitingEntry) -> StoreResult<Joined> {
+    #[tracing::instrument(skip_all, fields(entries = entries.len()))]
+    async fn join_waiting_lists(&self, entries: &[NewWaitingEntry]) -> StoreResult<Vec<Joined>> {
+        let Some(now) = entries.iter().map(|entry| entry.joined_at).max() else { return Ok(Vec::new()) };
+        let mut types: Vec<TicketTypeId> = entries.iter().map(|entry| entry.ticket_type_id).collect();
+        types.sort_unstable();
+        types.dedup();
         let mut tx = self.begin_write().await?;
-        // The type's row first, as every stock change takes it: joins and offers of one type queue.
-        sqlx::query("UPDATE ticket_types SET held = held WHERE id = $1").bind(entry.ticket_type_id).execute(&mut *tx).await?;
-        let existing: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM waiting_list_entries WHERE ticket_type_id = $1 AND email = $2 AND state = 'waiting'")
-                .bind(entry.ticket_type_id)
-                .bind(&entry.email)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if let Some(id) = existing {
-            tx.rollback().await?;
-            let record = self.entry_where("w.id = $1", id).await?.ok_or_else(|| anyhow::anyhow!("entry {id} vanished"))?;
-            return Ok(Joined::AlreadyWaiting(record));
+        // The types' rows first (in id order, as every stock change takes them): joins and offers
+        // of one type queue behind each other.
+        for ticket_type_id in &types {
+            sqlx::query("UPDATE ticket_types SET held = held WHERE id = $1").bind(ticket_type_id).execute(&mut *tx).await?;
         }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO waiting_list_entries (event_id, ticket_type_id, name, email, quantity, state, joined_at) \
-             VALUES ($1, $2, $3, $4, $5, 'waiting', $6) RETURNING id",
-        )
-        .bind(entry.event_id)
-        .bind(entry.ticket_type_id)
-        .bind(&entry.name)
-        .bind(&entry.email)
-        .bind(entry.quantity)
-        .bind(entry.joined_at)
-        .fetch_one(&mut *tx)
-        .await?;
+        // (entry id, new): an address already waiting for the type keeps its place, also when it
+        // joins twice within one batch.
+        let mut ids = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let existing: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM waiting_list_entries WHERE ticket_type_id = $1 AND email = $2 AND state = 'waiting'")
+                    .bind(entry.ticket_type_id)
+                    .bind(&entry.email)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(id) = existing {
+                ids.push((id, false));
+                continue;
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO waiting_list_entries (event_id, ticket_type_id, name, email, quantity, state, joined_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'waiting', $6) RETURNING id",
+            )
+            .bind(entry.event_id)
+            .bind(entry.ticket_type_id)
+            .bind(&entry.name)
+            .bind(&entry.email)
+            .bind(entry.quantity)
+            .bind(entry.joined_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            ids.push((id, true));
+        }
         // Stock may be free (a hold expired a moment ago, and nobody was waiting then).
-        offer(&mut tx, vec![(entry.ticket_type_id, 0)], entry.joined_at).await?;
+        offer(&mut tx, types.iter().map(|ticket_type_id| (*ticket_type_id, 0)).collect(), now).await?;
         tx.commit().await?;
-        let record = self.entry_where("w.id = $1", id).await?.ok_or_else(|| anyhow::anyhow!("entry {id} vanished"))?;
-        Ok(Joined::Joined(record))
+        let mut joined = Vec::with_capacity(ids.len());
+        for (id, new) in ids {
+            let record = self.entry_where("w.id = $1", id).await?.ok_or_else(|| anyhow::anyhow!("entry {id} vanished"))?;
+            joined.push(if new { Joined::Joined(record) } else { Joined::AlreadyWaiting(record) });
+        }
+        Ok(joined)
     }
 
     #[tracing::instrument(skip(self))]
-    async fn waiting_list(&self, event_id: i64) -> StoreResult<Vec<WaitingEntryRecord>> {
-        let sql = format!("{ENTRY_SELECT} WHERE w.event_id = $1 ORDER BY w.id LIMIT 5000");
-        Ok(sqlx::query_as(&sql).bind(event_id).fetch_all(&self.pool).await?)
+    async fn waiting_list_after(&self, event_id: i64, after_id: i64, limit: i64) -> StoreResult<Vec<WaitingEntryRecord>> {
+        let sql = format!("{ENTRY_SELECT} WHERE w.event_id = $1 AND w.id > $2 ORDER BY w.id LIMIT $3");
+        Ok(sqlx::query_as(&sql).bind(event_id).bind(after_id).bind(limit).fetch_all(&self.pool).await?)
     }
 
     async fn waiting_entry(&self, entry_id: i64) -> StoreResult<Option<WaitingEntryRecord>> {
