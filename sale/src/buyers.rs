@@ -4,6 +4,7 @@
 use crate::options::{CardShares, Options, Scenario};
 use crate::provider::{self, Browser};
 use crate::stats::{Recorder, Step};
+use crate::waiting_list;
 use app::model::{Availability, Hold, HoldRequest, HoldRequestItem, OrderRequest, PaymentMethod, Person, SaleStatus};
 use app::payment::{CardPaymentRequest, PaymentState, PaymentStatus};
 use rand::rngs::StdRng;
@@ -24,7 +25,7 @@ pub struct Sale {
     pub ticket_type_id: i64,
     pub options: Options,
     pub recorder: Recorder,
-    client: reqwest::Client,
+    pub client: reqwest::Client,
     connections: Semaphore,
     deadline: Instant,
     active: AtomicUsize,
@@ -33,6 +34,8 @@ pub struct Sale {
     provider: Option<Browser>,
     /// How the paying buyers' payments ended.
     pub cards: CardTally,
+    /// Buyers on the waiting list (`--waiting-list`).
+    pub joined: AtomicUsize,
 }
 
 /// How the card payments of a sale ended, as the buyers saw them.
@@ -108,6 +111,7 @@ impl Sale {
             peak_active: AtomicUsize::new(0),
             provider,
             cards: CardTally::default(),
+            joined: AtomicUsize::new(0),
         })
     }
 }
@@ -115,7 +119,7 @@ impl Sale {
 impl Sale {
     /// `request` as the edge forwards it for buyer number `buyer`: from an address in 10.0.0.0/8
     /// of that buyer's own.
-    fn as_buyer(&self, buyer: usize, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    pub fn as_buyer(&self, buyer: usize, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         let [_, a, b, c] = (buyer as u32).to_be_bytes();
         request.header("x-stampede-edge-key", EDGE_KEY).header("x-stampede-client-ip", format!("10.{a}.{b}.{c}"))
     }
@@ -167,14 +171,14 @@ pub async fn run(sale: Arc<Sale>, start: tokio::time::Instant, offsets: Vec<Dura
     }
 }
 
-enum Outcome {
+pub enum Outcome {
     Status(u16, Option<String>, Option<Duration>),
     Failed(&'static str),
 }
 
 impl Sale {
     /// One request; latency counts the wait for a connection slot too.
-    async fn send(&self, step: Step, request: reqwest::RequestBuilder, ok: u16) -> Outcome {
+    pub async fn send(&self, step: Step, request: reqwest::RequestBuilder, ok: u16) -> Outcome {
         let started = Instant::now();
         let Ok(_slot) = self.connections.acquire().await else { return Outcome::Failed("closed") };
         let outcome = match request.send().await {
@@ -204,7 +208,7 @@ impl Sale {
         outcome
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
 
@@ -226,6 +230,9 @@ async fn journey(sale: &Sale, rng: &mut StdRng, buyer: usize) {
     }
     let wanted: i64 = if flash { *[1, 1, 2, 2, 2, 3, 4].get(rng.gen_range(0..7)).unwrap_or(&1) } else { rng.gen_range(1..=2) };
     let patience_ends = Instant::now() + options.patience;
+    // Of the buyers who find the tickets gone, this share joins the waiting list (drawn only then,
+    // so that runs without a list see the same buyers as before).
+    let joins_list = options.waiting_list.is_some_and(|list| rng.gen_bool(list.join_share));
     let mut busy_retries = 0;
     let hold = loop {
         if sale.past_deadline() || Instant::now() >= patience_ends {
@@ -239,6 +246,13 @@ async fn journey(sale: &Sale, rng: &mut StdRng, buyer: usize) {
                     pause(sale, Duration::from_millis(rng.gen_range(500..1_000))).await;
                     continue;
                 }
+                Some((SaleStatus::SoldOut, _)) if joins_list => match waiting_list::join(sale, buyer, wanted).await {
+                    waiting_list::Joined::Yes | waiting_list::Joined::No => return,
+                    waiting_list::Joined::NotYet(retry_after) => {
+                        pause(sale, retry_after.unwrap_or_else(|| jitter(rng, options.poll))).await;
+                        continue;
+                    }
+                },
                 _ => {
                     pause(sale, jitter(rng, options.poll)).await;
                     continue;
@@ -438,7 +452,7 @@ async fn payment(
     None
 }
 
-async fn availability(sale: &Sale) -> Option<(SaleStatus, i64)> {
+pub async fn availability(sale: &Sale) -> Option<(SaleStatus, i64)> {
     let get = sale.client.get(sale.url(&format!("/api/events/{}/availability", sale.slug)));
     let Outcome::Status(200, Some(body), _) = sale.send(Step::Availability, get, 200).await else { return None };
     let availability: Availability = serde_json::from_str(&body).ok()?;
@@ -449,6 +463,11 @@ fn jitter(rng: &mut StdRng, around: Duration) -> Duration {
     around.mul_f64(rng.gen_range(0.75..1.25))
 }
 
-fn person(buyer: usize, n: usize) -> Person {
+pub fn person(buyer: usize, n: usize) -> Person {
     Person { name: format!("Buyer {buyer} Guest {n}"), email: format!("buyer{buyer}.guest{n}@sale.example") }
+}
+
+/// The buyer whose address `person` made.
+pub fn buyer_of(address: &str) -> Option<usize> {
+    address.strip_prefix("buyer")?.split_once('.')?.0.parse().ok()
 }

@@ -109,6 +109,18 @@ pub struct SaleArgs {
     /// The share of paying buyers who pass 3-D Secure only after their hold has expired
     #[arg(long, value_name = "F", default_value_t = 0.03, value_parser = share, help_heading = "Paying by card")]
     pub late_share: f64,
+
+    /// Flash: buyers who find the tickets gone may join the waiting list; its offers are read from
+    /// the storefront's emails and bought, then an organiser cancels orders and what reaches the
+    /// list is checked (spawn mode)
+    #[arg(long, help_heading = "The waiting list")]
+    pub waiting_list: bool,
+    /// The share of buyers who join the list when they find the tickets gone
+    #[arg(long, value_name = "F", default_value_t = 0.5, value_parser = share, help_heading = "The waiting list")]
+    pub join_share: f64,
+    /// How many orders the organiser cancels after the sale
+    #[arg(long, value_name = "N", default_value_t = 100, help_heading = "The waiting list")]
+    pub cancellations: usize,
 }
 
 /// This tool sends bursts of traffic: only ever to this machine.

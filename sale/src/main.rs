@@ -19,6 +19,7 @@ mod options;
 mod provider;
 mod stats;
 mod storefront;
+mod waiting_list;
 
 use buyers::Sale;
 use clap::Parser;
@@ -101,6 +102,8 @@ struct RunResult {
     failures: Vec<String>,
     /// How the card payments ended (`--pay-by-card`).
     cards: Option<CardSummary>,
+    /// What reached the waiting list (`--waiting-list`).
+    list: Option<waiting_list::ListReport>,
 }
 
 /// What the buyers saw of their card payments.
@@ -159,6 +162,16 @@ impl RunResult {
                 cards.provider_p50_ms,
                 cards.provider_p99_ms,
                 cards.tally
+            ));
+        }
+        if let Some(list) = &self.list {
+            let list_audit = &self.audit.waiting_list;
+            line.push_str(&format!(
+                " {} offers_out_of_order={} offers_astray={} idle_while_waiting={}",
+                list.line(),
+                list_audit.out_of_order,
+                list_audit.offers_astray,
+                list_audit.idle_while_waiting
             ));
         }
         if !self.failures.is_empty() {
@@ -225,10 +238,35 @@ async fn sell(options: &Options, storefront: &Storefront) -> anyhow::Result<RunR
     let deadline = Instant::now() + until_on_sale + options.max_run;
     let sale =
         Arc::new(Sale::new(storefront.base_url.clone(), event.slug.clone(), event.ticket_type_id, options.clone(), deadline, provider)?);
+    // The people on the waiting list read their email throughout, and buy what they are offered.
+    let mailbox = storefront.mail_dir.as_ref().map(|dir| Arc::new(waiting_list::Mailbox::new(dir.path().to_path_buf())));
+    let reading = mailbox.clone().map(|mailbox| tokio::spawn(mailbox.watch(sale.clone())));
     let started = Instant::now() + until_on_sale;
     buyers::run(sale.clone(), tokio::time::Instant::now() + until_on_sale, buyers::schedule(options)).await;
     let selling = started.elapsed();
-    let (audit, settling) = storefront.settled_audit(event.id, Duration::from_secs(options.hold_ttl_secs)).await?;
+    let (mut audit, settling) = storefront.settled_audit(event.id, Duration::from_secs(options.hold_ttl_secs)).await?;
+    let mut list = None;
+    if let (Some(plan), Some(mailbox)) = (options.waiting_list, &mailbox) {
+        println!(
+            "   {} buyers joined the waiting list; the organiser cancels {} orders",
+            sale.joined.load(Ordering::Relaxed),
+            plan.cancellations
+        );
+        let report = waiting_list::cancellations(
+            &sale,
+            &storefront.store,
+            event.id,
+            (&event.organiser.0, &event.organiser.1),
+            mailbox,
+            plan.cancellations,
+        )
+        .await?;
+        audit = storefront.settled_audit(event.id, Duration::from_secs(options.hold_ttl_secs)).await?.0;
+        list = Some(report);
+    }
+    if let Some(reading) = reading {
+        reading.abort();
+    }
 
     let summary = sale.recorder.summary();
     let peak_buyers = sale.peak_active.load(Ordering::Relaxed);
@@ -238,6 +276,9 @@ async fn sell(options: &Options, storefront: &Storefront) -> anyhow::Result<RunR
         settling.as_secs_f64()
     );
     summary.print();
+    if let Some(list) = &list {
+        println!("   waiting list: {}", list.line());
+    }
     if let Some(stripe) = &storefront.stripe {
         println!(
             "   the storefront's calls to localstripe, timed at the simulator's proxy (the provider's time, inside the card steps above):"
@@ -263,12 +304,17 @@ async fn sell(options: &Options, storefront: &Storefront) -> anyhow::Result<RunR
     if audit.held() > 0 {
         failures.push(format!("{} tickets still held after every hold should have settled", audit.held()));
     }
-    if options.scenario == Scenario::Flash && audit.sold() != audit.capacity() {
+    // With people on the list, tickets may stay kept for nobody only when the next person asks for
+    // more than there are: `Audit::problems` checks that (idle_while_waiting).
+    if options.scenario == Scenario::Flash && audit.sold() != audit.capacity() && audit.waiting_list.waiting == 0 {
         failures.push(format!(
             "sold {} of {}: buyers were still waiting when stock came back, yet it was not sold",
             audit.sold(),
             audit.capacity()
         ));
+    }
+    if let Some(list) = &list {
+        failures.extend(list.failures.iter().cloned());
     }
     for failure in &failures {
         println!("   FAIL: {failure}");
@@ -294,5 +340,5 @@ async fn sell(options: &Options, storefront: &Storefront) -> anyhow::Result<RunR
              browser_provider_* is the buyers' own calls to localstripe (3-D Secure, cards made during the sale)"
         );
     }
-    Ok(RunResult { summary, audit, peak_buyers, failures, cards })
+    Ok(RunResult { summary, audit, peak_buyers, failures, cards, list })
 }

@@ -43,6 +43,17 @@ pub struct Options {
     pub keep_db: bool,
     /// Buyers pay by card (None: at the door), with these shares of card kinds.
     pub cards: Option<CardShares>,
+    /// Sold-out buyers may join the waiting list, and orders are cancelled after the sale.
+    pub waiting_list: Option<ListPlan>,
+}
+
+/// The waiting list's part of a flash sale.
+#[derive(Clone, Copy, Debug)]
+pub struct ListPlan {
+    /// Of the buyers who find the tickets gone, the share who join.
+    pub join_share: f64,
+    /// Orders the organiser cancels after the sale.
+    pub cancellations: usize,
 }
 
 /// Of the buyers who pay by card, the shares of each kind of card (the rest pay at once).
@@ -65,6 +76,13 @@ impl Options {
         let gate = args.gate.unwrap_or_else(|| if args.redis_url.is_some() { "redis".into() } else { "local".into() });
         if args.pay_by_card && args.target.is_some() {
             return Err(usage_error(scenario, ErrorKind::ArgumentConflict, "--pay-by-card starts its own storefront: leave out --target"));
+        }
+        if args.waiting_list && (args.target.is_some() || args.baseline || !flash) {
+            return Err(usage_error(
+                scenario,
+                ErrorKind::ArgumentConflict,
+                "--waiting-list is a flash sale on a storefront it starts, without --baseline: leave out --target and --baseline",
+            ));
         }
         if args.declined_share + args.three_ds_share + args.late_share > 1.0 {
             return Err(usage_error(scenario, ErrorKind::ValueValidation, "the card shares add up to more than 1"));
@@ -101,6 +119,7 @@ impl Options {
                 three_ds: args.three_ds_share,
                 late: args.late_share,
             }),
+            waiting_list: args.waiting_list.then_some(ListPlan { join_share: args.join_share, cancellations: args.cancellations }),
         })
     }
 
@@ -192,9 +211,14 @@ mod tests {
             "ample --hold-ttl-secs 0",
             "ample --target http://10.0.0.5:3000",
             "ample --unknown",
+            "ample --waiting-list",
+            "flash --waiting-list --baseline",
+            "flash --waiting-list --join-share 2",
         ] {
             assert!(parse(line).is_err(), "{line:?} was accepted");
         }
         assert!(parse("flash --target http://127.0.0.1:3000 --gate redis").is_ok(), "a running storefront has its own gate");
+        let list = parse("flash --waiting-list --join-share 0.3 --cancellations 10").unwrap().waiting_list.unwrap();
+        assert_eq!((list.join_share, list.cancellations), (0.3, 10));
     }
 }

@@ -27,10 +27,18 @@ pub enum Step {
     /// The provider's own calls, made by the buyer's browser (creating the card, 3-D Secure): the
     /// test server's speed, not Stampede's.
     Provider,
+    /// Joining the waiting list (`--waiting-list`).
+    Join,
+    /// Opening an offer's link: the hold kept for them.
+    Offer,
+    /// Buying the offered tickets.
+    Claim,
+    /// The organiser cancelling an order through the admin API.
+    Cancel,
 }
 
 impl Step {
-    pub const ALL: [Step; 10] = [
+    pub const ALL: [Step; 14] = [
         Step::Page,
         Step::Availability,
         Step::Hold,
@@ -41,6 +49,10 @@ impl Step {
         Step::OriginIntent,
         Step::OriginOther,
         Step::Provider,
+        Step::Join,
+        Step::Offer,
+        Step::Claim,
+        Step::Cancel,
     ];
 
     pub fn name(self) -> &'static str {
@@ -55,6 +67,10 @@ impl Step {
             Step::OriginIntent => "create intent",
             Step::OriginOther => "other calls",
             Step::Provider => "provider (browser side)",
+            Step::Join => "join list",
+            Step::Offer => "open offer",
+            Step::Claim => "buy offer",
+            Step::Cancel => "cancel order",
         }
     }
 }

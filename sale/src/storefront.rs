@@ -1,9 +1,11 @@
 //! The storefront under test: a database made for the run, a `stampede serve` process on a free
 //! loopback port (or one already running), the sale's event, and the audit of its books after.
 use crate::options::{Options, Scenario};
+use crate::waiting_list::ORGANISER_PASSWORD;
 use anyhow::{bail, Context};
 use sqlx::Connection;
-use stampede::store::{self, Audit, DatabaseSettings, EventDetails, NewOrganiser, Store, TicketTypeChange};
+use stampede::admin::accounts::hash_password;
+use stampede::store::{self, AccountOutcome, Audit, DatabaseSettings, EventDetails, NewAccount, Store, TicketTypeChange};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,10 +21,14 @@ pub struct Storefront {
     dropped_database: Option<(String, String)>,
     _sqlite_dir: Option<tempfile::TempDir>,
     pub log_path: Option<std::path::PathBuf>,
+    /// Where the storefront writes its emails (`MAIL_DIR`), when the waiting list reads them.
+    pub mail_dir: Option<tempfile::TempDir>,
 }
 
 pub struct SaleEvent {
     pub id: i64,
+    /// The organiser's sign-in (email, password).
+    pub organiser: (String, String),
     pub slug: String,
     pub ticket_type_id: i64,
     pub on_sale_at: chrono::DateTime<chrono::Utc>,
@@ -42,6 +48,7 @@ impl Storefront {
                 dropped_database: None,
                 _sqlite_dir: None,
                 log_path: None,
+                mail_dir: None,
             });
         }
         // The provider first: when it cannot start, no database is left behind.
@@ -87,6 +94,16 @@ impl Storefront {
                 .env("PAYMENT_RECONCILE_INTERVAL_MS", "1000")
                 .env("PAYMENT_RECONCILE_AFTER_MS", reconcile_after_ms.to_string());
         }
+        let mail_dir = match options.waiting_list {
+            Some(_) => {
+                let dir = tempfile::tempdir()?;
+                // Emails as files the simulator reads, at a pace that lets the offers out soon
+                // after the sale's confirmations rather than behind them.
+                command.env("MAIL_DIR", dir.path()).env("MAIL_RATE_PER_SECOND", "500");
+                Some(dir)
+            }
+            None => None,
+        };
         for (key, value) in options.server_env.iter().chain(extra_env) {
             command.env(key, value);
         }
@@ -100,6 +117,7 @@ impl Storefront {
             dropped_database,
             _sqlite_dir: sqlite_dir,
             log_path: Some(log_path),
+            mail_dir,
         };
         storefront.wait_until_ready().await?;
         Ok(storefront)
@@ -127,8 +145,18 @@ impl Storefront {
     /// One published event with one ticket type, going on sale `lead` from now.
     pub async fn seed(&self, options: &Options, lead: Duration) -> anyhow::Result<SaleEvent> {
         let unique = uuid::Uuid::new_v4().simple().to_string();
-        let organiser_id =
-            self.store.create_organiser(&NewOrganiser { name: "Sale Simulator".into(), email: format!("{unique}@sale.example") }).await?;
+        // An account the organiser signs in with, as the admin app's users do.
+        let organiser_email = format!("{unique}@sale.example");
+        let account = NewAccount {
+            email: organiser_email.clone(),
+            name: "Sale Simulator".into(),
+            password_hash: hash_password(ORGANISER_PASSWORD.into()).await.map_err(|err| anyhow::anyhow!("{err:?}"))?,
+            organisation: "Sale Simulator".into(),
+            created_at: store::now(),
+        };
+        let AccountOutcome::Created { organiser_id, .. } = self.store.create_account(&account).await? else {
+            bail!("the organiser's address {organiser_email} is taken");
+        };
         let slug = format!("sale-{}", &unique[..10]);
         let now = store::now();
         let starts_at = now + chrono::Duration::days(30);
@@ -176,7 +204,7 @@ impl Storefront {
         if let Some(stripe) = &self.stripe {
             stripe.connect(self.store.clone(), &self.sealing_key, organiser_id, &self.base_url).await?;
         }
-        Ok(SaleEvent { id, slug, ticket_type_id, on_sale_at })
+        Ok(SaleEvent { id, organiser: (organiser_email, ORGANISER_PASSWORD.into()), slug, ticket_type_id, on_sale_at })
     }
 
     /// The books once every hold has become an order or expired and been reaped (bounded wait).
