@@ -53,7 +53,7 @@ test: tools tools-test site edge
 CLIPPY := cargo clippy --quiet
 lint:
 	cargo fmt --all --check
-	$(CLIPPY) -p stampede-contract --all-targets -- -D warnings
+	$(CLIPPY) -p stampede-contract --all-targets --all-features -- -D warnings
 	$(CLIPPY) -p stampede-app --features ssr --all-targets -- -D warnings
 	$(CLIPPY) -p stampede-server --all-targets -- -D warnings
 	$(CLIPPY) -p stampede-sale --all-targets -- -D warnings
@@ -62,7 +62,7 @@ lint:
 	$(CLIPPY) -p stampede-edge --target wasm32-unknown-unknown -- -D warnings
 
 test-rust:
-	cargo test -p stampede-contract
+	cargo test -p stampede-contract --all-features
 	cargo test -p stampede-app --features ssr
 	cargo test -p stampede-server
 	cargo test -p stampede-sale

@@ -163,6 +163,9 @@ pub struct EventInput {
     /// Minutes an offer to the next in line keeps its tickets; blank: 240.
     #[serde(default)]
     pub waiting_list_offer_minutes: String,
+    /// Whether buyers reach the sale through the edge's waiting room.
+    #[serde(default)]
+    pub waiting_room: bool,
 }
 
 /// A blank form, with the settings that are on unless turned off (as a JSON body without them).
@@ -181,6 +184,7 @@ impl Default for EventInput {
             card_payments: crate::model::yes(),
             waiting_list: crate::model::yes(),
             waiting_list_offer_minutes: String::new(),
+            waiting_room: false,
         }
     }
 }

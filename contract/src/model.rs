@@ -44,6 +44,10 @@ pub struct EventDetails {
     /// How long a waiting-list offer keeps its tickets for the person it was made to.
     #[serde(default = "crate::model::default_offer_minutes")]
     pub waiting_list_offer_minutes: i64,
+    /// Whether buyers reach the sale through the edge's waiting room (off by default): the origin
+    /// then takes holds only with an admission (`rules::admission`).
+    #[serde(default)]
+    pub waiting_room: bool,
 }
 
 /// Four hours: long enough to see an email and pay, short enough that the next in line is not

@@ -177,6 +177,7 @@ impl Storefront {
                     card_payments: true,
                     waiting_list: true,
                     waiting_list_offer_minutes: 240,
+                    waiting_room: false,
                 },
                 true,
             )

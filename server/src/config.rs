@@ -49,6 +49,19 @@ pub struct Settings {
     pub payments: PaymentSettings,
     /// Email (`mail/`, docs/operations.md "Email").
     pub mail: MailSettings,
+    /// `WAITING_ROOM_KEY`: the key the edge's waiting room signs admissions with
+    /// (`rules::admission`); without it, no event can turn its room on.
+    pub waiting_room_key: Option<WaitingRoomKey>,
+}
+
+/// The waiting room's signing key; never printed.
+#[derive(Clone)]
+pub struct WaitingRoomKey(pub std::sync::Arc<[u8]>);
+
+impl std::fmt::Debug for WaitingRoomKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WaitingRoomKey(..)")
+    }
 }
 
 /// Card payments (`payments/`, docs/operations.md "Payments").
@@ -279,6 +292,14 @@ impl Settings {
                 worker_interval,
             },
             mail: mail_settings(&get, &number, worker_interval)?,
+            waiting_room_key: match get("WAITING_ROOM_KEY") {
+                None => None,
+                Some(key) if key.len() >= contract::rules::admission::MIN_KEY_BYTES => Some(WaitingRoomKey(key.into_bytes().into())),
+                Some(_) => anyhow::bail!(
+                    "WAITING_ROOM_KEY must be at least {} characters: it is all that stands between a script and the front of the queue",
+                    contract::rules::admission::MIN_KEY_BYTES
+                ),
+            },
             http,
             fair_use: FairUseSettings {
                 holds_per_network: Rate {
@@ -448,6 +469,14 @@ mod tests {
         assert!(err.contains("PORT"), "{err}");
         assert!(settings(&[("HOLD_TTL_SECONDS", "0")]).is_err());
         assert!(settings(&[("STAMPEDE_DEMO", "maybe")]).is_err());
+    }
+
+    #[test]
+    fn the_waiting_room_key_is_optional_and_must_be_long() {
+        assert!(settings(&[]).unwrap().waiting_room_key.is_none());
+        assert!(settings(&[("WAITING_ROOM_KEY", "0123456789abcdef0123456789abcdef")]).unwrap().waiting_room_key.is_some());
+        let err = settings(&[("WAITING_ROOM_KEY", "short")]).unwrap_err().to_string();
+        assert!(err.contains("WAITING_ROOM_KEY"), "{err}");
     }
 
     #[test]

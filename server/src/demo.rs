@@ -68,6 +68,7 @@ pub async fn seed_or_refresh(store: &dyn Store, storefront: &Storefront) -> anyh
                 card_payments: true,
                 waiting_list: true,
                 waiting_list_offer_minutes: 240,
+                waiting_room: false,
             },
             true,
         )
@@ -158,7 +159,7 @@ async fn sell(storefront: &Storefront, ticket_type_id: i64, count: i64, per_orde
     while left > 0 {
         let quantity = left.min(per_order);
         let request = HoldRequest { items: vec![HoldRequestItem { ticket_type_id, quantity }], access_code: None };
-        let hold = storefront.create_hold(DEMO_SLUG, &request, &Buyer::box_office()).await?;
+        let hold = storefront.create_hold(DEMO_SLUG, &request, &Buyer::box_office(), None).await?;
         let order = OrderRequest {
             buyer: box_office.clone(),
             attendees: (0..quantity).map(|_| box_office.clone()).collect(),

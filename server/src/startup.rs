@@ -67,6 +67,7 @@ impl Application {
                 hold_ttl: settings.hold_ttl,
                 fair_use: settings.fair_use,
                 payment_hold_extension: payments.hold_extension,
+                waiting_room_key: settings.waiting_room_key.clone(),
             },
         ));
         if settings.demo {
@@ -87,7 +88,10 @@ impl Application {
             hashing: Hashing::new(account_settings.hash_concurrency, account_settings.hash_wait, metrics.clone()),
             letters: Letters::new(&account_settings.public_url),
         };
-        let admin = Arc::new(Admin::new(store.clone(), events.clone(), inventory.clone(), doors, cards.clone()));
+        let admin = Arc::new(
+            Admin::new(store.clone(), events.clone(), inventory.clone(), doors, cards.clone())
+                .with_waiting_room(settings.waiting_room_key.is_some()),
+        );
         let admin_csrf = Arc::new(SignInCsrf::load(store.as_ref(), account_settings.secure_cookies).await?);
         if !settings.http.operator_token.is_set() {
             tracing::info!("OPERATOR_TOKEN is not set: /metrics and the detail of /readyz are closed");

@@ -127,6 +127,7 @@ pub struct EventFields {
     pub card_payments: RwSignal<bool>,
     pub waiting_list: RwSignal<bool>,
     pub waiting_list_offer_minutes: RwSignal<String>,
+    pub waiting_room: RwSignal<bool>,
 }
 
 pub const EVENT_FIELDS: &[&str] = &[
@@ -157,6 +158,7 @@ impl EventFields {
             card_payments: RwSignal::new(input.card_payments),
             waiting_list: RwSignal::new(input.waiting_list),
             waiting_list_offer_minutes: RwSignal::new(input.waiting_list_offer_minutes),
+            waiting_room: RwSignal::new(input.waiting_room),
         }
     }
 
@@ -174,6 +176,7 @@ impl EventFields {
             card_payments: event.card_payments,
             waiting_list: event.waiting_list,
             waiting_list_offer_minutes: event.waiting_list_offer_minutes.to_string(),
+            waiting_room: event.waiting_room,
         })
     }
 
@@ -192,6 +195,7 @@ impl EventFields {
             card_payments: self.card_payments.get_untracked(),
             waiting_list: self.waiting_list.get_untracked(),
             waiting_list_offer_minutes: trimmed(self.waiting_list_offer_minutes),
+            waiting_room: self.waiting_room.get_untracked(),
         }
     }
 
@@ -260,6 +264,11 @@ pub fn EventInputs(form: FormState, fields: EventFields) -> impl IntoView {
         <Input form id="event-offer-minutes" name="waiting_list_offer_minutes" label="Minutes to claim a waiting-list offer" kind="number"
             value=fields.waiting_list_offer_minutes
             hint="Returned tickets go to the next in line, kept for them this long (blank: 240), then to the next. Turning the list off removes everyone still waiting." />
+        <div class="check">
+            <input type="checkbox" id="event-waiting-room" name="waiting_room" bind:checked=fields.waiting_room />
+            <label for="event-waiting-room">"Waiting room at the on-sale"</label>
+        </div>
+        <p class="hint">"Buyers queue at the edge and reach the sale in turn; the origin takes holds only from those the room let in."</p>
         <Field form id="event-description" name="description" label="Description">
             <textarea id="event-description" name="description" rows="5" bind:value=fields.description></textarea>
         </Field>

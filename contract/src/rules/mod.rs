@@ -17,6 +17,9 @@
 //! | the API's error codes | [`ErrorCode`] |
 //! | who a storefront client is (headers, browser token) | [`client`] |
 //! | what a password may be | [`password::weakness`], [`password::MIN_CHARS`] |
+//! | a waiting room's admission (feature `admission`) | `admission::sign`, `admission::verify` |
+#[cfg(feature = "admission")]
+pub mod admission;
 pub mod cache;
 pub mod client;
 pub mod error_code;

@@ -3,7 +3,7 @@
 //! `Admin::changed`, so it shows on this origin's storefront at once.
 use super::{inputs, views, Admin};
 use crate::error::ApiError;
-use crate::store::{self, EventRecord, Removed, Resource, Saved, TicketTypeUpdate};
+use crate::store::{self, EventDetails, EventRecord, Removed, Resource, Saved, TicketTypeUpdate};
 use contract::admin::{
     AdminEvent, AdminEventSummary, AdminTicketType, Discount, DiscountInput, EventInput, Question, QuestionInput, Role, TicketTypeInput,
     TicketTypeOrder,
@@ -27,7 +27,7 @@ impl Admin {
     #[tracing::instrument(skip(self, input))]
     pub async fn create_event(&self, user_id: i64, organiser_id: i64, input: &EventInput) -> Result<AdminEvent, ApiError> {
         self.organisation_access(user_id, organiser_id, Role::Admin).await?;
-        let change = inputs::event(input)?;
+        let change = self.event_change(input)?;
         match self.store.create_event(organiser_id, &change, false).await? {
             Saved::Saved(event_id) => self.load_event(event_id).await,
             _ => Err(slug_taken()),
@@ -40,10 +40,22 @@ impl Admin {
         self.load_event(event_id).await
     }
 
+    /// The event form's fields as the store takes them, and what this origin can do with them.
+    fn event_change(&self, input: &EventInput) -> Result<EventDetails, ApiError> {
+        let change = inputs::event(input)?;
+        if change.waiting_room && !self.waiting_room_ready {
+            return Err(ApiError::invalid_field(
+                "waiting_room",
+                "The waiting room needs the edge and this server to share a key (WAITING_ROOM_KEY), and none is set: ask whoever runs the servers.",
+            ));
+        }
+        Ok(change)
+    }
+
     #[tracing::instrument(skip(self, input))]
     pub async fn update_event(&self, user_id: i64, event_id: i64, input: &EventInput) -> Result<AdminEvent, ApiError> {
         self.access(user_id, Resource::Event, event_id, Role::Admin).await?;
-        let change = inputs::event(input)?;
+        let change = self.event_change(input)?;
         match self.store.update_event(event_id, &change).await? {
             Saved::Saved(()) => {}
             Saved::Taken => return Err(slug_taken()),

@@ -147,6 +147,7 @@ pub fn event(input: &EventInput) -> Result<EventDetails, ApiError> {
         card_payments: input.card_payments,
         waiting_list: input.waiting_list,
         waiting_list_offer_minutes: offer_minutes(&input.waiting_list_offer_minutes)?,
+        waiting_room: input.waiting_room,
     })
 }
 

@@ -36,11 +36,18 @@ pub struct Admin {
     doors: Doors,
     /// Organisations' payment accounts, and refunds through them.
     cards: Arc<CardProvider>,
+    /// Whether this origin can check the waiting room's admissions (`WAITING_ROOM_KEY`): without
+    /// it, no event may turn its room on, or its sale would refuse every hold.
+    waiting_room_ready: bool,
 }
 
 impl Admin {
     pub fn new(store: Arc<dyn Store>, events: Arc<EventCache>, inventory: Arc<Inventory>, doors: Doors, cards: Arc<CardProvider>) -> Admin {
-        Admin { store, events, inventory, doors, cards }
+        Admin { store, events, inventory, doors, cards, waiting_room_ready: false }
+    }
+
+    pub fn with_waiting_room(self, ready: bool) -> Admin {
+        Admin { waiting_room_ready: ready, ..self }
     }
 
     /// Every change to an event (its details, types, codes, questions, orders) ends here: the

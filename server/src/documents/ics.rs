@@ -100,6 +100,7 @@ mod tests {
             card_payments: true,
             waiting_list: true,
             waiting_list_offer_minutes: 240,
+            waiting_room: false,
         }
     }
 

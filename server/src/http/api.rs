@@ -1,6 +1,6 @@
 //! The JSON API (docs/api.md): event snapshots and availability, holds, orders (card payments in
 //! `payments.rs`).
-use super::client::StorefrontClient;
+use super::client::{AdmissionToken, StorefrontClient};
 use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey};
 use super::AppState;
 use crate::error::ApiError;
@@ -133,9 +133,10 @@ async fn create_hold(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
     client: StorefrontClient,
+    AdmissionToken(admission): AdmissionToken,
     ApiJson(request): ApiJson<HoldRequest>,
 ) -> Result<Response, ApiError> {
-    let hold = state.storefront.create_hold(&slug, &request, &client.buyer).await?;
+    let hold = state.storefront.create_hold(&slug, &request, &client.buyer, admission.as_deref()).await?;
     let mut response = (StatusCode::CREATED, no_store(hold)).into_response();
     if let Some(cookie) = client.set_cookie(state.secure_cookies) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);

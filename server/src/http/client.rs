@@ -141,6 +141,22 @@ impl FromRequestParts<super::AppState> for StorefrontClient {
     }
 }
 
+/// The waiting room's admission a request carries (`rules::admission`): the header a script sends,
+/// else the cookie the room set in the browser.
+pub struct AdmissionToken(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for AdmissionToken {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        use contract::rules::admission;
+        let header = parts.headers.get(admission::HEADER).and_then(|value| value.to_str().ok());
+        let cookie =
+            || parts.headers.get_all(header::COOKIE).iter().filter_map(|value| value.to_str().ok()).find_map(admission::from_cookies);
+        Ok(AdmissionToken(header.or_else(cookie).map(str::to_string)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,8 @@ pub struct NewHold {
     pub items: Vec<(TicketTypeId, i64)>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The buyer's place in the event's waiting room, when the room is on (`rules::admission`).
+    pub admission_id: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -73,6 +75,8 @@ pub trait Holds: Send + Sync {
         outcomes.pop().ok_or_else(|| StoreError::Unexpected(anyhow::anyhow!("a batch of one hold gave no outcome")))
     }
     async fn hold(&self, id: Uuid) -> StoreResult<Option<HoldRecord>>;
+    /// Whether a place in the waiting room keeps a live hold at `now`.
+    async fn admission_has_live_hold(&self, admission_id: &str, now: DateTime<Utc>) -> StoreResult<bool>;
     /// Gives a live hold's stock back. Returns the hold's status afterwards (None: no such hold) and
     /// the stock this call returned (empty if the hold was not live).
     async fn release_hold(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<Option<(HoldStatus, ReturnedStock)>>;

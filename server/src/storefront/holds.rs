@@ -14,23 +14,32 @@ use uuid::Uuid;
 
 impl Storefront {
     #[tracing::instrument(skip(self, request, buyer))]
-    pub async fn create_hold(&self, slug: &str, request: &HoldRequest, buyer: &Buyer) -> Result<Hold, ApiError> {
-        let result = self.try_create_hold(slug, request, buyer).await;
+    /// `admission`: the token of the event's waiting room, as the buyer sent it (needed when the
+    /// event's room is on, `admission`).
+    pub async fn create_hold(&self, slug: &str, request: &HoldRequest, buyer: &Buyer, admission: Option<&str>) -> Result<Hold, ApiError> {
+        let result = self.try_create_hold(slug, request, buyer, admission).await;
         self.metrics.count_hold(match &result {
             Ok(_) => "created",
             Err(ApiError::SoldOut { .. }) => "sold_out",
             Err(ApiError::NotOnSale(_)) => "not_on_sale",
             Err(ApiError::Busy(_)) => "busy",
             Err(ApiError::TooManyRequests(_)) => "limited",
+            Err(ApiError::Forbidden(_)) => "not_admitted",
             Err(_) => "invalid",
         });
         result
     }
 
-    async fn try_create_hold(&self, slug: &str, request: &HoldRequest, buyer: &Buyer) -> Result<Hold, ApiError> {
+    async fn try_create_hold(&self, slug: &str, request: &HoldRequest, buyer: &Buyer, admission: Option<&str>) -> Result<Hold, ApiError> {
         let event = self.event(slug).await?;
         let snapshot = &event.snapshot;
         let now = store::now();
+        // Through the waiting room, when it is on: checked first, so the queue cannot be skipped
+        // by asking for anything at all.
+        let place = match snapshot.event.waiting_room {
+            true => Some(self.admissions.admit(self.store.as_ref(), event.id, admission, now).await?),
+            false => None,
+        };
         let code = request.access_code.as_deref().map(str::trim).filter(|code| !code.is_empty());
         let code_charge = code.map(|_| self.fair_use.try_code(buyer, None, CodeKind::Access)).transpose()?;
         let checked = check_hold_request(&event, request, now);
@@ -46,6 +55,7 @@ impl Storefront {
             items: items.iter().map(|(info, quantity)| (info.id, *quantity)).collect(),
             created_at: now,
             expires_at: now + chrono::Duration::from_std(self.hold_ttl).map_err(anyhow::Error::from)?,
+            admission_id: place.as_ref().map(|place| place.queue_id.clone()),
         };
         let tickets = hold.items.iter().map(|(_, quantity)| quantity).sum();
         self.fair_use.admit_hold(buyer, event.id, hold.id, tickets, hold.expires_at, now)?;

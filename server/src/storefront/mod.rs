@@ -15,6 +15,7 @@
 //! code and a type that does not exist get the same answer, so ids cannot be used to probe for
 //! codes. Discount codes are previewed from the hold, and applied for real only in the order's
 //! transaction.
+mod admission;
 mod card;
 mod catalogue;
 mod checkout;
@@ -29,6 +30,7 @@ use crate::inventory::Inventory;
 use crate::metrics::Metrics;
 use crate::payments::{CardProvider, Payments};
 use crate::store::Store;
+use admission::Admissions;
 pub use card::Reconciled;
 use fair_use::{FairUse, FairUseSettings};
 pub use orders::OrderAttempt;
@@ -47,16 +49,19 @@ pub struct Storefront {
     cards: Arc<CardProvider>,
     /// How long a hold is kept, at least, once its first card payment starts.
     payment_hold_extension: Duration,
+    admissions: Admissions,
 }
 
 /// The storefront's own settings.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct StorefrontSettings {
     /// How long a hold keeps its tickets out of sale.
     pub hold_ttl: Duration,
     pub fair_use: FairUseSettings,
     /// How long a hold is kept, at least, once its first card payment starts.
     pub payment_hold_extension: Duration,
+    /// What the waiting room's admissions are signed with (`admission`).
+    pub waiting_room_key: Option<crate::config::WaitingRoomKey>,
 }
 
 impl Storefront {
@@ -78,6 +83,7 @@ impl Storefront {
             fair_use: FairUse::new(settings.fair_use),
             cards,
             payment_hold_extension: settings.payment_hold_extension,
+            admissions: Admissions::new(settings.waiting_room_key),
         }
     }
 }

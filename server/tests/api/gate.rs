@@ -78,6 +78,7 @@ async fn the_database_wins_when_the_gate_is_wrong(backend: Backend) {
             items: vec![(id, 5)],
             created_at: now,
             expires_at: now + chrono::Duration::minutes(15),
+            admission_id: None,
         };
         app.store().create_hold(&behind_the_back).await.unwrap();
 

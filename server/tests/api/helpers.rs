@@ -231,6 +231,7 @@ impl TestApp {
                     card_payments: true,
                     waiting_list: true,
                     waiting_list_offer_minutes: 240,
+                    waiting_room: false,
                 },
                 true,
             )

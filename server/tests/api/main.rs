@@ -31,3 +31,4 @@ mod redis_process;
 mod smtp_process;
 mod stripe_process;
 mod waiting_list;
+mod waiting_room;

@@ -108,13 +108,15 @@ impl Backend {
             return Ok(Some(outcomes));
         }
         for chunk in admitted.chunks(HOLDS_PER_INSERT) {
-            let mut insert = sqlx::QueryBuilder::<Db>::new("INSERT INTO holds (id, event_id, status, expires_at, created_at) ");
+            let mut insert =
+                sqlx::QueryBuilder::<Db>::new("INSERT INTO holds (id, event_id, status, expires_at, created_at, admission_id) ");
             insert.push_values(chunk, |mut row, (hold, _)| {
                 row.push_bind(hold.id)
                     .push_bind(hold.event_id)
                     .push_bind(HoldStatus::Active.as_str())
                     .push_bind(hold.expires_at)
-                    .push_bind(hold.created_at);
+                    .push_bind(hold.created_at)
+                    .push_bind(hold.admission_id.as_deref());
             });
             insert.build().execute(&mut *tx).await?;
             let items: Vec<(Uuid, TicketTypeId, i64, i64)> =
@@ -163,6 +165,17 @@ impl Holds for Backend {
     }
 
     #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip(self))]
+    async fn admission_has_live_hold(&self, admission_id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        let live: Option<i32> =
+            sqlx::query_scalar("SELECT 1 FROM holds WHERE admission_id = $1 AND status = 'active' AND expires_at > $2 LIMIT 1")
+                .bind(admission_id)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(live.is_some())
+    }
+
     async fn hold(&self, id: Uuid) -> StoreResult<Option<HoldRecord>> {
         // One round trip: every checkout step reads its hold, so at a sale this runs once per order.
         let rows: Vec<HoldItemRow> = sqlx::query_as(
