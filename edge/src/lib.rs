@@ -21,6 +21,7 @@ mod origins;
 mod pages;
 mod path;
 mod respond;
+pub mod room;
 
 use config::Config;
 use contract::rules::{is_valid_slug, ErrorCode};
