@@ -166,6 +166,12 @@ pub struct EventInput {
     /// Whether buyers reach the sale through the edge's waiting room.
     #[serde(default)]
     pub waiting_room: bool,
+    /// Buyers let in per minute; blank: 3000.
+    #[serde(default)]
+    pub waiting_room_per_minute: String,
+    /// Most buyers in at once; blank: 1000.
+    #[serde(default)]
+    pub waiting_room_max_active: String,
 }
 
 /// A blank form, with the settings that are on unless turned off (as a JSON body without them).
@@ -185,6 +191,8 @@ impl Default for EventInput {
             waiting_list: crate::model::yes(),
             waiting_list_offer_minutes: String::new(),
             waiting_room: false,
+            waiting_room_per_minute: String::new(),
+            waiting_room_max_active: String::new(),
         }
     }
 }

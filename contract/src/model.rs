@@ -48,6 +48,12 @@ pub struct EventDetails {
     /// then takes holds only with an admission (`rules::admission`).
     #[serde(default)]
     pub waiting_room: bool,
+    /// Buyers the room lets in per minute.
+    #[serde(default = "crate::model::default_room_per_minute")]
+    pub waiting_room_per_minute: i64,
+    /// Most buyers in at once (let in, not yet done).
+    #[serde(default = "crate::model::default_room_max_active")]
+    pub waiting_room_max_active: i64,
 }
 
 /// Four hours: long enough to see an email and pay, short enough that the next in line is not
@@ -56,6 +62,22 @@ pub const DEFAULT_OFFER_MINUTES: i64 = 240;
 
 pub(crate) fn default_offer_minutes() -> i64 {
     DEFAULT_OFFER_MINUTES
+}
+
+/// 50 buyers a second: one origin on two cores takes about 1,000 holds and 70 orders a second in
+/// a flash sale (docs/operations.md, "Measured"), and each buyer makes a few requests.
+pub const DEFAULT_ROOM_PER_MINUTE: i64 = 3_000;
+/// Enough for 20 seconds at the default rate: buyers take that long to choose and pay.
+pub const DEFAULT_ROOM_MAX_ACTIVE: i64 = 1_000;
+/// The bounds of both room settings.
+pub const ROOM_SETTING_RANGE: std::ops::RangeInclusive<i64> = 1..=1_000_000;
+
+pub(crate) fn default_room_per_minute() -> i64 {
+    DEFAULT_ROOM_PER_MINUTE
+}
+
+pub(crate) fn default_room_max_active() -> i64 {
+    DEFAULT_ROOM_MAX_ACTIVE
 }
 
 /// serde's default for settings that are on unless turned off.

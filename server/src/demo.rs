@@ -69,6 +69,8 @@ pub async fn seed_or_refresh(store: &dyn Store, storefront: &Storefront) -> anyh
                 waiting_list: true,
                 waiting_list_offer_minutes: 240,
                 waiting_room: false,
+                waiting_room_per_minute: 3000,
+                waiting_room_max_active: 1000,
             },
             true,
         )

@@ -128,6 +128,8 @@ pub struct EventFields {
     pub waiting_list: RwSignal<bool>,
     pub waiting_list_offer_minutes: RwSignal<String>,
     pub waiting_room: RwSignal<bool>,
+    pub waiting_room_per_minute: RwSignal<String>,
+    pub waiting_room_max_active: RwSignal<String>,
 }
 
 pub const EVENT_FIELDS: &[&str] = &[
@@ -141,6 +143,8 @@ pub const EVENT_FIELDS: &[&str] = &[
     "currency",
     "offline_payment_days",
     "waiting_list_offer_minutes",
+    "waiting_room_per_minute",
+    "waiting_room_max_active",
 ];
 
 impl EventFields {
@@ -159,6 +163,8 @@ impl EventFields {
             waiting_list: RwSignal::new(input.waiting_list),
             waiting_list_offer_minutes: RwSignal::new(input.waiting_list_offer_minutes),
             waiting_room: RwSignal::new(input.waiting_room),
+            waiting_room_per_minute: RwSignal::new(input.waiting_room_per_minute),
+            waiting_room_max_active: RwSignal::new(input.waiting_room_max_active),
         }
     }
 
@@ -177,6 +183,8 @@ impl EventFields {
             waiting_list: event.waiting_list,
             waiting_list_offer_minutes: event.waiting_list_offer_minutes.to_string(),
             waiting_room: event.waiting_room,
+            waiting_room_per_minute: event.waiting_room_per_minute.to_string(),
+            waiting_room_max_active: event.waiting_room_max_active.to_string(),
         })
     }
 
@@ -196,6 +204,8 @@ impl EventFields {
             waiting_list: self.waiting_list.get_untracked(),
             waiting_list_offer_minutes: trimmed(self.waiting_list_offer_minutes),
             waiting_room: self.waiting_room.get_untracked(),
+            waiting_room_per_minute: trimmed(self.waiting_room_per_minute),
+            waiting_room_max_active: trimmed(self.waiting_room_max_active),
         }
     }
 
@@ -269,6 +279,10 @@ pub fn EventInputs(form: FormState, fields: EventFields) -> impl IntoView {
             <label for="event-waiting-room">"Waiting room at the on-sale"</label>
         </div>
         <p class="hint">"Buyers queue at the edge and reach the sale in turn; the origin takes holds only from those the room let in."</p>
+        <Input form id="event-room-per-minute" name="waiting_room_per_minute" label="Buyers let in per minute" kind="number"
+            value=fields.waiting_room_per_minute hint="Blank: 3000 (50 a second, what one origin serves with room to spare)." />
+        <Input form id="event-room-max-active" name="waiting_room_max_active" label="Most buyers in at once" kind="number"
+            value=fields.waiting_room_max_active hint="Blank: 1000. Those let in count until they have ordered or their turn has run out." />
         <Field form id="event-description" name="description" label="Description">
             <textarea id="event-description" name="description" rows="5" bind:value=fields.description></textarea>
         </Field>

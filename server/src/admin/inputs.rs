@@ -148,6 +148,18 @@ pub fn event(input: &EventInput) -> Result<EventDetails, ApiError> {
         waiting_list: input.waiting_list,
         waiting_list_offer_minutes: offer_minutes(&input.waiting_list_offer_minutes)?,
         waiting_room: input.waiting_room,
+        waiting_room_per_minute: room_setting(
+            "waiting_room_per_minute",
+            &input.waiting_room_per_minute,
+            contract::model::DEFAULT_ROOM_PER_MINUTE,
+            "buyers the waiting room lets in per minute",
+        )?,
+        waiting_room_max_active: room_setting(
+            "waiting_room_max_active",
+            &input.waiting_room_max_active,
+            contract::model::DEFAULT_ROOM_MAX_ACTIVE,
+            "buyers the waiting room lets in at once",
+        )?,
     })
 }
 
@@ -163,6 +175,22 @@ fn offer_minutes(value: &str) -> Result<i64, ApiError> {
         _ => Err(invalid(
             "waiting_list_offer_minutes",
             "Give the minutes the next in line has to claim an offer as a whole number from 5 to 10080 (a week), or leave it blank for 240.",
+        )),
+    }
+}
+
+/// A waiting-room setting: blank for `default`, else a whole number within the range.
+fn room_setting(field: &str, value: &str, default: i64, what: &str) -> Result<i64, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(default);
+    }
+    let range = contract::model::ROOM_SETTING_RANGE;
+    match value.parse::<i64>() {
+        Ok(number) if range.contains(&number) => Ok(number),
+        _ => Err(invalid(
+            field,
+            format!("Give the {what} as a whole number from {} to {}, or leave it blank for {default}.", range.start(), range.end()),
         )),
     }
 }

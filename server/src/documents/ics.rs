@@ -101,6 +101,8 @@ mod tests {
             waiting_list: true,
             waiting_list_offer_minutes: 240,
             waiting_room: false,
+            waiting_room_per_minute: 3000,
+            waiting_room_max_active: 1000,
         }
     }
 

@@ -232,6 +232,8 @@ impl TestApp {
                     waiting_list: true,
                     waiting_list_offer_minutes: 240,
                     waiting_room: false,
+                    waiting_room_per_minute: 3000,
+                    waiting_room_max_active: 1000,
                 },
                 true,
             )

@@ -8,7 +8,12 @@ use contract::model::HoldRequest;
 use contract::rules::admission::{self, Admission};
 use serde_json::json;
 
-on_both_backends!(holds_need_an_admission_for_their_event, one_place_keeps_one_live_hold, no_room_without_the_key,);
+on_both_backends!(
+    holds_need_an_admission_for_their_event,
+    one_place_keeps_one_live_hold,
+    no_room_without_the_key,
+    the_rooms_rate_is_the_organisers_within_bounds,
+);
 
 const KEY: &str = "the waiting room's key, shared with the edge";
 
@@ -106,4 +111,33 @@ async fn no_room_without_the_key(backend: Backend) {
     assert!(body["message"].as_str().unwrap().contains("WAITING_ROOM_KEY"), "{body}");
     let event = owner.expect(owner.get(&format!("/events/{event_id}")).await, 200).await;
     assert_eq!(event["waiting_room"], false);
+}
+
+async fn the_rooms_rate_is_the_organisers_within_bounds(backend: Backend) {
+    let app = app_with_room(backend).await;
+    let owner = Organiser::sign_up(&app, "Olivia").await;
+    let (event_id, _) = owner.published_event("paced", &[("Standing", "20.00", 10)]).await;
+    let event = owner.expect(owner.get(&format!("/events/{event_id}")).await, 200).await;
+    assert_eq!(
+        (event["waiting_room_per_minute"].as_i64(), event["waiting_room_max_active"].as_i64()),
+        (Some(3000), Some(1000)),
+        "defaults"
+    );
+
+    let mut input = event_input("paced");
+    input["waiting_room"] = json!(true);
+    for (field, bad) in [("waiting_room_per_minute", "0"), ("waiting_room_per_minute", "fast"), ("waiting_room_max_active", "2000000")] {
+        let mut wrong = input.clone();
+        wrong[field] = json!(bad);
+        let body = assert_api_error(owner.put(&format!("/events/{event_id}"), wrong).await, 422, "validation").await;
+        assert_eq!(body["field"], field, "{body}");
+        assert!(body["message"].as_str().unwrap().contains("whole number"), "{body}");
+    }
+    input["waiting_room_per_minute"] = json!("600");
+    input["waiting_room_max_active"] = json!(" 150 ");
+    let event = owner.expect(owner.put(&format!("/events/{event_id}"), input).await, 200).await;
+    assert_eq!((event["waiting_room_per_minute"].as_i64(), event["waiting_room_max_active"].as_i64()), (Some(600), Some(150)));
+    // The storefront's snapshot carries them, for the edge's room to read.
+    let snapshot: serde_json::Value = app.get("/api/events/paced").await.json().await.unwrap();
+    assert_eq!((snapshot["waiting_room"].as_bool(), snapshot["waiting_room_per_minute"].as_i64()), (Some(true), Some(600)), "{snapshot}");
 }

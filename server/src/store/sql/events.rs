@@ -5,7 +5,7 @@ use crate::store::{AdminEventRecord, EventDetails, EventRecord, Events, Saved, S
 use async_trait::async_trait;
 
 const EVENT_COLUMNS: &str =
-    "id, organiser_id, slug, title, description, venue, timezone, starts_at, ends_at, currency, offline_payment_days, card_payments, waiting_list, waiting_list_offer_minutes, waiting_room, published, version";
+    "id, organiser_id, slug, title, description, venue, timezone, starts_at, ends_at, currency, offline_payment_days, card_payments, waiting_list, waiting_list_offer_minutes, waiting_room, waiting_room_per_minute, waiting_room_max_active, published, version";
 
 /// An event with its owner and totals over its ticket types ([`AdminEventRecord`]); a WHERE follows.
 fn admin_event_select() -> String {
@@ -20,7 +20,7 @@ fn admin_event_select() -> String {
 /// A statement that returns the event's id.
 type IdQuery<'q> = sqlx::query::QueryScalar<'q, Db, i64, <Db as sqlx::Database>::Arguments<'q>>;
 
-/// Binds an event form's fields as the next thirteen parameters, in the order the statements list them.
+/// Binds an event form's fields as the next fifteen parameters, in the order the statements list them.
 fn bind_event<'q>(query: IdQuery<'q>, change: &'q EventDetails) -> IdQuery<'q> {
     query
         .bind(&change.slug)
@@ -36,6 +36,8 @@ fn bind_event<'q>(query: IdQuery<'q>, change: &'q EventDetails) -> IdQuery<'q> {
         .bind(change.waiting_list)
         .bind(change.waiting_list_offer_minutes)
         .bind(change.waiting_room)
+        .bind(change.waiting_room_per_minute)
+        .bind(change.waiting_room_max_active)
 }
 
 /// Bumps the event's version, in the transaction of the change that pages will show.
@@ -50,8 +52,9 @@ impl Events for Backend {
     async fn create_event(&self, organiser_id: i64, details: &EventDetails, published: bool) -> StoreResult<Saved<i64>> {
         let query = sqlx::query_scalar(
             "INSERT INTO events (organiser_id, slug, title, description, venue, timezone, starts_at, ends_at, currency, \
-             offline_payment_days, card_payments, waiting_list, waiting_list_offer_minutes, waiting_room, published) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+             offline_payment_days, card_payments, waiting_list, waiting_list_offer_minutes, waiting_room, waiting_room_per_minute, \
+             waiting_room_max_active, published) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
         )
         .bind(organiser_id);
         match bind_event(query, details).bind(published).fetch_one(&self.pool).await {
@@ -100,7 +103,8 @@ impl Events for Backend {
         let query = sqlx::query_scalar(
             "UPDATE events SET slug = $2, title = $3, description = $4, venue = $5, timezone = $6, starts_at = $7, \
              ends_at = $8, currency = $9, offline_payment_days = $10, card_payments = $11, waiting_list = $12, \
-             waiting_list_offer_minutes = $13, waiting_room = $14, version = version + 1 \
+             waiting_list_offer_minutes = $13, waiting_room = $14, waiting_room_per_minute = $15, waiting_room_max_active = $16, \
+             version = version + 1 \
              WHERE id = $1 RETURNING id",
         )
         .bind(event_id);
