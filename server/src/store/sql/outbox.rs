@@ -22,6 +22,24 @@ pub(super) async fn queue_in(tx: &mut Tx, email: &NewEmail) -> StoreResult<()> {
     Ok(())
 }
 
+impl Backend {
+    /// `UPDATE outbox_emails SET <column> = <at><then> id IN (<ids>)`, 500 ids a statement: `then`
+    /// goes on from the SET to the WHERE and ends where the list of ids belongs.
+    async fn update_listed(&self, column: &str, at: DateTime<Utc>, then: &str, ids: &[i64]) -> StoreResult<()> {
+        for chunk in ids.chunks(500) {
+            let mut update = sqlx::QueryBuilder::new(format!("UPDATE outbox_emails SET {column} = "));
+            update.push_bind(at).push(then).push(" id IN (");
+            let mut list = update.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            update.push(")");
+            update.build().execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl Outbox for Backend {
     #[tracing::instrument(skip(self, email), fields(order_id = ?email.order_id))]
@@ -55,17 +73,7 @@ impl Outbox for Backend {
 
     #[tracing::instrument(skip(self, ids), fields(emails = ids.len()))]
     async fn mark_sent(&self, ids: &[i64], now: DateTime<Utc>) -> StoreResult<()> {
-        for chunk in ids.chunks(500) {
-            let mut update = sqlx::QueryBuilder::new("UPDATE outbox_emails SET sent_at = ");
-            update.push_bind(now).push(", last_error = NULL WHERE id IN (");
-            let mut list = update.separated(", ");
-            for id in chunk {
-                list.push_bind(*id);
-            }
-            update.push(")");
-            update.build().execute(&self.pool).await?;
-        }
-        Ok(())
+        self.update_listed("sent_at", now, ", last_error = NULL WHERE", ids).await
     }
 
     #[tracing::instrument(skip(self, error))]
@@ -86,17 +94,7 @@ impl Outbox for Backend {
 
     #[tracing::instrument(skip(self, ids), fields(emails = ids.len()))]
     async fn postpone_emails(&self, ids: &[i64], retry_at: DateTime<Utc>) -> StoreResult<()> {
-        for chunk in ids.chunks(500) {
-            let mut update = sqlx::QueryBuilder::new("UPDATE outbox_emails SET next_attempt_at = ");
-            update.push_bind(retry_at).push(" WHERE sent_at IS NULL AND id IN (");
-            let mut list = update.separated(", ");
-            for id in chunk {
-                list.push_bind(*id);
-            }
-            update.push(")");
-            update.build().execute(&self.pool).await?;
-        }
-        Ok(())
+        self.update_listed("next_attempt_at", retry_at, " WHERE sent_at IS NULL AND", ids).await
     }
 
     #[tracing::instrument(skip(self))]
