@@ -166,47 +166,42 @@ pub fn event(input: &EventInput) -> Result<EventDetails, ApiError> {
 /// How long a waiting-list offer keeps its tickets: blank for the default, else 5 minutes to a
 /// week (whole minutes).
 fn offer_minutes(value: &str) -> Result<i64, ApiError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Ok(contract::model::DEFAULT_OFFER_MINUTES);
-    }
-    match value.parse::<i64>() {
-        Ok(minutes) if (5..=10_080).contains(&minutes) => Ok(minutes),
-        _ => Err(invalid(
-            "waiting_list_offer_minutes",
-            "Give the minutes the next in line has to claim an offer as a whole number from 5 to 10080 (a week), or leave it blank for 240.",
-        )),
-    }
+    let minutes = blank_or_whole_number("waiting_list_offer_minutes", value, 5..=10_080, || {
+        "Give the minutes the next in line has to claim an offer as a whole number from 5 to 10080 (a week), or leave it blank for 240."
+            .into()
+    })?;
+    Ok(minutes.unwrap_or(contract::model::DEFAULT_OFFER_MINUTES))
 }
 
 /// A waiting-room setting: blank for `default`, else a whole number within the range.
 fn room_setting(field: &str, value: &str, default: i64, what: &str) -> Result<i64, ApiError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Ok(default);
-    }
     let range = contract::model::ROOM_SETTING_RANGE;
-    match value.parse::<i64>() {
-        Ok(number) if range.contains(&number) => Ok(number),
-        _ => Err(invalid(
-            field,
-            format!("Give the {what} as a whole number from {} to {}, or leave it blank for {default}.", range.start(), range.end()),
-        )),
-    }
+    let wrong = || format!("Give the {what} as a whole number from {} to {}, or leave it blank for {default}.", range.start(), range.end());
+    Ok(blank_or_whole_number(field, value, range.clone(), wrong)?.unwrap_or(default))
 }
 
 /// Blank: no offline payment. Otherwise whole days, 1 to [`MAX_OFFLINE_PAYMENT_DAYS`].
 fn offline_payment_days(value: &str) -> Result<Option<i64>, ApiError> {
+    blank_or_whole_number("offline_payment_days", value, 1..=MAX_OFFLINE_PAYMENT_DAYS, || {
+        format!("Give the days buyers have to pay at the door or by invoice as a whole number from 1 to {MAX_OFFLINE_PAYMENT_DAYS}, or leave it blank to take card payments only.")
+    })
+}
+
+/// A number field the form may leave blank (None): else a whole number within `range`, or the
+/// field's `wrong` sentence.
+fn blank_or_whole_number(
+    field: &str,
+    value: &str,
+    range: std::ops::RangeInclusive<i64>,
+    wrong: impl FnOnce() -> String,
+) -> Result<Option<i64>, ApiError> {
     let value = value.trim();
     if value.is_empty() {
         return Ok(None);
     }
     match value.parse::<i64>() {
-        Ok(days) if (1..=MAX_OFFLINE_PAYMENT_DAYS).contains(&days) => Ok(Some(days)),
-        _ => Err(invalid(
-            "offline_payment_days",
-            format!("Give the days buyers have to pay at the door or by invoice as a whole number from 1 to {MAX_OFFLINE_PAYMENT_DAYS}, or leave it blank to take card payments only."),
-        )),
+        Ok(number) if range.contains(&number) => Ok(Some(number)),
+        _ => Err(invalid(field, wrong())),
     }
 }
 
