@@ -180,9 +180,10 @@ impl Line {
             return Place::SoldOut;
         }
         let Some(&place) = self.places.get(visitor) else {
-            return match self.pre_queue.iter().any(|v| v == visitor) {
-                true => Place::PreQueue { opens_at_ms: self.opens_at_ms, in_line: self.pre_queue.len() },
-                false => Place::Unknown,
+            return if self.pre_queue.iter().any(|v| v == visitor) {
+                Place::PreQueue { opens_at_ms: self.opens_at_ms, in_line: self.pre_queue.len() }
+            } else {
+                Place::Unknown
             };
         };
         if place < self.cursor {

@@ -36,9 +36,10 @@ impl Storefront {
         let now = store::now();
         // Through the waiting room, when it is on: checked first, so the queue cannot be skipped
         // by asking for anything at all.
-        let place = match snapshot.event.waiting_room {
-            true => Some(self.admissions.admit(self.store.as_ref(), event.id, admission, now).await?),
-            false => None,
+        let place = if snapshot.event.waiting_room {
+            Some(self.admissions.admit(self.store.as_ref(), event.id, admission, now).await?)
+        } else {
+            None
         };
         let code = request.access_code.as_deref().map(str::trim).filter(|code| !code.is_empty());
         let code_charge = code.map(|_| self.fair_use.try_code(buyer, None, CodeKind::Access)).transpose()?;
