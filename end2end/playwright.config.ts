@@ -82,8 +82,8 @@ export default defineConfig<{ origin?: string }>({
     launchOptions: chromium,
   },
   projects: [
-    { name: "pixel-7", testIgnore: /(edge|edge-security|admin|security)\.spec/, use: { ...devices["Pixel 7"], launchOptions: chromium } },
-    { name: "iphone-13", testIgnore: /(edge|edge-security|admin|security|card)\.spec/, use: { ...devices["iPhone 13"], browserName: "chromium", launchOptions: chromium } },
+    { name: "pixel-7", testIgnore: /(edge|edge-security|admin|security|waiting-room)\.spec/, use: { ...devices["Pixel 7"], launchOptions: chromium } },
+    { name: "iphone-13", testIgnore: /(edge|edge-security|admin|security|card|waiting-room)\.spec/, use: { ...devices["iPhone 13"], browserName: "chromium", launchOptions: chromium } },
     // An organiser at a desk runs the admin app; the attendee in the same story is on a Pixel 7.
     { name: "desktop-organiser", testMatch: /admin\.spec/, use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
     // The same purchase flow through the edge worker on workerd, in front of the main storefront.
@@ -98,6 +98,9 @@ export default defineConfig<{ origin?: string }>({
     // The edge's own behaviour: caching, failover, origins going away, what it refuses and what it
     // tells the origins. Starts its own processes.
     { name: "edge", testMatch: /edge(-security)?\.spec/, use: { launchOptions: chromium } },
+    // The waiting room on workerd, with its own origin and edge: the lottery, the rate, the tokens,
+    // sold out, a restart mid-queue, and phones waiting and buying.
+    { name: "waiting-room", testMatch: /waiting-room\.spec/, use: { ...devices["Pixel 7"], launchOptions: chromium } },
   ],
   webServer: [
     {

@@ -4,11 +4,18 @@
 //! no answer: the buyer is asked to check the connection, and a reservation is retried.
 use crate::browser::{self, to_json, Failure};
 use crate::format::query_value;
-use crate::model::{Availability, DiscountPreview, Hold, HoldRequest, Order, OrderRequest, Unlocked, WaitingListPlace, WaitingListRequest};
+use crate::model::{
+    Availability, DiscountPreview, Hold, HoldRequest, Order, OrderRequest, QueueStatus, Unlocked, WaitingListPlace, WaitingListRequest,
+};
 use crate::payment::{CardPaymentRequest, PaymentState};
 use serde::de::DeserializeOwned;
 
 pub use crate::browser::pause;
+
+/// Where this visitor stands in the event's waiting room (answered by the edge).
+pub async fn queue_status(slug: &str) -> Result<QueueStatus, Failure> {
+    send::<QueueStatus>("GET", &format!("/api/events/{slug}/queue"), None, None).await
+}
 
 pub async fn availability(slug: &str) -> Result<Availability, Failure> {
     send::<Availability>("GET", &format!("/api/events/{slug}/availability"), None, None).await

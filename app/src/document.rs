@@ -33,6 +33,12 @@ pub enum Page {
     Order {
         order: Order,
     },
+    /// An event's waiting room: the same for every visitor (the place comes from the poll).
+    Queue {
+        event: EventSummary,
+        /// The on-sale moment, when the pre-queue is drawn by lot (None: the sale is open).
+        opens_at: Option<DateTime<Utc>>,
+    },
     /// Something to explain instead of the page asked for: not found (404), busy (503), ...
     Problem {
         status: u16,
@@ -56,6 +62,7 @@ impl PageData {
             Page::Event { snapshot } => format!("{} · Tickets", snapshot.title),
             Page::Checkout { hold, .. } => format!("Checkout · {}", hold.event_title),
             Page::Order { order } => format!("Your tickets · {}", order.event_title),
+            Page::Queue { event, .. } => format!("In line · {}", event.title),
             Page::Problem { heading, .. } => format!("{heading} · Stampede"),
         }
     }

@@ -90,6 +90,9 @@ pub(crate) fn yes() -> bool {
 /// details, so `snapshot.title` reads as the field it is in the JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventSnapshot {
+    /// The event's id: what the waiting room's admissions name (`rules::admission`).
+    #[serde(default)]
+    pub event_id: i64,
     pub version: i64,
     #[serde(flatten)]
     pub event: EventDetails,
@@ -157,6 +160,32 @@ pub enum SaleStatus {
     Scheduled,
     /// The sale window has closed.
     Ended,
+}
+
+/// Where a visitor stands in an event's waiting room: the queue page's poll
+/// (`GET /api/events/{slug}/queue`, answered at the edge).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum QueueState {
+    /// Before the on-sale: places are drawn by lot at `opens_at` among the `in_line` here.
+    PreQueue { opens_at: DateTime<Utc>, in_line: u64 },
+    /// In line: `position` 1 is next.
+    Waiting { position: u64, estimated_wait_seconds: i64 },
+    /// This visitor's turn, until `until`: the admission is in the room's cookie.
+    Admitted { until: DateTime<Utc> },
+    /// Nothing left to sell: the line has ended for everyone (the event page offers the waiting list).
+    SoldOut,
+    /// The event has no waiting room (any more): straight to its page.
+    Open,
+}
+
+/// The queue page's poll answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueueStatus {
+    #[serde(flatten)]
+    pub state: QueueState,
+    /// When to ask again.
+    pub poll_after_ms: u32,
 }
 
 /// The cheap, pollable part of a snapshot.

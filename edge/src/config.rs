@@ -35,6 +35,16 @@ pub struct Config {
     /// Holds one client may ask for per minute after that (`HOLD_RATE_PER_MINUTE`; 0: no limit at
     /// the edge).
     pub hold_rate_per_minute: u32,
+    /// The key shared with the origins that signs the waiting room's admissions
+    /// (`WAITING_ROOM_KEY`, at least 32 bytes); none: no event's room can let anyone in.
+    pub waiting_room_key: Option<Vec<u8>>,
+    /// How long an admission lasts unless its buyer orders sooner (`ROOM_ADMISSION_SECONDS`).
+    pub room_admission_seconds: u64,
+    /// How long this isolate answers queue polls from its copy of a room's state
+    /// (`ROOM_VIEW_FRESH_MS`).
+    pub room_view_fresh_ms: u64,
+    /// Cookies only over HTTPS (`SECURE_COOKIES`, on unless set to false: local runs are plain HTTP).
+    pub secure_cookies: bool,
 }
 
 thread_local! {
@@ -90,6 +100,20 @@ impl Config {
             trust_cf_connecting_ip: flag("TRUST_CF_CONNECTING_IP"),
             hold_rate_burst: u32::try_from(at_least_one("HOLD_RATE_BURST", 10)).unwrap_or(u32::MAX),
             hold_rate_per_minute: u32::try_from(number("HOLD_RATE_PER_MINUTE", 30)).unwrap_or(u32::MAX),
+            waiting_room_key: text("WAITING_ROOM_KEY").and_then(|key| {
+                if key.len() >= contract::rules::admission::MIN_KEY_BYTES {
+                    Some(key.into_bytes())
+                } else {
+                    worker::console_error!(
+                        "WAITING_ROOM_KEY must be at least {} characters; the waiting room cannot let anyone in",
+                        contract::rules::admission::MIN_KEY_BYTES
+                    );
+                    None
+                }
+            }),
+            room_admission_seconds: at_least_one("ROOM_ADMISSION_SECONDS", 600),
+            room_view_fresh_ms: at_least_one("ROOM_VIEW_FRESH_MS", 1_000),
+            secure_cookies: text("SECURE_COOKIES").as_deref() != Some("false"),
         }
     }
 }

@@ -34,7 +34,7 @@ pub(crate) const NOT_FOUND_MESSAGE: &str = "There is nothing here.";
 pub async fn fetch(request: Request, env: Env, ctx: Context) -> Result<Response> {
     let started = worker::Date::now().as_millis();
     let config = Config::get(&env);
-    let response = match route(request, &config, &ctx).await {
+    let response = match route(request, &env, &config, &ctx).await {
         Ok(response) => response,
         // The edge answers every request itself: an error here must never become a worker exception.
         Err(err) => respond::unavailable(&format!("edge error: {err}")),
@@ -42,7 +42,7 @@ pub async fn fetch(request: Request, env: Env, ctx: Context) -> Result<Response>
     respond::with_server_timing(response, started)
 }
 
-async fn route(request: Request, config: &Config, ctx: &Context) -> Result<Response> {
+async fn route(request: Request, env: &Env, config: &Config, ctx: &Context) -> Result<Response> {
     let target = match admit::admit(&request) {
         Ok(target) => target,
         Err(refusal) => return refusal,
@@ -56,7 +56,7 @@ async fn route(request: Request, config: &Config, ctx: &Context) -> Result<Respo
         return refusal;
     }
     if !target.is_read() {
-        return origins::forward(request, &target, config).await;
+        return forward_write(request, &target, env, config, ctx).await;
     }
     if path == "/__edge/health" {
         return Response::ok("ok");
@@ -65,7 +65,17 @@ async fn route(request: Request, config: &Config, ctx: &Context) -> Result<Respo
         return operator::stats(&request, config);
     }
     if let Some(slug) = path.strip_prefix("/e/").filter(|slug| is_valid_slug(slug)) {
-        return pages::event_page(slug, &request, &target, config, ctx).await;
+        let page = pages::event_page(slug, &request, &target, config, ctx).await?;
+        if let Some(to_the_queue) = room::entrance::must_queue(slug, &request, env, config).await? {
+            return Ok(to_the_queue);
+        }
+        return Ok(page);
+    }
+    if let Some(slug) = path.strip_prefix("/e/").and_then(|rest| rest.strip_suffix("/queue")).filter(|slug| is_valid_slug(slug)) {
+        return room::entrance::queue_page(slug, &request, env, config).await;
+    }
+    if let Some(slug) = path.strip_prefix("/api/events/").and_then(|rest| rest.strip_suffix("/queue")).filter(|slug| is_valid_slug(slug)) {
+        return room::entrance::poll(slug, &request, env, config).await;
     }
     if let Some(slug) =
         path.strip_prefix("/api/events/").and_then(|rest| rest.strip_suffix("/availability")).filter(|slug| is_valid_slug(slug))
@@ -76,4 +86,21 @@ async fn route(request: Request, config: &Config, ctx: &Context) -> Result<Respo
         return pages::asset(&request, &target, config).await;
     }
     origins::forward(request, &target, config).await
+}
+
+/// Forwards a write to the origins. An order placed with a waiting-room admission ends that
+/// admission at the room (after the answer, off the buyer's path), so the next in line comes in.
+async fn forward_write(request: Request, target: &admit::Target, env: &Env, config: &Config, ctx: &Context) -> Result<Response> {
+    let ordering =
+        target.path.starts_with("/api/holds/") && ["/order", "/payment", "/payment/complete"].iter().any(|end| target.path.ends_with(end));
+    let admission = ordering
+        .then(|| request.headers().get("cookie").ok().flatten())
+        .flatten()
+        .and_then(|cookies| contract::rules::admission::from_cookies(&cookies).map(str::to_string));
+    let response = origins::forward(request, target, config).await?;
+    if let Some(token) = admission.filter(|_| (200..300).contains(&response.status_code())) {
+        let (env, config) = (env.clone(), config.clone());
+        ctx.wait_until(async move { room::entrance::ordered(&token, &env, &config).await });
+    }
+    Ok(response)
 }

@@ -14,8 +14,11 @@ pub fn stats(request: &Request, config: &Config) -> Result<Response> {
         return respond::client_error(404, ErrorCode::NotFound, crate::NOT_FOUND_MESSAGE);
     }
     let (cache_api_reads, cache_api_writes) = pages::cache_api_counts();
+    let (room_requests, queue_polls) = crate::room::entrance::counts();
     let mut response = Response::from_json(&serde_json::json!({
         "origin_requests": origins::requests_sent(),
+        "room_requests": room_requests,
+        "queue_polls": queue_polls,
         "cache_api_page_reads": cache_api_reads,
         "cache_api_page_writes": cache_api_writes,
     }))?;

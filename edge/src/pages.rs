@@ -8,9 +8,10 @@
 use crate::admit::Target;
 use crate::config::Config;
 use crate::memory::{self, Entry, PAGES};
+use crate::room::entrance::{self as room, RoomInfo};
 use crate::{origins, respond};
 use app::document::{render_document, Assets, Page, PageData};
-use contract::model::EventSnapshot;
+use contract::model::{Availability, EventSnapshot};
 use contract::rules::cache;
 use worker::{Cache, Context, Date, Headers, Method, Request, Response, Result};
 
@@ -33,7 +34,9 @@ pub async fn event_page(slug: &str, request: &Request, target: &Target, config: 
             memory::with(&PAGES, |pages| pages.put(&key, entry.clone()));
         }
     }
-    if let Some(entry) = &cached {
+    // A page from the Cache API comes without what the room needs from its snapshot: asked anew.
+    let room_known = room::knows(slug);
+    if let Some(entry) = cached.as_ref().filter(|_| room_known) {
         let age = now.saturating_sub(entry.confirmed_at);
         if age < config.page_fresh_ms {
             return respond::cached(entry, "hit", request);
@@ -115,6 +118,7 @@ async fn refresh(slug: &str, key: &str, cache_api_key: &str, config: &Config) ->
                 return Refreshed::Failed;
             };
             let version = snapshot.version;
+            room::remember(slug, &snapshot, config);
             let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot } };
             let html = render_document(&data, &assets).into_bytes();
             let entry = Entry::new(html, HTML, cache::EVENT_PAGE, etag, Date::now().as_millis());
@@ -123,6 +127,7 @@ async fn refresh(slug: &str, key: &str, cache_api_key: &str, config: &Config) ->
             Refreshed::Rendered
         }
         404 => {
+            room::forget(slug);
             memory::with(&PAGES, |pages| pages.remove(key));
             let _ = Cache::default().delete(cache_api_key, false).await;
             Refreshed::Gone
@@ -132,7 +137,7 @@ async fn refresh(slug: &str, key: &str, cache_api_key: &str, config: &Config) ->
 }
 
 /// The origin's asset URLs, fetched once per isolate and refreshed every minute.
-async fn site_assets(config: &Config) -> Option<Assets> {
+pub async fn site_assets(config: &Config) -> Option<Assets> {
     const KEY: &str = "site-assets";
     let now = Date::now().as_millis();
     let cached = memory::with(&memory::SITE, |site| site.get(KEY));
@@ -215,29 +220,66 @@ pub fn cache_api_counts() -> (u64, u64) {
     (CACHE_API_READS.with(|c| c.get()), CACHE_API_WRITES.with(|c| c.get()))
 }
 
+/// What the room needs from an event's snapshot, reading the snapshot when this isolate has none.
+pub async fn room_info(slug: &str, request: &Request, config: &Config) -> Option<RoomInfo> {
+    if let Some(info) = room::known(slug) {
+        return Some(info);
+    }
+    refresh(slug, slug, &cache_api_key(request, slug).ok()?, config).await;
+    room::known(slug)
+}
+
 /// Availability, reused for `AVAILABILITY_FRESH_MS`: at most one origin request per event per
 /// interval whatever the number of polling phones; stale when the origin is away.
 pub async fn availability(slug: &str, request: &Request, config: &Config) -> Result<Response> {
+    match availability_entry(slug, config).await {
+        Ok((entry, state, origin_ms)) => {
+            let response = respond::cached(&entry, state, request)?;
+            Ok(if origin_ms > 0 { respond::with_origin_timing(response, origin_ms) } else { response })
+        }
+        Err(Unavailable::Answered(response)) => Ok(response),
+        Err(Unavailable::NoOrigin(reason)) => Ok(respond::unavailable(&reason)),
+    }
+}
+
+/// The event's availability as this edge has it (the same cache as [`availability`]).
+pub async fn availability_now(slug: &str, config: &Config) -> Option<Availability> {
+    let (entry, _, _) = availability_entry(slug, config).await.ok()?;
+    serde_json::from_slice(&entry.body).ok()
+}
+
+enum Unavailable {
+    /// The origin answered otherwise than with availability (its answer, passed on).
+    Answered(Response),
+    NoOrigin(String),
+}
+
+/// The availability entry, how it was found ("hit", "miss", "stale"), and the origin's time.
+async fn availability_entry(slug: &str, config: &Config) -> std::result::Result<(Entry, &'static str, u64), Unavailable> {
     let key = format!("availability/{slug}");
     let now = Date::now().as_millis();
     let cached = memory::with(&memory::AVAILABILITY, |store| store.get(&key));
     if let Some(entry) = cached.as_ref().filter(|entry| now.saturating_sub(entry.confirmed_at) < config.availability_fresh_ms) {
-        return respond::cached(entry, "hit", request);
+        return Ok((entry.clone(), "hit", 0));
     }
     let headers = Headers::new();
     let _ = headers.set("accept", "application/json");
+    let stale = |reason: String| match cached.clone().filter(|entry| now.saturating_sub(entry.confirmed_at) < config.stale_if_error_ms) {
+        Some(entry) => Ok((entry, "stale", 0)),
+        None => Err(Unavailable::NoOrigin(reason)),
+    };
     match origins::send(&format!("/api/events/{slug}/availability"), Method::Get, &headers, None, config).await {
         Ok((mut response, origin_ms)) if response.status_code() == 200 => {
-            let etag = response.headers().get("etag")?;
-            let entry = Entry::new(response.bytes().await?, "application/json", cache::AVAILABILITY, etag, Date::now().as_millis());
+            let etag = response.headers().get("etag").ok().flatten();
+            let Ok(body) = response.bytes().await else {
+                return stale("the origin's answer was cut short".into());
+            };
+            let entry = Entry::new(body, "application/json", cache::AVAILABILITY, etag, Date::now().as_millis());
             memory::with(&memory::AVAILABILITY, |store| store.put(&key, entry.clone()));
-            Ok(respond::with_origin_timing(respond::cached(&entry, "miss", request)?, origin_ms))
+            Ok((entry, "miss", origin_ms))
         }
-        Ok((response, _)) => Ok(response),
-        Err(reason) => match cached.filter(|entry| now.saturating_sub(entry.confirmed_at) < config.stale_if_error_ms) {
-            Some(entry) => respond::cached(&entry, "stale", request),
-            None => Ok(respond::unavailable(&reason)),
-        },
+        Ok((response, _)) => Err(Unavailable::Answered(response)),
+        Err(reason) => stale(reason),
     }
 }
 

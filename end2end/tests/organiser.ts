@@ -192,6 +192,11 @@ export class Organiser {
     await this.send("POST", `/events/${eventId}/unpublish`, 200);
   }
 
+  /** Changes the event's waiting-room settings (`waiting_room`, `waiting_room_per_minute`, ...). */
+  async setRoom(event: CreatedEvent, room: Record<string, unknown>) {
+    await this.send("PUT", `/events/${event.id}`, 200, { ...this.eventInput(event.slug, event.title), ...room });
+  }
+
   async retitle(eventId: number, slug: string, title: string) {
     await this.send("PUT", `/events/${eventId}`, 200, this.eventInput(slug, title));
   }

@@ -3,6 +3,7 @@ mod checkout;
 mod code_input;
 mod event;
 mod order;
+mod queue;
 mod waiting_list;
 
 use crate::clock::Clock;
@@ -25,6 +26,7 @@ pub fn App(data: PageData) -> impl IntoView {
         Page::Event { snapshot } => view! { <event::EventPage snapshot=snapshot /> }.into_any(),
         Page::Checkout { hold, questions } => view! { <checkout::CheckoutPage hold=hold questions=questions /> }.into_any(),
         Page::Order { order } => view! { <order::OrderPage order=order /> }.into_any(),
+        Page::Queue { event, opens_at } => view! { <queue::QueuePage event=event opens_at=opens_at /> }.into_any(),
         Page::Problem { status, heading, message } => view! { <ProblemPage status=status heading=heading message=message /> }.into_any(),
     };
     view! {

@@ -59,7 +59,12 @@ impl Refusal {
 
 /// The admission token in a `Cookie` header, if it carries one.
 pub fn from_cookies(cookie_header: &str) -> Option<&str> {
-    cookie_header.split(';').find_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('=')).map(str::trim)
+    cookie(cookie_header, COOKIE)
+}
+
+/// The value of the cookie `name` in a `Cookie` header.
+pub fn cookie<'h>(cookie_header: &'h str, name: &str) -> Option<&'h str> {
+    cookie_header.split(';').find_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('=')).map(str::trim)
 }
 
 fn mac(key: &[u8], payload: &str) -> Hmac<Sha256> {
@@ -74,9 +79,28 @@ fn payload(admission: &Admission) -> String {
 
 /// The token for `admission`, signed with `key`. A queue id is letters, digits, `-` and `_`.
 pub fn sign(key: &[u8], admission: &Admission) -> String {
-    let payload = payload(admission);
-    let signature = hex::encode(mac(key, &payload).finalize().into_bytes());
+    seal(key, &payload(admission))
+}
+
+/// `payload` with its signature: `<payload>.<HMAC-SHA256, hex>`. The room's other cookies (a
+/// visitor's place in line) are sealed with the same key; their payloads start otherwise than
+/// `v1.`, so none of them can pass for an admission.
+pub fn seal(key: &[u8], payload: &str) -> String {
+    let signature = hex::encode(mac(key, payload).finalize().into_bytes());
     format!("{payload}.{signature}")
+}
+
+/// The payload of a sealed `token`, if `key` sealed it (checked in constant time).
+pub fn unseal<'t>(key: &[u8], token: &'t str) -> Option<&'t str> {
+    let (payload, signature) = token.trim().rsplit_once('.')?;
+    let signature = hex::decode(signature).ok()?;
+    mac(key, payload).verify_slice(&signature).ok()?;
+    Some(payload)
+}
+
+/// A queue id as tokens carry it: letters, digits, `-` and `_`, at most 64.
+pub fn is_valid_queue_id(queue_id: &str) -> bool {
+    !queue_id.is_empty() && queue_id.len() <= 64 && queue_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The admission `token` gives to `event_id` at `now` (unix seconds), or why it gives none.
@@ -90,9 +114,7 @@ pub fn verify(key: &[u8], token: Option<&str>, event_id: i64, now: i64) -> Resul
     else {
         return Err(Refusal::Malformed);
     };
-    let queue_ok =
-        !queue_id.is_empty() && queue_id.len() <= 64 && queue_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    let (Ok(token_event), Ok(expires_at), true) = (event.parse::<i64>(), expires.parse::<i64>(), queue_ok) else {
+    let (Ok(token_event), Ok(expires_at), true) = (event.parse::<i64>(), expires.parse::<i64>(), is_valid_queue_id(queue_id)) else {
         return Err(Refusal::Malformed);
     };
     // In constant time: a guesser learns nothing from how long a refusal took.
@@ -145,5 +167,16 @@ mod tests {
         for malformed in ["v1.7.q.1000", "v2.7.q.1000.00", "v1.seven.q.1000.00", "v1.7.q.1000.zz", "v1.7.q w.1000.00", "v1.7.q.1000.5.00"] {
             assert_eq!(verify(KEY, Some(malformed), 7, 0), Err(Refusal::Malformed), "{malformed}");
         }
+    }
+
+    #[test]
+    fn a_sealed_payload_opens_with_its_key_only() {
+        let sealed = seal(KEY, "q1.7.abc.12");
+        assert_eq!(unseal(KEY, &sealed), Some("q1.7.abc.12"));
+        assert_eq!(unseal(b"another key of thirty-two bytes or more", &sealed), None);
+        assert_eq!(unseal(KEY, &sealed.replace("q1.7.abc.12", "q1.7.abc.1")), None, "an edited place");
+        assert_eq!(unseal(KEY, "q1.7.abc.12"), None, "no signature");
+        let place = seal(KEY, "q1.7.abc.12");
+        assert!(verify(KEY, Some(&place), 7, 0).is_err(), "a sealed place is no admission");
     }
 }

@@ -7,7 +7,7 @@
 //! at `sale_ends_at` exactly it is not. Hosts compute the status for snapshots; the browser
 //! recomputes it every second from the same inputs, so a countdown flips to "on sale" without a
 //! reload and never disagrees with the origin about the moment.
-use crate::model::SaleStatus;
+use crate::model::{SaleStatus, TicketTypeSnapshot};
 use chrono::{DateTime, Utc};
 
 impl SaleStatus {
@@ -28,6 +28,28 @@ impl SaleStatus {
             SaleStatus::OnSale
         }
     }
+}
+
+/// Nothing left to buy, now or later: every type is sold out or its sale has ended (and there is
+/// at least one). A waiting room ends its line at this, and sends its visitors to the waiting list.
+pub fn nothing_left(statuses: impl IntoIterator<Item = SaleStatus>) -> bool {
+    let mut any = false;
+    for status in statuses {
+        if !matches!(status, SaleStatus::SoldOut | SaleStatus::Ended) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+/// The on-sale moment: the earliest start of a public type's sale window (None when one has no
+/// start, or none has a window: the sale is open).
+pub fn on_sale_at(types: &[TicketTypeSnapshot]) -> Option<DateTime<Utc>> {
+    types.iter().map(|t| t.sale_starts_at).try_fold(None::<DateTime<Utc>>, |earliest, start| {
+        let start = start?;
+        Some(Some(earliest.map_or(start, |earliest| earliest.min(start))))
+    })?
 }
 
 #[cfg(test)]
@@ -54,5 +76,14 @@ mod tests {
     fn no_window_means_always_open() {
         assert_eq!(SaleStatus::at(at(3), 1, None, None), SaleStatus::OnSale);
         assert_eq!(SaleStatus::at(at(3), -2, None, None), SaleStatus::SoldOut);
+    }
+
+    #[test]
+    fn nothing_is_left_when_every_type_is_gone() {
+        use SaleStatus::*;
+        assert!(nothing_left([SoldOut, Ended]));
+        assert!(!nothing_left([SoldOut, OnSale]));
+        assert!(!nothing_left([SoldOut, Scheduled]), "a sale still to come");
+        assert!(!nothing_left([]), "no types: nothing was for sale, nothing sold out");
     }
 }

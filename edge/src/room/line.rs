@@ -12,9 +12,14 @@
 //!   `max_active` at once: an admission counts until its buyer is done (ordered, or left) or it
 //!   expires (`admission_ms`, the token's lifetime).
 //! - When the gate says sold out, the line ends for everyone at once: every place reads sold out.
+//!   Stock coming back (a raised capacity) reopens it, places as they were.
 //! - Joining twice is one place.
+//!
+//! What a line is made of for storage ([`Progress`], the arrivals in order, the active
+//! admissions) is small per change: a join adds one arrival, a tick moves the cursor. The draw is
+//! stored as its seed, and replayed on [`Line::restore`].
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 /// How the room lets people in (the event's settings, with defaults from what the origin
 /// sustains).
@@ -62,13 +67,34 @@ pub struct RoomStatus {
     pub sold_out: bool,
 }
 
+/// The draw, as stored: replaying it over the same arrivals gives the same places.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Draw {
+    pub seed: u64,
+    /// The first this many arrivals were in the pre-queue.
+    pub pre_queue_len: u64,
+}
+
+/// A line's state apart from its arrivals and active admissions: a few numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub opens_at_ms: i64,
+    pub settings: RoomSettings,
+    pub draw: Option<Draw>,
+    pub cursor: u64,
+    pub allowance: f64,
+    pub last_tick_ms: i64,
+    pub sold_out: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Line {
     opens_at_ms: i64,
     settings: RoomSettings,
     /// Arrivals before the on-sale, in arrival order, until the draw.
     pre_queue: Vec<String>,
-    drawn: bool,
+    pre_queued: HashSet<String>,
+    draw: Option<Draw>,
     /// Visitors by place (0 first), and each visitor's place.
     order: Vec<String>,
     places: HashMap<String, u64>,
@@ -88,7 +114,8 @@ impl Line {
             opens_at_ms,
             settings,
             pre_queue: Vec::new(),
-            drawn: false,
+            pre_queued: HashSet::new(),
+            draw: None,
             order: Vec::new(),
             places: HashMap::new(),
             cursor: 0,
@@ -99,20 +126,78 @@ impl Line {
         }
     }
 
-    /// New settings (the organiser's, or the origin asking for fewer), from now on.
-    pub fn set_settings(&mut self, settings: RoomSettings) {
+    /// A stored line, as [`Line::progress`], [`Line::arrival`] and [`Line::active`] gave it.
+    pub fn restore(progress: Progress, arrivals: Vec<String>, active: Vec<(u64, i64)>) -> Line {
+        let mut line = Line::new(progress.opens_at_ms, progress.settings);
+        let mut arrivals = arrivals.into_iter();
+        if let Some(draw) = progress.draw {
+            arrivals.by_ref().take(draw.pre_queue_len as usize).for_each(|visitor| line.add(visitor));
+            line.draw(draw.seed);
+        }
+        arrivals.for_each(|visitor| line.add(visitor));
+        line.cursor = progress.cursor;
+        line.allowance = progress.allowance;
+        line.last_tick_ms = progress.last_tick_ms;
+        line.sold_out = progress.sold_out;
+        line.active = active.into_iter().collect();
+        line
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress {
+            opens_at_ms: self.opens_at_ms,
+            settings: self.settings,
+            draw: self.draw,
+            cursor: self.cursor,
+            allowance: self.allowance,
+            last_tick_ms: self.last_tick_ms,
+            sold_out: self.sold_out,
+        }
+    }
+
+    /// How many have joined, ever: the next arrival's number.
+    pub fn arrivals(&self) -> u64 {
+        (self.pre_queue.len() + self.order.len()) as u64
+    }
+
+    /// The `number`th arrival (from 0), for storage.
+    pub fn arrival(&self, number: u64) -> Option<&str> {
+        let Some(draw) = self.draw else {
+            return self.pre_queue.get(number as usize).map(String::as_str);
+        };
+        // After the draw, the pre-queue's arrival order is gone from `order`; storage keeps it from
+        // before, so only later arrivals are asked for.
+        (number >= draw.pre_queue_len).then(|| self.order.get(number as usize).map(String::as_str)).flatten()
+    }
+
+    /// Admissions that still count, oldest first: (place, until).
+    pub fn active(&self) -> impl Iterator<Item = (u64, i64)> + '_ {
+        self.active.iter().copied()
+    }
+
+    /// New settings (the organiser's, or the origin asking for fewer), from now on; and the on-sale
+    /// moment while the draw is still to come.
+    pub fn set_settings(&mut self, opens_at_ms: i64, settings: RoomSettings) {
         self.settings = settings;
+        if self.draw.is_none() {
+            self.opens_at_ms = opens_at_ms;
+            self.last_tick_ms = opens_at_ms;
+        }
+    }
+
+    fn add(&mut self, visitor: String) {
+        if self.draw.is_some() {
+            self.places.insert(visitor.clone(), self.order.len() as u64);
+            self.order.push(visitor);
+        } else if self.pre_queued.insert(visitor.clone()) {
+            self.pre_queue.push(visitor);
+        }
     }
 
     /// `visitor` joins (or finds their place) at `now`.
     pub fn join(&mut self, visitor: &str, now: i64) -> Place {
-        if !self.sold_out && !self.places.contains_key(visitor) {
-            if self.drawn {
-                self.places.insert(visitor.to_string(), self.order.len() as u64);
-                self.order.push(visitor.to_string());
-            } else if !self.pre_queue.iter().any(|v| v == visitor) {
-                self.pre_queue.push(visitor.to_string());
-            }
+        if !self.sold_out && !self.places.contains_key(visitor) && !self.pre_queued.contains(visitor) {
+            self.add(visitor.to_string());
         }
         self.place(visitor, now)
     }
@@ -120,9 +205,11 @@ impl Line {
     /// The lottery: the pre-queue shuffled with `seed` (Fisher-Yates over splitmix64), placed
     /// ahead of everyone who arrives later. Once only.
     pub fn draw(&mut self, seed: u64) {
-        if self.drawn {
+        if self.draw.is_some() {
             return;
         }
+        self.draw = Some(Draw { seed, pre_queue_len: self.pre_queue.len() as u64 });
+        self.pre_queued.clear();
         let mut drawn = std::mem::take(&mut self.pre_queue);
         let mut state = seed;
         for i in (1..drawn.len()).rev() {
@@ -133,7 +220,6 @@ impl Line {
             self.places.insert(visitor.clone(), self.order.len() as u64);
             self.order.push(visitor);
         }
-        self.drawn = true;
     }
 
     /// Moves the line on to `now`: the draw at the on-sale moment (with `seed`), admissions at the
@@ -170,9 +256,31 @@ impl Line {
         }
     }
 
-    /// The gate says sold out: the line ends for everyone.
-    pub fn end_sold_out(&mut self) {
-        self.sold_out = true;
+    /// The gate says sold out: the line ends for everyone (or, stock back, goes on).
+    pub fn set_sold_out(&mut self, sold_out: bool) {
+        self.sold_out = sold_out;
+    }
+
+    /// Places below this have been let in.
+    pub fn cursor(&self) -> u64 {
+        self.cursor
+    }
+
+    pub fn drawn(&self) -> bool {
+        self.draw.is_some()
+    }
+
+    /// The visitor's place (0 first), once drawn or after the draw.
+    pub fn place_of(&self, visitor: &str) -> Option<u64> {
+        self.places.get(visitor).copied()
+    }
+
+    pub fn settings(&self) -> RoomSettings {
+        self.settings
+    }
+
+    pub fn opens_at_ms(&self) -> i64 {
+        self.opens_at_ms
     }
 
     pub fn place(&self, visitor: &str, now: i64) -> Place {
@@ -180,7 +288,7 @@ impl Line {
             return Place::SoldOut;
         }
         let Some(&place) = self.places.get(visitor) else {
-            return if self.pre_queue.iter().any(|v| v == visitor) {
+            return if self.pre_queued.contains(visitor) {
                 Place::PreQueue { opens_at_ms: self.opens_at_ms, in_line: self.pre_queue.len() }
             } else {
                 Place::Unknown
@@ -322,7 +430,7 @@ mod tests {
     fn sold_out_ends_the_line_for_everyone_at_once() {
         let mut line = pre_queue_of(5);
         line.tick(OPENS + 1_000, 3);
-        line.end_sold_out();
+        line.set_sold_out(true);
         for visitor in ["v0", "v4", "never-seen"] {
             assert_eq!(line.place(visitor, OPENS + 1_000), Place::SoldOut);
         }
@@ -331,17 +439,44 @@ mod tests {
         assert!(line.status(OPENS + 9_000).sold_out);
     }
 
+    /// What storage would hold of `line`: its progress, its arrivals, its active admissions.
+    fn stored(line: &Line, pre_queue: &[String]) -> (Progress, Vec<String>, Vec<(u64, i64)>) {
+        let mut arrivals = pre_queue.to_vec();
+        arrivals.extend((pre_queue.len() as u64..line.arrivals()).map(|n| line.arrival(n).unwrap().to_string()));
+        (line.progress(), arrivals, line.active().collect())
+    }
+
     #[test]
     fn a_stored_line_carries_on_where_it_stopped() {
         let mut line = pre_queue_of(50);
+        let pre_queue: Vec<String> = (0..50).map(|n| line.arrival(n).unwrap().to_string()).collect();
         line.tick(OPENS + 2_000, 9);
-        let stored = serde_json::to_string(&line).unwrap();
-        let mut restarted: Line = serde_json::from_str(&stored).unwrap();
-        assert_eq!(restarted, line);
-        for i in 0..50 {
-            let visitor = format!("v{i}");
-            assert_eq!(restarted.place(&visitor, OPENS + 2_000), line.place(&visitor, OPENS + 2_000), "{visitor}");
+        for i in 0..5 {
+            line.join(&format!("late-{i}"), OPENS + 2_100);
         }
-        assert_eq!(restarted.tick(OPENS + 3_000, 9), line.tick(OPENS + 3_000, 9), "and goes on alike");
+        line.tick(OPENS + 3_000, 9);
+        line.done("v3");
+        let (progress, arrivals, active) = stored(&line, &pre_queue);
+        let mut restarted = Line::restore(progress, arrivals, active);
+        assert_eq!(restarted, line);
+        for visitor in (0..50).map(|i| format!("v{i}")).chain((0..5).map(|i| format!("late-{i}"))) {
+            assert_eq!(restarted.place(&visitor, OPENS + 3_000), line.place(&visitor, OPENS + 3_000), "{visitor}");
+        }
+        assert_eq!(restarted.tick(OPENS + 4_000, 9), line.tick(OPENS + 4_000, 9), "and goes on alike");
+
+        let before_draw = pre_queue_of(3);
+        let (progress, arrivals, active) = stored(&before_draw, &[]);
+        assert_eq!(Line::restore(progress, arrivals, active), before_draw, "a pre-queue, not drawn yet");
+    }
+
+    #[test]
+    fn stock_coming_back_reopens_the_line_as_it_was() {
+        let mut line = pre_queue_of(5);
+        line.tick(OPENS + 1_000, 3);
+        let before = line.place("v2", OPENS + 1_000);
+        line.set_sold_out(true);
+        assert_eq!(line.place("v2", OPENS + 1_000), Place::SoldOut);
+        line.set_sold_out(false);
+        assert_eq!(line.place("v2", OPENS + 1_000), before);
     }
 }

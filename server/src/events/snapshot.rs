@@ -33,6 +33,7 @@ pub async fn load(store: &dyn Store, slug: &str) -> StoreResult<Option<LoadedEve
 /// left out, since snapshots are cached by anyone.
 pub fn build_snapshot(event: &EventRecord, types: &[TicketTypeRecord], questions: &[Question], now: DateTime<Utc>) -> EventSnapshot {
     EventSnapshot {
+        event_id: event.id,
         version: event.version,
         event: event.details.clone(),
         when_display: when_display(event),
