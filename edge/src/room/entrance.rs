@@ -320,10 +320,9 @@ async fn sold_out(slug: &str, info: &RoomInfo, env: &Env, config: &Config) -> bo
     };
     let gone = sale::nothing_left(availability.ticket_types.iter().map(|t| t.status));
     let told = TOLD_SOLD_OUT.with(|told| told.borrow().get(&info.event_id).copied());
-    if told != Some(gone) && (gone || told.is_some()) {
-        if ask(info, Ask::SoldOut { sold_out: gone }, env).await.is_ok() {
-            TOLD_SOLD_OUT.with(|told| told.borrow_mut().insert(info.event_id, gone));
-        }
+    let news = told != Some(gone) && (gone || told.is_some());
+    if news && ask(info, Ask::SoldOut { sold_out: gone }, env).await.is_ok() {
+        TOLD_SOLD_OUT.with(|told| told.borrow_mut().insert(info.event_id, gone));
     }
     gone
 }
