@@ -619,6 +619,16 @@ pub struct CheckIn {
     pub checked_in_at: Option<DateTime<Utc>>,
 }
 
+/// `GET /events/{id}/room`: the event's waiting room as it last reported (null before it has).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminRoom {
+    #[serde(flatten)]
+    pub report: crate::model::RoomReport,
+    /// Let in per minute, measured between the last two reports.
+    pub admitted_per_minute: i64,
+    pub reported_at: DateTime<Utc>,
+}
+
 /// `GET /events/{id}/waiting-list`: one entry, as the organiser sees it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AdminWaitingEntry {

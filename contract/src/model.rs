@@ -179,6 +179,23 @@ pub enum QueueState {
     Open,
 }
 
+/// What an event's waiting room says of itself. The edge's room sends it to the origins every few
+/// seconds while it is asked (`POST /api/rooms/{event_id}/report`, sealed with the room's key).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoomReport {
+    /// In the pre-queue or in line.
+    pub in_queue: i64,
+    /// Let in since the room opened.
+    pub admitted: i64,
+    /// Let in and not yet done (ordered, or out of time).
+    pub active: i64,
+    /// How long the last in line would wait now.
+    pub estimated_wait_seconds: i64,
+    /// The pace now: the organiser's, or less while the origin is over its capacity.
+    pub per_minute_now: i64,
+    pub sold_out: bool,
+}
+
 /// The queue page's poll answer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QueueStatus {

@@ -89,7 +89,8 @@ async fn route(request: Request, env: &Env, config: &Config, ctx: &Context) -> R
 }
 
 /// Forwards a write to the origins. An order placed with a waiting-room admission ends that
-/// admission at the room (after the answer, off the buyer's path), so the next in line comes in.
+/// admission at the room (after the answer, off the buyer's path), so the next in line comes in;
+/// a hold the origin answers with 503 slows the event's room.
 async fn forward_write(request: Request, target: &admit::Target, env: &Env, config: &Config, ctx: &Context) -> Result<Response> {
     let ordering =
         target.path.starts_with("/api/holds/") && ["/order", "/payment", "/payment/complete"].iter().any(|end| target.path.ends_with(end));
@@ -101,6 +102,12 @@ async fn forward_write(request: Request, target: &admit::Target, env: &Env, conf
     if let Some(token) = admission.filter(|_| (200..300).contains(&response.status_code())) {
         let (env, config) = (env.clone(), config.clone());
         ctx.wait_until(async move { room::entrance::ordered(&token, &env, &config).await });
+    }
+    // An origin over its capacity slows the event's room down.
+    let holding = target.path.strip_prefix("/api/events/").and_then(|rest| rest.strip_suffix("/holds"));
+    if let Some(slug) = holding.filter(|_| response.status_code() == 503).map(str::to_string) {
+        let env = env.clone();
+        ctx.wait_until(async move { room::entrance::origin_overloaded(&slug, &env).await });
     }
     Ok(response)
 }

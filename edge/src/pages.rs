@@ -221,12 +221,28 @@ pub fn cache_api_counts() -> (u64, u64) {
 }
 
 /// What the room needs from an event's snapshot, reading the snapshot when this isolate has none.
+/// One read per isolate at a time: the others wait for it (a cold isolate meets a crowd).
 pub async fn room_info(slug: &str, request: &Request, config: &Config) -> Option<RoomInfo> {
     if let Some(info) = room::known(slug) {
         return Some(info);
     }
-    refresh(slug, slug, &cache_api_key(request, slug).ok()?, config).await;
+    if !LOADING.with(|loading| loading.borrow_mut().insert(slug.to_string())) {
+        let waited_until = Date::now().as_millis() + config.origin_timeout_ms;
+        while LOADING.with(|loading| loading.borrow().contains(slug)) && Date::now().as_millis() < waited_until {
+            worker::Delay::from(std::time::Duration::from_millis(20)).await;
+        }
+        return room::known(slug);
+    }
+    if let Ok(key) = cache_api_key(request, slug) {
+        refresh(slug, slug, &key, config).await;
+    }
+    LOADING.with(|loading| loading.borrow_mut().remove(slug));
     room::known(slug)
+}
+
+thread_local! {
+    /// Events whose snapshot this isolate is reading for the room right now.
+    static LOADING: std::cell::RefCell<std::collections::HashSet<String>> = std::cell::RefCell::new(std::collections::HashSet::new());
 }
 
 /// Availability, reused for `AVAILABILITY_FRESH_MS`: at most one origin request per event per
@@ -262,11 +278,21 @@ async fn availability_entry(slug: &str, config: &Config) -> std::result::Result<
     if let Some(entry) = cached.as_ref().filter(|entry| now.saturating_sub(entry.confirmed_at) < config.availability_fresh_ms) {
         return Ok((entry.clone(), "hit", 0));
     }
+    // One refresh per isolate at a time: the rest are answered from the entry it replaces, a
+    // second old at most (in an on-sale, thousands of polls would otherwise all ask at once).
+    if let Some(entry) = cached.as_ref().filter(|entry| now.saturating_sub(entry.confirmed_at) < config.availability_fresh_ms * 3) {
+        if !memory::with(&memory::AVAILABILITY, |store| store.start_refresh(&key)) {
+            return Ok((entry.clone(), "stale", 0));
+        }
+    }
     let headers = Headers::new();
     let _ = headers.set("accept", "application/json");
-    let stale = |reason: String| match cached.clone().filter(|entry| now.saturating_sub(entry.confirmed_at) < config.stale_if_error_ms) {
-        Some(entry) => Ok((entry, "stale", 0)),
-        None => Err(Unavailable::NoOrigin(reason)),
+    let stale = |reason: String| {
+        memory::with(&memory::AVAILABILITY, |store| store.end_refresh(&key, None));
+        match cached.clone().filter(|entry| now.saturating_sub(entry.confirmed_at) < config.stale_if_error_ms) {
+            Some(entry) => Ok((entry, "stale", 0)),
+            None => Err(Unavailable::NoOrigin(reason)),
+        }
     };
     match origins::send(&format!("/api/events/{slug}/availability"), Method::Get, &headers, None, config).await {
         Ok((mut response, origin_ms)) if response.status_code() == 200 => {
@@ -278,7 +304,10 @@ async fn availability_entry(slug: &str, config: &Config) -> std::result::Result<
             memory::with(&memory::AVAILABILITY, |store| store.put(&key, entry.clone()));
             Ok((entry, "miss", origin_ms))
         }
-        Ok((response, _)) => Err(Unavailable::Answered(response)),
+        Ok((response, _)) => {
+            memory::with(&memory::AVAILABILITY, |store| store.end_refresh(&key, None));
+            Err(Unavailable::Answered(response))
+        }
         Err(reason) => stale(reason),
     }
 }

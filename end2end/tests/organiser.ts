@@ -197,6 +197,13 @@ export class Organiser {
     await this.send("PUT", `/events/${event.id}`, 200, { ...this.eventInput(event.slug, event.title), ...room });
   }
 
+  /** The event's waiting room as it last reported to the origins (null before it has). */
+  async room(eventId: number) {
+    const response = await this.api.get(`/admin/api/events/${eventId}/room`);
+    await expectStatus(response, 200, `GET /admin/api/events/${eventId}/room`);
+    return response.json();
+  }
+
   async retitle(eventId: number, slug: string, title: string) {
     await this.send("PUT", `/events/${eventId}`, 200, this.eventInput(slug, title));
   }

@@ -41,6 +41,16 @@ async function stop(name: string) {
   }
 }
 
+async function startOrigin() {
+  await start(
+    "origin",
+    bin,
+    ["serve"],
+    { PORT: String(ORIGIN), DATABASE_URL: `sqlite://${dataDir}/origin.db`, SITE_ROOT: site, RUST_LOG: "warn", STAMPEDE_DEMO: "false", WAITING_ROOM_KEY: KEY, HOLD_RATE_BURST: "10000", HOLD_TICKETS_PER_NETWORK: "100000" },
+    `${ORIGIN_URL}/readyz`,
+  );
+}
+
 async function startEdge() {
   await start(
     "edge",
@@ -77,7 +87,7 @@ class Visitor {
     return response;
   }
 
-  async poll(base = this.base): Promise<{ state: string; position?: number; poll_after_ms: number }> {
+  async poll(base = this.base): Promise<{ state: string; position?: number; estimated_wait_seconds?: number; poll_after_ms: number }> {
     const response = await this.fetch(`${base}/api/events/${this.slug}/queue`);
     expect(response.status, await response.clone().text()).toBe(200);
     return response.json();
@@ -118,13 +128,7 @@ test.describe.configure({ mode: "serial" });
 test.describe("the waiting room", () => {
   test.beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "stampede-room-"));
-    await start(
-      "origin",
-      bin,
-      ["serve"],
-      { PORT: String(ORIGIN), DATABASE_URL: `sqlite://${dataDir}/origin.db`, SITE_ROOT: site, RUST_LOG: "warn", STAMPEDE_DEMO: "false", WAITING_ROOM_KEY: KEY, HOLD_RATE_BURST: "10000", HOLD_TICKETS_PER_NETWORK: "100000" },
-      `${ORIGIN_URL}/readyz`,
-    );
+    await startOrigin();
     await startEdge();
     organiser = await Organiser.signUp(ORIGIN_URL);
   });
@@ -224,6 +228,34 @@ test.describe("the waiting room", () => {
     console.log(`${polls} polls, ${roomRequests} reached the room`);
     expect(polls).toBe(100);
     expect(roomRequests).toBeLessThan(20);
+
+    // The organiser sees the room in the admin: it reports itself to the origin every few seconds
+    // while it is asked (here, by the isolate refreshing its copy for these polls).
+    await expect
+      .poll(async () => {
+        await waiting[0].poll();
+        return (await organiser.room(slow.id))?.in_queue;
+      }, { timeout: 15_000, intervals: [500] })
+      .toBe(5);
+  });
+
+  test("lets fewer in while the origin cannot take more holds", async () => {
+    const event = await eventWithRoom("overload", 50, 0, 6);
+    const waiting = Array.from({ length: 5 }, () => new Visitor(event.slug));
+    for (const visitor of waiting) await visitor.poll();
+    const last = waiting[4];
+    const secondsPerPlace = async () => {
+      const status = await last.poll();
+      expect(status.state).toBe("waiting");
+      return status.estimated_wait_seconds! / status.position!;
+    };
+    // Six a minute: ten seconds a place.
+    expect(await secondsPerPlace()).toBe(10);
+    // No origin takes the hold (503): the room halves its pace, and the wait shown doubles.
+    await stop("origin");
+    expect((await last.hold(event.typeIds["Standing"])).status).toBe(503);
+    await startOrigin();
+    await expect.poll(secondsPerPlace, { timeout: 5_000, intervals: [250] }).toBe(20);
   });
 
   test("ends the queue for everyone at once when the stock is gone, and offers the waiting list", async () => {

@@ -2,12 +2,13 @@
 //!
 //! Policy: polling stops when the tab is left (the component's cleanup), and a failed poll keeps the
 //! last numbers on screen with a note, because during an on-sale a blank dashboard is worse than a
-//! slightly old one. The numbers update in place inside an `aria-live` region.
+//! slightly old one. The numbers update in place inside an `aria-live` region. An event whose
+//! waiting room has reported shows the room too: in queue, let in per minute, in at once, the wait.
 use crate::api;
 use crate::format::{count, minute, time};
 use crate::pages::event::use_event;
 use crate::pages::{loading, Column, DataTable};
-use app::admin::{Dashboard, MinuteSales};
+use app::admin::{AdminRoom, Dashboard, MinuteSales};
 use app::money::format_amount;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -24,6 +25,7 @@ pub fn DashboardTab() -> impl IntoView {
     let ctx = use_event();
     let data = RwSignal::new(None::<Dashboard>);
     let error = RwSignal::new(None::<String>);
+    let room = RwSignal::new(None::<AdminRoom>);
     let open = Arc::new(AtomicBool::new(true));
     on_cleanup({
         let open = open.clone();
@@ -39,6 +41,9 @@ pub fn DashboardTab() -> impl IntoView {
                 Err(failure) => {
                     error.try_set(Some(failure.message()));
                 }
+            }
+            if let Ok(report) = api::get::<Option<AdminRoom>>(&format!("/events/{}/room", ctx.id)).await {
+                room.try_set(report);
             }
             api::pause(POLL_MS).await;
         }
@@ -71,6 +76,7 @@ pub fn DashboardTab() -> impl IntoView {
                 {value(|d| format!("Updated {}", time(d.generated_at)))}
                 {move || error.get().map(|message| view! { <span class="stale">" · not updating: " {message}</span> })}
             </p>
+            {move || room.get().map(waiting_room)}
             <h3>"Sales per minute, last hour"</h3>
             {move || data.with(|d| d.as_ref().map(|d| chart(&d.per_minute)))}
             <h3>"Ticket types"</h3>
@@ -94,6 +100,37 @@ pub fn DashboardTab() -> impl IntoView {
                         })}
                     </DataTable>
         </Show>
+    }
+}
+
+/// The waiting room's figures, as the edge's room last reported them.
+fn waiting_room(room: AdminRoom) -> impl IntoView {
+    let stat = |label: &'static str, value: String| {
+        view! {
+            <div class="stat">
+                <div class="stat-label">{label}</div>
+                <div class="stat-value">{value}</div>
+            </div>
+        }
+    };
+    let wait = match room.report.estimated_wait_seconds {
+        ..=59 => "under a minute".to_string(),
+        seconds => format!("{} min", (seconds + 30) / 60),
+    };
+    let ended = if room.report.sold_out { " · sold out: the queue has ended" } else { "" };
+    view! {
+        <section class="waiting-room" aria-label="Waiting room">
+            <h3>"Waiting room"</h3>
+            <div class="stats" aria-live="polite">
+                {stat("In queue", count(room.report.in_queue))}
+                {stat("Let in per minute", count(room.admitted_per_minute))}
+                {stat("In at once", count(room.report.active))}
+                {stat("Estimated wait", wait)}
+            </div>
+            <p class="muted small">
+                {format!("Letting in up to {} a minute{ended} · reported {}", count(room.report.per_minute_now), time(room.reported_at))}
+            </p>
+        </section>
     }
 }
 

@@ -1,7 +1,7 @@
 //! An event's waiting room. The page is the same for every visitor, so the edge renders it once
 //! and keeps it; the visitor's place comes from the poll (`api::queue_status`), repeated as often
 //! as the edge asks. Let in, the page goes on to the event's tickets by itself; sold out, it says
-//! so at once and offers the waiting list.
+//! so at once and offers the waiting list, and keeps watching in case tickets come back.
 use crate::api;
 use crate::clock::{format_countdown, use_clock};
 use crate::model::{EventSummary, QueueState};
@@ -28,14 +28,12 @@ pub fn QueuePage(event: EventSummary, opens_at: Option<DateTime<Utc>>) -> impl I
                     match api::queue_status(&slug).await {
                         Ok(status) => {
                             trouble.set(false);
-                            let done = match &status.state {
-                                QueueState::Admitted { .. } | QueueState::Open => {
-                                    api::go_to(&event_page);
-                                    true
-                                }
-                                QueueState::SoldOut => true,
-                                _ => false,
-                            };
+                            // Sold out, the page keeps watching (seldom, as the edge says):
+                            // tickets that come back reopen the line, places as they were.
+                            let done = matches!(&status.state, QueueState::Admitted { .. } | QueueState::Open);
+                            if done {
+                                api::go_to(&event_page);
+                            }
                             state.set(Some(status.state));
                             if done {
                                 return;
@@ -86,7 +84,8 @@ pub fn QueuePage(event: EventSummary, opens_at: Option<DateTime<Utc>>) -> impl I
         .into_any(),
         Some(QueueState::SoldOut) => view! {
             <p class="queue-headline">"Sold out"</p>
-            <p>"Every ticket has been taken. If some come back, the waiting list gets them first, in order."</p>
+            <p>"Every ticket has been taken. If some come back, the waiting list gets them first, in order; "
+                "keep this page open to keep your place in line as well."</p>
             <a class="button" href=event_page.clone()>"Join the waiting list"</a>
         }
         .into_any(),

@@ -14,6 +14,7 @@
 //!   place is behind the cursor), and to hear who has ordered.
 //! - Let in, the visitor gets the admission token (`contract::rules::admission`) in a cookie for
 //!   the event pages' host, valid for `ROOM_ADMISSION_SECONDS`; the origin checks it on every hold.
+//! - An origin's 503 to a hold of the event slows its room down (`line`'s pace).
 //! - Sold out (the gate's availability, read through this edge's own cache) ends the line for
 //!   everyone at once.
 use super::line::{Place, RoomSettings};
@@ -28,6 +29,9 @@ use contract::rules::{cache, sale};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::{Date, Env, Headers, Method, Request, RequestInit, Response, Result};
+
+/// How often a page told "sold out" looks again.
+const SOLD_OUT_POLL_MS: u32 = 10_000;
 
 /// The visitor's place in an event's line.
 pub const VISITOR_COOKIE: &str = "stampede_queue";
@@ -226,7 +230,14 @@ pub async fn ordered(admission_token: &str, env: &Env, config: &Config) {
     let Some(event_id) = payload.split('.').nth(1).and_then(|id| id.parse::<i64>().ok()) else { return };
     let now = Date::now().as_millis() as i64 / 1_000;
     if let Ok(admission) = admission::verify(key, Some(admission_token), event_id, now) {
-        let _ = send(event_id, &RoomRequest { config: None, ask: Ask::Done { visitor: admission.queue_id } }, env).await;
+        let _ = send(event_id, &RoomRequest { event_id, config: None, ask: Ask::Done { visitor: admission.queue_id } }, env).await;
+    }
+}
+
+/// The origin answered a hold of the event with 503: its room lets fewer in for a while.
+pub async fn origin_overloaded(slug: &str, env: &Env) {
+    if let Some(info) = room_on(slug) {
+        let _ = ask(&info, Ask::SlowDown, env).await;
     }
 }
 
@@ -245,7 +256,9 @@ fn poll_after_ms(state: &QueueState) -> u32 {
     let ms = match state {
         QueueState::PreQueue { opens_at, .. } => (*opens_at - now).num_milliseconds() / 4,
         QueueState::Waiting { estimated_wait_seconds, .. } => estimated_wait_seconds * 100,
-        _ => return 0,
+        // Tickets that come back reopen the line: the page keeps an eye on it, seldom.
+        QueueState::SoldOut => return SOLD_OUT_POLL_MS,
+        QueueState::Admitted { .. } | QueueState::Open => return 0,
     };
     ms.clamp(1_000, 10_000) as u32
 }
@@ -339,7 +352,7 @@ async fn view(info: &RoomInfo, env: &Env, config: &Config) -> Result<RoomView> {
 
 /// Asks the event's room, and keeps the state it answers with.
 async fn ask(info: &RoomInfo, ask: Ask, env: &Env) -> Result<RoomAnswer> {
-    let answer = send(info.event_id, &RoomRequest { config: Some(info.config), ask }, env).await?;
+    let answer = send(info.event_id, &RoomRequest { event_id: info.event_id, config: Some(info.config), ask }, env).await?;
     let heard_at = Date::now().as_millis();
     VIEWS.with(|views| views.borrow_mut().insert(info.event_id, (answer.view.clone(), heard_at)));
     Ok(answer)

@@ -11,6 +11,9 @@
 //!   five seconds' worth at once so an idle room does not release a crowd), and never more than
 //!   `max_active` at once: an admission counts until its buyer is done (ordered, or left) or it
 //!   expires (`admission_ms`, the token's lifetime).
+//! - The origin sets the pace too: when it answers a hold with 503 (it is over its capacity), the
+//!   room halves its rate (at most once per `SLOW_DOWN_EVERY_MS`, down to `MIN_PACE` of the
+//!   organiser's), and doubles it back every `RECOVER_AFTER_MS` without another 503.
 //! - When the gate says sold out, the line ends for everyone at once: every place reads sold out.
 //!   Stock coming back (a raised capacity) reopens it, places as they were.
 //! - Joining twice is one place.
@@ -20,6 +23,17 @@
 //! stored as its seed, and replayed on [`Line::restore`].
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet, VecDeque};
+
+/// The slowest the origin can make the room: an eighth of the organiser's rate.
+pub const MIN_PACE: f64 = 0.125;
+/// A burst of 503s from one overloaded moment halves the rate once, not once per 503.
+pub const SLOW_DOWN_EVERY_MS: i64 = 5_000;
+/// After this long without a 503 the rate doubles back, up to the organiser's.
+pub const RECOVER_AFTER_MS: i64 = 30_000;
+
+fn full_pace() -> f64 {
+    1.0
+}
 
 /// How the room lets people in (the event's settings, with defaults from what the origin
 /// sustains).
@@ -65,6 +79,8 @@ pub struct RoomStatus {
     /// How long the last in line would wait now.
     pub estimated_wait_ms: i64,
     pub sold_out: bool,
+    /// People let in per minute now: the organiser's rate at the origin's pace.
+    pub per_minute_now: u32,
 }
 
 /// The draw, as stored: replaying it over the same arrivals gives the same places.
@@ -85,6 +101,10 @@ pub struct Progress {
     pub allowance: f64,
     pub last_tick_ms: i64,
     pub sold_out: bool,
+    #[serde(default = "full_pace")]
+    pub pace: f64,
+    #[serde(default)]
+    pub slowed_at_ms: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -106,6 +126,9 @@ pub struct Line {
     allowance: f64,
     last_tick_ms: i64,
     sold_out: bool,
+    /// The share of the organiser's rate the origin allows now (`MIN_PACE` to 1).
+    pace: f64,
+    slowed_at_ms: i64,
 }
 
 impl Line {
@@ -123,6 +146,8 @@ impl Line {
             allowance: 0.0,
             last_tick_ms: opens_at_ms,
             sold_out: false,
+            pace: 1.0,
+            slowed_at_ms: 0,
         }
     }
 
@@ -139,6 +164,8 @@ impl Line {
         line.allowance = progress.allowance;
         line.last_tick_ms = progress.last_tick_ms;
         line.sold_out = progress.sold_out;
+        line.pace = progress.pace.clamp(MIN_PACE, 1.0);
+        line.slowed_at_ms = progress.slowed_at_ms;
         line.active = active.into_iter().collect();
         line
     }
@@ -152,7 +179,22 @@ impl Line {
             allowance: self.allowance,
             last_tick_ms: self.last_tick_ms,
             sold_out: self.sold_out,
+            pace: self.pace,
+            slowed_at_ms: self.slowed_at_ms,
         }
+    }
+
+    /// The origin is over its capacity (it answered a hold with 503): fewer people in for a while.
+    pub fn slow_down(&mut self, now: i64) {
+        if now - self.slowed_at_ms >= SLOW_DOWN_EVERY_MS {
+            self.pace = (self.pace / 2.0).max(MIN_PACE);
+            self.slowed_at_ms = now;
+        }
+    }
+
+    /// People let in per minute now.
+    pub fn per_minute_now(&self) -> f64 {
+        f64::from(self.settings.per_minute) * self.pace
     }
 
     /// How many have joined, ever: the next arrival's number.
@@ -229,7 +271,11 @@ impl Line {
             return 0;
         }
         self.draw(seed);
-        let per_ms = f64::from(self.settings.per_minute) / 60_000.0;
+        if self.pace < 1.0 && now - self.slowed_at_ms >= RECOVER_AFTER_MS {
+            self.pace = (self.pace * 2.0).min(1.0);
+            self.slowed_at_ms = now;
+        }
+        let per_ms = self.per_minute_now() / 60_000.0;
         let most = (per_ms * 5_000.0).max(1.0);
         self.allowance = (self.allowance + per_ms * (now - self.last_tick_ms).max(0) as f64).min(most);
         self.last_tick_ms = now.max(self.last_tick_ms);
@@ -307,8 +353,7 @@ impl Line {
 
     /// How long the `position`th in line waits at the room's rate.
     fn wait_ms(&self, position: u64) -> i64 {
-        let per_minute = u64::from(self.settings.per_minute.max(1));
-        (position * 60_000 / per_minute) as i64
+        (position as f64 * 60_000.0 / self.per_minute_now().max(1.0)) as i64
     }
 
     pub fn status(&self, now: i64) -> RoomStatus {
@@ -319,6 +364,7 @@ impl Line {
             active: self.active.iter().filter(|&&(_, until)| until > now).count() as u64,
             estimated_wait_ms: self.wait_ms(in_queue),
             sold_out: self.sold_out,
+            per_minute_now: self.per_minute_now().round() as u32,
         }
     }
 }
@@ -478,5 +524,33 @@ mod tests {
         assert_eq!(line.place("v2", OPENS + 1_000), Place::SoldOut);
         line.set_sold_out(false);
         assert_eq!(line.place("v2", OPENS + 1_000), before);
+    }
+
+    #[test]
+    fn the_origins_503s_slow_the_room_and_it_recovers() {
+        let mut line = Line::new(OPENS, RoomSettings { per_minute: 600, max_active: 10_000, admission_ms: 600_000 });
+        line.tick(OPENS, 1);
+        for i in 0..1_000 {
+            line.join(&format!("v{i}"), OPENS);
+        }
+        line.slow_down(OPENS + 1_000);
+        line.slow_down(OPENS + 1_500);
+        assert_eq!(line.status(OPENS + 1_500).per_minute_now, 300, "a burst of 503s halves the rate once");
+        line.slow_down(OPENS + 7_000);
+        assert_eq!(line.status(OPENS + 7_000).per_minute_now, 150);
+        for at in (8..30).map(|s| OPENS + s * 1_000) {
+            line.slow_down(at);
+        }
+        assert_eq!(line.status(OPENS + 29_000).per_minute_now, 75, "never below an eighth");
+        line.tick(OPENS + 29_000, 1);
+        let before = line.status(OPENS + 29_000).admitted;
+        line.tick(OPENS + 33_000, 1);
+        assert_eq!(line.status(OPENS + 33_000).admitted - before, 5, "1.25 a second");
+        // Thirty seconds without a 503 (the last was at 27 s): twice the rate, and so on up.
+        line.tick(OPENS + 27_000 + RECOVER_AFTER_MS, 1);
+        assert_eq!(line.status(OPENS + 27_000 + RECOVER_AFTER_MS).per_minute_now, 150);
+        line.tick(OPENS + 27_000 + 2 * RECOVER_AFTER_MS, 1);
+        line.tick(OPENS + 27_000 + 3 * RECOVER_AFTER_MS, 1);
+        assert_eq!(line.status(OPENS + 27_000 + 3 * RECOVER_AFTER_MS).per_minute_now, 600, "back to the organiser's");
     }
 }

@@ -8,21 +8,32 @@
 //! the admissions it made; the draw is stored as its seed and replayed on load. The line moves on
 //! (the draw at the on-sale moment, admissions at the rate) whenever it is asked, and every isolate
 //! asks every second or two while anyone waits, so the room needs no timer of its own.
+//!
+//! The room reports itself to the origins (in queue, let in, in at once, the wait, its pace) at
+//! most every `REPORT_EVERY_MS` while it is asked, sealed with the room's key, after its answer and
+//! off the asker's path: that is what the organiser sees in the admin.
 use super::line::{Line, Progress};
 use super::protocol::{Ask, RoomAnswer, RoomRequest, RoomView};
+use crate::config::Config;
+use contract::model::RoomReport;
 use contract::rules::admission::is_valid_queue_id;
-use std::cell::RefCell;
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State};
+use std::cell::{Cell, RefCell};
+use worker::{durable_object, DurableObject, Env, Headers, Method, Request, Response, Result, SqlStorage, SqlStorageValue, State};
+
+/// How often, at most, a room tells the origins how it stands.
+pub const REPORT_EVERY_MS: i64 = 5_000;
 
 #[durable_object]
 pub struct Room {
     state: State,
+    env: Env,
     line: RefCell<Option<Line>>,
+    reported_at_ms: Cell<i64>,
 }
 
 impl DurableObject for Room {
-    fn new(state: State, _env: Env) -> Self {
-        Room { state, line: RefCell::new(None) }
+    fn new(state: State, env: Env) -> Self {
+        Room { state, env, line: RefCell::new(None), reported_at_ms: Cell::new(0) }
     }
 
     async fn fetch(&self, mut request: Request) -> Result<Response> {
@@ -36,8 +47,39 @@ impl DurableObject for Room {
         }
         // From here to the answer nothing awaits: no other request sees the line half changed.
         let now = worker::Date::now().as_millis() as i64;
+        let event_id = asked.event_id;
         let answer = self.answer(asked, now)?;
+        if now - self.reported_at_ms.get() >= REPORT_EVERY_MS {
+            self.reported_at_ms.set(now);
+            let status = &answer.view.status;
+            let report = RoomReport {
+                in_queue: status.in_queue as i64,
+                admitted: status.admitted as i64,
+                active: status.active as i64,
+                estimated_wait_seconds: status.estimated_wait_ms / 1_000,
+                per_minute_now: i64::from(status.per_minute_now),
+                sold_out: status.sold_out,
+            };
+            let config = Config::get(&self.env);
+            self.state.wait_until(async move { report_to_origins(event_id, &report, &config).await });
+        }
         Response::from_json(&answer)
+    }
+}
+
+/// Sends the room's report to the first origin that takes it; a report lost is replaced by the next.
+async fn report_to_origins(event_id: i64, report: &RoomReport, config: &Config) {
+    let (Some(key), Ok(json)) = (config.waiting_room_key.as_deref(), serde_json::to_string(report)) else {
+        return;
+    };
+    let sealed = contract::rules::admission::seal(key, &json);
+    let headers = Headers::new();
+    let _ = headers.set("content-type", "text/plain");
+    // A report replaces the last one: sending it again to the next origin is safe.
+    let _ = headers.set("idempotency-key", &format!("room-{event_id}-{}", worker::Date::now().as_millis()));
+    let path = format!("/api/rooms/{event_id}/report");
+    if let Err(reason) = crate::origins::send(&path, Method::Post, &headers, Some(sealed.as_bytes()), config).await {
+        worker::console_warn!("the waiting room of event {event_id} could not report to any origin: {reason}");
     }
 }
 
@@ -71,6 +113,10 @@ impl Room {
                 line.set_sold_out(*sold_out);
                 None
             }
+            Ask::SlowDown => {
+                line.slow_down(now);
+                None
+            }
         };
         let place_number = match &asked.ask {
             Ask::Join { visitor } | Ask::Look { visitor } => line.place_of(visitor),
@@ -86,7 +132,7 @@ pub fn view(line: &Line, now: i64) -> RoomView {
         opens_at_ms: line.opens_at_ms(),
         drawn: line.drawn(),
         cursor: line.cursor(),
-        per_minute: line.settings().per_minute,
+        per_minute: line.per_minute_now().round().max(1.0) as u32,
         status: line.status(now),
     }
 }

@@ -24,10 +24,14 @@ pub enum Ask {
     Done { visitor: String },
     /// The gate says there is nothing left (or something again).
     SoldOut { sold_out: bool },
+    /// The origin answered a hold with 503: let fewer in for a while.
+    SlowDown,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RoomRequest {
+    /// The event whose room this is (what its reports to the origins name).
+    pub event_id: i64,
     /// None when the asker does not know the event's settings (the room keeps its own).
     pub config: Option<RoomConfig>,
     #[serde(flatten)]

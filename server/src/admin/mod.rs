@@ -14,6 +14,7 @@ mod orders;
 mod payments;
 mod views;
 mod waiting_list;
+mod waiting_room;
 
 pub use accounts::{hash_password, Doors};
 pub use orders::OrderQuery;

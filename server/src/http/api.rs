@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{token}", get(order))
         .route("/orders/{token}/tickets/{code}/qr.svg", get(ticket_qr))
         .route("/site-assets", get(site_assets))
+        .route("/rooms/{event_id}/report", post(room_report))
         .merge(super::payments::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(super::response::wrong_method)
@@ -142,6 +143,13 @@ async fn create_hold(
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     Ok(response)
+}
+
+/// The edge's waiting room reports itself, sealed with `WAITING_ROOM_KEY`; the admin shows it.
+#[tracing::instrument(skip(state, sealed))]
+async fn room_report(State(state): State<AppState>, ApiPath(event_id): ApiPath<i64>, sealed: String) -> Result<StatusCode, ApiError> {
+    state.storefront.record_room_report(event_id, &sealed).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[tracing::instrument(skip(state))]

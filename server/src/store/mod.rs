@@ -30,6 +30,7 @@ mod outbox;
 mod payments;
 mod postgres;
 mod questions;
+mod room_reports;
 mod sqlite;
 mod ticket_types;
 mod unique;
@@ -48,6 +49,7 @@ pub use outbox::*;
 pub use payments::*;
 pub use postgres::PostgresStore;
 pub use questions::*;
+pub use room_reports::*;
 pub use sqlite::SqliteStore;
 pub use ticket_types::*;
 pub use unique::Unique;
@@ -139,6 +141,7 @@ pub trait Store:
     + Payments
     + Audits
     + WaitingLists
+    + RoomReports
     + Send
     + Sync
     + 'static

@@ -39,6 +39,11 @@ impl Admissions {
         Admissions { key, claimed: Mutex::default() }
     }
 
+    /// The key admissions (and the room's reports) are sealed with, when this origin has one.
+    pub fn key(&self) -> Option<&WaitingRoomKey> {
+        self.key.as_ref()
+    }
+
     fn claimed_places(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
         self.claimed.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }

@@ -22,6 +22,7 @@ mod checkout;
 pub mod fair_use;
 mod holds;
 mod orders;
+mod room_reports;
 mod views;
 mod waiting_list;
 

@@ -4,7 +4,7 @@
 //! `WAITING_ROOM_KEY` lets no event turn its room on. On both backends.
 use crate::admin_client::{event_input, Organiser};
 use crate::helpers::*;
-use contract::model::HoldRequest;
+use contract::model::{HoldRequest, RoomReport};
 use contract::rules::admission::{self, Admission};
 use serde_json::json;
 
@@ -13,6 +13,7 @@ on_both_backends!(
     one_place_keeps_one_live_hold,
     no_room_without_the_key,
     the_rooms_rate_is_the_organisers_within_bounds,
+    the_organiser_sees_what_the_room_reports,
 );
 
 const KEY: &str = "the waiting room's key, shared with the edge";
@@ -140,4 +141,49 @@ async fn the_rooms_rate_is_the_organisers_within_bounds(backend: Backend) {
     // The storefront's snapshot carries them, for the edge's room to read.
     let snapshot: serde_json::Value = app.get("/api/events/paced").await.json().await.unwrap();
     assert_eq!((snapshot["waiting_room"].as_bool(), snapshot["waiting_room_per_minute"].as_i64()), (Some(true), Some(600)), "{snapshot}");
+}
+
+fn report(in_queue: i64, admitted: i64) -> RoomReport {
+    RoomReport { in_queue, admitted, active: 40, estimated_wait_seconds: 90, per_minute_now: 600, sold_out: false }
+}
+
+async fn send_report(app: &TestApp, event_id: i64, body: String) -> reqwest::Response {
+    app.client.post(app.url(&format!("/api/rooms/{event_id}/report"))).body(body).send().await.unwrap()
+}
+
+async fn the_organiser_sees_what_the_room_reports(backend: Backend) {
+    let app = app_with_room(backend).await;
+    let owner = Organiser::sign_up(&app, "Owner reported").await;
+    let (event_id, _) = owner.published_event("reported", &[("Standing", "20.00", 10)]).await;
+    let mut input = event_input("reported");
+    input["waiting_room"] = json!(true);
+    owner.expect(owner.put(&format!("/events/{event_id}"), input).await, 200).await;
+    let room_path = format!("/events/{event_id}/room");
+    // Before any report: nothing to show; and another organisation's event is not there at all.
+    assert_eq!(owner.expect(owner.get(&room_path).await, 200).await, serde_json::Value::Null);
+    let stranger = Organiser::sign_up(&app, "Owen").await;
+    assert_eq!(stranger.get(&room_path).await.status(), 404);
+
+    // A report the room did not seal is refused, and so is junk or an unknown event.
+    let json = serde_json::to_string(&report(120, 10)).unwrap();
+    let forged = admission::seal(b"not the room's key, but long enough anyway", &json);
+    assert_api_error(send_report(&app, event_id, forged).await, 403, "forbidden").await;
+    assert_api_error(send_report(&app, event_id, json.clone()).await, 403, "forbidden").await;
+    let junk = admission::seal(KEY.as_bytes(), "not a report");
+    assert_api_error(send_report(&app, event_id, junk).await, 400, "bad_request").await;
+    let sealed = admission::seal(KEY.as_bytes(), &json);
+    assert_api_error(send_report(&app, event_id + 1_000, sealed.clone()).await, 404, "not_found").await;
+
+    let first = send_report(&app, event_id, sealed).await;
+    assert_eq!(first.status(), 204, "{}", first.text().await.unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let later = admission::seal(KEY.as_bytes(), &serde_json::to_string(&report(100, 30)).unwrap());
+    assert_eq!(send_report(&app, event_id, later).await.status(), 204);
+
+    let room = owner.expect(owner.get(&room_path).await, 200).await;
+    assert_eq!((room["in_queue"].as_i64(), room["admitted"].as_i64(), room["active"].as_i64()), (Some(100), Some(30), Some(40)), "{room}");
+    // Twenty let in over a little more than a second: about a thousand a minute.
+    let rate = room["admitted_per_minute"].as_i64().unwrap();
+    assert!((600..=1_100).contains(&rate), "{room}");
+    assert_eq!(room["estimated_wait_seconds"], 90);
 }

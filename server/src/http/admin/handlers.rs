@@ -387,6 +387,17 @@ pub async fn remove_waiting_entry(
     Ok(Json(state.admin.remove_waiting_entry(user, id).await?))
 }
 
+/// The event's waiting room as it last reported (null before it has).
+#[tracing::instrument(skip(state))]
+pub async fn waiting_room(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    let room = state.admin.waiting_room(user, id).await?;
+    Ok(([(header::CACHE_CONTROL, cache::NO_STORE)], Json(room)).into_response())
+}
+
 #[tracing::instrument(skip(state))]
 pub async fn dashboard(State(state): State<AppState>, SignedIn(user): SignedIn, ApiPath(id): ApiPath<i64>) -> Result<Response, ApiError> {
     let dashboard = state.admin.dashboard(user, id).await?;

@@ -77,6 +77,7 @@ pub fn routes(state: &AppState, settings: &AdminSettings) -> Router<AppState> {
         .route("/orders/{id}/resend", post(handlers::resend_confirmation))
         .route("/events/{id}/dashboard", get(handlers::dashboard))
         .route("/events/{id}/waiting-list", get(handlers::waiting_list))
+        .route("/events/{id}/room", get(handlers::waiting_room))
         .route("/waiting-list/{id}", delete(handlers::remove_waiting_entry))
         .route("/events/{id}/exports", post(handlers::start_export))
         .route("/exports/{id}", get(handlers::export))

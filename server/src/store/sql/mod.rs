@@ -26,6 +26,7 @@ mod orders;
 mod outbox;
 mod payments;
 mod questions;
+mod room_reports;
 mod ticket_types;
 mod waiting_list;
 
