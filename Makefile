@@ -18,7 +18,7 @@ export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 EDGE_PORT ?= 8787
 
-.PHONY: run run-origin test lint tools tools-test localstripe smtp-server site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale sale-paid sale-waiting-list bench-mail services clean-data
+.PHONY: run run-origin test lint tools tools-test localstripe smtp-server site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale sale-paid sale-waiting-list sale-edge bench-mail services clean-data
 
 # The origin on :$(PORT) and the edge in front of it on :$(EDGE_PORT); open the edge. The demo's
 # paid tickets are paid by card in TEST MODE, through localstripe (the Stripe-compatible test
@@ -205,6 +205,14 @@ sale-paid: services localstripe
 sale-waiting-list: services
 	cargo build --release -p stampede-server -p stampede-sale
 	$(CARGO_TARGET_DIR)/release/stampede-sale flash --waiting-list --server-bin $(CARGO_TARGET_DIR)/release/stampede \
+		--database-url $(SALE_DB) --redis-url $(SALE_REDIS) $(SALE_ARGS)
+
+# The flash sale through the edge (workerd) with the event's waiting room on: 10,000 buyers, some
+# before the on-sale (the pre-queue, drawn by lot), polling the queue until let in or told it is
+# sold out; then what reached the origin, the waits, and whether people came in in their places.
+sale-edge: services edge
+	cargo build --release -p stampede-server -p stampede-sale
+	$(CARGO_TARGET_DIR)/release/stampede-sale flash --through-edge --server-bin $(CARGO_TARGET_DIR)/release/stampede \
 		--database-url $(SALE_DB) --redis-url $(SALE_REDIS) $(SALE_ARGS)
 
 # The mailer draining 10,000 queued confirmations (PDF and .ics each) into a local SMTP server

@@ -27,7 +27,7 @@ pub struct Sale {
     pub recorder: Recorder,
     pub client: reqwest::Client,
     connections: Semaphore,
-    deadline: Instant,
+    pub deadline: Instant,
     active: AtomicUsize,
     pub peak_active: AtomicUsize,
     /// The card provider as the buyers' browsers reach it (`--pay-by-card`).
@@ -36,6 +36,8 @@ pub struct Sale {
     pub cards: CardTally,
     /// Buyers on the waiting list (`--waiting-list`).
     pub joined: AtomicUsize,
+    /// What the waiting room told each buyer (`--through-edge`).
+    pub room_log: crate::room::RoomLog,
 }
 
 /// How the card payments of a sale ended, as the buyers saw them.
@@ -112,6 +114,7 @@ impl Sale {
             provider,
             cards: CardTally::default(),
             joined: AtomicUsize::new(0),
+            room_log: crate::room::RoomLog::default(),
         })
     }
 }
@@ -119,9 +122,12 @@ impl Sale {
 impl Sale {
     /// `request` as the edge forwards it for buyer number `buyer`: from an address in 10.0.0.0/8
     /// of that buyer's own.
+    /// Through the edge (`--through-edge`), the address is said as Cloudflare says it, and the edge
+    /// passes it on the same way.
     pub fn as_buyer(&self, buyer: usize, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         let [_, a, b, c] = (buyer as u32).to_be_bytes();
-        request.header("x-stampede-edge-key", EDGE_KEY).header("x-stampede-client-ip", format!("10.{a}.{b}.{c}"))
+        let address = format!("10.{a}.{b}.{c}");
+        request.header("x-stampede-edge-key", EDGE_KEY).header("x-stampede-client-ip", &address).header("cf-connecting-ip", address)
     }
 }
 
@@ -179,8 +185,14 @@ pub enum Outcome {
 impl Sale {
     /// One request; latency counts the wait for a connection slot too.
     pub async fn send(&self, step: Step, request: reqwest::RequestBuilder, ok: u16) -> Outcome {
+        self.exchange(step, request, ok).await.0
+    }
+
+    /// [`Sale::send`], with the cookies the answer sets (its `Set-Cookie` values).
+    pub async fn exchange(&self, step: Step, request: reqwest::RequestBuilder, ok: u16) -> (Outcome, Vec<String>) {
         let started = Instant::now();
-        let Ok(_slot) = self.connections.acquire().await else { return Outcome::Failed("closed") };
+        let Ok(_slot) = self.connections.acquire().await else { return (Outcome::Failed("closed"), Vec::new()) };
+        let mut cookies = Vec::new();
         let outcome = match request.send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
@@ -190,6 +202,7 @@ impl Sale {
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.parse::<u64>().ok())
                     .map(Duration::from_secs);
+                cookies = response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok().map(str::to_string)).collect();
                 match response.text().await {
                     Ok(body) => Outcome::Status(status, Some(body), retry_after),
                     Err(err) if err.is_timeout() => Outcome::Failed("timeout"),
@@ -205,7 +218,7 @@ impl Sale {
             Outcome::Status(status, _, _) => self.recorder.record(step, &status.to_string(), elapsed, *status == ok),
             Outcome::Failed(what) => self.recorder.record(step, what, elapsed, false),
         }
-        outcome
+        (outcome, cookies)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -225,8 +238,20 @@ async fn pause(sale: &Sale, duration: Duration) {
 async fn journey(sale: &Sale, rng: &mut StdRng, buyer: usize) {
     let options = &sale.options;
     let flash = options.scenario == Scenario::Flash;
+    // Through the edge, the room first: its admission rides on every request after.
+    let jar = match options.edge {
+        Some(_) => match crate::room::wait_turn(sale, buyer, rng).await {
+            crate::room::Turn::Admitted(jar) => Some(jar),
+            crate::room::Turn::SoldOut | crate::room::Turn::NoAnswer => return,
+        },
+        None => None,
+    };
+    let as_buyer = |request: reqwest::RequestBuilder| match &jar {
+        Some(jar) => sale.as_buyer(buyer, request).header("cookie", jar.header()),
+        None => sale.as_buyer(buyer, request),
+    };
     if options.with_page {
-        sale.send(Step::Page, sale.as_buyer(buyer, sale.client.get(sale.url(&format!("/e/{}", sale.slug)))), 200).await;
+        sale.send(Step::Page, as_buyer(sale.client.get(sale.url(&format!("/e/{}", sale.slug)))), 200).await;
     }
     let wanted: i64 = if flash { *[1, 1, 2, 2, 2, 3, 4].get(rng.gen_range(0..7)).unwrap_or(&1) } else { rng.gen_range(1..=2) };
     let patience_ends = Instant::now() + options.patience;
@@ -262,7 +287,7 @@ async fn journey(sale: &Sale, rng: &mut StdRng, buyer: usize) {
             wanted
         };
         let request = HoldRequest { items: vec![HoldRequestItem { ticket_type_id: sale.ticket_type_id, quantity }], access_code: None };
-        let post = sale.as_buyer(buyer, sale.client.post(sale.url(&format!("/api/events/{}/holds", sale.slug))).json(&request));
+        let post = as_buyer(sale.client.post(sale.url(&format!("/api/events/{}/holds", sale.slug))).json(&request));
         match sale.send(Step::Hold, post, 201).await {
             Outcome::Status(201, Some(body), _) => match serde_json::from_str::<Hold>(&body) {
                 Ok(hold) => break hold,
@@ -303,10 +328,8 @@ async fn journey(sale: &Sale, rng: &mut StdRng, buyer: usize) {
     }
     let key = uuid::Uuid::new_v4().to_string();
     for attempt in 0..4 {
-        let post = sale.as_buyer(
-            buyer,
-            sale.client.post(sale.url(&format!("/api/holds/{}/order", hold.id))).header("Idempotency-Key", &key).json(&order),
-        );
+        let post =
+            as_buyer(sale.client.post(sale.url(&format!("/api/holds/{}/order", hold.id))).header("Idempotency-Key", &key).json(&order));
         match sale.send(Step::Order, post, 201).await {
             Outcome::Status(status, _, _) if status < 500 => return,
             Outcome::Status(_, _, retry_after) => pause(sale, retry_after.unwrap_or(Duration::from_millis(500))).await,

@@ -121,6 +121,21 @@ pub struct SaleArgs {
     /// How many orders the organiser cancels after the sale
     #[arg(long, value_name = "N", default_value_t = 100, help_heading = "The waiting list")]
     pub cancellations: usize,
+
+    /// Flash: buyers go through the edge (workerd, started for the run, `make edge` first) with the
+    /// event's waiting room on: the queue page's polls, then page, hold and order; what reaches the
+    /// origin is counted (spawn mode)
+    #[arg(long, help_heading = "Through the edge")]
+    pub through_edge: bool,
+    /// How many seconds of the arrivals come before the on-sale moment (the pre-queue, drawn by lot)
+    #[arg(long = "early-secs", value_name = "S", default_value = "3", value_parser = seconds, help_heading = "Through the edge")]
+    pub early: Duration,
+    /// The room's pace: buyers let in per minute
+    #[arg(long, value_name = "N", default_value_t = 3_000, value_parser = clap::value_parser!(i64).range(1..=1_000_000), help_heading = "Through the edge")]
+    pub room_per_minute: i64,
+    /// The room's cap: most buyers in at once
+    #[arg(long, value_name = "N", default_value_t = 1_000, value_parser = clap::value_parser!(i64).range(1..=1_000_000), help_heading = "Through the edge")]
+    pub room_max_active: i64,
 }
 
 /// This tool sends bursts of traffic: only ever to this machine.

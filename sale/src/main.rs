@@ -15,8 +15,10 @@
 //! in the database afterwards. tokio, reqwest and hdrhistogram do that in a few hundred lines.
 mod buyers;
 mod cli;
+mod edge;
 mod options;
 mod provider;
+mod room;
 mod stats;
 mod storefront;
 mod waiting_list;
@@ -104,6 +106,8 @@ struct RunResult {
     cards: Option<CardSummary>,
     /// What reached the waiting list (`--waiting-list`).
     list: Option<waiting_list::ListReport>,
+    /// What the waiting room answered, and what reached the origin (`--through-edge`).
+    room: Option<(room::RoomReport, std::collections::BTreeMap<String, u64>)>,
 }
 
 /// What the buyers saw of their card payments.
@@ -174,6 +178,22 @@ impl RunResult {
                 list_audit.idle_while_waiting
             ));
         }
+        if let Some((report, origin)) = &self.room {
+            let count = |route: &str| origin.get(route).copied().unwrap_or(0);
+            let total: u64 = origin.values().sum();
+            let (holds, orders) = (count("/api/events/{slug}/holds"), count("/api/holds/{id}/order"));
+            let queue = |step: Step| self.summary.step(step).map_or((0.0, 0.0, 0), |s| (s.p50_ms, s.p99_ms, s.count));
+            let (_, poll_p99, polls) = queue(Step::QueuePoll);
+            let (wait_p50, wait_p99, _) = queue(Step::QueueWait);
+            let (_, told_p99, _) = queue(Step::SoldOutTold);
+            line.push_str(&format!(
+                " origin_requests={total} origin_holds={holds} origin_orders={orders} origin_other={} queue_polls={polls} \
+                 queue_poll_p99_ms={poll_p99:.1} queue_wait_p50_ms={wait_p50:.0} queue_wait_p99_ms={wait_p99:.0} \
+                 sold_out_told_p99_ms={told_p99:.1} {}",
+                total - holds - orders,
+                report.line()
+            ));
+        }
         if !self.failures.is_empty() {
             line.push_str(" FAILED");
         }
@@ -233,16 +253,30 @@ async fn sell(options: &Options, storefront: &Storefront) -> anyhow::Result<RunR
         let (made, took) = provider.make_cards(&buyers::cards_wanted(options, shares)).await?;
         println!("   {made} cards made at the provider before the sale in {:.1} s (localstripe's time)", took.as_secs_f64());
     }
-    let event = storefront.seed(options, Duration::from_secs(2)).await?;
+    // Through the edge, the earliest buyers arrive before the on-sale moment (the pre-queue).
+    let early = options.edge.map_or(Duration::ZERO, |plan| plan.early);
+    let event = storefront.seed(options, Duration::from_secs(2) + early).await?;
+    let edge = match options.edge {
+        Some(_) => {
+            let edge = edge::Edge::start(&storefront.base_url).await?;
+            println!("   edge at {} (log: {})", edge.base_url, edge.log_path.display());
+            Some(edge)
+        }
+        None => None,
+    };
+    let origin_before = match &edge {
+        Some(_) => Some(edge::origin_requests(&storefront.base_url).await?),
+        None => None,
+    };
     let until_on_sale = (event.on_sale_at - chrono::Utc::now()).to_std().unwrap_or_default();
     let deadline = Instant::now() + until_on_sale + options.max_run;
-    let sale =
-        Arc::new(Sale::new(storefront.base_url.clone(), event.slug.clone(), event.ticket_type_id, options.clone(), deadline, provider)?);
+    let buyers_url = edge.as_ref().map_or_else(|| storefront.base_url.clone(), |edge| edge.base_url.clone());
+    let sale = Arc::new(Sale::new(buyers_url, event.slug.clone(), event.ticket_type_id, options.clone(), deadline, provider)?);
     // The people on the waiting list read their email throughout, and buy what they are offered.
     let mailbox = storefront.mail_dir.as_ref().map(|dir| Arc::new(waiting_list::Mailbox::new(dir.path().to_path_buf())));
     let reading = mailbox.clone().map(|mailbox| tokio::spawn(mailbox.watch(sale.clone())));
     let started = Instant::now() + until_on_sale;
-    buyers::run(sale.clone(), tokio::time::Instant::now() + until_on_sale, buyers::schedule(options)).await;
+    buyers::run(sale.clone(), tokio::time::Instant::now() + until_on_sale - early, buyers::schedule(options)).await;
     let selling = started.elapsed();
     let (mut audit, settling) = storefront.settled_audit(event.id, Duration::from_secs(options.hold_ttl_secs)).await?;
     let mut list = None;
@@ -269,6 +303,15 @@ async fn sell(options: &Options, storefront: &Storefront) -> anyhow::Result<RunR
     }
 
     let summary = sale.recorder.summary();
+    let room = match origin_before {
+        Some(before) => {
+            let after = edge::origin_requests(&storefront.base_url).await?;
+            let report = room::report(&sale, options.total_buyers(), started);
+            Some((report, edge::difference(&before, &after)))
+        }
+        None => None,
+    };
+    drop(edge);
     let peak_buyers = sale.peak_active.load(Ordering::Relaxed);
     println!(
         "   buyers done in {:.1} s (peak {peak_buyers} at once); holds settled {:.1} s later",
@@ -316,6 +359,15 @@ async fn sell(options: &Options, storefront: &Storefront) -> anyhow::Result<RunR
     if let Some(list) = &list {
         failures.extend(list.failures.iter().cloned());
     }
+    if let Some((report, origin)) = &room {
+        println!("   reached the origin: {origin:?}");
+        if report.unanswered > 0 {
+            failures.push(format!("{} buyers were neither let in nor told it was sold out", report.unanswered));
+        }
+        if report.out_of_turn > 0 {
+            failures.push(format!("{} pairs of buyers were let in against their places in line", report.out_of_turn));
+        }
+    }
     for failure in &failures {
         println!("   FAIL: {failure}");
     }
@@ -340,5 +392,5 @@ async fn sell(options: &Options, storefront: &Storefront) -> anyhow::Result<RunR
              browser_provider_* is the buyers' own calls to localstripe (3-D Secure, cards made during the sale)"
         );
     }
-    Ok(RunResult { summary, audit, peak_buyers, failures, cards, list })
+    Ok(RunResult { summary, audit, peak_buyers, failures, cards, list, room })
 }

@@ -45,6 +45,17 @@ pub struct Options {
     pub cards: Option<CardShares>,
     /// Sold-out buyers may join the waiting list, and orders are cancelled after the sale.
     pub waiting_list: Option<ListPlan>,
+    /// Buyers go through the edge and its waiting room.
+    pub edge: Option<EdgePlan>,
+}
+
+/// The edge's part of a flash sale (`--through-edge`).
+#[derive(Clone, Copy, Debug)]
+pub struct EdgePlan {
+    /// How much of the arrivals comes before the on-sale moment.
+    pub early: Duration,
+    pub per_minute: i64,
+    pub max_active: i64,
 }
 
 /// The waiting list's part of a flash sale.
@@ -84,6 +95,13 @@ impl Options {
                 "--waiting-list is a flash sale on a storefront it starts, without --baseline: leave out --target and --baseline",
             ));
         }
+        if args.through_edge && (args.target.is_some() || args.baseline || !flash || args.pay_by_card || args.waiting_list) {
+            return Err(usage_error(
+                scenario,
+                ErrorKind::ArgumentConflict,
+                "--through-edge is a flash sale on a storefront and an edge it starts: leave out --target, --baseline, --pay-by-card and --waiting-list",
+            ));
+        }
         if args.declined_share + args.three_ds_share + args.late_share > 1.0 {
             return Err(usage_error(scenario, ErrorKind::ValueValidation, "the card shares add up to more than 1"));
         }
@@ -120,6 +138,11 @@ impl Options {
                 late: args.late_share,
             }),
             waiting_list: args.waiting_list.then_some(ListPlan { join_share: args.join_share, cancellations: args.cancellations }),
+            edge: args.through_edge.then_some(EdgePlan {
+                early: args.early,
+                per_minute: args.room_per_minute,
+                max_active: args.room_max_active,
+            }),
         })
     }
 

@@ -35,10 +35,16 @@ pub enum Step {
     Claim,
     /// The organiser cancelling an order through the admin API.
     Cancel,
+    /// The queue page's poll at the edge (`--through-edge`).
+    QueuePoll,
+    /// From arriving at the room to being let in.
+    QueueWait,
+    /// The poll that told a buyer the tickets are gone: how long learning it took.
+    SoldOutTold,
 }
 
 impl Step {
-    pub const ALL: [Step; 14] = [
+    pub const ALL: [Step; 17] = [
         Step::Page,
         Step::Availability,
         Step::Hold,
@@ -53,6 +59,9 @@ impl Step {
         Step::Offer,
         Step::Claim,
         Step::Cancel,
+        Step::QueuePoll,
+        Step::QueueWait,
+        Step::SoldOutTold,
     ];
 
     pub fn name(self) -> &'static str {
@@ -71,6 +80,9 @@ impl Step {
             Step::Offer => "open offer",
             Step::Claim => "buy offer",
             Step::Cancel => "cancel order",
+            Step::QueuePoll => "queue poll",
+            Step::QueueWait => "queue wait",
+            Step::SoldOutTold => "told sold out",
         }
     }
 }

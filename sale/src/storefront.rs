@@ -104,6 +104,10 @@ impl Storefront {
             }
             None => None,
         };
+        if options.edge.is_some() {
+            // The room's key, shared with the edge; and /metrics open, to count what reaches it.
+            command.env("WAITING_ROOM_KEY", crate::edge::ROOM_KEY).env("OPERATOR_TOKEN", crate::edge::OPERATOR_TOKEN);
+        }
         for (key, value) in options.server_env.iter().chain(extra_env) {
             command.env(key, value);
         }
@@ -177,9 +181,9 @@ impl Storefront {
                     card_payments: true,
                     waiting_list: true,
                     waiting_list_offer_minutes: 240,
-                    waiting_room: false,
-                    waiting_room_per_minute: 3000,
-                    waiting_room_max_active: 1000,
+                    waiting_room: options.edge.is_some(),
+                    waiting_room_per_minute: options.edge.map_or(3000, |plan| plan.per_minute),
+                    waiting_room_max_active: options.edge.map_or(1000, |plan| plan.max_active),
                 },
                 true,
             )
