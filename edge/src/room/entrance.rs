@@ -31,7 +31,7 @@ use std::collections::HashMap;
 use worker::{Date, Env, Headers, Method, Request, RequestInit, Response, Result};
 
 /// How often a page told "sold out" looks again.
-const SOLD_OUT_POLL_MS: u32 = 10_000;
+const SOLD_OUT_POLL_MS: u32 = 30_000;
 
 /// The visitor's place in an event's line.
 pub const VISITOR_COOKIE: &str = "stampede_queue";
