@@ -278,9 +278,11 @@ async fn availability_entry(slug: &str, config: &Config) -> std::result::Result<
     if let Some(entry) = cached.as_ref().filter(|entry| now.saturating_sub(entry.confirmed_at) < config.availability_fresh_ms) {
         return Ok((entry.clone(), "hit", 0));
     }
-    // One refresh per isolate at a time: the rest are answered from the entry it replaces, a
-    // second old at most (in an on-sale, thousands of polls would otherwise all ask at once).
-    if let Some(entry) = cached.as_ref().filter(|entry| now.saturating_sub(entry.confirmed_at) < config.availability_fresh_ms * 3) {
+    // One refresh per isolate at a time: the rest are answered from the entry it replaces, which is
+    // no older than the refresh's own wait for the origin (in an on-sale, thousands of polls would
+    // otherwise all ask at once, and more the slower the origin answers).
+    let refresh_window = config.availability_fresh_ms + config.origin_timeout_ms;
+    if let Some(entry) = cached.as_ref().filter(|entry| now.saturating_sub(entry.confirmed_at) < refresh_window) {
         if !memory::with(&memory::AVAILABILITY, |store| store.start_refresh(&key)) {
             return Ok((entry.clone(), "stale", 0));
         }
