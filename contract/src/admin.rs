@@ -621,8 +621,10 @@ pub struct CheckIn {
 
 /// `GET /events/{id}/room`: the event's waiting room as it last reported (null before it has).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct AdminRoom {
     #[serde(flatten)]
+    #[cfg_attr(feature = "sqlx", sqlx(flatten))]
     pub report: crate::model::RoomReport,
     /// Let in per minute, measured between the last two reports.
     pub admitted_per_minute: i64,

@@ -182,6 +182,7 @@ pub enum QueueState {
 /// What an event's waiting room says of itself. The edge's room sends it to the origins every few
 /// seconds while it is asked (`POST /api/rooms/{event_id}/report`, sealed with the room's key).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct RoomReport {
     /// In the pre-queue or in line.
     pub in_queue: i64,

@@ -103,6 +103,13 @@ pub fn is_valid_queue_id(queue_id: &str) -> bool {
     !queue_id.is_empty() && queue_id.len() <= 64 && queue_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// The event a token names, before it is checked: which event's check to make of it.
+pub fn named_event(token: &str) -> Option<i64> {
+    let mut parts = token.trim().split('.');
+    (parts.next()? == "v1").then_some(())?;
+    parts.next()?.parse().ok()
+}
+
 /// The admission `token` gives to `event_id` at `now` (unix seconds), or why it gives none.
 pub fn verify(key: &[u8], token: Option<&str>, event_id: i64, now: i64) -> Result<Admission, Refusal> {
     let token = token.map(str::trim).filter(|token| !token.is_empty()).ok_or(Refusal::Missing)?;
@@ -167,6 +174,13 @@ mod tests {
         for malformed in ["v1.7.q.1000", "v2.7.q.1000.00", "v1.seven.q.1000.00", "v1.7.q.1000.zz", "v1.7.q w.1000.00", "v1.7.q.1000.5.00"] {
             assert_eq!(verify(KEY, Some(malformed), 7, 0), Err(Refusal::Malformed), "{malformed}");
         }
+    }
+
+    #[test]
+    fn a_token_names_its_event_before_it_is_checked() {
+        assert_eq!(named_event(&sign(KEY, &admission())), Some(7));
+        assert_eq!(named_event("q1.7.abc.12.ff"), None, "a place is no admission");
+        assert_eq!(named_event("junk"), None);
     }
 
     #[test]

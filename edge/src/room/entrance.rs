@@ -226,8 +226,7 @@ fn reply(queue_id: &str, asked: RoomAnswer, info: &RoomInfo, key: &[u8], config:
 /// After an order through the edge: the buyer's admission stops counting, so the next can come in.
 pub async fn ordered(admission_token: &str, env: &Env, config: &Config) {
     let Some(key) = config.waiting_room_key.as_deref() else { return };
-    let Some((payload, _)) = admission_token.rsplit_once('.') else { return };
-    let Some(event_id) = payload.split('.').nth(1).and_then(|id| id.parse::<i64>().ok()) else { return };
+    let Some(event_id) = admission::named_event(admission_token) else { return };
     let now = Date::now().as_millis() as i64 / 1_000;
     if let Ok(admission) = admission::verify(key, Some(admission_token), event_id, now) {
         let _ = send(event_id, &RoomRequest { event_id, config: None, ask: Ask::Done { visitor: admission.queue_id } }, env).await;

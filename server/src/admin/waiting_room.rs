@@ -4,23 +4,11 @@ use super::Admin;
 use crate::error::ApiError;
 use crate::store::Resource;
 use contract::admin::{AdminRoom, Role};
-use contract::model::RoomReport;
 
 impl Admin {
     #[tracing::instrument(skip(self))]
     pub async fn waiting_room(&self, user_id: i64, event_id: i64) -> Result<Option<AdminRoom>, ApiError> {
         self.access(user_id, Resource::Event, event_id, Role::Viewer).await?;
-        Ok(self.store.room_report(event_id).await?.map(|record| AdminRoom {
-            report: RoomReport {
-                in_queue: record.in_queue,
-                admitted: record.admitted,
-                active: record.active,
-                estimated_wait_seconds: record.estimated_wait_seconds,
-                per_minute_now: record.per_minute_now,
-                sold_out: record.sold_out,
-            },
-            admitted_per_minute: record.admitted_per_minute,
-            reported_at: record.reported_at,
-        }))
+        Ok(self.store.room_report(event_id).await?)
     }
 }

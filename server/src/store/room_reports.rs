@@ -7,19 +7,8 @@
 use super::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use contract::admin::AdminRoom;
 use contract::model::RoomReport;
-
-#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
-pub struct RoomReportRecord {
-    pub in_queue: i64,
-    pub admitted: i64,
-    pub active: i64,
-    pub estimated_wait_seconds: i64,
-    pub per_minute_now: i64,
-    pub sold_out: bool,
-    pub admitted_per_minute: i64,
-    pub reported_at: DateTime<Utc>,
-}
 
 /// Let in per minute between two reports (0 when they are too close to tell, or the room restarted).
 pub fn admitted_per_minute(before: Option<(i64, DateTime<Utc>)>, admitted: i64, now: DateTime<Utc>) -> i64 {
@@ -38,7 +27,8 @@ pub trait RoomReports: Send + Sync {
     /// Keeps `report` as the event's latest; false when there is no such event.
     async fn record_room_report(&self, event_id: i64, report: &RoomReport, now: DateTime<Utc>) -> StoreResult<bool>;
 
-    async fn room_report(&self, event_id: i64) -> StoreResult<Option<RoomReportRecord>>;
+    /// The event's latest report, as the organiser sees it.
+    async fn room_report(&self, event_id: i64) -> StoreResult<Option<AdminRoom>>;
 }
 
 #[cfg(test)]

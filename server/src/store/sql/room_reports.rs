@@ -1,8 +1,9 @@
 //! `waiting_room_reports`: each event's room, as it last reported.
 use super::Backend;
-use crate::store::{admitted_per_minute, RoomReportRecord, RoomReports, StoreResult};
+use crate::store::{admitted_per_minute, RoomReports, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use contract::admin::AdminRoom;
 use contract::model::RoomReport;
 
 #[async_trait]
@@ -43,7 +44,7 @@ impl RoomReports for Backend {
     }
 
     #[tracing::instrument(skip(self))]
-    async fn room_report(&self, event_id: i64) -> StoreResult<Option<RoomReportRecord>> {
+    async fn room_report(&self, event_id: i64) -> StoreResult<Option<AdminRoom>> {
         Ok(sqlx::query_as(
             "SELECT in_queue, admitted, active, estimated_wait_seconds, per_minute_now, sold_out, admitted_per_minute, reported_at \
              FROM waiting_room_reports WHERE event_id = $1",
