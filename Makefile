@@ -119,21 +119,11 @@ edge/build/index.js: $(EDGE_SOURCES)
 		worker-build --release
 	touch $@
 
-# Tools at pinned versions, each installed only when missing, with a cheap release profile: they
-# run for seconds, so thin LTO off and many codegen units cut their one-time build by about half.
-# (Their own Cargo.toml profiles would otherwise apply.) Their own target dir keeps the project's
-# build directory free for the project while they compile.
-CARGO_INSTALL := CARGO_TARGET_DIR=$(HOME)/.cache/stampede/tools-target CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_INCREMENTAL=false \
-	CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=true cargo install
-# (npm install, not npm ci: the lock
-# cannot list workerd's binaries for other platforms, which the registry here does not serve.)
+# Tools at pinned versions, each installed only when missing (scripts/install-tools.sh: a one-time
+# cost on a fresh machine, which it prints as it goes).
 tools:
-	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || { echo 'installing wasm-bindgen-cli (one time, ~4 min)'; $(CARGO_INSTALL) wasm-bindgen-cli@$(WASM_BINDGEN_VERSION); }
-	@worker-build --version 2>/dev/null | grep -q "$(WORKER_BUILD_VERSION)" || { echo 'installing worker-build (one time, ~5 min)'; $(CARGO_INSTALL) worker-build@$(WORKER_BUILD_VERSION) --locked; }
-	@trunk --version 2>/dev/null | grep -q "$(TRUNK_VERSION)" || { echo 'installing trunk (one time, ~10 min)'; $(CARGO_INSTALL) trunk@$(TRUNK_VERSION) --locked; }
-	@if [ ! -x $(NODE_BIN)/workerd ] || ! cmp -s end2end/package-lock.json end2end/node_modules/.package-lock.json.stampede; then \
-		(cd end2end && npm install --no-audit --no-fund --no-save) && cp end2end/package-lock.json end2end/node_modules/.package-lock.json.stampede; fi
+	@WASM_BINDGEN_VERSION=$(WASM_BINDGEN_VERSION) WORKER_BUILD_VERSION=$(WORKER_BUILD_VERSION) TRUNK_VERSION=$(TRUNK_VERSION) \
+		scripts/install-tools.sh
 
 # localstripe (PyPI): the Stripe-compatible server that the payment tests and `make run` start on
 # ports of their own (scripts/run-localstripe.py).
