@@ -189,9 +189,15 @@ impl RunResult {
             line.push_str(&format!(
                 " origin_requests={total} origin_holds={holds} origin_orders={orders} origin_other={} queue_polls={polls} \
                  queue_poll_p99_ms={poll_p99:.1} queue_wait_p50_ms={wait_p50:.0} queue_wait_p99_ms={wait_p99:.0} \
-                 sold_out_told_p99_ms={told_p99:.1} {}",
+                 sold_out_told_p99_ms={told_p99:.1} {} origin_other_by_route={}",
                 total - holds - orders,
-                report.line()
+                report.line(),
+                origin
+                    .iter()
+                    .filter(|(route, count)| **count > 0 && !route.ends_with("/holds") && !route.ends_with("/order"))
+                    .map(|(route, count)| format!("{route}:{count}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
             ));
         }
         if !self.failures.is_empty() {

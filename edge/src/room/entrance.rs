@@ -7,18 +7,19 @@
 //!   waiting list). Everyone else is sent to `/e/{slug}/queue`, a page that is the same for all and
 //!   is cached here; the place is in the poll.
 //! - A visitor's place is a signed cookie (`stampede_queue`, for the poll's path only: event, random
-//!   queue id, place number),
-//!   so a poll of someone still waiting is answered from this isolate's copy of the room's cursor,
-//!   refreshed from the room at most once per `ROOM_VIEW_FRESH_MS`: most polls never reach the
-//!   room. The room is asked only to join, to learn a place drawn by lot, to let someone in (their
-//!   place is behind the cursor), and to hear who has ordered.
+//!   queue id, place number), so a poll of someone still waiting is answered from this isolate's
+//!   copy of the room's cursor, refreshed from the room at most once per `ROOM_VIEW_FRESH_MS`:
+//!   most polls never reach the room. The room is asked only to join, to learn a place drawn by
+//!   lot, to let someone in (their place is behind the cursor): all three are joins, gathered per
+//!   isolate (`client`); and to hear who has ordered.
 //! - Let in, the visitor gets the admission token (`contract::rules::admission`) in a cookie for
 //!   the event pages' host, valid for `ROOM_ADMISSION_SECONDS`; the origin checks it on every hold.
 //! - An origin's 503 to a hold of the event slows its room down (`line`'s pace).
 //! - Sold out (the gate's availability, read through this edge's own cache) ends the line for
 //!   everyone at once.
+use super::client::{self, ask};
 use super::line::{Place, RoomSettings};
-use super::protocol::{Ask, RoomAnswer, RoomConfig, RoomRequest, RoomView};
+use super::protocol::{Ask, RoomConfig, RoomRequest, Standing};
 use crate::config::Config;
 use crate::{pages, respond};
 use app::document::{render_document, Page, PageData};
@@ -28,10 +29,13 @@ use contract::rules::admission::{self, Admission};
 use contract::rules::{cache, sale};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use worker::{Date, Env, Headers, Method, Request, RequestInit, Response, Result};
+use worker::{Date, Env, Request, Response, Result};
 
 /// How often a page told "sold out" looks again.
 const SOLD_OUT_POLL_MS: u32 = 30_000;
+
+/// The longest a waiting page goes without asking.
+const MOST_POLL_MS: i64 = 20_000;
 
 /// The visitor's place in an event's line.
 pub const VISITOR_COOKIE: &str = "stampede_queue";
@@ -49,17 +53,14 @@ pub struct RoomInfo {
 
 thread_local! {
     static INFO: RefCell<HashMap<String, RoomInfo>> = RefCell::new(HashMap::new());
-    /// Each room's state as last heard, and when (this isolate's copy).
-    static VIEWS: RefCell<HashMap<i64, (RoomView, u64)>> = RefCell::new(HashMap::new());
     /// Whether this isolate last told each room it was sold out.
     static TOLD_SOLD_OUT: RefCell<HashMap<i64, bool>> = RefCell::new(HashMap::new());
-    static ROOM_ASKS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     static POLLS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// Requests this isolate sent to rooms, and queue polls it answered: for `/__edge/stats`.
 pub fn counts() -> (u64, u64) {
-    (ROOM_ASKS.with(|c| c.get()), POLLS.with(|c| c.get()))
+    (client::asks(), POLLS.with(|c| c.get()))
 }
 
 /// Keeps what the room needs from a freshly read snapshot.
@@ -174,7 +175,7 @@ pub async fn poll(slug: &str, request: &Request, env: &Env, config: &Config) -> 
     let Some(visitor) = visitor else {
         return join(&new_queue_id(), &info, key, env, config).await;
     };
-    let view = view(&info, env, config).await?;
+    let view = client::view(&info, env, config).await?;
     match visitor.place {
         // Still behind the cursor: answered here, from the copy.
         Some(place) if place >= view.cursor => {
@@ -186,32 +187,34 @@ pub async fn poll(slug: &str, request: &Request, env: &Env, config: &Config) -> 
             answer(QueueState::PreQueue { opens_at, in_line: view.status.in_queue }, &[])
         }
         // Their turn may have come, or their place has just been drawn: the room knows.
-        _ => {
-            let asked = ask(&info, Ask::Look { visitor: visitor.queue_id.clone() }, env).await?;
-            match asked.place {
-                // Let in before, and ordered or out of time: back of the line, as someone new.
-                Some(Place::Unknown) | None => join(&new_queue_id(), &info, key, env, config).await,
-                _ => reply(&visitor.queue_id, asked, &info, key, config),
+        // (Joining someone already in line only finds their place, so this goes with the joins.)
+        _ => match client::join(&info, &visitor.queue_id, env, config).await? {
+            // Let in before, and ordered or out of time: back of the line, as someone new.
+            Standing { place: Place::Unknown, .. } => join(&new_queue_id(), &info, key, env, config).await,
+            standing => {
+                let per_minute = client::view(&info, env, config).await?.per_minute;
+                reply(&visitor.queue_id, standing, per_minute, &info, key, config)
             }
-        }
+        },
     }
 }
 
 async fn join(queue_id: &str, info: &RoomInfo, key: &[u8], env: &Env, config: &Config) -> Result<Response> {
-    let asked = ask(info, Ask::Join { visitor: queue_id.to_string() }, env).await?;
-    reply(queue_id, asked, info, key, config)
+    let standing = client::join(info, queue_id, env, config).await?;
+    let per_minute = client::view(info, env, config).await?.per_minute;
+    reply(queue_id, standing, per_minute, info, key, config)
 }
 
 /// The poll's answer from the room's: the state, and the cookies that carry it.
-fn reply(queue_id: &str, asked: RoomAnswer, info: &RoomInfo, key: &[u8], config: &Config) -> Result<Response> {
-    let place_cookie = Visitor { queue_id: queue_id.to_string(), place: asked.place_number }.write(key, info.event_id);
+fn reply(queue_id: &str, standing: Standing, per_minute: u32, info: &RoomInfo, key: &[u8], config: &Config) -> Result<Response> {
+    let place_cookie = Visitor { queue_id: queue_id.to_string(), place: standing.number }.write(key, info.event_id);
     // Only the poll reads the place, and each event's is its own.
     let visitor_cookie = set_cookie(VISITOR_COOKIE, &place_cookie, &format!("/api/events/{}/queue", info.summary.slug), 86_400, config);
-    match asked.place.unwrap_or(Place::Unknown) {
+    match standing.place {
         Place::PreQueue { opens_at_ms, in_line } => {
             answer(QueueState::PreQueue { opens_at: at(opens_at_ms), in_line: in_line as u64 }, &[visitor_cookie])
         }
-        Place::Waiting { position, .. } => answer(waiting(position, asked.view.per_minute), &[visitor_cookie]),
+        Place::Waiting { position, .. } => answer(waiting(position, per_minute), &[visitor_cookie]),
         Place::Admitted { expires_at_ms } => {
             let admission = Admission { event_id: info.event_id, queue_id: queue_id.to_string(), expires_at: expires_at_ms / 1_000 };
             let left = (expires_at_ms - Date::now().as_millis() as i64).max(0) / 1_000;
@@ -229,7 +232,7 @@ pub async fn ordered(admission_token: &str, env: &Env, config: &Config) {
     let Some(event_id) = admission::named_event(admission_token) else { return };
     let now = Date::now().as_millis() as i64 / 1_000;
     if let Ok(admission) = admission::verify(key, Some(admission_token), event_id, now) {
-        let _ = send(event_id, &RoomRequest { event_id, config: None, ask: Ask::Done { visitor: admission.queue_id } }, env).await;
+        let _ = client::send(event_id, &RoomRequest { event_id, config: None, ask: Ask::Done { visitor: admission.queue_id } }, env).await;
     }
 }
 
@@ -249,17 +252,19 @@ fn at(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
-/// When the page should ask again: often near the front or the moment, seldom far from them.
+/// When the page should ask again: often near the front or the moment, seldom far from them (a
+/// fifth of the wait, so a turn is noticed within a fifth of the time left), and never less often
+/// than every `MOST_POLL_MS` (Cloudflare's own waiting room refreshes every 20 s).
 fn poll_after_ms(state: &QueueState) -> u32 {
     let now = at(Date::now().as_millis() as i64);
     let ms = match state {
         QueueState::PreQueue { opens_at, .. } => (*opens_at - now).num_milliseconds() / 4,
-        QueueState::Waiting { estimated_wait_seconds, .. } => estimated_wait_seconds * 100,
+        QueueState::Waiting { estimated_wait_seconds, .. } => estimated_wait_seconds * 200,
         // Tickets that come back reopen the line: the page keeps an eye on it, seldom.
         QueueState::SoldOut => return SOLD_OUT_POLL_MS,
         QueueState::Admitted { .. } | QueueState::Open => return 0,
     };
-    ms.clamp(1_000, 10_000) as u32
+    ms.clamp(1_000, MOST_POLL_MS) as u32
 }
 
 fn answer(state: QueueState, cookies: &[String]) -> Result<Response> {
@@ -337,37 +342,4 @@ async fn sold_out(slug: &str, info: &RoomInfo, env: &Env, config: &Config) -> bo
         TOLD_SOLD_OUT.with(|told| told.borrow_mut().insert(info.event_id, gone));
     }
     gone
-}
-
-/// This isolate's copy of the room's state, refreshed when older than `ROOM_VIEW_FRESH_MS`.
-async fn view(info: &RoomInfo, env: &Env, config: &Config) -> Result<RoomView> {
-    let now = Date::now().as_millis();
-    let copy = VIEWS.with(|views| views.borrow().get(&info.event_id).cloned());
-    if let Some((view, _)) = copy.filter(|(_, heard_at)| now.saturating_sub(*heard_at) < config.room_view_fresh_ms) {
-        return Ok(view);
-    }
-    Ok(ask(info, Ask::View, env).await?.view)
-}
-
-/// Asks the event's room, and keeps the state it answers with.
-async fn ask(info: &RoomInfo, ask: Ask, env: &Env) -> Result<RoomAnswer> {
-    let answer = send(info.event_id, &RoomRequest { event_id: info.event_id, config: Some(info.config), ask }, env).await?;
-    let heard_at = Date::now().as_millis();
-    VIEWS.with(|views| views.borrow_mut().insert(info.event_id, (answer.view.clone(), heard_at)));
-    Ok(answer)
-}
-
-async fn send(event_id: i64, asked: &RoomRequest, env: &Env) -> Result<RoomAnswer> {
-    ROOM_ASKS.with(|c| c.set(c.get() + 1));
-    let stub = env.durable_object("ROOMS")?.id_from_name(&format!("event-{event_id}"))?.get_stub()?;
-    let headers = Headers::new();
-    headers.set("content-type", "application/json")?;
-    let body = serde_json::to_string(asked).map_err(|err| worker::Error::RustError(err.to_string()))?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
-    let mut response = stub.fetch_with_request(Request::new_with_init("https://room/", &init)?).await?;
-    if response.status_code() != 200 {
-        return Err(worker::Error::RustError(format!("the room answered {}", response.status_code())));
-    }
-    response.json().await
 }

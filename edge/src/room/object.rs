@@ -13,7 +13,7 @@
 //! most every `REPORT_EVERY_MS` while it is asked, sealed with the room's key, after its answer and
 //! off the asker's path: that is what the organiser sees in the admin.
 use super::line::{Line, Progress};
-use super::protocol::{Ask, RoomAnswer, RoomRequest, RoomView};
+use super::protocol::{Ask, RoomAnswer, RoomRequest, RoomView, Standing};
 use crate::config::Config;
 use contract::model::RoomReport;
 use contract::rules::admission::is_valid_queue_id;
@@ -22,6 +22,9 @@ use worker::{durable_object, DurableObject, Env, Headers, Method, Request, Respo
 
 /// How often, at most, a room tells the origins how it stands.
 pub const REPORT_EVERY_MS: i64 = 5_000;
+
+/// The most visitors one request may join (an isolate sends more as several).
+pub const MAX_JOINS: usize = 500;
 
 #[durable_object]
 pub struct Room {
@@ -40,10 +43,13 @@ impl DurableObject for Room {
         let Ok(asked) = request.json::<RoomRequest>().await else {
             return Response::error("not a room request", 400);
         };
-        if let Ask::Join { visitor } | Ask::Look { visitor } | Ask::Done { visitor } = &asked.ask {
-            if !is_valid_queue_id(visitor) {
-                return Response::error("not a queue id", 400);
-            }
+        let visitors = match &asked.ask {
+            Ask::Join { visitors } => visitors.as_slice(),
+            Ask::Done { visitor } => std::slice::from_ref(visitor),
+            _ => &[],
+        };
+        if visitors.len() > MAX_JOINS || !visitors.iter().all(|visitor| is_valid_queue_id(visitor)) {
+            return Response::error("not a queue id, or too many", 400);
         }
         // From here to the answer nothing awaits: no other request sees the line half changed.
         let now = worker::Date::now().as_millis() as i64;
@@ -100,30 +106,31 @@ impl Room {
         line.set_settings(config.opens_at_ms, config.settings);
         line.tick(now, seed());
         let mut done = None;
-        let place = match &asked.ask {
-            Ask::View => None,
-            Ask::Join { visitor } => Some(line.join(visitor, now)),
-            Ask::Look { visitor } => Some(line.place(visitor, now)),
+        let standings = match &asked.ask {
+            Ask::View => vec![],
+            Ask::Join { visitors } => visitors
+                .iter()
+                .map(|visitor| {
+                    let place = line.join(visitor, now);
+                    Standing { place, number: line.place_of(visitor) }
+                })
+                .collect(),
             Ask::Done { visitor } => {
                 done = line.place_of(visitor);
                 line.done(visitor);
-                None
+                vec![]
             }
             Ask::SoldOut { sold_out } => {
                 line.set_sold_out(*sold_out);
-                None
+                vec![]
             }
             Ask::SlowDown => {
                 line.slow_down(now);
-                None
+                vec![]
             }
         };
-        let place_number = match &asked.ask {
-            Ask::Join { visitor } | Ask::Look { visitor } => line.place_of(visitor),
-            _ => None,
-        };
         save(&sql, line, arrivals_before, cursor_before, done, now)?;
-        Ok(RoomAnswer { place, place_number, view: view(line, now) })
+        Ok(RoomAnswer { standings, view: view(line, now) })
     }
 }
 

@@ -16,10 +16,9 @@ pub struct RoomConfig {
 pub enum Ask {
     /// Only the room's state (and a tick): what an isolate's copy is refreshed from.
     View,
-    /// Join the line, or find one's place in it.
-    Join { visitor: String },
-    /// One's place, without joining.
-    Look { visitor: String },
+    /// Join the line, or find one's place in it: everyone an isolate had joining while its last
+    /// request was on its way, in the order they came (`client::join`).
+    Join { visitors: Vec<String> },
     /// The visitor has ordered: their admission stops counting.
     Done { visitor: String },
     /// The gate says there is nothing left (or something again).
@@ -49,10 +48,16 @@ pub struct RoomView {
     pub status: RoomStatus,
 }
 
+/// Where one visitor stands, and their place number once they have one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Standing {
+    pub place: Place,
+    pub number: Option<u64>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RoomAnswer {
-    /// For `Join` and `Look`: where the visitor stands, and their place number once they have one.
-    pub place: Option<Place>,
-    pub place_number: Option<u64>,
+    /// For `Join`: one per visitor asked about, in the order asked.
+    pub standings: Vec<Standing>,
     pub view: RoomView,
 }
