@@ -2,7 +2,9 @@
 # Measures the edge on workerd in front of a release origin, on 127.0.0.1:
 #   1. requests/s and latency of a cached event page next to the edge's cheapest route
 #      (/__edge/health) in the same run;
-#   2. how many requests reach the origin while the edge serves BENCH_VIEWS page views (100,000).
+#   2. how many requests reach the origin while the edge serves BENCH_VIEWS page views (100,000);
+#   3. what the waiting room costs an admitted buyer: the same cached page with the event's room on,
+#      requested with an admission (scripts/room-admission.py gets one through the queue).
 # Usage: scripts/bench-edge.sh   (make bench-edge builds what it needs first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +19,8 @@ command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive 
 work=$(mktemp -d)
 # /__edge/stats, which counts the origin requests below, answers operators only.
 export OPERATOR_TOKEN=${OPERATOR_TOKEN:-bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+# The key the edge signs admissions with and the origin checks them with.
+export WAITING_ROOM_KEY=${WAITING_ROOM_KEY:-bench-room-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 stats() { curl -fs -H "Authorization: Bearer $OPERATOR_TOKEN" "http://127.0.0.1:$edge_port/__edge/stats"; }
 SITE_ROOT="$target/site" PORT=$origin_port DATABASE_URL="sqlite://$work/bench.db" RUST_LOG=warn \
   STAMPEDE_DEMO=true "$target/release/stampede" serve >"$work/origin.log" 2>&1 &
@@ -30,14 +34,15 @@ page="http://127.0.0.1:$edge_port/e/stampede-live"
 curl -fs -o /dev/null "$page"
 
 run() {
-  # Browsers accept gzip, and so does this benchmark.
-  wrk -t2 -c"$connections" -d"${duration}s" --latency -H "Accept-Encoding: gzip" "$1" >"$work/wrk.txt"
+  # Browsers accept gzip, and so does this benchmark. $4: a cookie to send.
+  wrk -t2 -c"$connections" -d"${duration}s" --latency -H "Accept-Encoding: gzip" ${4:+-H "Cookie: $4"} "$1" >"$work/wrk.txt"
   local rps p99 total
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
   p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
   total=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
-  printf '%-36s %10s req/s   p99 %8s   (%s requests)\n' "$2" "$rps" "$p99" "$total"
+  printf '%-44s %10s req/s   p99 %8s   (%s requests)\n' "$2" "$rps" "$p99" "$total"
   echo "$rps" >"$work/$3.rps"
+  echo "$p99" >"$work/$3.p99"
 }
 
 echo "edge benchmark: wrk -t2 -c$connections -d${duration}s on 127.0.0.1, $(nproc) cores (wrk, workerd and the origin share them)"
@@ -54,3 +59,20 @@ elapsed=$(python3 -c "import sys,time; print(f'{time.time()-float(sys.argv[1]):.
 after=$(stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["origin_requests"])')
 served=$(awk '/requests in/ {print $1}' "$work/views.txt")
 echo "page views served: $served in ${elapsed}s; origin requests meanwhile: $((after - before))"
+
+# The room's cost to an admitted buyer: the same page, the room on, with an admission.
+admission=$(scripts/room-admission.py "http://127.0.0.1:$origin_port" "http://127.0.0.1:$edge_port" stampede-live \
+  demo@stampede.example stampede-demo)
+run "$page" "cached event page, room on, admitted" room "$admission"
+python3 - "$work" <<'PY'
+import sys
+work = sys.argv[1]
+def ms(name):
+    text = open(f"{work}/{name}.p99").read().strip()
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+rps = lambda name: float(open(f"{work}/{name}.rps").read())
+print(f"waiting room's cost to an admitted buyer's page: p99 {ms('room') - ms('page'):+.2f} ms, "
+      f"throughput {rps('room') / rps('page') * 100 - 100:+.1f}%")
+PY
