@@ -18,7 +18,7 @@ export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 EDGE_PORT ?= 8787
 
-.PHONY: run run-origin test lint tools tools-test localstripe smtp-server site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale sale-paid sale-waiting-list sale-edge bench-mail services clean-data
+.PHONY: wasm-composition run run-origin test lint tools tools-test localstripe smtp-server site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale sale-paid sale-waiting-list sale-edge bench-mail services clean-data
 
 # The origin on :$(PORT) and the edge in front of it on :$(EDGE_PORT); open the edge. The demo's
 # paid tickets are paid by card in TEST MODE, through localstripe (the Stripe-compatible test
@@ -154,6 +154,13 @@ check:
 
 clean-data:
 	rm -rf data
+
+# What the browser bundles are made of, by crate (docs/development.md#the-browser-bundles): read from
+# cargo's wasm, which still has its function names (wasm-opt then shrinks it about a third).
+wasm-composition: site
+	python3 scripts/wasm-composition.py $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/stampede_hydrate.wasm 20
+	python3 scripts/wasm-composition.py $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/stampede-admin.wasm 20
+	@echo "shipped: hydrate $$(stat -c %s $(PKG)/stampede_bg.wasm.gz) bytes gzipped, admin $$(stat -c %s $(ADMIN)/*_bg.wasm.gz) bytes gzipped"
 
 # Origin throughput: wrk on 127.0.0.1 against a release build (see docs/operations.md#measured).
 bench-origin: tools site
