@@ -34,8 +34,10 @@ page="http://127.0.0.1:$edge_port/e/stampede-live"
 curl -fs -o /dev/null "$page"
 
 run() {
-  # Browsers accept gzip, and so does this benchmark. $4: a cookie to send.
-  wrk -t2 -c"$connections" -d"${duration}s" --latency -H "Accept-Encoding: gzip" ${4:+-H "Cookie: $4"} "$1" >"$work/wrk.txt"
+  # Browsers accept gzip, and so does this benchmark. $4: a cookie to send; $5: connections.
+  local conns=${5:-$connections} threads=2
+  [ "$conns" -ge 2 ] || threads=1
+  wrk -t"$threads" -c"$conns" -d"${duration}s" --latency -H "Accept-Encoding: gzip" ${4:+-H "Cookie: $4"} "$1" >"$work/wrk.txt"
   local rps p99 total
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
   p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
@@ -49,6 +51,8 @@ echo "edge benchmark: wrk -t2 -c$connections -d${duration}s on 127.0.0.1, $(npro
 run "http://127.0.0.1:$edge_port/__edge/health" "floor: /__edge/health" floor
 run "$page" "cached event page" page
 python3 -c "import sys; f,p=float(sys.argv[1]),float(sys.argv[2]); print(f'cached page at {p/f*100:.0f}% of the floor')" "$(cat "$work/floor.rps")" "$(cat "$work/page.rps")"
+# One connection: the page's own latency, with no queue in front of it (compared with the room's below).
+run "$page" "cached event page, one connection" page1 "" 1
 
 before=$(stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["origin_requests"])')
 # As long as the cached page rate above needs to serve the views, then count what reached the origin.
@@ -64,6 +68,7 @@ echo "page views served: $served in ${elapsed}s; origin requests meanwhile: $((a
 admission=$(scripts/room-admission.py "http://127.0.0.1:$origin_port" "http://127.0.0.1:$edge_port" stampede-live \
   demo@stampede.example stampede-demo)
 run "$page" "cached event page, room on, admitted" room "$admission"
+run "$page" "  the same, one connection" room1 "$admission" 1
 python3 - "$work" <<'PY'
 import sys
 work = sys.argv[1]
@@ -74,5 +79,6 @@ def ms(name):
             return float(text[: -len(unit)]) * factor
 rps = lambda name: float(open(f"{work}/{name}.rps").read())
 print(f"waiting room's cost to an admitted buyer's page: p99 {ms('room') - ms('page'):+.2f} ms, "
-      f"throughput {rps('room') / rps('page') * 100 - 100:+.1f}%")
+      f"throughput {rps('room') / rps('page') * 100 - 100:+.1f}%; "
+      f"on one connection p99 {ms('room1') - ms('page1'):+.3f} ms")
 PY
