@@ -227,10 +227,7 @@ pub async fn room_info(slug: &str, request: &Request, config: &Config) -> Option
         return Some(info);
     }
     if !LOADING.with(|loading| loading.borrow_mut().insert(slug.to_string())) {
-        let waited_until = Date::now().as_millis() + config.origin_timeout_ms;
-        while LOADING.with(|loading| loading.borrow().contains(slug)) && Date::now().as_millis() < waited_until {
-            worker::Delay::from(std::time::Duration::from_millis(20)).await;
-        }
+        wait_for(config.origin_timeout_ms, 20, || LOADING.with(|loading| (!loading.borrow().contains(slug)).then_some(()))).await;
         return room::known(slug);
     }
     if let Ok(key) = cache_api_key(request, slug) {
@@ -238,6 +235,22 @@ pub async fn room_info(slug: &str, request: &Request, config: &Config) -> Option
     }
     LOADING.with(|loading| loading.borrow_mut().remove(slug));
     room::known(slug)
+}
+
+/// Waits, looking every `step_ms`, until `ready` gives something or `timeout_ms` has passed: for a
+/// request waiting on another's read of the origin. (It must wake on timers of its own: the runtime
+/// cancels a request woken only by another request's work as hung.)
+async fn wait_for<T>(timeout_ms: u64, step_ms: u64, mut ready: impl FnMut() -> Option<T>) -> Option<T> {
+    let until = Date::now().as_millis() + timeout_ms;
+    loop {
+        if let Some(value) = ready() {
+            return Some(value);
+        }
+        if Date::now().as_millis() >= until {
+            return None;
+        }
+        worker::Delay::from(std::time::Duration::from_millis(step_ms)).await;
+    }
 }
 
 thread_local! {
@@ -283,31 +296,24 @@ async fn availability_entry(slug: &str, config: &Config) -> std::result::Result<
     // One refresh per isolate at a time: the rest are answered from the entry it replaces, which is
     // no older than the refresh's own wait for the origin (in an on-sale, thousands of polls would
     // otherwise all ask at once, and more the slower the origin answers).
+    // At most one read per freshness period, counted from when each read began: under load the
+    // runtime's clock, which moves only with I/O, can date a read's answer well before the
+    // requests that look at it, and each would then find it stale early.
+    let last_read = LAST_AVAILABILITY_READ.with(|reads| reads.borrow().get(&key).copied());
+    if let Some(entry) = cached.as_ref().filter(|_| last_read.is_some_and(|at| now.saturating_sub(at) < config.availability_fresh_ms)) {
+        return Ok((entry.clone(), "stale", 0));
+    }
     let refresh_window = config.availability_fresh_ms + config.origin_timeout_ms;
     if let Some(entry) = cached.as_ref().filter(|entry| now.saturating_sub(entry.confirmed_at) < refresh_window) {
         if !memory::with(&memory::AVAILABILITY, |store| store.start_refresh(&key)) {
             return Ok((entry.clone(), "stale", 0));
         }
     }
-    // And at most one read per freshness period, counted from when each read began: under load the
-    // runtime's clock, which moves only with I/O, can date a read's answer well before the
-    // requests that look at it, and each would then find it stale early.
-    let last_read = LAST_AVAILABILITY_READ.with(|reads| reads.borrow().get(&key).copied());
-    if let Some(entry) = cached.as_ref().filter(|_| last_read.is_some_and(|at| now.saturating_sub(at) < config.availability_fresh_ms)) {
-        memory::with(&memory::AVAILABILITY, |store| store.end_refresh(&key, None));
-        return Ok((entry.clone(), "stale", 0));
-    }
     // Nothing kept yet (an isolate's first look, at the on-sale moment with thousands asking at
     // once): one read, and the rest wait for its answer rather than each asking the origin.
     if cached.is_none() && last_read.is_some_and(|at| now.saturating_sub(at) < config.origin_timeout_ms) {
-        let waited_until = now + config.origin_timeout_ms;
-        while Date::now().as_millis() < waited_until {
-            worker::Delay::from(std::time::Duration::from_millis(10)).await;
-            if let Some(entry) = memory::with(&memory::AVAILABILITY, |store| store.get(&key)) {
-                return Ok((entry, "hit", 0));
-            }
-        }
-        return Err(Unavailable::NoOrigin("no origin gave the availability in time".into()));
+        let kept = wait_for(config.origin_timeout_ms, 10, || memory::with(&memory::AVAILABILITY, |store| store.get(&key))).await;
+        return kept.map(|entry| (entry, "hit", 0)).ok_or_else(|| Unavailable::NoOrigin("no origin gave the availability in time".into()));
     }
     LAST_AVAILABILITY_READ.with(|reads| reads.borrow_mut().insert(key.clone(), now));
     let headers = Headers::new();

@@ -181,7 +181,9 @@ impl RunResult {
         if let Some((report, origin)) = &self.room {
             let count = |route: &str| origin.get(route).copied().unwrap_or(0);
             let total: u64 = origin.values().sum();
-            let (holds, orders) = (count("/api/events/{slug}/holds"), count("/api/holds/{id}/order"));
+            const HOLDS: &str = "/api/events/{slug}/holds";
+            const ORDERS: &str = "/api/holds/{id}/order";
+            let (holds, orders) = (count(HOLDS), count(ORDERS));
             let queue = |step: Step| self.summary.step(step).map_or((0.0, 0.0, 0), |s| (s.p50_ms, s.p99_ms, s.count));
             let (_, poll_p99, polls) = queue(Step::QueuePoll);
             let (wait_p50, wait_p99, _) = queue(Step::QueueWait);
@@ -194,7 +196,7 @@ impl RunResult {
                 report.line(),
                 origin
                     .iter()
-                    .filter(|(route, count)| **count > 0 && !route.ends_with("/holds") && !route.ends_with("/order"))
+                    .filter(|(route, count)| **count > 0 && ![HOLDS, ORDERS].contains(&route.as_str()))
                     .map(|(route, count)| format!("{route}:{count}"))
                     .collect::<Vec<_>>()
                     .join(",")

@@ -85,37 +85,34 @@ async fn ask_for_the_waiting(info: &RoomInfo, env: &Env) {
         joins.waiting.drain(..take).collect()
     });
     // Whatever becomes of this request, those in the batch hear, and the next may ask.
-    let mut asking = Asking { event_id: info.event_id, batch, answered: false };
+    let mut asking = Asking { event_id: info.event_id, batch };
     let visitors = asking.batch.iter().map(|(_, visitor)| visitor.clone()).collect();
     let outcome = match ask(info, Ask::Join { visitors }, env).await {
         Ok(answer) if answer.standings.len() == asking.batch.len() => Ok(answer.standings),
         Ok(_) => Err("the room answered for other visitors than asked".to_string()),
         Err(err) => Err(err.to_string()),
     };
+    let batch = std::mem::take(&mut asking.batch);
     with_joins(info.event_id, |joins| match outcome {
-        Ok(standings) => joins.answered.extend(asking.batch.iter().map(|(ticket, _)| *ticket).zip(standings.into_iter().map(Ok))),
-        Err(reason) => joins.answered.extend(asking.batch.iter().map(|(ticket, _)| (*ticket, Err(reason.clone())))),
+        Ok(standings) => joins.answered.extend(batch.into_iter().map(|(ticket, _)| ticket).zip(standings.into_iter().map(Ok))),
+        Err(reason) => joins.answered.extend(batch.into_iter().map(|(ticket, _)| (ticket, Err(reason.clone())))),
     });
-    asking.answered = true;
 }
 
-/// A join request on its way. Dropped before its answer (its request gone), it tells the batch so.
+/// A join request on its way, with the batch it has not yet answered: dropped before its answer
+/// (its request gone), it tells them so.
 struct Asking {
     event_id: i64,
     batch: Vec<(u64, String)>,
-    answered: bool,
 }
 
 impl Drop for Asking {
     fn drop(&mut self) {
-        let answered = self.answered;
-        let batch = std::mem::take(&mut self.batch);
+        let unanswered = std::mem::take(&mut self.batch);
         with_joins(self.event_id, |joins| {
             joins.asking = false;
-            if !answered {
-                let reason = "the request asking the room went away";
-                joins.answered.extend(batch.into_iter().map(|(ticket, _)| (ticket, Err(reason.to_string()))));
-            }
+            let reason = "the request asking the room went away";
+            joins.answered.extend(unanswered.into_iter().map(|(ticket, _)| (ticket, Err(reason.to_string()))));
         });
     }
 }
@@ -148,12 +145,13 @@ impl Drop for Refreshing {
 pub async fn view(info: &RoomInfo, env: &Env, config: &Config) -> Result<RoomView> {
     let now = Date::now().as_millis();
     let copy = VIEWS.with(|views| views.borrow().get(&info.event_id).cloned());
+    if let Some((view, _)) = copy.as_ref().filter(|(_, heard_at)| now.saturating_sub(*heard_at) < config.room_view_fresh_ms) {
+        return Ok(view.clone());
+    }
     let refreshes = REFRESHING.with(|refreshing| refreshing.borrow_mut().insert(info.event_id));
     let _refreshing = refreshes.then_some(Refreshing(info.event_id));
-    if let Some((view, heard_at)) = copy {
-        if now.saturating_sub(heard_at) < config.room_view_fresh_ms || !refreshes {
-            return Ok(view);
-        }
+    if let Some((view, _)) = copy.filter(|_| !refreshes) {
+        return Ok(view);
     }
     Ok(ask(info, Ask::View, env).await?.view)
 }

@@ -191,22 +191,18 @@ pub async fn poll(slug: &str, request: &Request, env: &Env, config: &Config) -> 
         _ => match client::join(&info, &visitor.queue_id, env, config).await? {
             // Let in before, and ordered or out of time: back of the line, as someone new.
             Standing { place: Place::Unknown, .. } => join(&new_queue_id(), &info, key, env, config).await,
-            standing => {
-                let per_minute = client::view(&info, env, config).await?.per_minute;
-                reply(&visitor.queue_id, standing, per_minute, &info, key, config)
-            }
+            standing => reply(&visitor.queue_id, standing, &info, key, env, config).await,
         },
     }
 }
 
 async fn join(queue_id: &str, info: &RoomInfo, key: &[u8], env: &Env, config: &Config) -> Result<Response> {
     let standing = client::join(info, queue_id, env, config).await?;
-    let per_minute = client::view(info, env, config).await?.per_minute;
-    reply(queue_id, standing, per_minute, info, key, config)
+    reply(queue_id, standing, info, key, env, config).await
 }
 
 /// The poll's answer from the room's: the state, and the cookies that carry it.
-fn reply(queue_id: &str, standing: Standing, per_minute: u32, info: &RoomInfo, key: &[u8], config: &Config) -> Result<Response> {
+async fn reply(queue_id: &str, standing: Standing, info: &RoomInfo, key: &[u8], env: &Env, config: &Config) -> Result<Response> {
     let place_cookie = Visitor { queue_id: queue_id.to_string(), place: standing.number }.write(key, info.event_id);
     // Only the poll reads the place, and each event's is its own.
     let visitor_cookie = set_cookie(VISITOR_COOKIE, &place_cookie, &format!("/api/events/{}/queue", info.summary.slug), 86_400, config);
@@ -214,7 +210,11 @@ fn reply(queue_id: &str, standing: Standing, per_minute: u32, info: &RoomInfo, k
         Place::PreQueue { opens_at_ms, in_line } => {
             answer(QueueState::PreQueue { opens_at: at(opens_at_ms), in_line: in_line as u64 }, &[visitor_cookie])
         }
-        Place::Waiting { position, .. } => answer(waiting(position, per_minute), &[visitor_cookie]),
+        Place::Waiting { position, .. } => {
+            // The room's pace, from the copy its answer has just refreshed.
+            let per_minute = client::view(info, env, config).await?.per_minute;
+            answer(waiting(position, per_minute), &[visitor_cookie])
+        }
         Place::Admitted { expires_at_ms } => {
             let admission = Admission { event_id: info.event_id, queue_id: queue_id.to_string(), expires_at: expires_at_ms / 1_000 };
             let left = (expires_at_ms - Date::now().as_millis() as i64).max(0) / 1_000;
