@@ -82,8 +82,22 @@ export default defineConfig<{ origin?: string }>({
     launchOptions: chromium,
   },
   projects: [
-    { name: "pixel-7", testIgnore: /(edge|edge-security|admin|security|waiting-room)\.spec/, use: { ...devices["Pixel 7"], launchOptions: chromium } },
-    { name: "iphone-13", testIgnore: /(edge|edge-security|admin|security|card|waiting-room)\.spec/, use: { ...devices["iPhone 13"], browserName: "chromium", launchOptions: chromium } },
+    { name: "pixel-7", testIgnore: /(edge|edge-security|admin|security|waiting-room|no-script)\.spec/, use: { ...devices["Pixel 7"], launchOptions: chromium } },
+    { name: "iphone-13", testIgnore: /(edge|edge-security|admin|security|card|waiting-room|no-script)\.spec/, use: { ...devices["iPhone 13"], browserName: "chromium", launchOptions: chromium } },
+    // A phone that runs no script: the seconds before the hydration bundle arrives, or a browser
+    // without it. It buys with the pages' plain forms, at the origin and through the edge.
+    { name: "pixel-7-no-script", testMatch: /no-script\.spec/, use: { ...devices["Pixel 7"], javaScriptEnabled: false, launchOptions: chromium } },
+    {
+      name: "pixel-7-no-script-via-edge",
+      testMatch: /no-script\.spec/,
+      use: {
+        ...devices["Pixel 7"],
+        javaScriptEnabled: false,
+        launchOptions: chromium,
+        baseURL: `http://127.0.0.1:${EDGE_PORT}`,
+        origin: `http://127.0.0.1:${MAIN_PORT}`,
+      },
+    },
     // An organiser at a desk runs the admin app; the attendee in the same story is on a Pixel 7.
     { name: "desktop-organiser", testMatch: /admin\.spec/, use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
     // The same purchase flow through the edge worker on workerd, in front of the main storefront.

@@ -1,6 +1,7 @@
 //! One document, two hosts. [`render_document`] is the only way HTML is made (origin and edge call
 //! it), and [`hydrate_page`] is the browser's half: it reads the same [`PageData`] back out of the
 //! document and hydrates the same component tree over it.
+use crate::forms::{CheckoutDraft, TicketChoice};
 use crate::model::{EventSnapshot, EventSummary, Hold, Order, Question};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -21,14 +22,20 @@ pub enum Page {
     Home {
         events: Vec<EventSummary>,
     },
+    /// `choice`: empty as the edge caches the page; what a form brought back otherwise.
     Event {
         snapshot: EventSnapshot,
+        #[serde(default)]
+        choice: TicketChoice,
     },
-    /// `questions`: the event's, asked of the buyer before the order.
+    /// `questions`: the event's, asked of the buyer before the order; `draft`: what the buyer typed
+    /// (a form that came back) or nothing yet.
     Checkout {
         hold: Hold,
         #[serde(default)]
         questions: Vec<Question>,
+        #[serde(default)]
+        draft: Option<CheckoutDraft>,
     },
     Order {
         order: Order,
@@ -59,7 +66,7 @@ impl PageData {
     pub fn title(&self) -> String {
         match &self.page {
             Page::Home { .. } => "Stampede · Tickets".to_string(),
-            Page::Event { snapshot } => format!("{} · Tickets", snapshot.title),
+            Page::Event { snapshot, .. } => format!("{} · Tickets", snapshot.title),
             Page::Checkout { hold, .. } => format!("Checkout · {}", hold.event_title),
             Page::Order { order } => format!("Your tickets · {}", order.event_title),
             Page::Queue { event, .. } => format!("In line · {}", event.title),
@@ -69,7 +76,7 @@ impl PageData {
 
     pub fn description(&self) -> String {
         match &self.page {
-            Page::Event { snapshot } => format!("{} — {}, {}", snapshot.title, snapshot.when_display, snapshot.venue),
+            Page::Event { snapshot, .. } => format!("{} — {}, {}", snapshot.title, snapshot.when_display, snapshot.venue),
             _ => "Tickets on Stampede".to_string(),
         }
     }

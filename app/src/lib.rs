@@ -13,7 +13,7 @@
 //!
 //! The JSON contract and the rules are the `stampede-contract` crate (`contract`), re-exported here
 //! under the paths the hosts have always used (`app::model`, `app::admin`, `app::validate`, ...).
-pub use contract::{admin, format, model, money, payment, rules, validate};
+pub use contract::{admin, format, forms, model, money, payment, rules, validate};
 
 pub mod browser;
 pub mod clock;

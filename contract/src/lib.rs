@@ -14,6 +14,7 @@ pub mod admin;
 #[cfg(feature = "sqlx")]
 pub mod columns;
 pub mod format;
+pub mod forms;
 pub mod model;
 pub mod money;
 pub mod payment;

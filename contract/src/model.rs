@@ -285,6 +285,10 @@ pub struct Hold {
     /// that an on-sale's holds ask nothing more of the database.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<crate::payment::CardOptions>,
+    /// Whether the event also takes payment at the door or by invoice (`offline_payment_days`):
+    /// checkout offers it beside the card, and it is how to pay where the card field cannot run.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pay_later: bool,
 }
 
 impl Hold {
@@ -302,7 +306,7 @@ pub struct HoldItem {
     pub line_total_minor: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
     pub name: String,
     pub email: String,

@@ -24,7 +24,7 @@ mod respond;
 pub mod room;
 
 use config::Config;
-use contract::rules::{is_valid_slug, ErrorCode};
+use contract::rules::{is_valid_slug, writes, ErrorCode};
 use worker::{event, Context, Env, Request, Response, Result};
 
 /// The answer to a path the edge does not serve.
@@ -92,19 +92,18 @@ async fn route(request: Request, env: &Env, config: &Config, ctx: &Context) -> R
 /// admission at the room (after the answer, off the buyer's path), so the next in line comes in;
 /// a hold the origin answers with 503 slows the event's room.
 async fn forward_write(request: Request, target: &admit::Target, env: &Env, config: &Config, ctx: &Context) -> Result<Response> {
-    let ordering =
-        target.path.starts_with("/api/holds/") && ["/order", "/payment", "/payment/complete"].iter().any(|end| target.path.ends_with(end));
+    let ordering = writes::is_order(&target.path);
     let admission = ordering
         .then(|| request.headers().get("cookie").ok().flatten())
         .flatten()
         .and_then(|cookies| contract::rules::admission::from_cookies(&cookies).map(str::to_string));
     let response = origins::forward(request, target, config).await?;
-    if let Some(token) = admission.filter(|_| (200..300).contains(&response.status_code())) {
+    if let Some(token) = admission.filter(|_| writes::order_placed(response.status_code())) {
         let (env, config) = (env.clone(), config.clone());
         ctx.wait_until(async move { room::entrance::ordered(&token, &env, &config).await });
     }
     // An origin over its capacity slows the event's room down.
-    let holding = target.path.strip_prefix("/api/events/").and_then(|rest| rest.strip_suffix("/holds"));
+    let holding = writes::reservation_slug(&target.path);
     if let Some(slug) = holding.filter(|_| response.status_code() == 503).map(str::to_string) {
         let env = env.clone();
         ctx.wait_until(async move { room::entrance::origin_overloaded(&slug, &env).await });

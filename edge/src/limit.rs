@@ -1,4 +1,5 @@
-//! How often one client may ask for a hold at this edge (`POST /api/events/{slug}/holds`).
+//! How often one client may ask for a hold at this edge (`POST /api/events/{slug}/holds`, or the
+//! event page's form: `rules::writes`).
 //!
 //! Policy: a token bucket per client (kept as the time its next hold is due, GCRA), `HOLD_RATE_BURST` (10) holds in a row, then
 //! `HOLD_RATE_PER_MINUTE` (30) a minute; a refusal is a 429 with `Retry-After` and says the limit.
@@ -23,17 +24,16 @@ const MAX_CLIENTS: usize = 10_000;
 
 /// The refusal for a hold request over its client's limit, if it is one.
 pub fn holds(request: &Request, target: &Target, config: &Config) -> Option<Result<Response>> {
-    if config.hold_rate_per_minute == 0 || target.method != Method::Post || !is_hold_path(&target.path) {
+    if config.hold_rate_per_minute == 0
+        || target.method != Method::Post
+        || contract::rules::writes::reservation_slug(&target.path).is_none()
+    {
         return None;
     }
     let key = client_key(request, config)?;
     let rate = Rate::new(config.hold_rate_burst, config.hold_rate_per_minute);
     let wait_ms = BUCKETS.with(|buckets| buckets.borrow_mut().take(&key, rate, Date::now().as_millis()))?;
     Some(too_many(wait_ms, config))
-}
-
-fn is_hold_path(path: &str) -> bool {
-    path.strip_prefix("/api/events/").and_then(|rest| rest.strip_suffix("/holds")).is_some_and(contract::rules::is_valid_slug)
 }
 
 /// Whom the request is counted against: the trusted address, else the browser's token.

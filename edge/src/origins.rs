@@ -10,7 +10,7 @@ use futures_util::future::{select, Either};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::time::Duration;
-use worker::{AbortController, Date, Delay, Fetch, Headers, Method, Request, RequestInit, Response, Result};
+use worker::{AbortController, Date, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response, Result};
 
 /// A connection failure faster than this happened before the request could have been sent.
 const CONNECT_FAILURE_WINDOW_MS: u64 = 250;
@@ -60,7 +60,9 @@ async fn send_once(
     config: &Config,
 ) -> std::result::Result<Response, Failure> {
     let mut init = RequestInit::new();
-    init.with_method(method).with_headers(headers.clone());
+    // An origin's redirect (a form's 303 to the next page) is the browser's to follow, at this
+    // edge's address: followed here, the browser would show the next page under the form's URL.
+    init.with_method(method).with_headers(headers.clone()).with_redirect(RequestRedirect::Manual);
     if let Some(body) = body {
         init.with_body(Some(worker::js_sys::Uint8Array::from(body).into()));
     }

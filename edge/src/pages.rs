@@ -119,7 +119,7 @@ async fn refresh(slug: &str, key: &str, cache_api_key: &str, config: &Config) ->
             };
             let version = snapshot.version;
             room::remember(slug, &snapshot, config);
-            let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot } };
+            let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot, choice: Default::default() } };
             let html = render_document(&data, &assets).into_bytes();
             let entry = Entry::new(html, HTML, cache::EVENT_PAGE, etag, Date::now().as_millis());
             memory::with(&PAGES, |pages| pages.put(key, entry.clone()));

@@ -179,6 +179,11 @@ export class Organiser {
     event.typeIds[type.name] = created.id;
   }
 
+  /** Adds a discount code for every ticket type: `kind` "percent" ("50") or "fixed" ("5.00" off each ticket). */
+  async addDiscount(event: CreatedEvent, code: string, kind: "percent" | "fixed", amount: string) {
+    await this.send("POST", `/events/${event.id}/discounts`, 201, { code, kind, amount, expires_local: "", ticket_type_ids: [] });
+  }
+
   /** Puts the event's ticket types in this order (every one of them, by name). */
   async orderTicketTypes(event: CreatedEvent, names: string[]) {
     await this.send("PUT", `/events/${event.id}/ticket-types/order`, 200, { ids: names.map((name) => event.typeIds[name]) });

@@ -3,8 +3,21 @@
 //!
 //! Policy: no more than the storefront looks up (`rules::limits`), no autocomplete (a code is not
 //! personal data to remember), and Enter does what the box's button does: it never submits the
-//! form around the box (on the event page, that would reserve tickets).
+//! form around the box (on the event page, that would reserve tickets). Before the page's script
+//! runs, the button posts the form to `post.action` (`forms`), and the origin answers with the page
+//! again; once it runs, the button does the same in place.
 use leptos::prelude::*;
+
+/// Where the button posts the form when the page's script is not running.
+#[derive(Clone)]
+pub(super) struct Post {
+    /// The button's `formaction`.
+    pub action: String,
+    /// The button's `name` and `value`, when the action needs to know which button it was.
+    pub pressed: Option<(&'static str, String)>,
+    /// The `form` the box and the button belong to, when they sit outside it.
+    pub form: Option<&'static str>,
+}
 
 #[component]
 pub(super) fn CodeEntry<A>(
@@ -24,6 +37,7 @@ pub(super) fn CodeEntry<A>(
     button: &'static str,
     /// What the button and Enter do.
     action: A,
+    post: Post,
 ) -> impl IntoView
 where
     A: Fn() + Clone + 'static,
@@ -37,6 +51,8 @@ where
             }
         }
     };
+    let Post { action: formaction, pressed, form } = post;
+    let (pressed_name, pressed_value) = pressed.map_or((None, None), |(name, value)| (Some(name), Some(value)));
     view! {
         <label for=id>{label}</label>
         <div class="field-row">
@@ -46,11 +62,26 @@ where
                 type="text"
                 autocomplete="off"
                 maxlength=max_chars.to_string()
+                form=form
+                value=value.get_untracked()
                 bind:value=value
                 aria-invalid=move || invalid.get()
                 on:keydown=keydown
             />
-            <button type="button" class="button button-secondary" disabled=move || busy.get() on:click=move |_| action()>
+            <button
+                type="submit"
+                class="button button-secondary"
+                form=form
+                formaction=formaction
+                formnovalidate=true
+                name=pressed_name
+                value=pressed_value
+                disabled=move || busy.get()
+                on:click=move |ev: leptos::ev::MouseEvent| {
+                    ev.prevent_default();
+                    action()
+                }
+            >
                 {button}
             </button>
         </div>

@@ -4,11 +4,18 @@
 //! Secret ticket types are never in the page (it is cached publicly, at the edge too): a buyer with
 //! an access code unlocks them in the browser, from the origin, and they join the list below the
 //! public ones. The hold then carries the code.
+//!
+//! Before its script runs the page is a plain form (`forms`): "+", "−" and "Unlock" post it to
+//! `/e/{slug}/choice`, which answers with the page and the choice kept in `choice`; "Reserve" posts
+//! it to `/e/{slug}/holds`, which answers with the checkout (or this page and why not).
 use crate::api;
 use crate::clock::{format_countdown, use_clock, Clock};
+use crate::forms::{
+    quantity_after_add, quantity_after_remove, quantity_field, Step, TicketChoice, ACCESS_CODE, ENTER_ACCESS_CODE, STEP, UNLOCKED_CODE,
+};
 use crate::model::{EventSnapshot, HoldRequest, HoldRequestItem, SaleStatus, TicketAvailability, TicketTypeSnapshot};
 use crate::money::{format_amount, format_price};
-use crate::pages::code_input::CodeEntry;
+use crate::pages::code_input::{CodeEntry, Post};
 use crate::pages::waiting_list::WaitingListJoin;
 use crate::rules::limits::MAX_ACCESS_CODE_CHARS;
 use crate::rules::totals::subtotal;
@@ -50,21 +57,25 @@ impl Row {
 
 type Rows = Vec<(TicketTypeSnapshot, Row)>;
 
-fn make_row(info: &TicketTypeSnapshot, clock: Clock) -> Row {
+fn make_row(info: &TicketTypeSnapshot, quantity: i64, clock: Clock) -> Row {
     let available = RwSignal::new(info.available);
     let (starts, ends) = (info.sale_starts_at, info.sale_ends_at);
     let status = Memo::new(move |_| SaleStatus::at(clock.now(), available.get(), starts, ends));
-    Row { quantity: RwSignal::new(0), available, status }
+    Row { quantity: RwSignal::new(quantity), available, status }
 }
 
+/// `choice`: what a form brought back (empty on the page as cached), so host and browser start
+/// from the same choice.
 #[component]
-pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
+pub fn EventPage(snapshot: EventSnapshot, choice: TicketChoice) -> impl IntoView {
     let clock = use_clock();
-    let rows: Rows = snapshot.ticket_types.iter().map(|info| (info.clone(), make_row(info, clock))).collect();
+    let chosen = TicketChoice { quantities: choice.quantities.clone(), ..TicketChoice::default() };
+    let row_for = move |info: &TicketTypeSnapshot| (info.clone(), make_row(info, chosen.quantity(info.id), clock));
+    let rows: Rows = snapshot.ticket_types.iter().map(row_for.clone()).collect();
     let rows = StoredValue::new(rows);
-    // Secret types unlocked by `unlocked_code`; always empty on the host, so hydration matches.
-    let unlocked = RwSignal::new(Rows::new());
-    let unlocked_code = RwSignal::new(None::<String>);
+    // Secret types unlocked by `unlocked_code`: unlocked in the browser, or by a form.
+    let unlocked = RwSignal::new(choice.unlocked.iter().map(row_for).collect::<Rows>());
+    let unlocked_code = RwSignal::new(choice.unlocked_code.clone());
     // Every row, public then unlocked; tracked when `tracked` (for views), untracked in handlers.
     let all_rows = move |tracked: bool| -> Rows {
         let mut all = rows.get_value();
@@ -72,8 +83,9 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
         all
     };
     let submitting = RwSignal::new(false);
-    let message = RwSignal::new(None::<String>);
+    let message = RwSignal::new(choice.message.clone());
     let slug = snapshot.slug.clone();
+    let choice_url = format!("/e/{slug}/choice");
     let currency = snapshot.currency.clone();
 
     let apply_availability = move |items: &[TicketAvailability]| {
@@ -164,10 +176,11 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
     let waiting_list = snapshot.waiting_list.then(|| slug.clone());
 
     // "Have an access code?": asks the origin (never a cache) which secret types the code opens.
-    let code_input = RwSignal::new(String::new());
+    let code_open = !choice.access_code.is_empty() || choice.unlock_error.is_some() || choice.unlocked_code.is_some();
+    let code_input = RwSignal::new(choice.access_code.clone());
     let unlocking = RwSignal::new(false);
-    let unlock_error = RwSignal::new(None::<String>);
-    let unlock_note = RwSignal::new(None::<String>);
+    let unlock_error = RwSignal::new(choice.unlock_error.clone());
+    let unlock_note = RwSignal::new(choice.unlock_note());
     let owner = Owner::current();
     let unlock = {
         let slug = slug.clone();
@@ -177,7 +190,7 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
                 return;
             }
             if code.is_empty() {
-                unlock_error.set(Some("Enter the access code you were given.".to_string()));
+                unlock_error.set(Some(ENTER_ACCESS_CODE.to_string()));
                 return;
             }
             unlocking.set(true);
@@ -192,7 +205,7 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
                             found.ticket_types.into_iter().filter(|info| !public.contains(&info.id)).collect();
                         let names: Vec<String> = fresh.iter().map(|info| info.name.clone()).collect();
                         // Rows own signals and a memo: they belong to the page, not to this task.
-                        let make = || fresh.iter().map(|info| (info.clone(), make_row(info, clock))).collect::<Rows>();
+                        let make = || fresh.iter().map(|info| (info.clone(), make_row(info, 0, clock))).collect::<Rows>();
                         let new_rows = match &owner {
                             Some(owner) => owner.with(make),
                             None => make(),
@@ -216,28 +229,47 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
                 <h1>{snapshot.title.clone()}</h1>
                 <p class="venue">{snapshot.venue.clone()}</p>
             </header>
-            <form class="tickets" on:submit=reserve>
+            <form class="tickets" method="post" action=format!("/e/{slug}/holds") on:submit=reserve>
+                // Enter in the access code's box, before the script runs: unlock, not "−".
+                <button
+                    type="submit"
+                    class="visually-hidden"
+                    formaction=choice_url.clone()
+                    name=STEP
+                    value=Step::Unlock.value()
+                    tabindex="-1"
+                    aria-hidden="true"
+                >
+                    "Unlock"
+                </button>
+                <input type="hidden" name=UNLOCKED_CODE value=move || unlocked_code.get().unwrap_or_default() />
                 <h2>"Tickets"</h2>
                 <ul class="ticket-list">
                     {rows
                         .get_value()
                         .into_iter()
-                        .map(|(info, row)| view! { <TicketRow info=info row=row waiting_list=waiting_list.clone() /> })
+                        .map(|(info, row)| {
+                            view! { <TicketRow info=info row=row waiting_list=waiting_list.clone() choice_url=choice_url.clone() /> }
+                        })
                         .collect_view()}
                 </ul>
                 <ul class="ticket-list ticket-list-unlocked">
                     <For
                         each=move || unlocked.get()
                         key=|(info, _)| info.id
-                        children=|(info, row)| view! { <TicketRow info=info row=row waiting_list=None /> }
+                        children={
+                            let choice_url = choice_url.clone();
+                            move |(info, row)| view! { <TicketRow info=info row=row waiting_list=None choice_url=choice_url.clone() /> }
+                        }
                     />
                 </ul>
-                <details class="access-code">
+                // Open when a form came back about the code, so its message or its note shows.
+                <details class="access-code" open=code_open>
                     <summary>"Have an access code?"</summary>
                     <div class="field">
                         <CodeEntry
                             id="access-code"
-                            name="access-code"
+                            name=ACCESS_CODE
                             label="Access code"
                             max_chars=MAX_ACCESS_CODE_CHARS
                             value=code_input
@@ -245,6 +277,7 @@ pub fn EventPage(snapshot: EventSnapshot) -> impl IntoView {
                             busy=unlocking
                             button="Unlock"
                             action=unlock
+                            post=Post { action: choice_url.clone(), pressed: Some((STEP, Step::Unlock.value())), form: None }
                         />
                         <p class="field-error" role="alert">{move || unlock_error.get()}</p>
                         <p class="hint muted" role="status">{move || unlock_note.get()}</p>
@@ -282,8 +315,9 @@ fn tickets_label(count: i64) -> String {
 }
 
 /// `waiting_list`: the event's slug when its list is open, to join it once the type is sold out.
+/// `choice_url`: where "+" and "−" post the form before the script runs.
 #[component]
-fn TicketRow(info: TicketTypeSnapshot, row: Row, waiting_list: Option<String>) -> impl IntoView {
+fn TicketRow(info: TicketTypeSnapshot, row: Row, waiting_list: Option<String>, choice_url: String) -> impl IntoView {
     let clock = use_clock();
     let Row { quantity, available, status } = row;
     let state_label = {
@@ -312,14 +346,14 @@ fn TicketRow(info: TicketTypeSnapshot, row: Row, waiting_list: Option<String>) -
     let can_remove = move || quantity.get() > 0;
     let (min, name) = (info.min_per_order, info.name.clone());
     let add = {
-        let can_add = can_add.clone();
-        move |_| {
-            if can_add() {
-                quantity.update(|q| *q = if *q == 0 { min } else { *q + 1 });
+        let info = info.clone();
+        move || {
+            if status.get_untracked() == SaleStatus::OnSale {
+                quantity.update(|q| *q = quantity_after_add(*q, min, row.largest_choice(&info)));
             }
         }
     };
-    let remove = move |_| quantity.update(|q| *q = if *q <= min { 0 } else { *q - 1 });
+    let remove = move || quantity.update(|q| *q = quantity_after_remove(*q, min));
     Effect::new({
         let info = info.clone();
         move |_| {
@@ -350,22 +384,49 @@ fn TicketRow(info: TicketTypeSnapshot, row: Row, waiting_list: Option<String>) -
                 })}
             </div>
             <div class="stepper" role="group" aria-label=format!("How many {name} tickets")>
-                <StepButton label=format!("One fewer {name}") enabled=Signal::derive(can_remove) on_click=remove symbol="−" />
+                <input type="hidden" name=quantity_field(info.id) value=move || quantity.get().to_string() />
+                <StepButton
+                    label=format!("One fewer {name}")
+                    enabled=Signal::derive(can_remove)
+                    on_click=remove
+                    symbol="−"
+                    post=(choice_url.clone(), Step::Remove(info.id))
+                />
                 <output class="quantity" aria-live="polite">{move || quantity.get()}</output>
-                <StepButton label=format!("One more {name}") enabled=Signal::derive(can_add) on_click=add symbol="+" />
+                <StepButton
+                    label=format!("One more {name}")
+                    enabled=Signal::derive(can_add)
+                    on_click=add
+                    symbol="+"
+                    post=(choice_url, Step::Add(info.id))
+                />
             </div>
         </li>
     }
 }
 
-/// One of a stepper's two buttons ("−", "+"), named for a screen reader by `label`.
+/// One of a stepper's two buttons ("−", "+"), named for a screen reader by `label`. Before the
+/// script runs it posts the form to `post`'s URL, saying which `Step` it is.
 #[component]
-fn StepButton<C>(label: String, enabled: Signal<bool>, on_click: C, symbol: &'static str) -> impl IntoView
+fn StepButton<C>(label: String, enabled: Signal<bool>, on_click: C, symbol: &'static str, post: (String, Step)) -> impl IntoView
 where
-    C: FnMut(leptos::ev::MouseEvent) + 'static,
+    C: Fn() + 'static,
 {
+    let (formaction, step) = post;
     view! {
-        <button type="button" class="step" aria-label=label disabled=move || !enabled.get() on:click=on_click>
+        <button
+            type="submit"
+            class="step"
+            aria-label=label
+            formaction=formaction
+            name=STEP
+            value=step.value()
+            disabled=move || !enabled.get()
+            on:click=move |ev: leptos::ev::MouseEvent| {
+                ev.prevent_default();
+                on_click()
+            }
+        >
             {symbol}
         </button>
     }

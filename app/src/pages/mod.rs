@@ -11,11 +11,24 @@ use crate::document::{Page, PageData};
 use crate::model::EventSummary;
 use leptos::prelude::*;
 
+/// Whether the page's script runs: false on the host and until hydration ends. What only the
+/// script can do (a card field) says so while it is false.
+#[derive(Clone, Copy)]
+pub(crate) struct Live(pub RwSignal<bool>);
+
+pub(crate) fn use_live() -> Signal<bool> {
+    let live = use_context::<Live>().map(|live| live.0);
+    Signal::derive(move || live.is_some_and(|live| live.get()))
+}
+
 #[component]
 pub fn App(data: PageData) -> impl IntoView {
     provide_context(Clock::new(data.now));
+    let live = Live(RwSignal::new(false));
+    provide_context(live);
     // Effects run only in the browser, once hydrated: tests and scripts can wait for this mark.
-    Effect::new(|_| {
+    Effect::new(move |_| {
+        live.0.set(true);
         #[cfg(feature = "hydrate")]
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
@@ -23,8 +36,10 @@ pub fn App(data: PageData) -> impl IntoView {
     });
     let page = match data.page {
         Page::Home { events } => view! { <HomePage events=events /> }.into_any(),
-        Page::Event { snapshot } => view! { <event::EventPage snapshot=snapshot /> }.into_any(),
-        Page::Checkout { hold, questions } => view! { <checkout::CheckoutPage hold=hold questions=questions /> }.into_any(),
+        Page::Event { snapshot, choice } => view! { <event::EventPage snapshot=snapshot choice=choice /> }.into_any(),
+        Page::Checkout { hold, questions, draft } => {
+            view! { <checkout::CheckoutPage hold=hold questions=questions draft=draft /> }.into_any()
+        }
         Page::Order { order } => view! { <order::OrderPage order=order /> }.into_any(),
         Page::Queue { event, opens_at } => view! { <queue::QueuePage event=event opens_at=opens_at /> }.into_any(),
         Page::Problem { status, heading, message } => view! { <ProblemPage status=status heading=heading message=message /> }.into_any(),

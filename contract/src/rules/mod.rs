@@ -18,6 +18,8 @@
 //! | who a storefront client is (headers, browser token) | [`client`] |
 //! | what a password may be | [`password::weakness`], [`password::MIN_CHARS`] |
 //! | a waiting room's admission (feature `admission`) | `admission::sign`, `admission::verify` |
+//! | which writes reserve and which order, API or form | [`writes::reservation_slug`], [`writes::is_order`] |
+//! | what the plain forms send and show again | [`crate::forms`] |
 #[cfg(feature = "admission")]
 pub mod admission;
 pub mod cache;
@@ -30,6 +32,7 @@ pub mod sale;
 pub mod slug;
 pub mod stock;
 pub mod totals;
+pub mod writes;
 
 pub use error_code::ErrorCode;
 pub use slug::is_valid_slug;

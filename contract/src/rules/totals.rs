@@ -35,6 +35,15 @@ pub fn payment_for(total_minor: i64, takes_cards: bool) -> PaymentMethod {
     }
 }
 
+/// The ways an order of `total_minor` may be paid, the default first: the buyer chooses between
+/// card and paying later only when the event takes both (`pay_later`: `offline_payment_days`).
+pub fn payment_choices(total_minor: i64, takes_cards: bool, pay_later: bool) -> Vec<PaymentMethod> {
+    match payment_for(total_minor, takes_cards) {
+        PaymentMethod::Card if pay_later => vec![PaymentMethod::Card, PaymentMethod::Offline],
+        only => vec![only],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +68,14 @@ mod tests {
         assert_eq!(payment_for(0, true), PaymentMethod::Free);
         assert_eq!(payment_for(1, false), PaymentMethod::Offline);
         assert_eq!(payment_for(1, true), PaymentMethod::Card);
+    }
+
+    #[test]
+    fn a_buyer_chooses_only_between_what_the_event_takes() {
+        use PaymentMethod::*;
+        assert_eq!(payment_choices(0, true, true), [Free]);
+        assert_eq!(payment_choices(500, true, true), [Card, Offline]);
+        assert_eq!(payment_choices(500, true, false), [Card]);
+        assert_eq!(payment_choices(500, false, true), [Offline]);
     }
 }

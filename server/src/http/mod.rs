@@ -1,5 +1,5 @@
-//! The origin's HTTP surface: the JSON API under /api, the server-rendered pages, static assets
-//! and health checks. Handlers are thin: they parse, call the [`Storefront`], and shape the answer.
+//! The origin's HTTP surface: the JSON API under /api, the server-rendered pages and the plain
+//! forms they post before their script runs (`forms`), static assets and health checks. Handlers are thin: they parse, call the [`Storefront`], and shape the answer.
 //!
 //! Every request passes, outermost first: its id, its span (`observe`), compression, the security
 //! headers (`security`), the body read whole within its bound (`body`: 408, 413, 400), the
@@ -11,6 +11,7 @@ mod body;
 pub mod client;
 mod documents;
 mod extract;
+mod forms;
 mod health;
 mod observe;
 pub mod operator;
@@ -31,7 +32,7 @@ use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::storefront::Storefront;
 use axum::http::{HeaderName, StatusCode};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -70,7 +71,11 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
     Router::new()
         .route("/", get(pages::home))
         .route("/e/{slug}", get(pages::event))
-        .route("/checkout/{hold_id}", get(pages::checkout))
+        .route("/e/{slug}/choice", post(forms::choose))
+        .route("/e/{slug}/holds", post(forms::reserve))
+        .route("/checkout/{hold_id}", get(pages::checkout).post(forms::place_order))
+        .route("/checkout/{hold_id}/discount", post(forms::apply_discount))
+        .route("/checkout/{hold_id}/cancel", post(forms::cancel))
         .route("/o/{token}", get(pages::order))
         .route("/o/{token}/tickets.pdf", get(documents::tickets_pdf))
         .route("/o/{token}/event.ics", get(documents::event_calendar))

@@ -24,7 +24,7 @@ pub async fn event(State(state): State<AppState>, PagePath(slug): PagePath) -> R
             // Rendered once per snapshot load: every view within the cache's TTL is the same page.
             let html = event.page_html.get_or_init(|| {
                 let snapshot = event.snapshot.clone();
-                let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot } };
+                let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot, choice: Default::default() } };
                 render_document(&data, &state.assets.urls).into()
             });
             (StatusCode::OK, [(header::CACHE_CONTROL, cache::EVENT_PAGE), (header::CONTENT_TYPE, "text/html; charset=utf-8")], html.clone())
@@ -41,7 +41,7 @@ pub async fn checkout(State(state): State<AppState>, PagePath(hold_id): PagePath
             &state,
             StatusCode::OK,
             cache::PRIVATE_PAGE,
-            PageData { now: crate::store::now(), page: Page::Checkout { hold, questions } },
+            PageData { now: crate::store::now(), page: Page::Checkout { hold, questions, draft: None } },
         ),
         Err(err) => problem(&state, err),
     }
@@ -61,7 +61,7 @@ pub fn not_found_page(state: &AppState) -> Response {
     problem(state, ApiError::NotFound("The address may be mistyped, or the page has moved.".into()))
 }
 
-pub(super) fn problem(state: &AppState, err: ApiError) -> Response {
+pub(crate) fn problem(state: &AppState, err: ApiError) -> Response {
     let status = err.status();
     let heading = match status {
         StatusCode::NOT_FOUND => "We couldn’t find that page",
@@ -79,7 +79,7 @@ pub(super) fn problem(state: &AppState, err: ApiError) -> Response {
     response
 }
 
-fn render(state: &AppState, status: StatusCode, cache_control: &'static str, data: PageData) -> Response {
+pub(crate) fn render(state: &AppState, status: StatusCode, cache_control: &'static str, data: PageData) -> Response {
     let html = render_document(&data, &state.assets.urls);
     (status, [(header::CACHE_CONTROL, cache_control)], Html(html)).into_response()
 }

@@ -43,7 +43,7 @@ impl Storefront {
         let event = self.event(slug).await?;
         let code = code.trim();
         if code.is_empty() {
-            return Err(ApiError::invalid_field("code", "Enter the access code you were given."));
+            return Err(ApiError::invalid_field("code", contract::forms::ENTER_ACCESS_CODE));
         }
         let charge = self.fair_use.try_code(buyer, None, CodeKind::Access)?;
         let ticket_types: Vec<TicketTypeSnapshot> = if code.chars().count() > MAX_ACCESS_CODE_CHARS {

@@ -25,7 +25,7 @@ impl Storefront {
         }
         let code = discounts::normalise(code);
         if code.is_empty() {
-            return Err(ApiError::invalid_field("discount_code", "Enter a discount code."));
+            return Err(ApiError::invalid_field(contract::forms::DISCOUNT_CODE, contract::forms::ENTER_DISCOUNT_CODE));
         }
         let (found, discount_minor) = self.check_discount(event.id, &code, &hold, now, buyer).await?;
         let subtotal_minor = subtotal(&hold);

@@ -66,5 +66,6 @@ pub(super) fn hold_view(record: &HoldRecord, snapshot: &EventSnapshot, now: Date
         items,
         currency: snapshot.currency.clone(),
         card,
+        pay_later: snapshot.offline_payment_days.is_some(),
     }
 }

@@ -443,6 +443,14 @@ pub async fn shared_redis_gate(options: AppOptions) -> AppOptions {
         .with_env("REDIS_TIMEOUT_MS", "5000")
 }
 
+/// The data a page carries to hydrate with (`page-data`).
+pub fn page_data(html: &str) -> Value {
+    let start = html.find("<script id=\"page-data\" type=\"application/json\">").expect("page data embedded");
+    let json = &html[start..];
+    let json = &json[json.find('>').unwrap() + 1..json.find("</script>").unwrap()];
+    serde_json::from_str(json).expect("page data is JSON")
+}
+
 pub fn person(name: &str) -> Person {
     Person { name: name.into(), email: format!("{}@example.com", name.to_lowercase().replace(' ', ".")) }
 }

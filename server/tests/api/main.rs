@@ -20,6 +20,7 @@ mod email;
 mod email_headers;
 mod events;
 mod fair_use;
+mod forms;
 mod gate;
 mod holds;
 mod http_layer;

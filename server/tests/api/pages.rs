@@ -5,13 +5,6 @@ use serde_json::Value;
 
 on_both_backends!(pages_render_on_the_server, unknown_pages_are_real_404s, health_checks_tell_the_truth);
 
-fn page_data(html: &str) -> Value {
-    let start = html.find("<script id=\"page-data\" type=\"application/json\">").expect("page data embedded");
-    let json = &html[start..];
-    let json = &json[json.find('>').unwrap() + 1..json.find("</script>").unwrap()];
-    serde_json::from_str(json).expect("page data is JSON")
-}
-
 async fn pages_render_on_the_server(backend: Backend) {
     let app = spawn_app(backend).await;
     let event = app.seed_event(&[TypeSpec::on_sale("Standing", 2_000, 10)]).await;

@@ -6,6 +6,10 @@
 //! stops being flagged at once. Nothing changes on blur: a message appearing or vanishing then would
 //! move the submit button from under the finger that is tapping it. Inputs not flagged yet wait for
 //! the submit.
+//!
+//! `bind:` renders nothing on the host, so each input also carries what it starts with as a plain
+//! attribute: a checkout a form brought back shows what was typed before the script runs.
+use crate::forms::{answer_field, person_field};
 use crate::model::{Person, Question, QuestionKind};
 use crate::validate;
 use leptos::prelude::*;
@@ -21,8 +25,9 @@ pub(super) struct PersonFields {
 }
 
 impl PersonFields {
-    pub(super) fn new() -> Self {
-        PersonFields { name: RwSignal::new(String::new()), email: RwSignal::new(String::new()) }
+    /// The inputs, starting from what `typed` says.
+    pub(super) fn new(typed: &Person) -> Self {
+        PersonFields { name: RwSignal::new(typed.name.clone()), email: RwSignal::new(typed.email.clone()) }
     }
 
     pub(super) fn value(&self) -> Person {
@@ -77,8 +82,8 @@ pub(super) fn PersonInputs(fields: PersonFields, prefix: String, errors: FieldEr
     let name = FieldSpec { label: "Full name", kind: "text", autocomplete: "name", max_chars: validate::NAME_MAX_CHARS };
     let email = FieldSpec { label: "Email", kind: "email", autocomplete: "email", max_chars: validate::EMAIL_MAX_CHARS };
     view! {
-        <TextField spec=name key=format!("{prefix}.name") value=fields.name check=validate::name errors=errors />
-        <TextField spec=email key=format!("{prefix}.email") value=fields.email check=validate::email errors=errors />
+        <TextField spec=name key=person_field(&prefix, "name") value=fields.name check=validate::name errors=errors />
+        <TextField spec=email key=person_field(&prefix, "email") value=fields.email check=validate::email errors=errors />
     }
 }
 
@@ -112,6 +117,7 @@ fn TextField(
                 type=spec.kind
                 autocomplete=spec.autocomplete
                 maxlength=spec.max_chars.to_string()
+                value=value.get_untracked()
                 bind:value=value
                 aria-invalid=invalid
                 on:input=recheck
@@ -124,7 +130,7 @@ fn TextField(
 /// A question of the event's: a text input, or a select of its options.
 #[component]
 pub(super) fn QuestionField(question: Question, value: RwSignal<String>, errors: FieldErrors) -> impl IntoView {
-    let key = answer_key(question.id);
+    let key = answer_field(question.id);
     let id = field_id(&key);
     let (error, invalid) = flag(errors, &key);
     let recheck = {
@@ -145,19 +151,27 @@ pub(super) fn QuestionField(question: Question, value: RwSignal<String>, errors:
                 type="text"
                 maxlength=validate::ANSWER_MAX_CHARS.to_string()
                 required=question.required
+                value=value.get_untracked()
                 bind:value=value
                 aria-invalid=invalid
                 on:input=recheck
             />
         }
         .into_any(),
-        QuestionKind::Choice => view! {
-            <select id=id name=key required=question.required bind:value=value aria-invalid=invalid on:change=recheck>
-                <option value="">"Choose…"</option>
-                {question.options.iter().map(|option| view! { <option value=option.clone()>{option.clone()}</option> }).collect_view()}
-            </select>
+        QuestionKind::Choice => {
+            let chosen = value.get_untracked();
+            view! {
+                <select id=id name=key required=question.required bind:value=value aria-invalid=invalid on:change=recheck>
+                    <option value="">"Choose…"</option>
+                    {question
+                        .options
+                        .iter()
+                        .map(|option| view! { <option value=option.clone() selected=*option == chosen>{option.clone()}</option> })
+                        .collect_view()}
+                </select>
+            }
+            .into_any()
         }
-        .into_any(),
     };
     view! {
         <div class="field">
@@ -168,31 +182,6 @@ pub(super) fn QuestionField(question: Question, value: RwSignal<String>, errors:
     }
 }
 
-/// The API's field name for an answer ("answers.12").
-pub(super) fn answer_key(question_id: i64) -> String {
-    format!("answers.{question_id}")
-}
-
 fn field_id(key: &str) -> String {
     key.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect()
-}
-
-/// Every field's message, keyed like the API's `field` ("attendees[1].email").
-pub(super) fn check_fields(buyer: &Person, attendees: &[Person], first_is_buyer: bool) -> BTreeMap<String, String> {
-    let mut found = BTreeMap::new();
-    let mut check = |key: String, result: Result<(), String>| {
-        if let Err(message) = result {
-            found.insert(key, message);
-        }
-    };
-    check("buyer.name".into(), validate::name(&buyer.name));
-    check("buyer.email".into(), validate::email(&buyer.email));
-    for (i, attendee) in attendees.iter().enumerate() {
-        if i == 0 && first_is_buyer {
-            continue;
-        }
-        check(format!("attendees[{i}].name"), validate::name(&attendee.name));
-        check(format!("attendees[{i}].email"), validate::email(&attendee.email));
-    }
-    found
 }

@@ -5,58 +5,82 @@
 //! One job a file: `countdown` (the hold's timer and its end), `fields` (the people and the
 //! questions), `discount` (the code's preview), and this page, which puts them together and places
 //! the order.
+//!
+//! Before its script runs the page is a plain form (`forms`) posted to `/checkout/{id}` (place the
+//! order), `/checkout/{id}/discount` ("Apply", "Remove discount") or `/checkout/{id}/cancel`. The
+//! origin answers with the next page, or with this one and `draft`: what was typed, and the
+//! messages at their inputs. A card needs the provider's script: until it runs, the page says so
+//! and offers paying later where the event takes it.
 mod card;
 mod countdown;
 mod discount;
 mod fields;
 
 use crate::api;
-use crate::model::{AnswerInput, ApiErrorBody, DiscountPreview, Hold, HoldItem, HoldStatus, OrderRequest, PaymentMethod, Person, Question};
+use crate::forms::{
+    attendee_prefix, check_answers, check_people, payment_value, CheckoutDraft, APPLIED_DISCOUNT, CHECK_FIELDS_MESSAGE, DISCOUNT_CODE,
+    DISCOUNT_REFUSED, FIRST_IS_BUYER, PAYMENT,
+};
+use crate::model::{AnswerInput, ApiErrorBody, Hold, HoldItem, HoldStatus, OrderRequest, PaymentMethod, Person, Question};
 use crate::money::{format_amount, format_price};
-use crate::rules::totals::payment_for;
+use crate::pages::use_live;
+use crate::rules::totals::payment_choices;
 use crate::rules::ErrorCode;
-use crate::validate;
 use card::{CardField, CardOutcome};
 use countdown::HoldTimer;
-use discount::{DiscountField, DISCOUNT_FIELD};
-use fields::{answer_key, check_fields, FieldErrors, PersonFields, PersonInputs, QuestionField};
+use discount::DiscountField;
+use fields::{FieldErrors, PersonFields, PersonInputs, QuestionField};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::collections::BTreeMap;
 
+/// `draft`: what a form brought back; None on a first visit.
 #[component]
-pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
+pub fn CheckoutPage(hold: Hold, questions: Vec<Question>, draft: Option<CheckoutDraft>) -> impl IntoView {
+    let draft = draft.unwrap_or_else(|| CheckoutDraft::new(hold.ticket_count().max(0) as usize));
     // Moved on when a card payment starts (the origin keeps the hold while it is in flight).
     let expires_at = RwSignal::new(hold.expires_at);
     let released = RwSignal::new(false);
     let expired_by_server = RwSignal::new(hold.status == HoldStatus::Expired);
     let expired = countdown::expired(expires_at, expired_by_server);
 
-    let buyer = PersonFields::new();
-    let first_is_buyer = RwSignal::new(true);
+    let buyer = PersonFields::new(&draft.buyer);
+    let first_is_buyer = RwSignal::new(draft.first_is_buyer);
     // One attendee form per ticket, labelled with its ticket type.
     let attendees: Vec<(String, PersonFields)> = hold
         .items
         .iter()
         .flat_map(|item| (0..item.quantity).map(move |_| item.name.clone()))
-        .map(|label| (label, PersonFields::new()))
+        .enumerate()
+        .map(|(i, label)| (label, PersonFields::new(&draft.attendees.get(i).cloned().unwrap_or_default())))
         .collect();
     let attendee_fields: Vec<PersonFields> = attendees.iter().map(|(_, fields)| *fields).collect();
-    let errors: FieldErrors = RwSignal::new(BTreeMap::new());
-    let form_message = RwSignal::new(None::<String>);
+    let errors: FieldErrors = RwSignal::new(draft.errors.clone());
+    let form_message = RwSignal::new(draft.message.clone());
     let submitting = RwSignal::new(false);
     // One value per question, in the event's order.
-    let answers: Vec<(Question, RwSignal<String>)> = questions.into_iter().map(|q| (q, RwSignal::new(String::new()))).collect();
+    let answers: Vec<(Question, RwSignal<String>)> = questions
+        .into_iter()
+        .map(|q| {
+            let answer = draft.answer(q.id).to_string();
+            (q, RwSignal::new(answer))
+        })
+        .collect();
     let answer_values = StoredValue::new(answers.clone());
 
     // The discount as previewed; the order sends its code.
-    let applied = RwSignal::new(None::<DiscountPreview>);
+    let applied = RwSignal::new(draft.applied.clone());
     let subtotal_minor = hold.total_minor;
-    let total_untracked = move || applied.with_untracked(|preview| preview.as_ref().map_or(subtotal_minor, |preview| preview.total_minor));
     let total = move || applied.with(|preview| preview.as_ref().map_or(subtotal_minor, |preview| preview.total_minor));
     let card_options = hold.card.clone();
-    let takes_cards = card_options.is_some();
-    let payment = move || payment_for(total(), takes_cards);
+    let (takes_cards, pay_later) = (card_options.is_some(), hold.pay_later);
+    let choices = move || payment_choices(total(), takes_cards, pay_later);
+    // The buyer's choice where there is one; the only way otherwise.
+    let chosen = RwSignal::new(draft.payment);
+    let payment = move || {
+        let choices = choices();
+        chosen.get().filter(|method| choices.contains(method)).unwrap_or(choices[0])
+    };
+    let live = use_live();
 
     let hold_id = hold.id.clone();
     let submit = {
@@ -73,35 +97,33 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
                 .enumerate()
                 .map(|(i, fields)| if i == 0 && first_is_buyer.get_untracked() { buyer_value.clone() } else { fields.value() })
                 .collect();
-            let mut found = check_fields(&buyer_value, &attendee_values, first_is_buyer.get_untracked());
-            let answer_inputs: Vec<AnswerInput> = answer_values.with_value(|answers| {
+            let mut found = check_people(&buyer_value, &attendee_values, first_is_buyer.get_untracked());
+            let (questions, given): (Vec<Question>, Vec<AnswerInput>) = answer_values.with_value(|answers| {
                 answers
                     .iter()
-                    .filter_map(|(question, value)| {
-                        let answer = value.get_untracked().trim().to_string();
-                        if let Err(message) = validate::answer(question, &answer) {
-                            found.insert(answer_key(question.id), message);
-                        }
-                        (!answer.is_empty()).then_some(AnswerInput { question_id: question.id, answer })
+                    .map(|(question, value)| {
+                        (question.clone(), AnswerInput { question_id: question.id, answer: value.get_untracked().trim().to_string() })
                     })
-                    .collect()
+                    .unzip()
             });
+            found.append(&mut check_answers(&questions, &given));
             let has_errors = !found.is_empty();
             // A refused discount code stays flagged until it is changed or removed.
-            let discount_error = errors.with_untracked(|errors| errors.get(DISCOUNT_FIELD).cloned());
+            let discount_error = errors.with_untracked(|errors| errors.get(DISCOUNT_CODE).cloned());
             if let Some(message) = discount_error {
-                found.insert(DISCOUNT_FIELD.to_string(), message);
+                found.insert(DISCOUNT_CODE.to_string(), message);
             }
             errors.set(found);
             if has_errors {
-                form_message.set(Some("Please check the highlighted fields.".to_string()));
+                form_message.set(Some(CHECK_FIELDS_MESSAGE.to_string()));
                 return;
             }
             form_message.set(None);
             submitting.set(true);
             let discount_code = applied.with_untracked(|preview| preview.as_ref().map(|preview| preview.code.clone()));
-            let payment = payment_for(total_untracked(), takes_cards);
-            let request = OrderRequest { buyer: buyer_value, attendees: attendee_values, payment, discount_code, answers: answer_inputs };
+            let payment = untrack(payment);
+            let answers = CheckoutDraft { answers: given, ..CheckoutDraft::default() }.answer_inputs();
+            let request = OrderRequest { buyer: buyer_value, attendees: attendee_values, payment, discount_code, answers };
             let hold_id = hold_id.clone();
             spawn_local(async move {
                 let key = idempotency_key(&hold_id);
@@ -127,7 +149,7 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
                         if failure.code() == Some(ErrorCode::HoldExpired) {
                             expired_by_server.set(true);
                         } else if let Some(ApiErrorBody { field: Some(field), message, .. }) = failure.body() {
-                            if field == DISCOUNT_FIELD {
+                            if field == DISCOUNT_CODE {
                                 // Refused for real (used up or expired since the preview): the
                                 // total goes back, and placing the order again goes without it.
                                 applied.set(None);
@@ -135,10 +157,10 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
                             errors.update(|errors| {
                                 errors.insert(field.clone(), message.clone());
                             });
-                            form_message.set(Some(if field == DISCOUNT_FIELD {
-                                "The discount code could not be used. You can place the order without it.".to_string()
+                            form_message.set(Some(if field == DISCOUNT_CODE {
+                                DISCOUNT_REFUSED.to_string()
                             } else {
-                                "Please check the highlighted fields.".to_string()
+                                CHECK_FIELDS_MESSAGE.to_string()
                             }));
                         } else {
                             form_message.set(Some(failure.message()));
@@ -150,10 +172,12 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
     };
 
     let event_url = format!("/e/{}", hold.event_slug);
+    let checkout_url = format!("/checkout/{hold_id}");
     let release = {
         let hold_id = hold_id.clone();
         let event_url = event_url.clone();
-        move |_| {
+        move |ev: leptos::ev::MouseEvent| {
+            ev.prevent_default();
             let hold_id = hold_id.clone();
             let event_url = event_url.clone();
             released.set(true);
@@ -181,17 +205,23 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
             let fieldset = view! {
                 <fieldset class="attendee">
                     <legend>{format!("Ticket {} · {label}", i + 1)}</legend>
-                    <PersonInputs fields=fields prefix=format!("attendees[{i}]") errors=errors />
+                    <PersonInputs fields=fields prefix=attendee_prefix(i) errors=errors />
                 </fieldset>
             };
             if i == 0 {
                 view! {
+                    // The box hides ticket 1's fieldset by a style rule, so it does without the script too.
                     <div class="attendee-first">
                         <label class="check">
-                            <input type="checkbox" name="first-is-buyer" bind:checked=first_is_buyer />
+                            <input
+                                type="checkbox"
+                                name=FIRST_IS_BUYER
+                                checked=first_is_buyer.get_untracked()
+                                bind:checked=first_is_buyer
+                            />
                             "Ticket 1 is for me"
                         </label>
-                        <div hidden=move || first_is_buyer.get()>{fieldset}</div>
+                        <div class="attendee-first-fields">{fieldset}</div>
                     </div>
                 }
                 .into_any()
@@ -233,6 +263,10 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
                 <h1>{hold.event_title.clone()}</h1>
             </header>
             <HoldTimer expires_at=expires_at expired=expired event_url=event_url />
+            // Enter in a field before the script runs: place the order, not "Apply" (which comes first).
+            <button type="submit" class="visually-hidden" form=CHECKOUT_FORM tabindex="-1" aria-hidden="true">
+                "Place order"
+            </button>
             <section class="summary">
                 <h2>"Your order"</h2>
                 <ul class="summary-lines">{summary.clone()} {discount_line}</ul>
@@ -240,9 +274,20 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
                     <span>"Total"</span>
                     <strong>{move || format_price(total(), &total_currency)}</strong>
                 </p>
-                <DiscountField hold_id=hold_id applied=applied errors=errors expired_by_server=expired_by_server />
+                <DiscountField
+                    hold_id=hold_id.clone()
+                    code=draft.discount_code.clone()
+                    applied=applied
+                    errors=errors
+                    expired_by_server=expired_by_server
+                />
             </section>
-            <form class="checkout-form" novalidate=true on:submit=submit>
+            <form id=CHECKOUT_FORM class="checkout-form" method="post" action=checkout_url.clone() novalidate=true on:submit=submit>
+                <input
+                    type="hidden"
+                    name=APPLIED_DISCOUNT
+                    value=move || applied.with(|preview| preview.as_ref().map(|preview| preview.code.clone()).unwrap_or_default())
+                />
                 <fieldset class="buyer">
                     <legend>"Your details"</legend>
                     <PersonInputs fields=buyer prefix="buyer".to_string() errors=errors />
@@ -252,6 +297,7 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
                 {question_fields}
                 <section class="payment">
                     <h2>"Payment"</h2>
+                    <PaymentChoice choices=Signal::derive(choices) chosen=chosen payment=Signal::derive(payment) />
                     <p>
                         {move || match payment() {
                             PaymentMethod::Free => "Nothing to pay: these tickets are free.",
@@ -261,6 +307,13 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
                     </p>
                     {card_options.clone().map(|options| view! {
                         <div hidden=move || payment() != PaymentMethod::Card>
+                            <p class="needs-script" hidden=move || live.get()>
+                                {move || if pay_later {
+                                    "The card field needs this page’s script, which is still loading or turned off in this browser. Wait a moment, or choose to pay at the door or by invoice."
+                                } else {
+                                    "The card field needs this page’s script, which is still loading or turned off in this browser. Wait a moment, or turn JavaScript on to pay by card."
+                                }}
+                            </p>
                             <CardField options=options message=form_message />
                         </div>
                     })}
@@ -279,8 +332,10 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
                     }}
                 </button>
                 <button
-                    type="button"
+                    type="submit"
                     class="button button-link"
+                    formaction=format!("{checkout_url}/cancel")
+                    formnovalidate=true
                     disabled=move || submitting.get() || released.get()
                     on:click=release
                 >
@@ -288,6 +343,41 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>) -> impl IntoView {
                 </button>
             </form>
         </article>
+    }
+}
+
+/// The checkout form's id: the discount's box and buttons sit outside it, in the summary.
+pub(super) const CHECKOUT_FORM: &str = "checkout";
+
+/// Card or later, where the event takes both: two radio buttons. Nothing where there is one way.
+#[component]
+fn PaymentChoice(
+    choices: Signal<Vec<PaymentMethod>>,
+    chosen: RwSignal<Option<PaymentMethod>>,
+    payment: Signal<PaymentMethod>,
+) -> impl IntoView {
+    let option = move |method: PaymentMethod, label: &'static str| {
+        view! {
+            <label class="check">
+                <input
+                    type="radio"
+                    name=PAYMENT
+                    value=payment_value(method)
+                    checked=move || payment.get() == method
+                    on:change=move |_| chosen.set(Some(method))
+                />
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <Show when=move || choices.with(|choices| choices.len() > 1)>
+            <fieldset class="payment-choice">
+                <legend>"How would you like to pay?"</legend>
+                {option(PaymentMethod::Card, "By card, now")}
+                {option(PaymentMethod::Offline, "At the door or by invoice")}
+            </fieldset>
+        </Show>
     }
 }
 
