@@ -18,7 +18,7 @@ export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 EDGE_PORT ?= 8787
 
-.PHONY: wasm-composition run run-origin test lint tools tools-test localstripe smtp-server site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-checkout profile-checkout sale sale-paid sale-waiting-list sale-edge bench-mail services clean-data
+.PHONY: wasm-composition run run-origin test lint tools tools-test localstripe smtp-server site admin edge build-server test-rust test-e2e check bench-origin bench-edge bench-phone bench-checkout profile-checkout sale sale-paid sale-waiting-list sale-edge bench-mail services clean-data
 
 # The origin on :$(PORT) and the edge in front of it on :$(EDGE_PORT); open the edge. The demo's
 # paid tickets are paid by card in TEST MODE, through localstripe (the Stripe-compatible test
@@ -161,6 +161,12 @@ wasm-composition: site
 	python3 scripts/wasm-composition.py $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/stampede_hydrate.wasm 20
 	python3 scripts/wasm-composition.py $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/stampede-admin.wasm 20
 	@echo "shipped: hydrate $$(stat -c %s $(PKG)/stampede_bg.wasm.gz) bytes gzipped, admin $$(stat -c %s $(ADMIN)/*_bg.wasm.gz) bytes gzipped"
+
+# The event page on an emulated phone through the edge: LCP, controls working, hydrated
+# (docs/development.md#the-phone-benchmark).
+bench-phone: tools site edge
+	cargo build --release -p stampede-server
+	scripts/bench-phone.sh
 
 # Origin throughput: wrk on 127.0.0.1 against a release build (see docs/operations.md#measured).
 bench-origin: tools site

@@ -1,4 +1,8 @@
 //! The storefront's pages. Each takes its data as props; none fetches for its first render.
+//!
+//! Policy: a choice between views is an `Either`, never `into_any()`. A type-erased view keeps
+//! every way of rendering its whole tree in the bundle, async hydration included, which the
+//! storefront never uses: on the event page that was a seventh of the code.
 mod checkout;
 mod code_input;
 mod event;
@@ -9,6 +13,7 @@ mod waiting_list;
 use crate::clock::Clock;
 use crate::document::{Page, PageData};
 use crate::model::EventSummary;
+use leptos::either::EitherOf6;
 use leptos::prelude::*;
 
 /// Whether the page's script runs: false on the host and until hydration ends. What only the
@@ -35,14 +40,14 @@ pub fn App(data: PageData) -> impl IntoView {
         }
     });
     let page = match data.page {
-        Page::Home { events } => view! { <HomePage events=events /> }.into_any(),
-        Page::Event { snapshot, choice } => view! { <event::EventPage snapshot=snapshot choice=choice /> }.into_any(),
+        Page::Home { events } => EitherOf6::A(view! { <HomePage events=events /> }),
+        Page::Event { snapshot, choice } => EitherOf6::B(view! { <event::EventPage snapshot=snapshot choice=choice /> }),
         Page::Checkout { hold, questions, draft } => {
-            view! { <checkout::CheckoutPage hold=hold questions=questions draft=draft /> }.into_any()
+            EitherOf6::C(view! { <checkout::CheckoutPage hold=hold questions=questions draft=draft /> })
         }
-        Page::Order { order } => view! { <order::OrderPage order=order /> }.into_any(),
-        Page::Queue { event, opens_at } => view! { <queue::QueuePage event=event opens_at=opens_at /> }.into_any(),
-        Page::Problem { status, heading, message } => view! { <ProblemPage status=status heading=heading message=message /> }.into_any(),
+        Page::Order { order } => EitherOf6::D(view! { <order::OrderPage order=order /> }),
+        Page::Queue { event, opens_at } => EitherOf6::E(view! { <queue::QueuePage event=event opens_at=opens_at /> }),
+        Page::Problem { status, heading, message } => EitherOf6::F(view! { <ProblemPage status=status heading=heading message=message /> }),
     };
     view! {
         <header class="site-header">

@@ -6,6 +6,7 @@ use crate::api;
 use crate::clock::{format_countdown, use_clock};
 use crate::model::{EventSummary, QueueState};
 use chrono::{DateTime, Utc};
+use leptos::either::EitherOf6;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -53,42 +54,37 @@ pub fn QueuePage(event: EventSummary, opens_at: Option<DateTime<Utc>>) -> impl I
     let opens_in = move |at: DateTime<Utc>| format_countdown((at - clock.now()).num_seconds());
     let status = move || match state.get() {
         None => match opens_at.filter(|at| *at > clock.now()) {
-            Some(at) => view! {
+            Some(at) => EitherOf6::A(view! {
                 <p class="queue-headline">{move || format!("The sale opens in {}", opens_in(at))}</p>
                 <p>"Finding your place in the pre-queue…"</p>
-            }
-            .into_any(),
-            None => view! { <p class="queue-headline">"Finding your place in line…"</p> }.into_any(),
+            }),
+            None => EitherOf6::B(view! { <p class="queue-headline">"Finding your place in line…"</p> }),
         },
-        Some(QueueState::PreQueue { opens_at, in_line }) => view! {
+        Some(QueueState::PreQueue { opens_at, in_line }) => EitherOf6::C(view! {
             <p class="queue-headline">{move || format!("The sale opens in {}", opens_in(opens_at))}</p>
             <p>
                 "You are in the pre-queue. When the sale opens, everyone here gets a place in line by lot: "
                 "arriving earlier is no advantage, so there is no need to hurry."
             </p>
             <p class="muted">{others_waiting(in_line)}</p>
-        }
-        .into_any(),
-        Some(QueueState::Waiting { position, estimated_wait_seconds }) => view! {
+        }),
+        Some(QueueState::Waiting { position, estimated_wait_seconds }) => EitherOf6::D(view! {
             <p class="queue-position">
                 <span class="queue-number">{position}</span>
                 <span>{if position == 1 { "You are next in line" } else { "Your place in line" }}</span>
             </p>
             <p>{format!("Estimated wait: {}", wait_text(estimated_wait_seconds))}</p>
-        }
-        .into_any(),
-        Some(QueueState::Admitted { .. }) | Some(QueueState::Open) => view! {
+        }),
+        Some(QueueState::Admitted { .. }) | Some(QueueState::Open) => EitherOf6::E(view! {
             <p class="queue-headline">"It's your turn!"</p>
             <p>"Taking you to the tickets… "<a href=event_page.clone()>"Go now"</a></p>
-        }
-        .into_any(),
-        Some(QueueState::SoldOut) => view! {
+        }),
+        Some(QueueState::SoldOut) => EitherOf6::F(view! {
             <p class="queue-headline">"Sold out"</p>
             <p>"Every ticket has been taken. If some come back, the waiting list gets them first, in order; "
                 "keep this page open to keep your place in line as well."</p>
             <a class="button" href=event_page.clone()>"Join the waiting list"</a>
-        }
-        .into_any(),
+        }),
     };
     let state_name = move || match state.get() {
         None => "finding",

@@ -12,6 +12,7 @@
 use crate::forms::{answer_field, person_field};
 use crate::model::{Person, Question, QuestionKind};
 use crate::validate;
+use leptos::either::Either;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
@@ -144,7 +145,7 @@ pub(super) fn QuestionField(question: Question, value: RwSignal<String>, errors:
         </label>
     };
     let input = match question.kind {
-        QuestionKind::Text => view! {
+        QuestionKind::Text => Either::Left(view! {
             <input
                 id=id
                 name=key
@@ -156,11 +157,10 @@ pub(super) fn QuestionField(question: Question, value: RwSignal<String>, errors:
                 aria-invalid=invalid
                 on:input=recheck
             />
-        }
-        .into_any(),
+        }),
         QuestionKind::Choice => {
             let chosen = value.get_untracked();
-            view! {
+            Either::Right(view! {
                 <select id=id name=key required=question.required bind:value=value aria-invalid=invalid on:change=recheck>
                     <option value="">"Choose…"</option>
                     {question
@@ -169,8 +169,7 @@ pub(super) fn QuestionField(question: Question, value: RwSignal<String>, errors:
                         .map(|option| view! { <option value=option.clone() selected=*option == chosen>{option.clone()}</option> })
                         .collect_view()}
                 </select>
-            }
-            .into_any()
+            })
         }
     };
     view! {

@@ -30,6 +30,7 @@ use card::{CardField, CardOutcome};
 use countdown::HoldTimer;
 use discount::DiscountField;
 use fields::{FieldErrors, PersonFields, PersonInputs, QuestionField};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -209,7 +210,7 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>, draft: Option<Checkout
                 </fieldset>
             };
             if i == 0 {
-                view! {
+                Either::Left(view! {
                     // The box hides ticket 1's fieldset by a style rule, so it does without the script too.
                     <div class="attendee-first">
                         <label class="check">
@@ -223,10 +224,9 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>, draft: Option<Checkout
                         </label>
                         <div class="attendee-first-fields">{fieldset}</div>
                     </div>
-                }
-                .into_any()
+                })
             } else {
-                fieldset.into_any()
+                Either::Right(fieldset)
             }
         })
         .collect_view();
