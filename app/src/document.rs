@@ -62,6 +62,20 @@ pub struct PageData {
     pub page: Page,
 }
 
+impl Page {
+    /// The page that explains a refusal or a failure with `status`: its heading by the status, and
+    /// the message as the API says it. The origin and the edge both show their problems so.
+    pub fn problem(status: u16, message: String) -> Page {
+        let heading = match status {
+            404 => "We couldn’t find that page",
+            503 => "Tickets are selling fast",
+            500..=599 => "Something went wrong",
+            _ => "That didn’t work",
+        };
+        Page::Problem { status, heading: heading.to_string(), message }
+    }
+}
+
 impl PageData {
     pub fn title(&self) -> String {
         match &self.page {

@@ -52,11 +52,13 @@ async fn route(request: Request, env: &Env, config: &Config, ctx: &Context) -> R
     if path == "/metrics" {
         return respond::client_error(404, ErrorCode::NotFound, NOT_FOUND_MESSAGE);
     }
-    if let Some(refusal) = limit::holds(&request, &target, config) {
-        return refusal;
-    }
     if !target.is_read() {
-        return forward_write(request, &target, env, config, ctx).await;
+        let response = match limit::holds(&request, &target, config) {
+            Some(refusal) => refusal?,
+            None => forward_write(request, &target, env, config, ctx).await?,
+        };
+        // A browser that posted a page's form shows what comes back: the edge's own refusals too.
+        return if writes::is_page_form(&target.path) { pages::as_page(response, config).await } else { Ok(response) };
     }
     if path == "/__edge/health" {
         return Response::ok("ok");

@@ -11,7 +11,7 @@ use crate::memory::{self, Entry, PAGES};
 use crate::room::entrance::{self as room, RoomInfo};
 use crate::{origins, respond};
 use app::document::{render_document, Assets, Page, PageData};
-use contract::model::{Availability, EventSnapshot};
+use contract::model::{ApiErrorBody, Availability, EventSnapshot};
 use contract::rules::cache;
 use worker::{Cache, Context, Date, Headers, Method, Request, Response, Result};
 
@@ -159,6 +159,26 @@ pub async fn site_assets(config: &Config) -> Option<Assets> {
         // The origin is away: the URLs it gave last are still the best guess.
         None => cached.and_then(|entry| parse_assets(&entry.body)),
     }
+}
+
+/// An answer the edge made itself (a refusal, no origin) as the page a browser that posted one of
+/// the pages' forms should see: the origin's problem page, with the same status and Retry-After.
+/// An answer that is not the edge's JSON error, or with no assets to render with, stays as it is.
+pub async fn as_page(mut response: Response, config: &Config) -> Result<Response> {
+    let is_json = response.headers().get("content-type")?.is_some_and(|kind| kind.starts_with("application/json"));
+    if !is_json {
+        return Ok(response);
+    }
+    let status = response.status_code();
+    let headers = response.headers().clone();
+    let body = response.bytes().await?;
+    let (Ok(error), Some(assets)) = (serde_json::from_slice::<ApiErrorBody>(&body), site_assets(config).await) else {
+        return Ok(Response::from_bytes(body)?.with_status(status).with_headers(headers));
+    };
+    let data = PageData { now: room::at(Date::now().as_millis() as i64), page: Page::problem(status, error.message) };
+    let page = render_document(&data, &assets);
+    let _ = headers.set("content-type", HTML);
+    Ok(Response::from_bytes(page.into_bytes())?.with_status(status).with_headers(headers))
 }
 
 fn parse_assets(body: &[u8]) -> Option<Assets> {

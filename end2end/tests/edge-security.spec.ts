@@ -22,6 +22,8 @@ const RECORDER = 3213 + PORT_OFFSET;
 const EDGE = 8794 + PORT_OFFSET;
 const EDGE_TRUSTED = 8795 + PORT_OFFSET;
 const EDGE_PLAIN = 8796 + PORT_OFFSET;
+// In front of the real origin with the tight limits: the pages' forms (they render its pages).
+const EDGE_LIMITED = 8797 + PORT_OFFSET;
 const OPERATOR_TOKEN = `operator-${uniqueStamp()}`;
 const EDGE_KEY = `edge-key-${uniqueStamp()}`;
 const HOLD_RATE_BURST = 3;
@@ -137,11 +139,12 @@ test.describe("the edge's own checks", () => {
     const limits = { HOLD_RATE_BURST: String(HOLD_RATE_BURST), HOLD_RATE_PER_MINUTE: String(HOLD_RATE_PER_MINUTE) };
     startEdge(EDGE_TRUSTED, `http://127.0.0.1:${RECORDER}`, { TRUST_CF_CONNECTING_IP: "true", EDGE_KEY, ...limits });
     startEdge(EDGE_PLAIN, `http://127.0.0.1:${RECORDER}`, limits);
+    startEdge(EDGE_LIMITED, `http://127.0.0.1:${ORIGIN}`, limits);
     await waitFor(`http://127.0.0.1:${ORIGIN}/readyz`);
     organiser = await Organiser.signUp(`http://127.0.0.1:${ORIGIN}`);
     slug = `guarded-${uniqueStamp()}`;
     await organiser.createEvent({ slug, title: "Guarded Night", types: [{ name: "General Admission", price: "10.00", capacity: 50 }] });
-    for (const port of [EDGE, EDGE_TRUSTED, EDGE_PLAIN]) await waitFor(`http://127.0.0.1:${port}/__edge/health`);
+    for (const port of [EDGE, EDGE_TRUSTED, EDGE_PLAIN, EDGE_LIMITED]) await waitFor(`http://127.0.0.1:${port}/__edge/health`);
   });
 
   test.afterAll(async () => {
@@ -289,5 +292,25 @@ test.describe("the edge's own checks", () => {
     expect((await holdRequest(EDGE_PLAIN, { cookie: `stampede_client=${browserToken()}` })).status).toBe(201);
     // Without either, the edge leaves the limit to the origin.
     for (let i = 0; i < HOLD_RATE_BURST + 2; i++) expect((await holdRequest(EDGE_PLAIN, {})).status).toBe(201);
+  });
+
+  test("counts the event page's form as a reservation, and refuses it with a page", async () => {
+    const event = await (await fetch(`http://127.0.0.1:${ORIGIN}/api/events/${slug}`)).json();
+    const form = `quantity.${event.ticket_types[0].id}=1`;
+    const headers = { "content-type": "application/x-www-form-urlencoded", cookie: `stampede_client=${browserToken()}` };
+    const reserve = () => fetch(`http://127.0.0.1:${EDGE_LIMITED}/e/${slug}/holds`, { method: "POST", headers, body: form, redirect: "manual" });
+    for (let i = 0; i < HOLD_RATE_BURST; i++) {
+      const reserved = await reserve();
+      expect(reserved.status).toBe(303);
+      expect(reserved.headers.get("location")).toMatch(/^\/checkout\/[0-9a-f-]{36}$/);
+    }
+    // The next one at once is over the limit: the edge refuses it, as the page a browser shows.
+    const refused = await reserve();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("content-type")).toContain("text/html");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    const html = await refused.text();
+    expect(html).toContain("That didn’t work");
+    expect(html).toContain(`Too many reservations from this browser: at most ${HOLD_RATE_BURST} in a row`);
   });
 });

@@ -30,6 +30,12 @@ pub fn order_placed(status: u16) -> bool {
     (200..300).contains(&status) || status == 303
 }
 
+/// Whether a write to `path` is one of the pages' plain forms (a browser showing what comes back),
+/// not an API call: what the edge refuses there, it refuses with a page.
+pub fn is_page_form(path: &str) -> bool {
+    path.starts_with("/e/") || path.starts_with("/checkout/")
+}
+
 fn is_one_segment(id: &str) -> bool {
     !id.is_empty() && !id.contains('/')
 }
@@ -56,6 +62,8 @@ mod tests {
             assert!(!is_order(path), "{path}");
         }
         assert!(order_placed(201) && order_placed(303));
+        assert!(is_page_form("/e/live/holds") && is_page_form("/checkout/h1/cancel"));
+        assert!(!is_page_form("/api/events/live/holds") && !is_page_form("/admin/api/events"));
         assert!(!order_placed(422) && !order_placed(503) && !order_placed(302));
     }
 }

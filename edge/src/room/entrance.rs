@@ -248,7 +248,8 @@ fn waiting(position: u64, per_minute: u32) -> QueueState {
     QueueState::Waiting { position, estimated_wait_seconds: (position * 60 / per_minute) as i64 }
 }
 
-fn at(ms: i64) -> DateTime<Utc> {
+/// The moment `ms` milliseconds after the epoch (the runtime's clock, `Date::now()`).
+pub(crate) fn at(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 

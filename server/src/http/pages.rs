@@ -63,15 +63,7 @@ pub fn not_found_page(state: &AppState) -> Response {
 
 pub(crate) fn problem(state: &AppState, err: ApiError) -> Response {
     let status = err.status();
-    let heading = match status {
-        StatusCode::NOT_FOUND => "We couldn’t find that page",
-        StatusCode::SERVICE_UNAVAILABLE => "Tickets are selling fast",
-        s if s.is_server_error() => "Something went wrong",
-        _ => "That didn’t work",
-    };
-    let message = err.public_message();
-    let data =
-        PageData { now: crate::store::now(), page: Page::Problem { status: status.as_u16(), heading: heading.to_string(), message } };
+    let data = PageData { now: crate::store::now(), page: Page::problem(status.as_u16(), err.public_message()) };
     let mut response = render(state, status, cache::NO_STORE, data);
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
