@@ -16,8 +16,11 @@ pub const PAGE_DATA_ELEMENT_ID: &str = "page-data";
 pub const BOOTSTRAP_SCRIPT: &str = "const href = (id) => document.getElementById(id).href; \
      import(href('hydrate-js')).then((bundle) => bundle.default({ module_or_path: href('hydrate-wasm') }).then(bundle.hydrate));";
 
+/// In the JSON, `{"event": {...}}`: externally tagged. An internally tagged enum (`"kind":
+/// "event"`) is read by buffering it whole first, and that buffering, instantiated for every type
+/// a page carries, was 117 KB of the browser bundle's code (of 1,118 KB).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Page {
     Home {
         events: Vec<EventSummary>,

@@ -30,12 +30,16 @@ async fn post_form(app: &TestApp, path: &str, fields: &[(&str, String)]) -> reqw
         .expect("POST form")
 }
 
-/// The page a form came back to: its status and the data it hydrates with.
+/// The page a form came back to: its status, the data it hydrates with (with its kind as `kind`),
+/// and its HTML.
 async fn page(response: reqwest::Response) -> (u16, Value, String) {
     let status = response.status().as_u16();
     assert!(response.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"), "a form is answered with a page");
     let html = response.text().await.unwrap();
-    (status, page_data(&html)["page"].clone(), html)
+    let page = page_data(&html)["page"].as_object().cloned().expect("a page");
+    let (kind, mut data) = page.into_iter().next().expect("one kind of page");
+    data["kind"] = Value::from(kind);
+    (status, data, html)
 }
 
 fn location(response: &reqwest::Response) -> String {
