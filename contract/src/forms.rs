@@ -229,9 +229,9 @@ impl CheckoutDraft {
         answer_to(&self.answers, question_id)
     }
 
-    /// The answers the order sends: the ones given.
+    /// The answers the order sends ([`answers_given`]).
     pub fn answer_inputs(&self) -> Vec<AnswerInput> {
-        self.answers.iter().filter(|answer| !answer.answer.is_empty()).cloned().collect()
+        answers_given(&self.answers)
     }
 }
 
@@ -277,6 +277,11 @@ pub fn read_checkout_form(pairs: &[(String, String)], tickets: usize) -> Checkou
         }
     }
     form
+}
+
+/// The answers an order sends: the ones given (a question left blank is not answered).
+pub fn answers_given(answers: &[AnswerInput]) -> Vec<AnswerInput> {
+    answers.iter().filter(|answer| !answer.answer.is_empty()).cloned().collect()
 }
 
 /// "attendees[2].email" -> (2, "email").

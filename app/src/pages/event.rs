@@ -69,9 +69,8 @@ fn make_row(info: &TicketTypeSnapshot, quantity: i64, clock: Clock) -> Row {
 #[component]
 pub fn EventPage(snapshot: EventSnapshot, choice: TicketChoice) -> impl IntoView {
     let clock = use_clock();
-    let chosen = TicketChoice { quantities: choice.quantities.clone(), ..TicketChoice::default() };
-    let row_for = move |info: &TicketTypeSnapshot| (info.clone(), make_row(info, chosen.quantity(info.id), clock));
-    let rows: Rows = snapshot.ticket_types.iter().map(row_for.clone()).collect();
+    let row_for = |info: &TicketTypeSnapshot| (info.clone(), make_row(info, choice.quantity(info.id), clock));
+    let rows: Rows = snapshot.ticket_types.iter().map(row_for).collect();
     let rows = StoredValue::new(rows);
     // Secret types unlocked by `unlocked_code`: unlocked in the browser, or by a form.
     let unlocked = RwSignal::new(choice.unlocked.iter().map(row_for).collect::<Rows>());

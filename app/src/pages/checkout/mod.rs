@@ -18,8 +18,8 @@ mod fields;
 
 use crate::api;
 use crate::forms::{
-    attendee_prefix, check_answers, check_people, payment_value, CheckoutDraft, APPLIED_DISCOUNT, CHECK_FIELDS_MESSAGE, DISCOUNT_CODE,
-    DISCOUNT_REFUSED, FIRST_IS_BUYER, PAYMENT,
+    answers_given, attendee_prefix, check_answers, check_people, payment_value, CheckoutDraft, APPLIED_DISCOUNT, CHECK_FIELDS_MESSAGE,
+    DISCOUNT_CODE, DISCOUNT_REFUSED, FIRST_IS_BUYER, PAYMENT,
 };
 use crate::model::{AnswerInput, ApiErrorBody, Hold, HoldItem, HoldStatus, OrderRequest, PaymentMethod, Person, Question};
 use crate::money::{format_amount, format_price};
@@ -123,7 +123,7 @@ pub fn CheckoutPage(hold: Hold, questions: Vec<Question>, draft: Option<Checkout
             submitting.set(true);
             let discount_code = applied.with_untracked(|preview| preview.as_ref().map(|preview| preview.code.clone()));
             let payment = untrack(payment);
-            let answers = CheckoutDraft { answers: given, ..CheckoutDraft::default() }.answer_inputs();
+            let answers = answers_given(&given);
             let request = OrderRequest { buyer: buyer_value, attendees: attendee_values, payment, discount_code, answers };
             let hold_id = hold_id.clone();
             spawn_local(async move {

@@ -88,6 +88,7 @@ pub async fn apply_discount(
     let form = read_checkout_form(&fields, ticket_count(&hold));
     let mut draft = form.draft;
     let mut status = StatusCode::OK;
+    let mut refused = false;
     if form.remove_discount {
         draft.discount_code.clear();
     } else if draft.discount_code.is_empty() {
@@ -98,15 +99,16 @@ pub async fn apply_discount(
             Ok(preview) => draft.applied = Some(preview),
             Err(err) => {
                 status = err.status();
+                refused = true;
                 draft.errors.insert(DISCOUNT_CODE.to_string(), err.public_message());
             }
         }
     }
-    // The hold as of now: a code refused because the hold ran out shows the page's expired state.
-    match state.storefront.checkout(&hold_id).await {
-        Ok((hold, questions)) => checkout_again(&state, status, hold, questions, draft),
-        Err(_) => checkout_again(&state, status, hold, questions, draft),
-    }
+    // A code refused because the hold ran out meanwhile: the hold as of now shows the page's
+    // expired state. Otherwise the hold read above is current.
+    let (hold, questions) =
+        if refused { state.storefront.checkout(&hold_id).await.unwrap_or((hold, questions)) } else { (hold, questions) };
+    checkout_again(&state, status, hold, questions, draft)
 }
 
 /// "Cancel and release these tickets": back to the event, the tickets on sale again.
