@@ -57,7 +57,7 @@ lint:
 	$(CLIPPY) -p stampede-app --features ssr --all-targets -- -D warnings
 	$(CLIPPY) -p stampede-server --all-targets -- -D warnings
 	$(CLIPPY) -p stampede-sale --all-targets -- -D warnings
-	$(CLIPPY) -p stampede-hydrate --target wasm32-unknown-unknown -- -D warnings
+	$(CLIPPY) -p stampede-hydrate --target wasm32-unknown-unknown --all-features -- -D warnings
 	$(CLIPPY) -p stampede-admin --target wasm32-unknown-unknown -- -D warnings
 	$(CLIPPY) -p stampede-edge --target wasm32-unknown-unknown -- -D warnings
 
@@ -74,26 +74,34 @@ test-e2e: build-server edge
 build-server:
 	cargo build -p stampede-server
 
-# The browser bundle: hydrate crate -> wasm-bindgen -> wasm-opt (npm binaryen, see docs/development.md).
-# Rebuilt only when a source it is made from changed; the stylesheet and public/ are always copied.
+# The browser bundles, one per page with a script (app::document::Bundle): the hydrate crate with
+# that page's feature -> wasm-bindgen -> wasm-opt (npm binaryen, see docs/development.md). Rebuilt
+# only when a source they are made from changed; the stylesheet and public/ are always copied.
+BUNDLES := event checkout queue
+WASM_OUT := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release
+BUNDLES_STAMP := $(PKG)/bundles.stamp
 APP_SOURCES := $(shell find contract/src app/src hydrate/src -name '*.rs') contract/Cargo.toml app/Cargo.toml hydrate/Cargo.toml Cargo.toml Cargo.lock
 EDGE_SOURCES := $(shell find contract/src app/src edge/src -name '*.rs') contract/Cargo.toml app/Cargo.toml edge/Cargo.toml Cargo.toml Cargo.lock
 
-site: tools $(PKG)/stampede_bg.wasm admin
+site: tools $(BUNDLES_STAMP) admin
 	cp style/main.css $(PKG)/stampede.css
 	cp -r public/. $(SITE)/
 	gzip -9 -k -f $(PKG)/stampede.css
-	@echo "site in $(SITE): wasm $$(stat -c %s $(PKG)/stampede_bg.wasm) bytes, $$(stat -c %s $(PKG)/stampede_bg.wasm.gz) gzipped"
+	@for page in $(BUNDLES); do echo "site in $(SITE): the $$page page's wasm $$(stat -c %s $(PKG)/$${page}_bg.wasm) bytes, $$(stat -c %s $(PKG)/$${page}_bg.wasm.gz) gzipped"; done
 
-$(PKG)/stampede_bg.wasm: $(APP_SOURCES)
-	cargo build -p stampede-hydrate --lib --target wasm32-unknown-unknown --profile wasm-release
+# Each build keeps cargo's wasm as hydrate-<page>.wasm (with its names, for `make wasm-composition`).
+$(BUNDLES_STAMP): $(APP_SOURCES)
 	mkdir -p $(PKG)
-	wasm-bindgen --target web --no-typescript --out-dir $(PKG) --out-name stampede \
-		$(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/stampede_hydrate.wasm
-	$(NODE_BIN)/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-		--enable-mutable-globals --enable-reference-types \
-		-o $(PKG)/stampede_bg.wasm $(PKG)/stampede_bg.wasm
-	gzip -9 -k -f $(PKG)/stampede_bg.wasm $(PKG)/stampede.js
+	for page in $(BUNDLES); do \
+		cargo build -p stampede-hydrate --lib --target wasm32-unknown-unknown --profile wasm-release --features $$page; \
+		cp $(WASM_OUT)/stampede_hydrate.wasm $(WASM_OUT)/hydrate-$$page.wasm; \
+		wasm-bindgen --target web --no-typescript --out-dir $(PKG) --out-name $$page $(WASM_OUT)/hydrate-$$page.wasm; \
+		$(NODE_BIN)/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+			--enable-mutable-globals --enable-reference-types \
+			-o $(PKG)/$${page}_bg.wasm $(PKG)/$${page}_bg.wasm; \
+		gzip -9 -k -f $(PKG)/$${page}_bg.wasm $(PKG)/$$page.js; \
+	done
+	touch $@
 
 # The organisers' admin SPA (admin/, docs/admin.md), served by the origin under /admin: Trunk builds
 # it with the wasm-release size profile, taking wasm-bindgen and npm binaryen's wasm-opt from PATH
@@ -148,7 +156,7 @@ tools-test:
 check:
 	cargo check -p stampede-contract --tests
 	cargo check -p stampede-server --tests
-	cargo check -p stampede-hydrate --target wasm32-unknown-unknown
+	cargo check -p stampede-hydrate --target wasm32-unknown-unknown --all-features
 	cargo check -p stampede-admin --target wasm32-unknown-unknown
 	cargo check -p stampede-edge --target wasm32-unknown-unknown
 
@@ -158,9 +166,9 @@ clean-data:
 # What the browser bundles are made of, by crate (docs/development.md#the-browser-bundles): read from
 # cargo's wasm, which still has its function names (wasm-opt then shrinks it about a third).
 wasm-composition: site
-	python3 scripts/wasm-composition.py $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/stampede_hydrate.wasm 20
+	for page in $(BUNDLES); do python3 scripts/wasm-composition.py $(WASM_OUT)/hydrate-$$page.wasm 20; done
 	python3 scripts/wasm-composition.py $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/stampede-admin.wasm 20
-	@echo "shipped: hydrate $$(stat -c %s $(PKG)/stampede_bg.wasm.gz) bytes gzipped, admin $$(stat -c %s $(ADMIN)/*_bg.wasm.gz) bytes gzipped"
+	@echo "shipped: $$(for page in $(BUNDLES); do printf '%s page %s bytes gzipped, ' $$page $$(stat -c %s $(PKG)/$${page}_bg.wasm.gz); done)admin $$(stat -c %s $(ADMIN)/*_bg.wasm.gz) bytes gzipped"
 
 # The event page on an emulated phone through the edge: LCP, controls working, hydrated
 # (docs/development.md#the-phone-benchmark).

@@ -20,5 +20,5 @@ trap 'kill $edge $origin 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$origin_port/readyz" >/dev/null && break; sleep 0.1; done
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$edge_port/__edge/health" >/dev/null && break; sleep 0.1; done
 curl -fs -o /dev/null "http://127.0.0.1:$edge_port/e/stampede-live"
-echo "phone benchmark: $(nproc) cores; wasm $(stat -c %s "$target/site/pkg/stampede_bg.wasm.gz") bytes gzipped"
+echo "phone benchmark: $(nproc) cores; wasm $(stat -c %s "$target/site/pkg/event_bg.wasm.gz") bytes gzipped (the event page's bundle)"
 NODE_PATH="$PWD/end2end/node_modules" node scripts/bench-phone.mjs "http://127.0.0.1:$edge_port/e/stampede-live" "${BENCH_PHONE_RUNS:-5}"

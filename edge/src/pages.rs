@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::memory::{self, Entry, PAGES};
 use crate::room::entrance::{self as room, RoomInfo};
 use crate::{origins, respond};
-use app::document::{render_document, Assets, Page, PageData};
+use app::document::{render_document, Assets, EventPageData, Page, PageData};
 use contract::model::{ApiErrorBody, Availability, EventSnapshot};
 use contract::rules::cache;
 use worker::{Cache, Context, Date, Headers, Method, Request, Response, Result};
@@ -119,7 +119,7 @@ async fn refresh(slug: &str, key: &str, cache_api_key: &str, config: &Config) ->
             };
             let version = snapshot.version;
             room::remember(slug, &snapshot, config);
-            let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot, choice: Default::default() } };
+            let data = PageData { now: snapshot.generated_at, page: Page::Event(EventPageData { snapshot, choice: Default::default() }) };
             let html = render_document(&data, &assets).into_bytes();
             let entry = Entry::new(html, HTML, cache::EVENT_PAGE, etag, Date::now().as_millis());
             memory::with(&PAGES, |pages| pages.put(key, entry.clone()));
@@ -182,9 +182,7 @@ pub async fn as_page(mut response: Response, config: &Config) -> Result<Response
 }
 
 fn parse_assets(body: &[u8]) -> Option<Assets> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let field = |name: &str| value.get(name)?.as_str().map(str::to_string);
-    Some(Assets { css: field("css")?, js: field("js")?, wasm: field("wasm")? })
+    serde_json::from_slice(body).ok()
 }
 
 /// Reads a page from the Cache API: the event's pointer names the key of the current version.

@@ -76,6 +76,12 @@ export async function watchCsp(page: Page) {
   });
 }
 
+/** A page that is links and text (home, order, problem) ships no script: nothing hydrates it. */
+export async function expectNoScript(page: Page) {
+  await expect(page.locator("script[type=module], link[rel=modulepreload]")).toHaveCount(0);
+  await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
+}
+
 /** Opens a page and waits until the browser has hydrated it. */
 export async function openHydrated(page: Page, path: string) {
   const response = await page.goto(path);

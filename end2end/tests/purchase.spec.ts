@@ -1,4 +1,4 @@
-import { test, expect, openHydrated, ticketRow, availableOf } from "./fixtures";
+import { test, expect, expectNoScript, openHydrated, ticketRow, availableOf } from "./fixtures";
 import { SHORT_HOLD_PORT } from "../playwright.config";
 
 // Each test buys from an event of its own (the `event` fixture: the demo's shape with small
@@ -89,7 +89,7 @@ test.describe("an attendee on a phone", () => {
     const response = await page.goto("/e/no-such-event");
     expect(response?.status()).toBe(404);
     await expect(page.getByRole("heading", { name: "We couldn’t find that page" })).toBeVisible();
-    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+    await expectNoScript(page);
     // Chromium reports the document's own 404 on the console; that one is expected, nothing else.
     const documentNotFound = consoleProblems.findIndex((problem) => /Failed to load resource.*404/.test(problem));
     expect(documentNotFound).toBeGreaterThanOrEqual(0);

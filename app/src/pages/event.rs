@@ -16,6 +16,7 @@ use crate::forms::{
 use crate::model::{EventSnapshot, HoldRequest, HoldRequestItem, SaleStatus, TicketAvailability, TicketTypeSnapshot};
 use crate::money::{format_amount, format_price};
 use crate::pages::code_input::{CodeEntry, Post};
+use crate::pages::shown;
 use crate::pages::waiting_list::WaitingListJoin;
 use crate::rules::limits::MAX_ACCESS_CODE_CHARS;
 use crate::rules::totals::subtotal;
@@ -375,11 +376,10 @@ fn TicketRow(info: TicketTypeSnapshot, row: Row, waiting_list: Option<String>, c
                 {(info.max_per_order > 1).then(|| view! { <p class="ticket-limit muted">{format!("Up to {} per order", info.max_per_order)}</p> })}
                 {waiting_list.map(|slug| {
                     let info = info.clone();
-                    view! {
-                        <Show when=move || status.get() == SaleStatus::SoldOut>
-                            <WaitingListJoin slug=slug.clone() info=info.clone() />
-                        </Show>
-                    }
+                    shown(
+                        move || status.get() == SaleStatus::SoldOut,
+                        move || view! { <WaitingListJoin slug=slug.clone() info=info.clone() /> },
+                    )
                 })}
             </div>
             <div class="stepper" role="group" aria-label=format!("How many {name} tickets")>

@@ -2,18 +2,28 @@
 //!
 //! Policy: a choice between views is an `Either`, never `into_any()`. A type-erased view keeps
 //! every way of rendering its whole tree in the bundle, async hydration included, which the
-//! storefront never uses: on the event page that was a seventh of the code.
+//! storefront never uses: on the event page that was a seventh of the code. For the same reason
+//! a part shown by a condition is [`shown`] or [`shown_or`], never `<Show>` (its fallback is
+//! type-erased).
 mod checkout;
 mod code_input;
 mod event;
+#[cfg(feature = "ssr")]
+mod host;
+#[cfg(feature = "ssr")]
 mod order;
 mod queue;
 mod waiting_list;
 
+#[cfg(feature = "ssr")]
+pub use host::App;
+// The pages a host renders and a bundle hydrates (the admin app builds this crate with neither).
+#[cfg(any(feature = "ssr", feature = "hydrate"))]
+pub(crate) use {checkout::CheckoutPage, event::EventPage, queue::QueuePage};
+
 use crate::clock::Clock;
-use crate::document::{Page, PageData};
-use crate::model::EventSummary;
-use leptos::either::EitherOf6;
+use chrono::{DateTime, Utc};
+use leptos::either::Either;
 use leptos::prelude::*;
 
 /// Whether the page's script runs: false on the host and until hydration ends. What only the
@@ -26,9 +36,11 @@ pub(crate) fn use_live() -> Signal<bool> {
     Signal::derive(move || live.is_some_and(|live| live.get()))
 }
 
-#[component]
-pub fn App(data: PageData) -> impl IntoView {
-    provide_context(Clock::new(data.now));
+/// What every page sits in, and the context every page reads. The host renders a page in it through
+/// [`App`]; a page's bundle hydrates that page alone in it (`document::hydrate`). An `Either` adds
+/// nothing to the HTML, so the two build the same tree.
+pub(crate) fn frame<V: IntoView>(now: DateTime<Utc>, page: impl FnOnce() -> V) -> impl IntoView {
+    provide_context(Clock::new(now));
     let live = Live(RwSignal::new(false));
     provide_context(live);
     // Effects run only in the browser, once hydrated: tests and scripts can wait for this mark.
@@ -39,16 +51,7 @@ pub fn App(data: PageData) -> impl IntoView {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
-    let page = match data.page {
-        Page::Home { events } => EitherOf6::A(view! { <HomePage events=events /> }),
-        Page::Event { snapshot, choice } => EitherOf6::B(view! { <event::EventPage snapshot=snapshot choice=choice /> }),
-        Page::Checkout { hold, questions, draft } => {
-            EitherOf6::C(view! { <checkout::CheckoutPage hold=hold questions=questions draft=draft /> })
-        }
-        Page::Order { order } => EitherOf6::D(view! { <order::OrderPage order=order /> }),
-        Page::Queue { event, opens_at } => EitherOf6::E(view! { <queue::QueuePage event=event opens_at=opens_at /> }),
-        Page::Problem { status, heading, message } => EitherOf6::F(view! { <ProblemPage status=status heading=heading message=message /> }),
-    };
+    let page = page();
     view! {
         <header class="site-header">
             <a class="brand" href="/">
@@ -63,40 +66,21 @@ pub fn App(data: PageData) -> impl IntoView {
     }
 }
 
-#[component]
-fn HomePage(events: Vec<EventSummary>) -> impl IntoView {
-    let empty = events.is_empty();
-    view! {
-        <section class="home">
-            <h1>"Upcoming events"</h1>
-            {empty.then(|| view! { <p class="muted">"No events are on sale right now. Check back soon."</p> })}
-            <ul class="event-list">
-                {events
-                    .into_iter()
-                    .map(|event| {
-                        view! {
-                            <li class="event-card">
-                                <a href=format!("/e/{}", event.slug)>
-                                    <span class="event-card-title">{event.title}</span>
-                                    <span class="event-card-meta">{format!("{} · {}", event.when_display, event.venue)}</span>
-                                </a>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ul>
-        </section>
-    }
+/// `view` while `when` holds, nothing otherwise: rebuilt only when `when` changes.
+pub(crate) fn shown<V: IntoView + 'static>(
+    when: impl Fn() -> bool + Send + Sync + 'static,
+    view: impl Fn() -> V + Send + Sync + 'static,
+) -> impl IntoView {
+    let when = Memo::new(move |_| when());
+    move || when.get().then(&view)
 }
 
-#[component]
-fn ProblemPage(status: u16, heading: String, message: String) -> impl IntoView {
-    view! {
-        <section class="problem">
-            <p class="eyebrow">{status}</p>
-            <h1>{heading}</h1>
-            <p class="muted">{message}</p>
-            <a class="button button-secondary" href="/">"See all events"</a>
-        </section>
-    }
+/// `view` while `when` holds, `fallback` otherwise: rebuilt only when `when` changes.
+pub(crate) fn shown_or<V: IntoView + 'static, F: IntoView + 'static>(
+    when: impl Fn() -> bool + Send + Sync + 'static,
+    view: impl Fn() -> V + Send + Sync + 'static,
+    fallback: impl Fn() -> F + Send + Sync + 'static,
+) -> impl IntoView {
+    let when = Memo::new(move |_| when());
+    move || if when.get() { Either::Left(view()) } else { Either::Right(fallback()) }
 }

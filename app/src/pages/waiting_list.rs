@@ -3,6 +3,7 @@
 //! event page's ticket form, and forms do not nest.
 use crate::api;
 use crate::model::{TicketTypeSnapshot, WaitingListRequest};
+use crate::pages::shown_or;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -47,29 +48,32 @@ pub fn WaitingListJoin(slug: String, info: TicketTypeSnapshot) -> impl IntoView 
     view! {
         <details class="waiting-list">
             <summary>"Join the waiting list"</summary>
-            <Show
-                when=move || answer.get().is_none()
-                fallback=move || view! { <p class="waiting-list-answer" role="status">{move || answer.get()}</p> }
-            >
-                <div class="field">
-                    <label for=field("name")>"Your name"</label>
-                    <input id=field("name") type="text" autocomplete="name" bind:value=name />
-                </div>
-                <div class="field">
-                    <label for=field("email")>"Email"</label>
-                    <input id=field("email") type="email" autocomplete="email" inputmode="email" bind:value=email />
-                </div>
-                <div class="field">
-                    <label for=field("quantity")>"Tickets"</label>
-                    <select id=field("quantity") bind:value=quantity>
-                        {choices.iter().map(|n| view! { <option value=n.to_string()>{n.to_string()}</option> }).collect_view()}
-                    </select>
-                </div>
-                <button type="button" class="button" disabled=move || sending.get() on:click=join.clone()>
-                    {move || if sending.get() { "Joining…" } else { "Join the waiting list" }}
-                </button>
-                <p class="field-error" role="alert">{move || error.get()}</p>
-            </Show>
+            {shown_or(
+                move || answer.get().is_none(),
+                move || {
+                    view! {
+                        <div class="field">
+                            <label for=field("name")>"Your name"</label>
+                            <input id=field("name") type="text" autocomplete="name" bind:value=name />
+                        </div>
+                        <div class="field">
+                            <label for=field("email")>"Email"</label>
+                            <input id=field("email") type="email" autocomplete="email" inputmode="email" bind:value=email />
+                        </div>
+                        <div class="field">
+                            <label for=field("quantity")>"Tickets"</label>
+                            <select id=field("quantity") bind:value=quantity>
+                                {choices.iter().map(|n| view! { <option value=n.to_string()>{n.to_string()}</option> }).collect_view()}
+                            </select>
+                        </div>
+                        <button type="button" class="button" disabled=move || sending.get() on:click=join.clone()>
+                            {move || if sending.get() { "Joining…" } else { "Join the waiting list" }}
+                        </button>
+                        <p class="field-error" role="alert">{move || error.get()}</p>
+                    }
+                },
+                move || view! { <p class="waiting-list-answer" role="status">{move || answer.get()}</p> },
+            )}
         </details>
     }
 }

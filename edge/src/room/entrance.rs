@@ -22,7 +22,7 @@ use super::line::{Place, RoomSettings};
 use super::protocol::{Ask, RoomConfig, RoomRequest, Standing};
 use crate::config::Config;
 use crate::{pages, respond};
-use app::document::{render_document, Page, PageData};
+use app::document::{render_document, Page, PageData, QueuePageData};
 use chrono::{DateTime, TimeZone, Utc};
 use contract::model::{EventSnapshot, EventSummary, QueueState, QueueStatus};
 use contract::rules::admission::{self, Admission};
@@ -144,7 +144,7 @@ pub async fn queue_page(slug: &str, request: &Request, env: &Env, config: &Confi
             };
             let data = PageData {
                 now: at(Date::now().as_millis() as i64),
-                page: Page::Queue { event: info.summary.clone(), opens_at: info.opens_at },
+                page: Page::Queue(QueuePageData { event: info.summary.clone(), opens_at: info.opens_at }),
             };
             let html = render_document(&data, &assets).into_bytes();
             let entry = crate::memory::Entry::new(html, "text/html; charset=utf-8", cache::NO_STORE, Some(tag), Date::now().as_millis());

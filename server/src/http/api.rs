@@ -45,11 +45,10 @@ async fn unknown_route() -> ApiError {
     ApiError::NotFound("There is no such API endpoint. See docs/api.md for the ones there are.".into())
 }
 
-/// The URLs pages link for the stylesheet and the hydration bundle: the edge renders with the same
+/// The URLs pages link for the stylesheet and the pages' bundles: the edge renders with the same
 /// ones, so its HTML is byte for byte the origin's.
 async fn site_assets(State(state): State<AppState>) -> impl IntoResponse {
-    let assets = &state.assets.urls;
-    ([(header::CACHE_CONTROL, cache::SITE_ASSETS)], Json(serde_json::json!({ "css": assets.css, "js": assets.js, "wasm": assets.wasm })))
+    ([(header::CACHE_CONTROL, cache::SITE_ASSETS)], Json(state.assets.urls.clone()))
 }
 
 #[tracing::instrument(skip(state))]

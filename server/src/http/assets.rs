@@ -1,8 +1,8 @@
-//! The built site (hydration bundle, stylesheet, favicon) served from `SITE_ROOT`. Page HTML links
-//! the bundle with a content hash in the URL, so those files are cached as immutable; everything
+//! The built site (the pages' bundles, stylesheet, favicon) served from `SITE_ROOT`. Page HTML links
+//! the bundles with a content hash in the URL, so those files are cached as immutable; everything
 //! else gets a short cache. Precompressed `.gz` siblings are served when the browser accepts them.
 use super::AppState;
-use app::document::Assets;
+use app::document::{Assets, Bundle, BundleUrls};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Method, Request, StatusCode};
@@ -14,38 +14,42 @@ use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
 pub const PKG_DIR: &str = "pkg";
-pub const OUTPUT_NAME: &str = "stampede";
+pub const STYLESHEET: &str = "stampede.css";
 
 pub struct SiteAssets {
     pub site_root: PathBuf,
     pub urls: Assets,
-    pub bundle_present: bool,
 }
 
 impl SiteAssets {
-    /// Hashes the bundle files under `site_root`. A missing bundle is not fatal: pages still render
-    /// (without interactivity), which is what API-only tests and a half-built checkout need.
+    /// Hashes the stylesheet and the page bundles under `site_root`. A missing bundle is not fatal:
+    /// its pages render as plain HTML (their forms still work), which is what API-only tests and a
+    /// half-built checkout need.
     pub fn load(site_root: &Path) -> SiteAssets {
         let mut present = true;
         let mut url = |file: String| {
             let path = site_root.join(PKG_DIR).join(&file);
             match std::fs::read(&path) {
-                Ok(bytes) => format!("/{PKG_DIR}/{file}?v={}", hex::encode(&Sha256::digest(&bytes)[..6])),
+                Ok(bytes) => Some(format!("/{PKG_DIR}/{file}?v={}", hex::encode(&Sha256::digest(&bytes)[..6]))),
                 Err(_) => {
                     present = false;
-                    format!("/{PKG_DIR}/{file}")
+                    None
                 }
             }
         };
-        let urls = Assets {
-            css: url(format!("{OUTPUT_NAME}.css")),
-            js: url(format!("{OUTPUT_NAME}.js")),
-            wasm: url(format!("{OUTPUT_NAME}_bg.wasm")),
-        };
+        let css = url(STYLESHEET.to_string()).unwrap_or_else(|| format!("/{PKG_DIR}/{STYLESHEET}"));
+        let bundles = Bundle::ALL
+            .into_iter()
+            .filter_map(|bundle| {
+                let name = bundle.name();
+                let (js, wasm) = (url(format!("{name}.js"))?, url(format!("{name}_bg.wasm"))?);
+                Some(BundleUrls { name: name.to_string(), js, wasm })
+            })
+            .collect();
         if !present {
-            tracing::warn!(site_root = %site_root.display(), "the site bundle is not built: pages render without interactivity (run `make site`)");
+            tracing::warn!(site_root = %site_root.display(), "the site bundles are not built: pages render without their scripts (run `make site`)");
         }
-        SiteAssets { site_root: site_root.to_path_buf(), urls, bundle_present: present }
+        SiteAssets { site_root: site_root.to_path_buf(), urls: Assets { css, bundles } }
     }
 }
 

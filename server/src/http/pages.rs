@@ -2,7 +2,7 @@
 //! and hands it to `app::document::render_document`, the renderer the edge uses too.
 use super::AppState;
 use crate::error::ApiError;
-use app::document::{render_document, Page, PageData};
+use app::document::{render_document, CheckoutPageData, EventPageData, Page, PageData};
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -24,7 +24,8 @@ pub async fn event(State(state): State<AppState>, PagePath(slug): PagePath) -> R
             // Rendered once per snapshot load: every view within the cache's TTL is the same page.
             let html = event.page_html.get_or_init(|| {
                 let snapshot = event.snapshot.clone();
-                let data = PageData { now: snapshot.generated_at, page: Page::Event { snapshot, choice: Default::default() } };
+                let data =
+                    PageData { now: snapshot.generated_at, page: Page::Event(EventPageData { snapshot, choice: Default::default() }) };
                 render_document(&data, &state.assets.urls).into()
             });
             (StatusCode::OK, [(header::CACHE_CONTROL, cache::EVENT_PAGE), (header::CONTENT_TYPE, "text/html; charset=utf-8")], html.clone())
@@ -41,7 +42,7 @@ pub async fn checkout(State(state): State<AppState>, PagePath(hold_id): PagePath
             &state,
             StatusCode::OK,
             cache::PRIVATE_PAGE,
-            PageData { now: crate::store::now(), page: Page::Checkout { hold, questions, draft: None } },
+            PageData { now: crate::store::now(), page: Page::Checkout(CheckoutPageData { hold, questions, draft: None }) },
         ),
         Err(err) => problem(&state, err),
     }

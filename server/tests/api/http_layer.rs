@@ -45,7 +45,8 @@ async fn bought(app: &TestApp) -> (String, Order) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_answer_carries_the_security_headers() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let site = built_site();
+    let app = spawn_app_with(Backend::Sqlite, AppOptions::default().with_env("SITE_ROOT", site.path().display().to_string())).await;
     let (hold_id, order) = bought(&app).await;
 
     let home = app.get("/").await;
@@ -59,12 +60,15 @@ async fn every_answer_carries_the_security_headers() {
     assert_eq!(header(&home, "referrer-policy"), Some("strict-origin-when-cross-origin"));
     assert_eq!(header(&home, "strict-transport-security"), None, "plain http: no HSTS");
     let html = home.text().await.unwrap();
-    let scripts = inline_scripts(&html);
-    assert_eq!(scripts.len(), 1, "one inline script, the bootstrap: {html}");
+    assert_eq!(inline_scripts(&html).len(), 0, "the home page is links and text, with no script: {html}");
+    let event_page = app.get(&format!("/e/{}", order.event_slug)).await.text().await.unwrap();
+    let scripts = inline_scripts(&event_page);
+    assert_eq!(scripts.len(), 1, "one inline script, the bootstrap: {event_page}");
     assert!(policy.contains(&sha256_source(scripts[0])), "the CSP allows the page's bootstrap by its hash: {policy}");
+    assert!(event_page.contains("/pkg/event_bg.wasm?v="), "the event page loads its own bundle: {event_page}");
 
-    // Every page has the one bootstrap and so the one policy (the checkout's adds only Stripe.js,
-    // its API and its frames); pages whose URL is a buyer's secret send no referrer.
+    // Every page with a script has the one bootstrap and so the one policy (the checkout's adds
+    // only Stripe.js, its API and its frames); pages whose URL is a buyer's secret send no referrer.
     let checkout = app.get(&format!("/checkout/{hold_id}")).await;
     let checkout_policy = header(&checkout, "content-security-policy").expect("a CSP on the checkout").to_string();
     assert_eq!(checkout_policy, app::security::checkout_policy());
@@ -95,6 +99,20 @@ async fn every_answer_carries_the_security_headers() {
         assert!(admin.contains("frame-ancestors 'none'"), "{path}: {admin}");
         assert_eq!(header(&response, "x-content-type-options"), Some("nosniff"), "{path}");
     }
+}
+
+/// A site laid out as `make site` builds it: the stylesheet and each page's bundle (whose bytes do
+/// not matter to the headers).
+fn built_site() -> tempfile::TempDir {
+    let site = tempfile::tempdir().expect("a temp dir");
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("stampede.css"), "body {}").unwrap();
+    for bundle in app::document::Bundle::ALL {
+        std::fs::write(pkg.join(format!("{}.js", bundle.name())), "export default async () => {};").unwrap();
+        std::fs::write(pkg.join(format!("{}_bg.wasm", bundle.name())), b"\0asm\x01\0\0\0").unwrap();
+    }
+    site
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

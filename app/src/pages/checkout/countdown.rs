@@ -4,6 +4,7 @@
 //! so the first frame is the server's), and the hold has run out at the instant the origin's rule
 //! says ([`rules::hold::has_expired`]), or earlier when the origin said so.
 use crate::clock::{format_countdown, use_clock};
+use crate::pages::shown_or;
 use crate::rules;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -23,9 +24,17 @@ pub(super) fn HoldTimer(expires_at: RwSignal<DateTime<Utc>>, expired: Signal<boo
     let clock = use_clock();
     let seconds_left = move || (expires_at.get() - clock.now()).num_seconds().max(0);
     view! {
-        <Show
-            when=move || !expired.get()
-            fallback=move || {
+        {shown_or(
+            move || !expired.get(),
+            move || {
+                view! {
+                    <p class="hold-timer" class=("hold-timer-urgent", move || seconds_left() < URGENT_SECONDS) role="timer">
+                        "Your tickets are held for "
+                        <strong>{move || format_countdown(seconds_left())}</strong>
+                    </p>
+                }
+            },
+            move || {
                 view! {
                     <section class="notice notice-expired" role="alert">
                         <h2>"Your hold has expired"</h2>
@@ -33,12 +42,7 @@ pub(super) fn HoldTimer(expires_at: RwSignal<DateTime<Utc>>, expired: Signal<boo
                         <a class="button button-primary" href=event_url.clone()>"Back to the event"</a>
                     </section>
                 }
-            }
-        >
-            <p class="hold-timer" class=("hold-timer-urgent", move || seconds_left() < URGENT_SECONDS) role="timer">
-                "Your tickets are held for "
-                <strong>{move || format_countdown(seconds_left())}</strong>
-            </p>
-        </Show>
+            },
+        )}
     }
 }

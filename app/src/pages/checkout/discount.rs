@@ -8,6 +8,7 @@ use crate::api;
 use crate::forms::{DISCOUNT_CODE, ENTER_DISCOUNT_CODE, REMOVE_DISCOUNT};
 use crate::model::DiscountPreview;
 use crate::pages::code_input::{CodeEntry, Post};
+use crate::pages::shown;
 use crate::rules::limits::MAX_DISCOUNT_CODE_CHARS;
 use crate::rules::ErrorCode;
 use leptos::prelude::*;
@@ -86,24 +87,29 @@ pub(super) fn DiscountField(
                 post=Post { action: discount_url.clone(), pressed: None, form: Some(CHECKOUT_FORM) }
             />
             <p class="field-error">{discount_error}</p>
-            <Show when=move || applied.with(Option::is_some)>
-                <p class="hint muted" role="status">
-                    {move || applied.get().map(|preview| format!("{}: {}.", preview.code, preview.description))}
-                    " "
-                    <button
-                        type="submit"
-                        class="button-link"
-                        form=CHECKOUT_FORM
-                        formaction=discount_url.clone()
-                        formnovalidate=true
-                        name=REMOVE_DISCOUNT
-                        value="1"
-                        on:click=remove_discount
-                    >
-                        "Remove discount"
-                    </button>
-                </p>
-            </Show>
+            {shown(
+                move || applied.with(Option::is_some),
+                move || {
+                    view! {
+                        <p class="hint muted" role="status">
+                            {move || applied.get().map(|preview| format!("{}: {}.", preview.code, preview.description))}
+                            " "
+                            <button
+                                type="submit"
+                                class="button-link"
+                                form=CHECKOUT_FORM
+                                formaction=discount_url.clone()
+                                formnovalidate=true
+                                name=REMOVE_DISCOUNT
+                                value="1"
+                                on:click=remove_discount
+                            >
+                                "Remove discount"
+                            </button>
+                        </p>
+                    }
+                },
+            )}
         </div>
     }
 }

@@ -23,7 +23,7 @@ use crate::forms::{
 };
 use crate::model::{AnswerInput, ApiErrorBody, Hold, HoldItem, HoldStatus, OrderRequest, PaymentMethod, Person, Question};
 use crate::money::{format_amount, format_price};
-use crate::pages::use_live;
+use crate::pages::{shown, use_live};
 use crate::rules::totals::payment_choices;
 use crate::rules::ErrorCode;
 use card::{CardField, CardOutcome};
@@ -371,13 +371,18 @@ fn PaymentChoice(
         }
     };
     view! {
-        <Show when=move || choices.with(|choices| choices.len() > 1)>
-            <fieldset class="payment-choice">
-                <legend>"How would you like to pay?"</legend>
-                {option(PaymentMethod::Card, "By card, now")}
-                {option(PaymentMethod::Offline, "At the door or by invoice")}
-            </fieldset>
-        </Show>
+        {shown(
+            move || choices.with(|choices| choices.len() > 1),
+            move || {
+                view! {
+                    <fieldset class="payment-choice">
+                        <legend>"How would you like to pay?"</legend>
+                        {option(PaymentMethod::Card, "By card, now")}
+                        {option(PaymentMethod::Offline, "At the door or by invoice")}
+                    </fieldset>
+                }
+            },
+        )}
     }
 }
 

@@ -8,7 +8,7 @@ use crate::http::client::StorefrontClient;
 use crate::http::pages::{problem, render, PagePath};
 use crate::http::AppState;
 use crate::storefront::OrderAttempt;
-use app::document::{Page, PageData};
+use app::document::{CheckoutPageData, Page, PageData};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -166,6 +166,6 @@ fn checkout_again(state: &AppState, status: StatusCode, hold: Hold, questions: V
         state,
         status,
         cache::PRIVATE_PAGE,
-        PageData { now: crate::store::now(), page: Page::Checkout { hold, questions, draft: Some(draft) } },
+        PageData { now: crate::store::now(), page: Page::Checkout(CheckoutPageData { hold, questions, draft: Some(draft) }) },
     )
 }

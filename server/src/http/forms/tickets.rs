@@ -7,7 +7,7 @@ use crate::http::client::{AdmissionToken, StorefrontClient};
 use crate::http::pages::{problem, render, PagePath};
 use crate::http::AppState;
 use crate::storefront::fair_use::Buyer;
-use app::document::{Page, PageData};
+use app::document::{EventPageData, Page, PageData};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::Response;
@@ -147,5 +147,5 @@ fn on_sale(info: &TicketTypeSnapshot, now: chrono::DateTime<chrono::Utc>) -> boo
 
 /// The event page for this buyer: never cached anywhere, it carries their choice and code.
 fn page_again(state: &AppState, status: StatusCode, snapshot: EventSnapshot, choice: TicketChoice) -> Response {
-    render(state, status, cache::PRIVATE_PAGE, PageData { now: crate::store::now(), page: Page::Event { snapshot, choice } })
+    render(state, status, cache::PRIVATE_PAGE, PageData { now: crate::store::now(), page: Page::Event(EventPageData { snapshot, choice }) })
 }
