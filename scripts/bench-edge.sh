@@ -22,16 +22,8 @@ export OPERATOR_TOKEN=${OPERATOR_TOKEN:-bench-$(head -c 16 /dev/urandom | od -An
 # The key the edge signs admissions with and the origin checks them with.
 export WAITING_ROOM_KEY=${WAITING_ROOM_KEY:-bench-room-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 stats() { curl -fs -H "Authorization: Bearer $OPERATOR_TOKEN" "http://127.0.0.1:$edge_port/__edge/stats"; }
-SITE_ROOT="$target/site" PORT=$origin_port DATABASE_URL="sqlite://$work/bench.db" RUST_LOG=warn \
-  STAMPEDE_DEMO=true "$target/release/stampede" serve >"$work/origin.log" 2>&1 &
-origin=$!
-scripts/run-edge.sh "127.0.0.1:$edge_port" "http://127.0.0.1:$origin_port" >"$work/edge.log" 2>&1 &
-edge=$!
-trap 'kill $edge $origin 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$origin_port/readyz" >/dev/null && break; sleep 0.1; done
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$edge_port/__edge/health" >/dev/null && break; sleep 0.1; done
+. scripts/bench-stack.sh
 page="http://127.0.0.1:$edge_port/e/stampede-live"
-curl -fs -o /dev/null "$page"
 
 run() {
   # Browsers accept gzip, and so does this benchmark. $4: a cookie to send; $5: connections.

@@ -11,14 +11,6 @@ target=${CARGO_TARGET_DIR:-$HOME/.cache/stampede/target}
 origin_port=${BENCH_ORIGIN_PORT:-3912}
 edge_port=${BENCH_EDGE_PORT:-8793}
 work=$(mktemp -d)
-SITE_ROOT="$target/site" PORT=$origin_port DATABASE_URL="sqlite://$work/bench.db" RUST_LOG=warn \
-  STAMPEDE_DEMO=true "$target/release/stampede" serve >"$work/origin.log" 2>&1 &
-origin=$!
-scripts/run-edge.sh "127.0.0.1:$edge_port" "http://127.0.0.1:$origin_port" >"$work/edge.log" 2>&1 &
-edge=$!
-trap 'kill $edge $origin 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$origin_port/readyz" >/dev/null && break; sleep 0.1; done
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$edge_port/__edge/health" >/dev/null && break; sleep 0.1; done
-curl -fs -o /dev/null "http://127.0.0.1:$edge_port/e/stampede-live"
+. scripts/bench-stack.sh
 echo "phone benchmark: $(nproc) cores; wasm $(stat -c %s "$target/site/pkg/event_bg.wasm.gz") bytes gzipped (the event page's bundle)"
 NODE_PATH="$PWD/end2end/node_modules" node scripts/bench-phone.mjs "http://127.0.0.1:$edge_port/e/stampede-live" "${BENCH_PHONE_RUNS:-5}"
