@@ -10,7 +10,10 @@
 //!
 //! The checks a page runs before it sends an order ([`check_people`], [`check_answers`]) are the
 //! ones the origin runs on a form: a buyer gets every mistake at once, with or without the script.
-use crate::model::{AnswerInput, DiscountPreview, HoldRequestItem, PaymentMethod, Person, Question, TicketTypeId, TicketTypeSnapshot};
+use crate::model::{
+    AnswerInput, DiscountPreview, HoldRequestItem, PaymentMethod, Person, Question, TicketTypeId, TicketTypeSnapshot, WaitingListPlace,
+    WaitingListRequest,
+};
 use crate::validate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -25,6 +28,14 @@ pub const UNLOCKED_CODE: &str = "unlocked_code";
 /// The input that carries a ticket type's chosen quantity.
 pub fn quantity_field(id: TicketTypeId) -> String {
     format!("quantity.{id}")
+}
+
+/// The "Join the waiting list" button under a sold-out type; its value is the type's id.
+pub const JOIN_WAITING_LIST: &str = "join_waiting_list";
+
+/// The waiting list's inputs under a sold-out type: `part` is `name`, `email` or `quantity`.
+pub fn waiting_list_field(id: TicketTypeId, part: &str) -> String {
+    format!("waiting.{id}.{part}")
 }
 
 /// What one of the event page's form buttons asks for, short of a reservation.
@@ -90,6 +101,8 @@ pub struct TicketForm {
     pub step: Option<Step>,
     pub access_code: String,
     pub unlocked_code: String,
+    /// "Join the waiting list" was pressed: the list and the details typed under it.
+    pub waiting_list: Option<WaitingListRequest>,
 }
 
 /// Reads the ticket form. Inputs it does not know, and quantities that are not numbers, are left
@@ -102,6 +115,18 @@ pub fn read_ticket_form(pairs: &[(String, String)]) -> TicketForm {
             STEP => form.step = Step::parse(value),
             ACCESS_CODE => form.access_code = value.to_string(),
             UNLOCKED_CODE => form.unlocked_code = value.to_string(),
+            JOIN_WAITING_LIST => {
+                if let Ok(id) = value.parse::<TicketTypeId>() {
+                    let typed = |part: &str| {
+                        let name = waiting_list_field(id, part);
+                        pairs.iter().find(|(field, _)| *field == name).map_or(String::new(), |(_, value)| value.trim().to_string())
+                    };
+                    // Not a number: none, which the list's own check refuses with its message.
+                    let quantity = typed("quantity").parse().unwrap_or(0);
+                    form.waiting_list =
+                        Some(WaitingListRequest { ticket_type_id: id, name: typed("name"), email: typed("email"), quantity });
+                }
+            }
             other => {
                 let quantity = other.strip_prefix("quantity.").and_then(|id| id.parse::<TicketTypeId>().ok());
                 if let (Some(id), Ok(quantity)) = (quantity, value.parse::<i64>()) {
@@ -111,6 +136,28 @@ pub fn read_ticket_form(pairs: &[(String, String)]) -> TicketForm {
         }
     }
     form
+}
+
+/// The waiting list's form under one sold-out type as it came back: what was typed, and the place
+/// in line or why not.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WaitingListForm {
+    pub request: WaitingListRequest,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What a buyer who joined the waiting list is told, by the page's script or by the form.
+pub fn waiting_list_answer(place: &WaitingListPlace, email: &str) -> String {
+    match (place.state.as_str(), place.position) {
+        ("offered", _) => "Tickets came back just now and are kept for you: check your email for the link.".to_string(),
+        (_, Some(position)) => {
+            format!("You are number {position} in line. If tickets come back, we email {} a link to buy them.", email.trim())
+        }
+        _ => "You are on the waiting list.".to_string(),
+    }
 }
 
 /// What the event page shows again after a form came back: the choice kept, the secret rows the
@@ -135,6 +182,9 @@ pub struct TicketChoice {
     /// Beside the Reserve button: why nothing was reserved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The waiting list a buyer joined, or tried to, by the form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_list: Option<WaitingListForm>,
 }
 
 impl TicketChoice {

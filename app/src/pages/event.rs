@@ -17,7 +17,7 @@ use crate::model::{EventSnapshot, HoldRequest, HoldRequestItem, SaleStatus, Tick
 use crate::money::{format_amount, format_price};
 use crate::pages::code_input::{CodeEntry, Post};
 use crate::pages::shown;
-use crate::pages::waiting_list::WaitingListJoin;
+use crate::pages::waiting_list::{WaitingListJoin, WaitingListOffer};
 use crate::rules::limits::MAX_ACCESS_CODE_CHARS;
 use crate::rules::totals::subtotal;
 use leptos::prelude::*;
@@ -174,6 +174,12 @@ pub fn EventPage(snapshot: EventSnapshot, choice: TicketChoice) -> impl IntoView
     let total_currency = currency.clone();
     // Sold-out public types offer the event's waiting list (secret ones never do).
     let waiting_list = snapshot.waiting_list.then(|| slug.clone());
+    let came_back = choice.waiting_list.clone();
+    let offer_for = move |id| {
+        waiting_list
+            .clone()
+            .map(|slug| WaitingListOffer { slug, came_back: came_back.clone().filter(|form| form.request.ticket_type_id == id) })
+    };
 
     // "Have an access code?": asks the origin (never a cache) which secret types the code opens.
     let code_open = !choice.access_code.is_empty() || choice.unlock_error.is_some() || choice.unlocked_code.is_some();
@@ -249,7 +255,8 @@ pub fn EventPage(snapshot: EventSnapshot, choice: TicketChoice) -> impl IntoView
                         .get_value()
                         .into_iter()
                         .map(|(info, row)| {
-                            view! { <TicketRow info=info row=row waiting_list=waiting_list.clone() choice_url=choice_url.clone() /> }
+                            let waiting_list = offer_for(info.id);
+                            view! { <TicketRow info=info row=row waiting_list=waiting_list choice_url=choice_url.clone() /> }
                         })
                         .collect_view()}
                 </ul>
@@ -314,10 +321,10 @@ fn tickets_label(count: i64) -> String {
     }
 }
 
-/// `waiting_list`: the event's slug when its list is open, to join it once the type is sold out.
+/// `waiting_list`: the event's list when it is open, to join it once the type is sold out.
 /// `choice_url`: where "+" and "−" post the form before the script runs.
 #[component]
-fn TicketRow(info: TicketTypeSnapshot, row: Row, waiting_list: Option<String>, choice_url: String) -> impl IntoView {
+fn TicketRow(info: TicketTypeSnapshot, row: Row, waiting_list: Option<WaitingListOffer>, choice_url: String) -> impl IntoView {
     let clock = use_clock();
     let Row { quantity, available, status } = row;
     let state_label = {
@@ -374,11 +381,11 @@ fn TicketRow(info: TicketTypeSnapshot, row: Row, waiting_list: Option<String>, c
                 <p class="ticket-price">{format_price(info.price_minor, &info.currency)}</p>
                 <p class=state_class>{state_label}</p>
                 {(info.max_per_order > 1).then(|| view! { <p class="ticket-limit muted">{format!("Up to {} per order", info.max_per_order)}</p> })}
-                {waiting_list.map(|slug| {
+                {waiting_list.map(|offer| {
                     let info = info.clone();
                     shown(
                         move || status.get() == SaleStatus::SoldOut,
-                        move || view! { <WaitingListJoin slug=slug.clone() info=info.clone() /> },
+                        move || view! { <WaitingListJoin offer=offer.clone() info=info.clone() /> },
                     )
                 })}
             </div>

@@ -73,6 +73,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .route("/e/{slug}", get(pages::event))
         .route("/e/{slug}/choice", post(forms::choose))
         .route("/e/{slug}/holds", post(forms::reserve))
+        .route("/e/{slug}/waiting-list", post(forms::join_waiting_list))
         .route("/checkout/{hold_id}", get(pages::checkout).post(forms::place_order))
         .route("/checkout/{hold_id}/discount", post(forms::apply_discount))
         .route("/checkout/{hold_id}/cancel", post(forms::cancel))

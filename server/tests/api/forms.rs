@@ -1,7 +1,7 @@
 //! Buying without the page's script: the event page's and the checkout's plain HTML forms, posted
 //! as a browser posts them, answered with a redirect or with the page and its messages.
 use crate::helpers::*;
-use contract::forms::{CHECK_FIELDS_MESSAGE, CHOOSE_TICKETS, ENTER_ACCESS_CODE};
+use contract::forms::{waiting_list_field, CHECK_FIELDS_MESSAGE, CHOOSE_TICKETS, ENTER_ACCESS_CODE, JOIN_WAITING_LIST};
 use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
 use serde_json::Value;
 
@@ -11,6 +11,7 @@ on_both_backends!(
     access_codes_and_discounts_by_form,
     cancelling_by_form_puts_the_tickets_back,
     forms_from_elsewhere_are_refused_with_a_page,
+    joining_the_waiting_list_by_form,
 );
 
 /// A browser that shows redirects instead of following them, so the tests see each answer.
@@ -247,4 +248,46 @@ async fn forms_from_elsewhere_are_refused_with_a_page(backend: Backend) {
     let (status, _, _) = page(post_form(&app, "/e/no-such-event/holds", &[quantity(id, 1)]).await).await;
     assert_eq!(status, 404);
     assert_eq!(app.available(&event.slug, id).await, 10, "nothing was held");
+}
+
+async fn joining_the_waiting_list_by_form(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let event = app.seed_event(&[TypeSpec::on_sale("Standing", 2_000, 1)]).await;
+    let id = event.type_ids[0];
+    app.hold_ok(&event.slug, &[(id, 1)]).await;
+    let join = format!("/e/{}/waiting-list", event.slug);
+    let (name, email, how_many) = (waiting_list_field(id, "name"), waiting_list_field(id, "email"), waiting_list_field(id, "quantity"));
+    let fields = |address: &str| {
+        vec![
+            quantity(id, 0),
+            (name.as_str(), "Wanda Waiting".to_string()),
+            (email.as_str(), address.to_string()),
+            (how_many.as_str(), "1".to_string()),
+            (JOIN_WAITING_LIST, id.to_string()),
+        ]
+    };
+
+    // A mistake comes back under the row, with what was typed kept and the list left open.
+    let (status, data, html) = page(post_form(&app, &join, &fields("not-an-email")).await).await;
+    assert_eq!(status, 422, "{data}");
+    let came_back = &data["choice"]["waiting_list"];
+    assert!(came_back["error"].as_str().is_some_and(|error| error.contains("email")), "{data}");
+    assert_eq!(came_back["request"]["email"], "not-an-email");
+    assert!(html.contains(r#"value="not-an-email""#) && html.contains(r#"<details open class="waiting-list">"#), "{html}");
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM waiting_list_entries").await, 0);
+
+    // Joined: the place in line, on the page and in the list; joining again keeps the place.
+    for _ in 0..2 {
+        let (status, data, html) = page(post_form(&app, &join, &fields("wanda@example.com")).await).await;
+        assert_eq!(status, 200, "{data}");
+        let answer = data["choice"]["waiting_list"]["answer"].as_str().expect("the place in line");
+        assert!(answer.starts_with("You are number 1 in line"), "{answer}");
+        assert!(html.contains("You are number 1 in line"), "{html}");
+    }
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM waiting_list_entries").await, 1);
+
+    // The form without its button says what to do, as a page.
+    let (status, _, html) = page(post_form(&app, &join, &[quantity(id, 0)]).await).await;
+    assert_eq!(status, 400);
+    assert!(html.contains("Choose the sold-out tickets whose waiting list you would like to join."), "{html}");
 }

@@ -12,7 +12,7 @@ mod checkout;
 mod tickets;
 
 pub use checkout::{apply_discount, cancel, place_order};
-pub use tickets::{choose, reserve};
+pub use tickets::{choose, join_waiting_list, reserve};
 
 use super::pages::problem;
 use super::AppState;

@@ -1,5 +1,5 @@
-//! The event page's ticket form: "+", "−" and "Unlock" (`/e/{slug}/choice`), and "Reserve"
-//! (`/e/{slug}/holds`). The choice is the buyer's until "Reserve": nothing is held before it, and
+//! The event page's ticket form: "+", "−" and "Unlock" (`/e/{slug}/choice`), "Reserve"
+//! (`/e/{slug}/holds`), and "Join the waiting list" under a sold-out type (`/e/{slug}/waiting-list`). The choice is the buyer's until "Reserve": nothing is held before it, and
 //! the hold is made by the same call as the JSON API's, admission, limits and all.
 use super::{see_other, FormFields};
 use crate::error::ApiError;
@@ -12,7 +12,8 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::Response;
 use contract::forms::{
-    quantity_after_add, quantity_after_remove, read_ticket_form, Step, TicketChoice, TicketForm, CHOOSE_TICKETS, ENTER_ACCESS_CODE,
+    quantity_after_add, quantity_after_remove, read_ticket_form, waiting_list_answer, Step, TicketChoice, TicketForm, WaitingListForm,
+    CHOOSE_TICKETS, ENTER_ACCESS_CODE,
 };
 use contract::model::{EventSnapshot, HoldRequest, HoldRequestItem, SaleStatus, TicketTypeSnapshot};
 use contract::rules::cache;
@@ -72,21 +73,16 @@ pub async fn reserve(
     AdmissionToken(admission): AdmissionToken,
     FormFields(fields): FormFields,
 ) -> Response {
-    let event = match state.storefront.event(&slug).await {
-        Ok(event) => event,
-        Err(err) => return problem(&state, err),
+    let Submission { snapshot, form, mut choice } = match submission(&state, &slug, &client.buyer, &fields).await {
+        Ok(submission) => submission,
+        Err(page) => return page,
     };
-    let form = read_ticket_form(&fields);
-    let mut choice = choice_from(&form);
-    if !form.unlocked_code.is_empty() {
-        let _ = unlock(&state, &slug, &form.unlocked_code, &client.buyer, &event.snapshot, &mut choice).await;
-    }
     let items: Vec<HoldRequestItem> = choice.quantities.iter().filter(|item| item.quantity != 0).cloned().collect();
     if items.is_empty() {
         choice.message = Some(CHOOSE_TICKETS.to_string());
-        return page_again(&state, StatusCode::UNPROCESSABLE_ENTITY, event.snapshot.clone(), choice);
+        return page_again(&state, StatusCode::UNPROCESSABLE_ENTITY, snapshot, choice);
     }
-    let secret_chosen = items.iter().any(|item| event.snapshot.ticket_types.iter().all(|info| info.id != item.ticket_type_id));
+    let secret_chosen = items.iter().any(|item| snapshot.ticket_types.iter().all(|info| info.id != item.ticket_type_id));
     let request = HoldRequest { items, access_code: secret_chosen.then(|| form.unlocked_code.clone()) };
     match state.storefront.create_hold(&slug, &request, &client.buyer, admission.as_deref()).await {
         Ok(hold) => {
@@ -97,7 +93,7 @@ pub async fn reserve(
             response
         }
         Err(err) => {
-            let mut snapshot = event.snapshot.clone();
+            let mut snapshot = snapshot;
             if let ApiError::SoldOut { available, .. } = &err {
                 // What is left now, not as of the snapshot: the page shows what can still be chosen.
                 for fresh in available {
@@ -110,6 +106,50 @@ pub async fn reserve(
             page_again(&state, err.status(), snapshot, choice)
         }
     }
+}
+
+/// "Join the waiting list": the page again, with the place in line under the row, or what to fix.
+/// The list's own call, as the JSON API's (limits and all); joining again keeps the place.
+#[tracing::instrument(skip_all, fields(slug = %slug))]
+pub async fn join_waiting_list(
+    State(state): State<AppState>,
+    PagePath(slug): PagePath,
+    client: StorefrontClient,
+    FormFields(fields): FormFields,
+) -> Response {
+    let Submission { snapshot, form, mut choice } = match submission(&state, &slug, &client.buyer, &fields).await {
+        Ok(submission) => submission,
+        Err(page) => return page,
+    };
+    let Some(request) = form.waiting_list else {
+        let err = ApiError::BadRequest("Choose the sold-out tickets whose waiting list you would like to join.".into());
+        choice.message = Some(err.public_message());
+        return page_again(&state, err.status(), snapshot, choice);
+    };
+    let (status, answer, error) = match state.storefront.join_waiting_list(&slug, &request, &client.buyer).await {
+        Ok((_, place)) => (StatusCode::OK, Some(waiting_list_answer(&place, &request.email)), None),
+        Err(err) => (err.status(), None, Some(err.public_message())),
+    };
+    choice.waiting_list = Some(WaitingListForm { request, answer, error });
+    page_again(&state, status, snapshot, choice)
+}
+
+/// Where "Reserve" and "Join the waiting list" start: the event, the form as sent, and the buyer's
+/// choice with the rows their code unlocked.
+struct Submission {
+    snapshot: EventSnapshot,
+    form: TicketForm,
+    choice: TicketChoice,
+}
+
+async fn submission(state: &AppState, slug: &str, buyer: &Buyer, fields: &[(String, String)]) -> Result<Submission, Response> {
+    let event = state.storefront.event(slug).await.map_err(|err| problem(state, err))?;
+    let form = read_ticket_form(fields);
+    let mut choice = choice_from(&form);
+    if !form.unlocked_code.is_empty() {
+        let _ = unlock(state, slug, &form.unlocked_code, buyer, &event.snapshot, &mut choice).await;
+    }
+    Ok(Submission { snapshot: event.snapshot.clone(), form, choice })
 }
 
 /// The choice as the form sent it: quantities below zero are none.
