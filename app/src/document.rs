@@ -1,6 +1,6 @@
 //! One document, two hosts. [`render_document`] is the only way HTML is made (origin and edge call
-//! it), and [`hydrate_page`] is the browser's half: it reads the same [`PageData`] back out of the
-//! document and hydrates the same component tree over it.
+//! it), and `hydrate` is the browser's half, one entry per page's bundle ([`Bundle`]): it reads the
+//! page's data back out of the document and hydrates the same component tree over it.
 use crate::forms::{CheckoutDraft, TicketChoice};
 use crate::model::{EventSnapshot, EventSummary, Hold, Order, Question};
 use chrono::{DateTime, Utc};
