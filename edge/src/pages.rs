@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::memory::{self, Entry, PAGES};
 use crate::room::entrance::{self as room, RoomInfo};
 use crate::{origins, respond};
-use app::document::{render_document, Assets, EventPageData, Page, PageData};
+use app::document::{render_document, Assets, Bundle, BundleUrls, EventPageData, Page, PageData};
 use contract::model::{ApiErrorBody, Availability, EventSnapshot};
 use contract::rules::cache;
 use worker::{Cache, Context, Date, Headers, Method, Request, Response, Result};
@@ -181,8 +181,26 @@ pub async fn as_page(mut response: Response, config: &Config) -> Result<Response
     Ok(Response::from_bytes(page.into_bytes())?.with_status(status).with_headers(headers))
 }
 
+/// The origin's asset URLs. An origin from before the pages had a bundle each named one bundle for
+/// every page (`js`, `wasm`): that is read as each page's bundle, so the edge can be deployed
+/// before the origins.
 fn parse_assets(body: &[u8]) -> Option<Assets> {
-    serde_json::from_slice(body).ok()
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        css: String,
+        #[serde(default)]
+        bundles: Vec<BundleUrls>,
+        js: Option<String>,
+        wasm: Option<String>,
+    }
+    let Answer { css, bundles, js, wasm } = serde_json::from_slice(body).ok()?;
+    let bundles = match (bundles.is_empty(), js, wasm) {
+        (true, Some(js), Some(wasm)) => {
+            Bundle::ALL.iter().map(|bundle| BundleUrls { name: bundle.name().to_string(), js: js.clone(), wasm: wasm.clone() }).collect()
+        }
+        _ => bundles,
+    };
+    Some(Assets { css, bundles })
 }
 
 /// Reads a page from the Cache API: the event's pointer names the key of the current version.
@@ -388,5 +406,30 @@ pub async fn asset(request: &Request, target: &Target, config: &Config) -> Resul
             Some(entry) => respond::cached(&entry, "stale", request),
             None => Ok(respond::unavailable(&reason)),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_assets_with_a_bundle_per_page() {
+        let assets = Assets {
+            css: "/pkg/stampede.css?v=1".into(),
+            bundles: vec![BundleUrls { name: "event".into(), js: "/pkg/event.js?v=2".into(), wasm: "/pkg/event_bg.wasm?v=3".into() }],
+        };
+        assert_eq!(parse_assets(&serde_json::to_vec(&assets).unwrap()), Some(assets));
+    }
+
+    #[test]
+    fn reads_an_older_origins_one_bundle_as_every_pages() {
+        let body = br#"{"css": "/pkg/stampede.css?v=1", "js": "/pkg/stampede.js?v=2", "wasm": "/pkg/stampede_bg.wasm?v=3"}"#;
+        let assets = parse_assets(body).expect("readable");
+        for bundle in Bundle::ALL {
+            let urls = assets.bundle(bundle).expect("every page's bundle");
+            assert_eq!((urls.js.as_str(), urls.wasm.as_str()), ("/pkg/stampede.js?v=2", "/pkg/stampede_bg.wasm?v=3"));
+        }
+        assert_eq!(parse_assets(b"{}"), None, "no stylesheet: not the origin's assets");
     }
 }
