@@ -92,6 +92,8 @@ site: tools $(BUNDLES_STAMP) admin
 # Each build keeps cargo's wasm as hydrate-<page>.wasm (with its names, for `make wasm-composition`).
 $(BUNDLES_STAMP): $(APP_SOURCES)
 	mkdir -p $(PKG)
+	# The one bundle for every page that these replaced, left in a target dir from before.
+	rm -f $(PKG)/stampede.js $(PKG)/stampede.js.gz $(PKG)/stampede_bg.wasm $(PKG)/stampede_bg.wasm.gz
 	for page in $(BUNDLES); do \
 		cargo build -p stampede-hydrate --lib --target wasm32-unknown-unknown --profile wasm-release --features $$page; \
 		cp $(WASM_OUT)/stampede_hydrate.wasm $(WASM_OUT)/hydrate-$$page.wasm; \
