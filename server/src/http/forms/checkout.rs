@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use contract::forms::{
-    check_answers, check_people, read_checkout_form, CheckoutDraft, CHECK_FIELDS_MESSAGE, DISCOUNT_CODE, DISCOUNT_REFUSED,
+    check_answers, check_people, read_checkout_form, CheckoutDraft, CheckoutForm, CHECK_FIELDS_MESSAGE, DISCOUNT_CODE, DISCOUNT_REFUSED,
     ENTER_DISCOUNT_CODE,
 };
 use contract::model::{Hold, OrderRequest, PaymentMethod, Question};
@@ -34,11 +34,10 @@ pub async fn place_order(
     client: StorefrontClient,
     FormFields(fields): FormFields,
 ) -> Response {
-    let (hold, questions) = match state.storefront.checkout(&hold_id).await {
-        Ok(found) => found,
-        Err(err) => return problem(&state, err),
+    let Submission { hold, questions, form } = match submission(&state, &hold_id, &fields).await {
+        Ok(submission) => submission,
+        Err(page) => return page,
     };
-    let form = read_checkout_form(&fields, ticket_count(&hold));
     let mut draft = form.draft;
     if !form.applied_code.is_empty() {
         // The preview is shown again; the order applies the code for real.
@@ -81,11 +80,10 @@ pub async fn apply_discount(
     client: StorefrontClient,
     FormFields(fields): FormFields,
 ) -> Response {
-    let (hold, questions) = match state.storefront.checkout(&hold_id).await {
-        Ok(found) => found,
-        Err(err) => return problem(&state, err),
+    let Submission { hold, questions, form } = match submission(&state, &hold_id, &fields).await {
+        Ok(submission) => submission,
+        Err(page) => return page,
     };
-    let form = read_checkout_form(&fields, ticket_count(&hold));
     let mut draft = form.draft;
     let mut status = StatusCode::OK;
     let mut refused = false;
@@ -148,6 +146,20 @@ async fn refused(state: &AppState, hold_id: &str, mut draft: CheckoutDraft, err:
         Ok((hold, questions)) => checkout_again(state, status, hold, questions, draft),
         Err(err) => problem(state, err),
     }
+}
+
+/// Where "Place order" and "Apply" start: the hold as it is now, the event's questions, and the
+/// form as sent.
+struct Submission {
+    hold: Hold,
+    questions: Vec<Question>,
+    form: CheckoutForm,
+}
+
+async fn submission(state: &AppState, hold_id: &str, fields: &[(String, String)]) -> Result<Submission, Response> {
+    let (hold, questions) = state.storefront.checkout(hold_id).await.map_err(|err| problem(state, err))?;
+    let form = read_checkout_form(fields, ticket_count(&hold));
+    Ok(Submission { hold, questions, form })
 }
 
 /// One key per hold for orders sent by the form: a hold becomes one order at most, so a form sent
