@@ -2,7 +2,7 @@
 # The build tools at their pinned versions, each installed only when missing (`make tools`).
 #
 # A first run on a fresh machine compiles wasm-bindgen-cli, worker-build and trunk from crates.io: a
-# one-time cost of about ten minutes on two cores, paid once per machine (~/.cargo/bin). They compile
+# one-time cost of 10 to 17 minutes on two cores (measured on two machines), paid once per machine (~/.cargo/bin). They compile
 # one after the other in one target dir, so the crates they share (tokio, serde, walrus...) compile
 # once: measured on two cores, 10.0 min that way against 13.9 min side by side in dirs of their own.
 # The npm download runs beside them. Each line says what is installed and what it took.
@@ -69,13 +69,13 @@ fi
 # (wasm-bindgen-cli without --locked: its own lock names a webpki-roots release the registry no
 # longer serves.)
 wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION" ||
-	install wasm-bindgen-cli "~2 min" cargo_install "wasm-bindgen-cli@$WASM_BINDGEN_VERSION"
+	install wasm-bindgen-cli "2 to 4 min" cargo_install "wasm-bindgen-cli@$WASM_BINDGEN_VERSION"
 worker-build --version 2>/dev/null | grep -q "$WORKER_BUILD_VERSION" ||
-	install worker-build "~3 min" cargo_install "worker-build@$WORKER_BUILD_VERSION" --locked
+	install worker-build "3 to 6 min" cargo_install "worker-build@$WORKER_BUILD_VERSION" --locked
 # Without its default features trunk has no TLS and no update check, neither of which this project
 # uses (Trunk.toml forbids downloads): the same bundle, fewer crates to compile.
 trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION" ||
-	install trunk "~5 min" cargo_install "trunk@$TRUNK_VERSION" --locked --no-default-features
+	install trunk "6 to 8 min" cargo_install "trunk@$TRUNK_VERSION" --locked --no-default-features
 
 failed=0
 for pid in "${pids[@]}"; do
