@@ -2,9 +2,10 @@
 # The build tools at their pinned versions, each installed only when missing (`make tools`).
 #
 # A first run on a fresh machine compiles wasm-bindgen-cli, worker-build and trunk from crates.io: a
-# one-time cost of 10 to 17 minutes on two cores (measured on two machines), paid once per machine (~/.cargo/bin). They compile
-# one after the other in one target dir, so the crates they share (tokio, serde, walrus...) compile
-# once: measured on two cores, 10.0 min that way against 13.9 min side by side in dirs of their own.
+# one-time cost of 10 to 17 minutes on two cores (two machines measured), paid once per machine
+# (~/.cargo/bin). They compile one after the other in one target dir, so the crates they share
+# (tokio, serde, walrus...) compile once: measured on two cores, 10.0 min that way against 13.9 min
+# side by side in dirs of their own.
 # The npm download runs beside them. Each line says what is installed and what it took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
