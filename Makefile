@@ -25,11 +25,10 @@ EDGE_PORT ?= 8787
 # server) on :$(STRIPE_PORT); no real money, no Stripe account needed.
 STRIPE_PORT ?= 8420
 DEMO_CARDS := STAMPEDE_DEMO_CARDS=true STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) STRIPE_JS_URL=http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/
-run: tools localstripe site edge
-	cargo build --release -p stampede-server
+run: tools localstripe site edge build-server
 	@python3 scripts/run-localstripe.py --port $(STRIPE_PORT) >/dev/null 2>&1 & stripe=$$!; trap 'kill $$stripe 2>/dev/null' EXIT INT TERM; \
 	for _ in $$(seq 1 100); do curl -fs http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/ >/dev/null && break; sleep 0.1; done; \
-	$(DEMO_CARDS) STAMPEDE_DEMO=true MAIL_DIR=data/mail SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/release/stampede serve & origin=$$!; \
+	$(DEMO_CARDS) STAMPEDE_DEMO=true MAIL_DIR=data/mail SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/debug/stampede serve & origin=$$!; \
 	trap 'kill $$origin $$stripe 2>/dev/null' EXIT INT TERM; \
 	for _ in $$(seq 1 100); do curl -fs http://127.0.0.1:$(PORT)/readyz >/dev/null && break; sleep 0.1; done; \
 	scripts/demo-webhook.sh http://127.0.0.1:$(STRIPE_PORT) http://127.0.0.1:$(PORT) data/stampede.db; \
@@ -37,11 +36,10 @@ run: tools localstripe site edge
 	scripts/run-edge.sh 127.0.0.1:$(EDGE_PORT) http://127.0.0.1:$(PORT)
 
 # The origin alone, without the edge.
-run-origin: tools localstripe site
-	cargo build --release -p stampede-server
+run-origin: tools localstripe site build-server
 	@python3 scripts/run-localstripe.py --port $(STRIPE_PORT) >/dev/null 2>&1 & stripe=$$!; trap 'kill $$stripe 2>/dev/null' EXIT INT TERM; \
 	for _ in $$(seq 1 100); do curl -fs http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/ >/dev/null && break; sleep 0.1; done; \
-	$(DEMO_CARDS) STAMPEDE_DEMO=true MAIL_DIR=data/mail SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/release/stampede serve
+	$(DEMO_CARDS) STAMPEDE_DEMO=true MAIL_DIR=data/mail SITE_ROOT=$(SITE) PORT=$(PORT) $(CARGO_TARGET_DIR)/debug/stampede serve
 
 test: tools tools-test site edge
 	$(MAKE) lint

@@ -16,12 +16,12 @@ TRUNK_VERSION=${TRUNK_VERSION:?}
 LOGS=${TOOLS_LOG_DIR:-$HOME/.cache/stampede/tools-logs}
 mkdir -p "$LOGS"
 
-# A cheap release profile: the tools run for seconds, so thin LTO off and many codegen units cut
-# their build by about half (their own Cargo.toml profiles would otherwise apply). Their target dir
-# is outside the project's.
+# A cheap release profile: the tools run for seconds, so no optimisation, no LTO and many codegen
+# units (their own Cargo.toml profiles would otherwise apply). Their target dir is outside the
+# project's.
 cargo_install() {
-	CARGO_TARGET_DIR="$HOME/.cache/stampede/tools-target" CARGO_PROFILE_RELEASE_LTO=false \
-		CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_INCREMENTAL=false \
+	CARGO_TARGET_DIR="$HOME/.cache/stampede/tools-target" CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
+		CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_INCREMENTAL=false \
 		CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=true cargo install "$@"
 }
 
