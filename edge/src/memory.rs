@@ -25,6 +25,9 @@ pub struct Entry {
     pub confirmed_at: u64,
     /// A background refresh is running: do not start another.
     pub refreshing: bool,
+    /// When the body stops being right by itself (ms since the epoch): a page that shows a sale as
+    /// it was before that sale opened or closed.
+    pub changes_at: Option<u64>,
 }
 
 impl Entry {
@@ -55,6 +58,7 @@ impl Entry {
             etag,
             confirmed_at,
             refreshing: false,
+            changes_at: None,
         }
     }
 }

@@ -52,6 +52,12 @@ pub fn on_sale_at(types: &[TicketTypeSnapshot]) -> Option<DateTime<Utc>> {
     })?
 }
 
+/// The first moment after `after` at which a type's sale opens or closes. Until then a page
+/// rendered at `after` shows every status as it is (stock aside); from then on, not.
+pub fn next_change(types: &[TicketTypeSnapshot], after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    types.iter().flat_map(|t| [t.sale_starts_at, t.sale_ends_at]).flatten().filter(|at| *at > after).min()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +82,28 @@ mod tests {
     fn no_window_means_always_open() {
         assert_eq!(SaleStatus::at(at(3), 1, None, None), SaleStatus::OnSale);
         assert_eq!(SaleStatus::at(at(3), -2, None, None), SaleStatus::SoldOut);
+    }
+
+    #[test]
+    fn a_page_changes_at_the_next_start_or_end_of_a_sale() {
+        let window = |start: Option<u32>, end: Option<u32>| TicketTypeSnapshot {
+            id: 1,
+            name: "General".into(),
+            description: String::new(),
+            price_minor: 0,
+            currency: "EUR".into(),
+            available: 1,
+            min_per_order: 1,
+            max_per_order: 10,
+            sale_starts_at: start.map(at),
+            sale_ends_at: end.map(at),
+            status: SaleStatus::OnSale,
+        };
+        let types = [window(Some(10), Some(20)), window(Some(12), None), window(None, Some(15))];
+        assert_eq!(next_change(&types, at(9)), Some(at(10)));
+        assert_eq!(next_change(&types, at(10)), Some(at(12)), "a moment already reached is no change to come");
+        assert_eq!(next_change(&types, at(16)), Some(at(20)));
+        assert_eq!(next_change(&types, at(20)), None);
     }
 
     #[test]
