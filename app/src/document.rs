@@ -2,7 +2,7 @@
 //! it), and `hydrate` is the browser's half, one entry per page's bundle ([`Bundle`]): it reads the
 //! page's data back out of the document and hydrates the same component tree over it.
 use crate::forms::{CheckoutDraft, TicketChoice};
-use crate::model::{EventSnapshot, EventSummary, Hold, Order, Question};
+use crate::model::{EventSnapshot, EventSummary, Hold, Order, Question, QueueStatus};
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -61,12 +61,16 @@ pub struct CheckoutPageData {
     pub draft: Option<CheckoutDraft>,
 }
 
-/// An event's waiting room: the same for every visitor (the place comes from the poll).
+/// An event's waiting room: the same for every visitor (the place comes from the poll), except
+/// the page the poll itself answers to a browser without the script, which shows its place.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QueuePageData {
     pub event: EventSummary,
     /// The on-sale moment, when the pre-queue is drawn by lot (None: the sale is open).
     pub opens_at: Option<DateTime<Utc>>,
+    /// The visitor's place, on the page that answers a poll (None: the page every visitor gets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<QueueStatus>,
 }
 
 /// The browser bundles, one per page that does something once its script runs. Each holds that
@@ -243,7 +247,7 @@ pub mod hydrate {
     }
 
     pub fn queue() {
-        mount(Bundle::Queue, |data: QueuePageData| view! { <QueuePage event=data.event opens_at=data.opens_at /> });
+        mount(Bundle::Queue, |data: QueuePageData| view! { <QueuePage event=data.event opens_at=data.opens_at status=data.status /> });
     }
 
     fn mount<P: DeserializeOwned + 'static, V: IntoView + 'static>(bundle: Bundle, page: impl FnOnce(P) -> V + 'static) {
@@ -282,7 +286,10 @@ mod tests {
             starts_at,
             when_display: "Sat 12 Dec 2026, 20:00".into(),
         };
-        PageData { now: "2026-12-05T12:00:00Z".parse().unwrap(), page: Page::Queue(QueuePageData { event, opens_at: Some(starts_at) }) }
+        PageData {
+            now: "2026-12-05T12:00:00Z".parse().unwrap(),
+            page: Page::Queue(QueuePageData { event, opens_at: Some(starts_at), status: None }),
+        }
     }
 
     fn assets() -> Assets {

@@ -30,6 +30,18 @@ pub fn cached(entry: &Entry, state: &str, request: &Request) -> Result<Response>
     Ok(if gzip.is_some() { response.with_encode_body(worker::EncodeBody::Manual) } else { response })
 }
 
+/// A page made for this request alone (never cached here), with the security headers of its path.
+pub fn page(html: String, cache_control: &str, request: &Request) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set("cache-control", cache_control)?;
+    let url = request.url()?;
+    for (name, value) in SecurityHeaders::for_path(url.path(), url.scheme() == "https").pairs() {
+        headers.set(name, value)?;
+    }
+    Ok(Response::from_html(html)?.with_headers(headers))
+}
+
 fn accepts_gzip(request: &Request) -> bool {
     request.headers().get("accept-encoding").ok().flatten().is_some_and(|value| value.contains("gzip"))
 }

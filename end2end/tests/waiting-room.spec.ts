@@ -277,6 +277,29 @@ test.describe("the waiting room", () => {
     expect((await waiting[1].fetch(`${EDGE_URL}${event.path}`)).status).toBe(200);
   });
 
+  test("a phone without the page's script waits in the pre-queue, is let in by the page's own refreshes and buys", async ({ browser }) => {
+    test.setTimeout(60_000);
+    const event = await eventWithRoom("no-script", 5, 6_000, 600);
+    const phone = await browser.newContext({ baseURL: EDGE_URL, viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true, javaScriptEnabled: false });
+    const page = await phone.newPage();
+    await page.goto(event.path);
+    // The queue page every visitor gets refreshes to the poll, which answers with this visitor's place.
+    await expect(page).toHaveURL(new RegExp(`/api/events/${event.slug}/queue$`));
+    await expect(page.locator(".queue-status")).toHaveAttribute("data-queue-state", "pre_queue");
+    await expect(page.locator(".queue-status")).toContainText("You are in the pre-queue");
+    await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
+    // At the on-sale a refresh finds the visitor let in and goes on to the tickets.
+    await expect(page).toHaveURL(new RegExp(`${event.path}$`), { timeout: 20_000 });
+    await ticketRow(page, "Standing").getByRole("button", { name: "One more Standing" }).click();
+    await page.getByRole("button", { name: "Reserve tickets" }).click();
+    await expect(page).toHaveURL(/\/checkout\/[0-9a-f-]{36}$/);
+    await page.locator("#buyer-name").fill("Nell Noscript");
+    await page.locator("#buyer-email").fill("nell@example.com");
+    await page.getByRole("button", { name: "Place order" }).click();
+    await expect(page).toHaveURL(/\/o\/[0-9a-z]{32}$/);
+    await phone.close();
+  });
+
   test("a phone waits in the pre-queue, is let in at the on-sale and buys; the next phone finds it sold out and joins the waiting list", async ({ browser }) => {
     test.setTimeout(60_000);
     const event = await eventWithRoom("phones", 1, 8_000, 600);

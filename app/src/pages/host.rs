@@ -16,7 +16,9 @@ pub fn App(data: PageData) -> impl IntoView {
             EitherOf6::C(view! { <CheckoutPage hold=hold questions=questions draft=draft /> })
         }
         Page::Order { order } => EitherOf6::D(view! { <order::OrderPage order=order /> }),
-        Page::Queue(QueuePageData { event, opens_at }) => EitherOf6::E(view! { <QueuePage event=event opens_at=opens_at /> }),
+        Page::Queue(QueuePageData { event, opens_at, status }) => {
+            EitherOf6::E(view! { <QueuePage event=event opens_at=opens_at status=status /> })
+        }
         Page::Problem { status, heading, message } => EitherOf6::F(view! { <ProblemPage status=status heading=heading message=message /> }),
     })
 }

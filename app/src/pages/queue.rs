@@ -2,9 +2,14 @@
 //! and keeps it; the visitor's place comes from the poll (`api::queue_status`), repeated as often
 //! as the edge asks. Let in, the page goes on to the event's tickets by itself; sold out, it says
 //! so at once and offers the waiting list, and keeps watching in case tickets come back.
+//!
+//! Without the script the browser polls by itself: the page refreshes to the poll's URL (a
+//! `<noscript>` refresh, which a browser that runs the script never reads), and the edge answers a
+//! browser's visit there with this page showing the visitor's place, or with the way to the
+//! tickets once they are let in (`edge::room::entrance`).
 use crate::api;
 use crate::clock::{format_countdown, use_clock};
-use crate::model::{EventSummary, QueueState};
+use crate::model::{EventSummary, QueueState, QueueStatus};
 use chrono::{DateTime, Utc};
 use leptos::either::EitherOf6;
 use leptos::prelude::*;
@@ -14,10 +19,11 @@ use leptos::task::spawn_local;
 const RETRY_AFTER_MS: u32 = 3_000;
 
 #[component]
-pub fn QueuePage(event: EventSummary, opens_at: Option<DateTime<Utc>>) -> impl IntoView {
+pub fn QueuePage(event: EventSummary, opens_at: Option<DateTime<Utc>>, status: Option<QueueStatus>) -> impl IntoView {
     let clock = use_clock();
-    // None until the first poll: the host's render and the first frame in the browser.
-    let state = RwSignal::new(None::<QueueState>);
+    // The page every visitor gets has no place until the first poll; a poll's own page has one.
+    let refresh = no_script_refresh(&event.slug, status.as_ref());
+    let state = RwSignal::new(status.map(|status| status.state));
     let trouble = RwSignal::new(false);
     let event_page = format!("/e/{}", event.slug);
     {
@@ -104,8 +110,16 @@ pub fn QueuePage(event: EventSummary, opens_at: Option<DateTime<Utc>>) -> impl I
             </div>
             {move || trouble.get().then(|| view! { <p class="notice" role="status">"Reconnecting… you keep your place."</p> })}
             <p class="muted queue-note">"Keep this page open: it moves on by itself. Reloading it keeps your place."</p>
+            <noscript inner_html=refresh></noscript>
         </section>
     }
+}
+
+/// The refresh that polls for a browser without the script: at once from the page every visitor
+/// gets (which knows no place yet), then as often as the poll asks.
+fn no_script_refresh(slug: &str, status: Option<&QueueStatus>) -> String {
+    let seconds = status.map_or(0, |status| status.poll_after_ms.div_ceil(1_000));
+    format!(r#"<meta http-equiv="refresh" content="{seconds}; url=/api/events/{slug}/queue">"#)
 }
 
 /// The others in the pre-queue (`in_line` counts this visitor too).
@@ -137,6 +151,14 @@ mod tests {
         assert_eq!(wait_text(90), "about a minute");
         assert_eq!(wait_text(4 * 60 + 10), "about 4 minutes");
         assert_eq!(wait_text(2 * 3_600), "about 2 hours");
+    }
+
+    #[test]
+    fn without_the_script_the_page_polls_at_once_then_as_the_poll_asks() {
+        let at_once = r#"<meta http-equiv="refresh" content="0; url=/api/events/gig/queue">"#;
+        assert_eq!(no_script_refresh("gig", None), at_once);
+        let waiting = QueueStatus { state: QueueState::Waiting { position: 3, estimated_wait_seconds: 9 }, poll_after_ms: 1_800 };
+        assert_eq!(no_script_refresh("gig", Some(&waiting)), at_once.replace("0;", "2;"));
     }
 
     #[test]

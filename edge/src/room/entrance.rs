@@ -14,6 +14,9 @@
 //!   isolate (`client`); and to hear who has ordered.
 //! - Let in, the visitor gets the admission token (`contract::rules::admission`) in a cookie for
 //!   the event pages' host, valid for `ROOM_ADMISSION_SECONDS`; the origin checks it on every hold.
+//! - A browser without the script polls too: the queue page refreshes to the poll's URL, and the
+//!   poll answers a browser's visit (it asks for HTML) with the queue page showing that visitor's
+//!   place, never stored, or, let in or sold out, with a redirect to the event page.
 //! - An origin's 503 to a hold of the event slows its room down (`line`'s pace).
 //! - Sold out (the gate's availability, read through this edge's own cache) ends the line for
 //!   everyone at once.
@@ -144,7 +147,7 @@ pub async fn queue_page(slug: &str, request: &Request, env: &Env, config: &Confi
             };
             let data = PageData {
                 now: at(Date::now().as_millis() as i64),
-                page: Page::Queue(QueuePageData { event: info.summary.clone(), opens_at: info.opens_at }),
+                page: Page::Queue(QueuePageData { event: info.summary.clone(), opens_at: info.opens_at, status: None }),
             };
             let html = render_document(&data, &assets).into_bytes();
             let entry = crate::memory::Entry::new(html, "text/html; charset=utf-8", cache::NO_STORE, Some(tag), Date::now().as_millis());
@@ -155,75 +158,130 @@ pub async fn queue_page(slug: &str, request: &Request, env: &Env, config: &Confi
     respond::cached(&entry, "hit", request)
 }
 
-/// `GET /api/events/{slug}/queue`: where the visitor stands, joining them if they are new.
+/// `GET /api/events/{slug}/queue`: where the visitor stands, joining them if they are new. A
+/// browser's own visit (a page without the script refreshing to this URL) is answered as a page.
 pub async fn poll(slug: &str, request: &Request, env: &Env, config: &Config) -> Result<Response> {
     POLLS.with(|c| c.set(c.get() + 1));
-    let Some(info) = pages::room_info(slug, request, config).await else {
-        return respond::client_error(404, contract::rules::ErrorCode::NotFound, crate::NOT_FOUND_MESSAGE);
+    let page = wants_page(request);
+    let polled = match pages::room_info(slug, request, config).await {
+        Some(info) => match standing(&info, request, env, config).await? {
+            Polled::State(state, cookies) if page => return as_page(&info, state, &cookies, request, config).await,
+            polled => polled,
+        },
+        None => Polled::Refused(respond::client_error(404, contract::rules::ErrorCode::NotFound, crate::NOT_FOUND_MESSAGE)),
     };
+    match polled {
+        Polled::State(state, cookies) => answer(state, &cookies),
+        Polled::Refused(refusal) if page => pages::as_page(refusal?, config).await,
+        Polled::Refused(refusal) => refusal,
+    }
+}
+
+/// What a poll came to: the visitor's state and the cookies that carry it, or a refusal.
+enum Polled {
+    State(QueueState, Vec<String>),
+    Refused(Result<Response>),
+}
+
+async fn standing(info: &RoomInfo, request: &Request, env: &Env, config: &Config) -> Result<Polled> {
+    let slug = info.summary.slug.as_str();
     if !info.on {
-        return answer(QueueState::Open, &[]);
+        return Ok(Polled::State(QueueState::Open, Vec::new()));
     }
     let Some(key) = config.waiting_room_key.as_deref() else {
-        return Ok(respond::unavailable("this sale's waiting room is not set up at the edge (WAITING_ROOM_KEY)"));
+        return Ok(Polled::Refused(Ok(respond::unavailable("this sale's waiting room is not set up at the edge (WAITING_ROOM_KEY)"))));
     };
-    if sold_out(slug, &info, env, config).await {
-        return answer(QueueState::SoldOut, &[]);
+    if sold_out(slug, info, env, config).await {
+        return Ok(Polled::State(QueueState::SoldOut, Vec::new()));
     }
     let now = Date::now().as_millis() as i64;
     let visitor = cookie(request, VISITOR_COOKIE).and_then(|value| Visitor::read(key, &value, info.event_id));
     let Some(visitor) = visitor else {
-        return join(&new_queue_id(), &info, key, env, config).await;
+        return join(&new_queue_id(), info, key, env, config).await;
     };
-    let view = client::view(&info, env, config).await?;
+    let view = client::view(info, env, config).await?;
     match visitor.place {
         // Still behind the cursor: answered here, from the copy.
         Some(place) if place >= view.cursor => {
             let position = place - view.cursor + 1;
-            answer(waiting(position, view.per_minute), &[])
+            Ok(Polled::State(waiting(position, view.per_minute), Vec::new()))
         }
         None if !view.drawn && now < view.opens_at_ms => {
             let opens_at = at(view.opens_at_ms);
-            answer(QueueState::PreQueue { opens_at, in_line: view.status.in_queue }, &[])
+            Ok(Polled::State(QueueState::PreQueue { opens_at, in_line: view.status.in_queue }, Vec::new()))
         }
         // Their turn may have come, or their place has just been drawn: the room knows.
         // (Joining someone already in line only finds their place, so this goes with the joins.)
-        _ => match client::join(&info, &visitor.queue_id, env, config).await? {
+        _ => match client::join(info, &visitor.queue_id, env, config).await? {
             // Let in before, and ordered or out of time: back of the line, as someone new.
-            Standing { place: Place::Unknown, .. } => join(&new_queue_id(), &info, key, env, config).await,
-            standing => reply(&visitor.queue_id, standing, &info, key, env, config).await,
+            Standing { place: Place::Unknown, .. } => join(&new_queue_id(), info, key, env, config).await,
+            standing => reply(&visitor.queue_id, standing, info, key, env, config).await,
         },
     }
 }
 
-async fn join(queue_id: &str, info: &RoomInfo, key: &[u8], env: &Env, config: &Config) -> Result<Response> {
+async fn join(queue_id: &str, info: &RoomInfo, key: &[u8], env: &Env, config: &Config) -> Result<Polled> {
     let standing = client::join(info, queue_id, env, config).await?;
     reply(queue_id, standing, info, key, env, config).await
 }
 
 /// The poll's answer from the room's: the state, and the cookies that carry it.
-async fn reply(queue_id: &str, standing: Standing, info: &RoomInfo, key: &[u8], env: &Env, config: &Config) -> Result<Response> {
+async fn reply(queue_id: &str, standing: Standing, info: &RoomInfo, key: &[u8], env: &Env, config: &Config) -> Result<Polled> {
     let place_cookie = Visitor { queue_id: queue_id.to_string(), place: standing.number }.write(key, info.event_id);
     // Only the poll reads the place, and each event's is its own.
     let visitor_cookie = set_cookie(VISITOR_COOKIE, &place_cookie, &format!("/api/events/{}/queue", info.summary.slug), 86_400, config);
-    match standing.place {
+    Ok(match standing.place {
         Place::PreQueue { opens_at_ms, in_line } => {
-            answer(QueueState::PreQueue { opens_at: at(opens_at_ms), in_line: in_line as u64 }, &[visitor_cookie])
+            Polled::State(QueueState::PreQueue { opens_at: at(opens_at_ms), in_line: in_line as u64 }, vec![visitor_cookie])
         }
         Place::Waiting { position, .. } => {
             // The room's pace, from the copy its answer has just refreshed.
             let per_minute = client::view(info, env, config).await?.per_minute;
-            answer(waiting(position, per_minute), &[visitor_cookie])
+            Polled::State(waiting(position, per_minute), vec![visitor_cookie])
         }
         Place::Admitted { expires_at_ms } => {
             let admission = Admission { event_id: info.event_id, queue_id: queue_id.to_string(), expires_at: expires_at_ms / 1_000 };
             let left = (expires_at_ms - Date::now().as_millis() as i64).max(0) / 1_000;
             let admission_cookie = set_cookie(admission::COOKIE, &admission::sign(key, &admission), "/", left, config);
-            answer(QueueState::Admitted { until: at(expires_at_ms) }, &[visitor_cookie, admission_cookie])
+            Polled::State(QueueState::Admitted { until: at(expires_at_ms) }, vec![visitor_cookie, admission_cookie])
         }
-        Place::SoldOut => answer(QueueState::SoldOut, &[]),
-        Place::Unknown => Ok(respond::unavailable("the waiting room lost this place")),
+        Place::SoldOut => Polled::State(QueueState::SoldOut, Vec::new()),
+        Place::Unknown => Polled::Refused(Ok(respond::unavailable("the waiting room lost this place"))),
+    })
+}
+
+/// A browser's visit, not the page's script: navigations ask for HTML, the script's fetch does not.
+fn wants_page(request: &Request) -> bool {
+    request.headers().get("accept").ok().flatten().is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// The poll's answer as a page, for a browser without the script: still waiting, the queue page
+/// with the visitor's place (their own, so never stored); let in, sold out or no room, the event
+/// page, where the admission now lets them buy or the waiting list takes their name.
+async fn as_page(info: &RoomInfo, state: QueueState, cookies: &[String], request: &Request, config: &Config) -> Result<Response> {
+    let mut response = match state {
+        QueueState::PreQueue { .. } | QueueState::Waiting { .. } => {
+            let Some(assets) = pages::site_assets(config).await else {
+                return Ok(respond::unavailable("no origin gave the site's assets"));
+            };
+            let status = QueueStatus { poll_after_ms: poll_after_ms(&state), state };
+            let data = PageData {
+                now: at(Date::now().as_millis() as i64),
+                page: Page::Queue(QueuePageData { event: info.summary.clone(), opens_at: info.opens_at, status: Some(status) }),
+            };
+            respond::page(render_document(&data, &assets), cache::NO_STORE, request)?
+        }
+        QueueState::Admitted { .. } | QueueState::Open | QueueState::SoldOut => {
+            let mut response = Response::empty()?.with_status(303);
+            response.headers_mut().set("location", &format!("/e/{}", info.summary.slug))?;
+            response.headers_mut().set("cache-control", cache::NO_STORE)?;
+            response
+        }
+    };
+    for cookie in cookies {
+        response.headers_mut().append("set-cookie", cookie)?;
     }
+    Ok(response)
 }
 
 /// After an order through the edge: the buyer's admission stops counting, so the next can come in.
