@@ -28,6 +28,8 @@ pub struct Entry {
     /// When the body stops being right by itself (ms since the epoch): a page that shows a sale as
     /// it was before that sale opened or closed.
     pub changes_at: Option<u64>,
+    /// The snapshot an event page was rendered from, to render it again at `changes_at`.
+    pub snapshot: Option<Rc<contract::model::EventSnapshot>>,
 }
 
 impl Entry {
@@ -59,6 +61,7 @@ impl Entry {
             confirmed_at,
             refreshing: false,
             changes_at: None,
+            snapshot: None,
         }
     }
 }

@@ -7,7 +7,7 @@
 //! keeps being served for up to `STALE_IF_ERROR_SECONDS`. The rendered page also goes to the Cache API, so a new isolate starts warm.
 //! A page shows each sale as of its render, and a browser without the script shows it that way:
 //! once a sale opens or closes (`sale::next_change`), the page is rendered again here, from the
-//! snapshot it was made from, before it is served, without asking the origin.
+//! snapshot it was made from (kept with the page), before it is served, without asking the origin.
 use crate::admit::Target;
 use crate::config::Config;
 use crate::memory::{self, Entry, PAGES};
@@ -17,17 +17,10 @@ use app::document::{render_document, Assets, Bundle, BundleUrls, EventPageData, 
 use chrono::{DateTime, Utc};
 use contract::model::{ApiErrorBody, Availability, EventSnapshot};
 use contract::rules::{cache, sale};
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::rc::Rc;
 use worker::{Cache, Context, Date, Headers, Method, Request, Response, Result};
 
 const HTML: &str = "text/html; charset=utf-8";
-
-thread_local! {
-    /// The snapshot each event page in `PAGES` was rendered from, to render it again when a sale
-    /// opens or closes.
-    static SNAPSHOTS: RefCell<HashMap<String, EventSnapshot>> = RefCell::new(HashMap::new());
-}
 
 /// The event's key in the Cache API (which takes URLs: on this edge's own host). It holds a pointer
 /// to the key of the current version's page.
@@ -137,16 +130,15 @@ async fn refresh(slug: &str, key: &str, cache_api_key: &str, config: &Config) ->
             };
             let version = snapshot.version;
             room::remember(slug, &snapshot, config);
-            let entry = render_event(&snapshot, snapshot.generated_at, &assets, etag, Date::now().as_millis());
+            let generated_at = snapshot.generated_at;
+            let entry = render_event(Rc::new(snapshot), generated_at, &assets, etag, Date::now().as_millis());
             memory::with(&PAGES, |pages| pages.put(key, entry.clone()));
-            SNAPSHOTS.with(|snapshots| snapshots.borrow_mut().insert(key.to_string(), snapshot));
             to_cache_api(cache_api_key, version, &entry).await;
             Refreshed::Rendered
         }
         404 => {
             room::forget(slug);
             memory::with(&PAGES, |pages| pages.remove(key));
-            SNAPSHOTS.with(|snapshots| snapshots.borrow_mut().remove(key));
             let _ = Cache::default().delete(cache_api_key, false).await;
             Refreshed::Gone
         }
@@ -155,23 +147,33 @@ async fn refresh(slug: &str, key: &str, cache_api_key: &str, config: &Config) ->
 }
 
 /// The event page of `snapshot` as of `now`, to be served until its next sale opens or closes.
-fn render_event(snapshot: &EventSnapshot, now: DateTime<Utc>, assets: &Assets, etag: Option<String>, confirmed_at: u64) -> Entry {
-    let data = PageData { now, page: Page::Event(EventPageData { snapshot: snapshot.clone(), choice: Default::default() }) };
+fn render_event(snapshot: Rc<EventSnapshot>, now: DateTime<Utc>, assets: &Assets, etag: Option<String>, confirmed_at: u64) -> Entry {
+    let data = PageData { now, page: Page::Event(EventPageData { snapshot: (*snapshot).clone(), choice: Default::default() }) };
     let mut entry = Entry::new(render_document(&data, assets).into_bytes(), HTML, cache::EVENT_PAGE, etag, confirmed_at);
     entry.changes_at = sale::next_change(&snapshot.ticket_types, now).map(|at| at.timestamp_millis().max(0) as u64);
+    entry.snapshot = Some(snapshot);
     entry
 }
 
 /// `entry` rendered again as of `now_ms` from the snapshot it was made from (the origin's
-/// confirmation of that snapshot and its refresh stay as they were); None without that snapshot.
+/// confirmation of that snapshot and its refresh stay as they were); None for a page from the
+/// Cache API, which comes without its snapshot (the next refresh brings one).
 async fn render_again(key: &str, entry: &Entry, now_ms: u64, config: &Config) -> Option<Entry> {
+    let snapshot = entry.snapshot.clone()?;
     let assets = site_assets(config).await?;
-    // Read after the wait: a refresh meanwhile may have brought a newer snapshot.
-    let snapshot = SNAPSHOTS.with(|snapshots| snapshots.borrow().get(key).cloned())?;
-    let mut again = render_event(&snapshot, room::at(now_ms as i64), &assets, entry.etag.clone(), entry.confirmed_at);
-    again.refreshing = entry.refreshing;
-    memory::with(&PAGES, |pages| pages.put(key, again.clone()));
-    Some(again)
+    let mut again = render_event(snapshot, room::at(now_ms as i64), &assets, entry.etag.clone(), entry.confirmed_at);
+    // As the page stands now (a refresh may have confirmed it meanwhile), unless a refresh brought
+    // a newer one.
+    memory::with(&PAGES, |pages| match pages.get(key) {
+        Some(newer) if newer.etag != entry.etag => Some(newer),
+        current => {
+            if let Some(current) = current {
+                (again.confirmed_at, again.refreshing) = (current.confirmed_at, current.refreshing);
+            }
+            pages.put(key, again.clone());
+            Some(again)
+        }
+    })
 }
 
 /// The origin's asset URLs, fetched once per isolate and refreshed every minute.
