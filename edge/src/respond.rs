@@ -16,14 +16,11 @@ pub fn cached(entry: &Entry, state: &str, request: &Request) -> Result<Response>
         Some(gzipped) => (gzipped, &entry.js_headers_gzip),
         None => (&entry.js_body, &entry.js_headers),
     };
-    let headers = worker::web_sys::Headers::new_with_headers(base_headers)?;
+    let headers = Headers(worker::web_sys::Headers::new_with_headers(base_headers)?);
     headers.set("x-cache", state)?;
-    let url = request.url()?;
-    for (name, value) in SecurityHeaders::for_path(url.path(), url.scheme() == "https").pairs() {
-        headers.set(name, value)?;
-    }
+    set_security_headers(&headers, request)?;
     let init = worker::web_sys::ResponseInit::new();
-    init.set_headers(&headers);
+    init.set_headers(&headers.0);
     // The runtime copies the bytes out of the buffer, so one cached array serves every response.
     let response = Response::from(worker::web_sys::Response::new_with_opt_buffer_source_and_init(Some(body), &init)?);
     // A gzipped body is sent as it is; the runtime must not compress it again.
@@ -35,11 +32,17 @@ pub fn page(html: String, cache_control: &str, request: &Request) -> Result<Resp
     let headers = Headers::new();
     headers.set("content-type", "text/html; charset=utf-8")?;
     headers.set("cache-control", cache_control)?;
+    set_security_headers(&headers, request)?;
+    Ok(Response::from_html(html)?.with_headers(headers))
+}
+
+/// The security headers the origin sends for the request's path; HSTS when it came over https.
+fn set_security_headers(headers: &Headers, request: &Request) -> Result<()> {
     let url = request.url()?;
     for (name, value) in SecurityHeaders::for_path(url.path(), url.scheme() == "https").pairs() {
         headers.set(name, value)?;
     }
-    Ok(Response::from_html(html)?.with_headers(headers))
+    Ok(())
 }
 
 fn accepts_gzip(request: &Request) -> bool {
