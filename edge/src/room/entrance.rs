@@ -120,10 +120,7 @@ pub async fn must_queue(slug: &str, request: &Request, env: &Env, config: &Confi
     if admitted(request, key, info.event_id).is_some() || sold_out(slug, &info, env, config).await {
         return Ok(None);
     }
-    let mut response = Response::empty()?.with_status(303);
-    response.headers_mut().set("location", &format!("/e/{slug}/queue"))?;
-    response.headers_mut().set("cache-control", cache::NO_STORE)?;
-    Ok(Some(response))
+    Ok(Some(see_other(&format!("/e/{slug}/queue"))?))
 }
 
 /// The queue page: the same for every visitor, so rendered once per event version and kept.
@@ -132,9 +129,7 @@ pub async fn queue_page(slug: &str, request: &Request, env: &Env, config: &Confi
         return respond::client_error(404, contract::rules::ErrorCode::NotFound, crate::NOT_FOUND_MESSAGE);
     };
     if !info.on || sold_out(slug, &info, env, config).await {
-        let mut response = Response::empty()?.with_status(303);
-        response.headers_mut().set("location", &format!("/e/{slug}"))?;
-        return Ok(response);
+        return see_other(&format!("/e/{slug}"));
     }
     let key = format!("queue/{slug}");
     let tag = format!("\"queue-{}\"", info.version);
@@ -145,11 +140,7 @@ pub async fn queue_page(slug: &str, request: &Request, env: &Env, config: &Confi
             let Some(assets) = pages::site_assets(config).await else {
                 return Ok(respond::unavailable("no origin gave the site's assets"));
             };
-            let data = PageData {
-                now: at(Date::now().as_millis() as i64),
-                page: Page::Queue(QueuePageData { event: info.summary.clone(), opens_at: info.opens_at, status: None }),
-            };
-            let html = render_document(&data, &assets).into_bytes();
+            let html = queue_document(&info, None, &assets).into_bytes();
             let entry = crate::memory::Entry::new(html, "text/html; charset=utf-8", cache::NO_STORE, Some(tag), Date::now().as_millis());
             crate::memory::with(&crate::memory::PAGES, |pages| pages.put(&key, entry.clone()));
             entry
@@ -265,22 +256,30 @@ async fn as_page(info: &RoomInfo, state: QueueState, cookies: &[String], request
                 return Ok(respond::unavailable("no origin gave the site's assets"));
             };
             let status = QueueStatus { poll_after_ms: poll_after_ms(&state), state };
-            let data = PageData {
-                now: at(Date::now().as_millis() as i64),
-                page: Page::Queue(QueuePageData { event: info.summary.clone(), opens_at: info.opens_at, status: Some(status) }),
-            };
-            respond::page(render_document(&data, &assets), cache::NO_STORE, request)?
+            respond::page(queue_document(info, Some(status), &assets), cache::NO_STORE, request)?
         }
-        QueueState::Admitted { .. } | QueueState::Open | QueueState::SoldOut => {
-            let mut response = Response::empty()?.with_status(303);
-            response.headers_mut().set("location", &format!("/e/{}", info.summary.slug))?;
-            response.headers_mut().set("cache-control", cache::NO_STORE)?;
-            response
-        }
+        QueueState::Admitted { .. } | QueueState::Open | QueueState::SoldOut => see_other(&format!("/e/{}", info.summary.slug))?,
     };
     for cookie in cookies {
         response.headers_mut().append("set-cookie", cookie)?;
     }
+    Ok(response)
+}
+
+/// The queue page as of now: the one every visitor gets (no `status`), or a poll's with its place.
+fn queue_document(info: &RoomInfo, status: Option<QueueStatus>, assets: &app::document::Assets) -> String {
+    let data = PageData {
+        now: at(Date::now().as_millis() as i64),
+        page: Page::Queue(QueuePageData { event: info.summary.clone(), opens_at: info.opens_at, status }),
+    };
+    render_document(&data, assets)
+}
+
+/// A visitor sent on to `location`, never stored: where they go depends on their place and the sale.
+fn see_other(location: &str) -> Result<Response> {
+    let mut response = Response::empty()?.with_status(303);
+    response.headers_mut().set("location", location)?;
+    response.headers_mut().set("cache-control", cache::NO_STORE)?;
     Ok(response)
 }
 
