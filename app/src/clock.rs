@@ -26,6 +26,11 @@ impl Clock {
         self.now.get()
     }
 
+    /// The time, outside a view that should follow it.
+    pub fn now_untracked(&self) -> DateTime<Utc> {
+        self.now.get_untracked()
+    }
+
     /// Records how far the browser's clock is from the server's, given a server timestamp that is
     /// at most a few seconds old. Offsets beyond a day are ignored as stale data, not skew.
     pub fn sync_with_server(&self, server_now: DateTime<Utc>) {

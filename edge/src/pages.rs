@@ -6,7 +6,8 @@
 //! Older pages are revalidated before they are served. When no origin answers, the last good page
 //! keeps being served for up to `STALE_IF_ERROR_SECONDS`. The rendered page also goes to the Cache API, so a new isolate starts warm.
 //! A page shows each sale as of its render, and a browser without the script shows it that way:
-//! once a sale opens or closes (`sale::next_change`), the page is rendered again here, from the
+//! once a sale opens or closes, or a waiting page's reload quickens (`sale::next_change`), the
+//! page is rendered again here, from the
 //! snapshot it was made from (kept with the page), before it is served, without asking the origin.
 use crate::admit::Target;
 use crate::config::Config;

@@ -1,5 +1,5 @@
 import { test, expect, ticketRow } from "./fixtures";
-import { buyThroughApi, Organiser, uniqueStamp } from "./organiser";
+import { buyThroughApi, Organiser, uniqueStamp, utcLocal } from "./organiser";
 import { STRIPE_BASE } from "../playwright.config";
 
 // A phone whose browser runs no script (the projects "pixel-7-no-script" and its edge twin turn
@@ -170,6 +170,29 @@ test.describe("an attendee on a phone without the page's script", () => {
     await row.getByLabel("Email").fill(`wanda-${uniqueStamp()}@example.com`);
     await row.getByRole("button", { name: "Join the waiting list" }).click();
     await expect(row.locator(".waiting-list-answer")).toContainText("You are number 1 in line");
+    await organiser.dispose();
+  });
+
+  test("waits for the sale on a page that reloads itself, and chooses once it opens", async ({ page, origin, baseURL }) => {
+    const organiser = await Organiser.signUp(origin ?? baseURL!);
+    const slug = `soon-no-script-${uniqueStamp()}`;
+    const opens = utcLocal(new Date(Date.now() + 8_000));
+    const event = await organiser.createEvent({ slug, title: "Soon Night", types: [{ name: "Standing", price: "20.00", capacity: 10, sale_starts_local: opens }] });
+    await page.goto(event.path);
+    const standing = ticketRow(page, "Standing");
+    const more = standing.getByRole("button", { name: "One more Standing" });
+    await expect(standing.locator(".ticket-state")).toHaveText(/^On sale in 0:0\d$/);
+    await expect(more).toBeDisabled();
+    // In the last minute the page reloads itself every 5 s; nobody touches it.
+    const reload = page.locator('meta[http-equiv="refresh"]');
+    await expect(reload).toHaveAttribute("content", `5; url=${event.path}`);
+    await expect(more).toBeEnabled({ timeout: 20_000 });
+    await expect(standing.locator(".ticket-state")).toHaveText("10 left");
+    // Open, it reloads no more: a reload could wipe what the buyer is choosing.
+    await expect(reload).toHaveCount(0);
+    await more.click();
+    await expect(standing.locator("output.quantity")).toHaveText("1");
+    await expect(reload).toHaveCount(0);
     await organiser.dispose();
   });
 });

@@ -7,7 +7,8 @@
 //!
 //! Before its script runs the page is a plain form (`forms`): "+", "−" and "Unlock" post it to
 //! `/e/{slug}/choice`, which answers with the page and the choice kept in `choice`; "Reserve" posts
-//! it to `/e/{slug}/holds`, which answers with the checkout (or this page and why not).
+//! it to `/e/{slug}/holds`, which answers with the checkout (or this page and why not). A page
+//! whose sales are all still to open reloads itself until they do (`waiting_reload_seconds`).
 use crate::api;
 use crate::clock::{format_countdown, use_clock, Clock};
 use crate::forms::{
@@ -19,6 +20,7 @@ use crate::pages::code_input::{CodeEntry, Post};
 use crate::pages::shown;
 use crate::pages::waiting_list::{WaitingListJoin, WaitingListOffer};
 use crate::rules::limits::MAX_ACCESS_CODE_CHARS;
+use crate::rules::sale::waiting_reload_seconds;
 use crate::rules::totals::subtotal;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -227,6 +229,14 @@ pub fn EventPage(snapshot: EventSnapshot, choice: TicketChoice) -> impl IntoView
         }
     };
     let unlock_invalid = Signal::derive(move || unlock_error.with(Option::is_some).to_string());
+    // Without the script, a page waiting for its sale reloads itself (the hydrated page counts down
+    // instead); never a page carrying a buyer's choice, which a reload would lose. Hydration leaves
+    // the server's `<noscript>` as it is.
+    let reload = (choice == TicketChoice::default())
+        .then(|| waiting_reload_seconds(&snapshot.ticket_types, clock.now_untracked()))
+        .flatten()
+        .map(|seconds| format!(r#"<meta http-equiv="refresh" content="{seconds}; url=/e/{slug}">"#))
+        .unwrap_or_default();
 
     view! {
         <article class="event">
@@ -309,6 +319,7 @@ pub fn EventPage(snapshot: EventSnapshot, choice: TicketChoice) -> impl IntoView
                 <h2>"About this event"</h2>
                 {description}
             </section>
+            <noscript inner_html=reload></noscript>
         </article>
     }
 }

@@ -8,7 +8,7 @@
 //! recomputes it every second from the same inputs, so a countdown flips to "on sale" without a
 //! reload and never disagrees with the origin about the moment.
 use crate::model::{SaleStatus, TicketTypeSnapshot};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 impl SaleStatus {
     /// The status at `now` of a ticket type with `available` left and the given sale window.
@@ -52,10 +52,34 @@ pub fn on_sale_at(types: &[TicketTypeSnapshot]) -> Option<DateTime<Utc>> {
     })?
 }
 
-/// The first moment after `after` at which a type's sale opens or closes. Until then a page
-/// rendered at `after` shows every status as it is (stock aside); from then on, not.
+/// How often a page that waits for a sale reloads itself in a browser without the script, by how
+/// near the opening is: (at most this many seconds before it, reload every so many seconds). The
+/// hydrated page counts down by itself and never reloads.
+const WAITING_RELOAD_PACES: [(i64, u32); 3] = [(60, 5), (10 * 60, 30), (i64::MAX, 5 * 60)];
+
+/// Seconds after which a page rendered at `now` reloads itself without the script: only while every
+/// type's sale is still to open (then the page has nothing to lose but the wait; once one is open a
+/// reload could wipe what a buyer is typing), at the pace of the nearest opening. Each pace holds
+/// until a moment [`next_change`] names, so a page served later than it was rendered (from a cache
+/// that renders again at those moments) never reloads more slowly than is due.
+pub fn waiting_reload_seconds(types: &[TicketTypeSnapshot], now: DateTime<Utc>) -> Option<u32> {
+    if !types.iter().all(|t| t.sale_starts_at.is_some_and(|start| start > now)) {
+        return None;
+    }
+    let seconds_left = (on_sale_at(types)? - now).num_seconds();
+    WAITING_RELOAD_PACES.iter().find(|(within, _)| seconds_left <= *within).map(|(_, every)| *every)
+}
+
+/// The first moment after `after` at which a page rendered at `after` would be rendered otherwise
+/// (stock aside): a type's sale opens or closes, or a waiting page's reload quickens
+/// ([`waiting_reload_seconds`]). Until then it shows every status as it is.
 pub fn next_change(types: &[TicketTypeSnapshot], after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    types.iter().flat_map(|t| [t.sale_starts_at, t.sale_ends_at]).flatten().filter(|at| *at > after).min()
+    let quickenings = |start: DateTime<Utc>| {
+        WAITING_RELOAD_PACES.into_iter().filter(|(within, _)| *within < i64::MAX).map(move |(within, _)| start - Duration::seconds(within))
+    };
+    let starts = types.iter().filter_map(|t| t.sale_starts_at);
+    let moments = types.iter().flat_map(|t| [t.sale_starts_at, t.sale_ends_at]).flatten().chain(starts.flat_map(quickenings));
+    moments.filter(|at| *at > after).min()
 }
 
 #[cfg(test)]
@@ -65,6 +89,22 @@ mod tests {
 
     fn at(hour: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 12, 12, hour, 0, 0).unwrap()
+    }
+
+    fn window_type() -> TicketTypeSnapshot {
+        TicketTypeSnapshot {
+            id: 1,
+            name: "General".into(),
+            description: String::new(),
+            price_minor: 0,
+            currency: "EUR".into(),
+            available: 1,
+            min_per_order: 1,
+            max_per_order: 10,
+            sale_starts_at: None,
+            sale_ends_at: None,
+            status: SaleStatus::OnSale,
+        }
     }
 
     #[test]
@@ -87,23 +127,35 @@ mod tests {
     #[test]
     fn a_page_changes_at_the_next_start_or_end_of_a_sale() {
         let window = |start: Option<u32>, end: Option<u32>| TicketTypeSnapshot {
-            id: 1,
-            name: "General".into(),
-            description: String::new(),
-            price_minor: 0,
-            currency: "EUR".into(),
-            available: 1,
-            min_per_order: 1,
-            max_per_order: 10,
             sale_starts_at: start.map(at),
             sale_ends_at: end.map(at),
-            status: SaleStatus::OnSale,
+            ..window_type()
         };
         let types = [window(Some(10), Some(20)), window(Some(12), None), window(None, Some(15))];
-        assert_eq!(next_change(&types, at(9)), Some(at(10)));
-        assert_eq!(next_change(&types, at(10)), Some(at(12)), "a moment already reached is no change to come");
+        let minutes_before = |hour, minutes| at(hour) - Duration::minutes(minutes);
+        assert_eq!(next_change(&types, at(9)), Some(minutes_before(10, 10)), "a waiting page's reload quickens 10 minutes before");
+        assert_eq!(next_change(&types, minutes_before(10, 10)), Some(minutes_before(10, 1)), "and again a minute before");
+        assert_eq!(next_change(&types, minutes_before(10, 1)), Some(at(10)));
+        assert_eq!(next_change(&types, at(10)), Some(minutes_before(12, 10)), "a moment already reached is no change to come");
+        assert_eq!(next_change(&types, minutes_before(12, 1)), Some(at(12)));
         assert_eq!(next_change(&types, at(16)), Some(at(20)));
         assert_eq!(next_change(&types, at(20)), None);
+    }
+
+    #[test]
+    fn a_page_waiting_for_its_sale_reloads_more_often_as_it_nears() {
+        let opening = |start: DateTime<Utc>| TicketTypeSnapshot { sale_starts_at: Some(start), ..window_type() };
+        let types = [opening(at(10)), opening(at(12))];
+        let before = |seconds| at(10) - Duration::seconds(seconds);
+        assert_eq!(waiting_reload_seconds(&types, before(3 * 3600)), Some(300));
+        assert_eq!(waiting_reload_seconds(&types, before(600)), Some(30), "from the moment next_change names");
+        assert_eq!(waiting_reload_seconds(&types, before(61)), Some(30));
+        assert_eq!(waiting_reload_seconds(&types, before(60)), Some(5));
+        assert_eq!(waiting_reload_seconds(&types, before(1)), Some(5));
+        assert_eq!(waiting_reload_seconds(&types, at(10)), None, "one type is open: a reload could lose what a buyer types");
+        let always_open = TicketTypeSnapshot { sale_starts_at: None, ..window_type() };
+        assert_eq!(waiting_reload_seconds(&[opening(at(12)), always_open], at(9)), None);
+        assert_eq!(waiting_reload_seconds(&[], at(9)), None);
     }
 
     #[test]
