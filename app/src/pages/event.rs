@@ -17,8 +17,8 @@ use crate::forms::{
 use crate::model::{EventSnapshot, HoldRequest, HoldRequestItem, SaleStatus, TicketAvailability, TicketTypeSnapshot};
 use crate::money::{format_amount, format_price};
 use crate::pages::code_input::{CodeEntry, Post};
-use crate::pages::shown;
 use crate::pages::waiting_list::{WaitingListJoin, WaitingListOffer};
+use crate::pages::{no_script_refresh, shown};
 use crate::rules::limits::MAX_ACCESS_CODE_CHARS;
 use crate::rules::sale::waiting_reload_seconds;
 use crate::rules::totals::subtotal;
@@ -230,13 +230,12 @@ pub fn EventPage(snapshot: EventSnapshot, choice: TicketChoice) -> impl IntoView
     };
     let unlock_invalid = Signal::derive(move || unlock_error.with(Option::is_some).to_string());
     // Without the script, a page waiting for its sale reloads itself (the hydrated page counts down
-    // instead); never a page carrying a buyer's choice, which a reload would lose. Hydration leaves
-    // the server's `<noscript>` as it is.
-    let reload = (choice == TicketChoice::default())
-        .then(|| waiting_reload_seconds(&snapshot.ticket_types, clock.now_untracked()))
-        .flatten()
-        .map(|seconds| format!(r#"<meta http-equiv="refresh" content="{seconds}; url=/e/{slug}">"#))
-        .unwrap_or_default();
+    // instead); never a page carrying a buyer's choice, which a reload would lose.
+    let reload = no_script_refresh(|| {
+        let seconds =
+            waiting_reload_seconds(&snapshot.ticket_types, clock.now_untracked()).filter(|_| choice == TicketChoice::default())?;
+        Some((seconds, format!("/e/{slug}")))
+    });
 
     view! {
         <article class="event">

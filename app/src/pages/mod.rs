@@ -66,6 +66,16 @@ pub(crate) fn frame<V: IntoView>(now: DateTime<Utc>, page: impl FnOnce() -> V) -
     }
 }
 
+/// The inside of a page's `<noscript>`: a refresh to the URL after the seconds `refresh` gives (or
+/// nothing), how a page moves on by itself without the script. Only a host writes it: hydration
+/// keeps the server's `<noscript>` as it is, so the bundles go without the code that decides it.
+pub(crate) fn no_script_refresh(refresh: impl FnOnce() -> Option<(u32, String)>) -> String {
+    if cfg!(feature = "hydrate") {
+        return String::new();
+    }
+    refresh().map(|(seconds, url)| format!(r#"<meta http-equiv="refresh" content="{seconds}; url={url}">"#)).unwrap_or_default()
+}
+
 /// `view` while `when` holds, nothing otherwise: rebuilt only when `when` changes.
 pub(crate) fn shown<V: IntoView + 'static>(
     when: impl Fn() -> bool + Send + Sync + 'static,

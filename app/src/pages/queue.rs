@@ -10,6 +10,7 @@
 use crate::api;
 use crate::clock::{format_countdown, use_clock};
 use crate::model::{EventSummary, QueueState, QueueStatus};
+use crate::pages::no_script_refresh;
 use chrono::{DateTime, Utc};
 use leptos::either::EitherOf6;
 use leptos::prelude::*;
@@ -22,7 +23,7 @@ const RETRY_AFTER_MS: u32 = 3_000;
 pub fn QueuePage(event: EventSummary, opens_at: Option<DateTime<Utc>>, status: Option<QueueStatus>) -> impl IntoView {
     let clock = use_clock();
     // The page every visitor gets has no place until the first poll; a poll's own page has one.
-    let refresh = no_script_refresh(&event.slug, status.as_ref());
+    let refresh = no_script_refresh(|| Some(poll_refresh(&event.slug, status.as_ref())));
     let state = RwSignal::new(status.map(|status| status.state));
     let trouble = RwSignal::new(false);
     let event_page = format!("/e/{}", event.slug);
@@ -115,11 +116,11 @@ pub fn QueuePage(event: EventSummary, opens_at: Option<DateTime<Utc>>, status: O
     }
 }
 
-/// The refresh that polls for a browser without the script: at once from the page every visitor
-/// gets (which knows no place yet), then as often as the poll asks.
-fn no_script_refresh(slug: &str, status: Option<&QueueStatus>) -> String {
+/// The refresh that polls for a browser without the script, as (seconds, URL): at once from the
+/// page every visitor gets (which knows no place yet), then as often as the poll asks.
+fn poll_refresh(slug: &str, status: Option<&QueueStatus>) -> (u32, String) {
     let seconds = status.map_or(0, |status| status.poll_after_ms.div_ceil(1_000));
-    format!(r#"<meta http-equiv="refresh" content="{seconds}; url=/api/events/{slug}/queue">"#)
+    (seconds, format!("/api/events/{slug}/queue"))
 }
 
 /// The others in the pre-queue (`in_line` counts this visitor too).
@@ -156,9 +157,9 @@ mod tests {
     #[test]
     fn without_the_script_the_page_polls_at_once_then_as_the_poll_asks() {
         let at_once = r#"<meta http-equiv="refresh" content="0; url=/api/events/gig/queue">"#;
-        assert_eq!(no_script_refresh("gig", None), at_once);
+        assert_eq!(no_script_refresh(|| Some(poll_refresh("gig", None))), at_once);
         let waiting = QueueStatus { state: QueueState::Waiting { position: 3, estimated_wait_seconds: 9 }, poll_after_ms: 1_800 };
-        assert_eq!(no_script_refresh("gig", Some(&waiting)), at_once.replace("0;", "2;"));
+        assert_eq!(no_script_refresh(|| Some(poll_refresh("gig", Some(&waiting)))), at_once.replace("0;", "2;"));
     }
 
     #[test]
