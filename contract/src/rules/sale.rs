@@ -53,9 +53,11 @@ pub fn on_sale_at(types: &[TicketTypeSnapshot]) -> Option<DateTime<Utc>> {
 }
 
 /// How often a page that waits for a sale reloads itself in a browser without the script, by how
-/// near the opening is: (at most this many seconds before it, reload every so many seconds). The
-/// hydrated page counts down by itself and never reloads.
-const WAITING_RELOAD_PACES: [(i64, u32); 3] = [(60, 5), (10 * 60, 30), (i64::MAX, 5 * 60)];
+/// near the opening is: (at most this many seconds before it, reload every so many seconds), and
+/// further off, every `WAITING_RELOAD_FAR_OFF` seconds. The hydrated page counts down by itself
+/// and never reloads.
+const WAITING_RELOAD_PACES: [(i64, u32); 2] = [(60, 5), (10 * 60, 30)];
+const WAITING_RELOAD_FAR_OFF: u32 = 5 * 60;
 
 /// Seconds after which a page rendered at `now` reloads itself without the script: only while every
 /// type's sale is still to open (then the page has nothing to lose but the wait; once one is open a
@@ -67,18 +69,18 @@ pub fn waiting_reload_seconds(types: &[TicketTypeSnapshot], now: DateTime<Utc>) 
         return None;
     }
     let seconds_left = (on_sale_at(types)? - now).num_seconds();
-    WAITING_RELOAD_PACES.iter().find(|(within, _)| seconds_left <= *within).map(|(_, every)| *every)
+    Some(WAITING_RELOAD_PACES.iter().find(|(within, _)| seconds_left <= *within).map_or(WAITING_RELOAD_FAR_OFF, |(_, every)| *every))
 }
 
 /// The first moment after `after` at which a page rendered at `after` would be rendered otherwise
 /// (stock aside): a type's sale opens or closes, or a waiting page's reload quickens
 /// ([`waiting_reload_seconds`]). Until then it shows every status as it is.
 pub fn next_change(types: &[TicketTypeSnapshot], after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let quickenings = |start: DateTime<Utc>| {
-        WAITING_RELOAD_PACES.into_iter().filter(|(within, _)| *within < i64::MAX).map(move |(within, _)| start - Duration::seconds(within))
-    };
-    let starts = types.iter().filter_map(|t| t.sale_starts_at);
-    let moments = types.iter().flat_map(|t| [t.sale_starts_at, t.sale_ends_at]).flatten().chain(starts.flat_map(quickenings));
+    let quickenings = types
+        .iter()
+        .filter_map(|t| t.sale_starts_at)
+        .flat_map(|start| WAITING_RELOAD_PACES.map(|(within, _)| start - Duration::seconds(within)));
+    let moments = types.iter().flat_map(|t| [t.sale_starts_at, t.sale_ends_at]).flatten().chain(quickenings);
     moments.filter(|at| *at > after).min()
 }
 
