@@ -25,8 +25,8 @@ pub struct Entry {
     pub confirmed_at: u64,
     /// A background refresh is running: do not start another.
     pub refreshing: bool,
-    /// When the body stops being right by itself (ms since the epoch): a page that shows a sale as
-    /// it was before that sale opened or closed.
+    /// When the body stops being right by itself (ms since the epoch): a sale opens or closes, or a
+    /// waiting page's reload quickens (`sale::next_change`).
     pub changes_at: Option<u64>,
     /// The snapshot an event page was rendered from, to render it again at `changes_at`.
     pub snapshot: Option<Rc<contract::model::EventSnapshot>>,

@@ -7,21 +7,20 @@
 //! keeps being served for up to `STALE_IF_ERROR_SECONDS`. The rendered page also goes to the Cache API, so a new isolate starts warm.
 //! A page shows each sale as of its render, and a browser without the script shows it that way:
 //! once a sale opens or closes, or a waiting page's reload quickens (`sale::next_change`), the
-//! page is rendered again here, from the
-//! snapshot it was made from (kept with the page), before it is served, without asking the origin.
+//! page is rendered again here, from the snapshot it was made from (kept with the page), before it
+//! is served, without asking the origin.
 use crate::admit::Target;
 use crate::config::Config;
 use crate::memory::{self, Entry, PAGES};
+use crate::origins;
+use crate::respond::{self, HTML};
 use crate::room::entrance::{self as room, RoomInfo};
-use crate::{origins, respond};
 use app::document::{render_document, Assets, Bundle, BundleUrls, EventPageData, Page, PageData};
 use chrono::{DateTime, Utc};
 use contract::model::{ApiErrorBody, Availability, EventSnapshot};
 use contract::rules::{cache, sale};
 use std::rc::Rc;
 use worker::{Cache, Context, Date, Headers, Method, Request, Response, Result};
-
-const HTML: &str = "text/html; charset=utf-8";
 
 /// The event's key in the Cache API (which takes URLs: on this edge's own host). It holds a pointer
 /// to the key of the current version's page.
@@ -40,7 +39,7 @@ pub async fn event_page(slug: &str, request: &Request, target: &Target, config: 
             memory::with(&PAGES, |pages| pages.put(&key, entry.clone()));
         }
     }
-    // A sale opened or closed since the page was rendered: rendered again as of now.
+    // The page changed since it was rendered (`sale::next_change`): rendered again as of now.
     if let Some(entry) = cached.as_ref().filter(|entry| entry.changes_at.is_some_and(|at| now >= at)) {
         if let Some(again) = render_again(&key, entry, now, config).await {
             cached = Some(again);
@@ -147,7 +146,7 @@ async fn refresh(slug: &str, key: &str, cache_api_key: &str, config: &Config) ->
     }
 }
 
-/// The event page of `snapshot` as of `now`, to be served until its next sale opens or closes.
+/// The event page of `snapshot` as of `now`, to be served until it changes (`sale::next_change`).
 fn render_event(snapshot: Rc<EventSnapshot>, now: DateTime<Utc>, assets: &Assets, etag: Option<String>, confirmed_at: u64) -> Entry {
     let data = PageData { now, page: Page::Event(EventPageData { snapshot: (*snapshot).clone(), choice: Default::default() }) };
     let mut entry = Entry::new(render_document(&data, assets).into_bytes(), HTML, cache::EVENT_PAGE, etag, confirmed_at);

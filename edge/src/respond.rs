@@ -27,10 +27,13 @@ pub fn cached(entry: &Entry, state: &str, request: &Request) -> Result<Response>
     Ok(if gzip.is_some() { response.with_encode_body(worker::EncodeBody::Manual) } else { response })
 }
 
+/// The content type of every page the edge serves.
+pub const HTML: &str = "text/html; charset=utf-8";
+
 /// A page made for this request alone (never cached here), with the security headers of its path.
 pub fn page(html: String, cache_control: &str, request: &Request) -> Result<Response> {
     let headers = Headers::new();
-    headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set("content-type", HTML)?;
     headers.set("cache-control", cache_control)?;
     set_security_headers(&headers, request)?;
     Ok(Response::from_html(html)?.with_headers(headers))

@@ -141,7 +141,7 @@ pub async fn queue_page(slug: &str, request: &Request, env: &Env, config: &Confi
                 return Ok(respond::unavailable("no origin gave the site's assets"));
             };
             let html = queue_document(&info, None, &assets).into_bytes();
-            let entry = crate::memory::Entry::new(html, "text/html; charset=utf-8", cache::NO_STORE, Some(tag), Date::now().as_millis());
+            let entry = crate::memory::Entry::new(html, crate::respond::HTML, cache::NO_STORE, Some(tag), Date::now().as_millis());
             crate::memory::with(&crate::memory::PAGES, |pages| pages.put(&key, entry.clone()));
             entry
         }
